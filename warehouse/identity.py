@@ -1,0 +1,53 @@
+"""Names of things: relations in the database and nodes in the project graph.
+
+Everything else imports from here; this module imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class NodeKind(StrEnum):
+    MODEL = "model"
+    SEED = "seed"
+    SOURCE = "source"
+    TEST = "test"
+    SNAPSHOT = "snapshot"
+
+
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier, always quoted so any name is safe."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, order=True)
+class Relation:
+    """A table or view in the warehouse: schema and name."""
+
+    schema: str
+    name: str
+
+    @property
+    def sql(self) -> str:
+        return f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, order=True)
+class NodeId:
+    """A node of the project graph, unique across kinds: `model.fct_trade`."""
+
+    kind: NodeKind
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}.{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> NodeId:
+        kind, _, name = text.partition(".")
+        return cls(NodeKind(kind), name)
