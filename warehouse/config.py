@@ -1,0 +1,161 @@
+"""Project configuration: `[tool.warehouse]` in pyproject.toml, validated once.
+
+Everything downstream reads the frozen `ProjectConfig`; nothing else parses
+TOML. Folder-level model configs follow dbt's `models:` block: a key that
+starts with `+` (or whose value is not a table) is a config, a table is a
+sub-folder, and deeper folders override shallower ones.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from warehouse.errors import ProjectError
+
+MATERIALIZATIONS = frozenset({"view", "table", "incremental", "ephemeral"})
+INCREMENTAL_STRATEGIES = frozenset({"append", "merge", "delete+insert"})
+_KNOWN_KEYS = frozenset(
+    {
+        "database", "target_path", "model_paths", "seed_paths", "macro_paths", "test_paths",
+        "docs_paths", "threads", "vars", "models", "seeds", "name", "default_schema",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    root: Path
+    name: str = "warehouse"
+    database: Path = Path("warehouse.duckdb")
+    target_dir: Path = Path("target")
+    model_paths: tuple[str, ...] = ("models",)
+    seed_paths: tuple[str, ...] = ("seeds",)
+    macro_paths: tuple[str, ...] = ("macros",)
+    test_paths: tuple[str, ...] = ("tests",)
+    docs_paths: tuple[str, ...] = ("models", "docs")
+    threads: int = 4
+    default_schema: str = "main"
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    model_tree: Mapping[str, Any] = field(default_factory=dict)
+    seed_tree: Mapping[str, Any] = field(default_factory=dict)
+    config_file: str = "pyproject.toml"
+
+    def folder_config(self, kind: str, rel_parts: tuple[str, ...]) -> dict[str, Any]:
+        """Merged configs for a file at `rel_parts` (folders under the model or seed path)."""
+        tree = self.model_tree if kind == "model" else self.seed_tree
+        return resolve_folder_config(tree, rel_parts)
+
+
+def resolve_folder_config(tree: Mapping[str, Any], folders: tuple[str, ...]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    level: Mapping[str, Any] | None = tree
+    for depth in range(len(folders) + 1):
+        if level is None:
+            break
+        for key, value in level.items():
+            if key.startswith("+"):
+                merged[key[1:]] = value
+            elif not isinstance(value, Mapping):
+                merged[key] = value
+        if depth < len(folders):
+            nxt = level.get(folders[depth])
+            level = nxt if isinstance(nxt, Mapping) else None
+    return merged
+
+
+def find_project_root(start: Path) -> Path:
+    """The nearest folder (from `start` up) holding a warehouse or dbt project file."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "dbt_project.yml").is_file():
+            return folder
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.warehouse" in pyproject.read_text(encoding="utf-8"):
+            return folder
+    raise ProjectError(
+        f"no project found in {start} or its parents",
+        hint="a project is a folder with a pyproject.toml holding a [tool.warehouse] table "
+        "(or a dbt_project.yml); use --project-dir to point at one",
+    )
+
+
+def load_config(root: Path) -> ProjectConfig:
+    root = root.resolve()
+    if not root.is_dir():
+        raise ProjectError(f"project folder {root} does not exist")
+    if (root / "dbt_project.yml").is_file():
+        from warehouse.dbt_project import load_dbt_config
+
+        return load_dbt_config(root)
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        raise ProjectError(f"{root} has no pyproject.toml (nor dbt_project.yml)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(f"invalid TOML: {exc}", path="pyproject.toml") from None
+    section = data.get("tool", {}).get("warehouse")
+    if section is None:
+        raise ProjectError("no [tool.warehouse] table", path="pyproject.toml")
+    return config_from_mapping(root, section, "pyproject.toml")
+
+
+def config_from_mapping(root: Path, section: Mapping[str, Any], source: str) -> ProjectConfig:
+    unknown = sorted(set(section) - _KNOWN_KEYS)
+    if unknown:
+        raise ProjectError(
+            f"unknown key(s) in [tool.warehouse]: {', '.join(unknown)}",
+            path=source,
+            hint=f"known keys: {', '.join(sorted(_KNOWN_KEYS))}",
+        )
+    threads = section.get("threads", 4)
+    if not isinstance(threads, int) or threads < 1:
+        raise ProjectError(f"threads must be a positive integer, got {threads!r}", path=source)
+    for key in ("vars", "models", "seeds"):
+        if not isinstance(section.get(key, {}), Mapping):
+            raise ProjectError(f"[tool.warehouse.{key}] must be a table", path=source)
+    _validate_tree(section.get("models", {}), source, "models")
+    return ProjectConfig(
+        root=root,
+        name=str(section.get("name", root.name)),
+        database=Path(section.get("database", "warehouse.duckdb")),
+        target_dir=Path(section.get("target_path", "target")),
+        model_paths=_paths(section, "model_paths", ("models",), source),
+        seed_paths=_paths(section, "seed_paths", ("seeds",), source),
+        macro_paths=_paths(section, "macro_paths", ("macros",), source),
+        test_paths=_paths(section, "test_paths", ("tests",), source),
+        docs_paths=_paths(section, "docs_paths", ("models", "docs"), source),
+        threads=threads,
+        default_schema=str(section.get("default_schema", "main")),
+        vars=MappingProxyType(dict(section.get("vars", {}))),
+        model_tree=MappingProxyType(dict(section.get("models", {}))),
+        seed_tree=MappingProxyType(dict(section.get("seeds", {}))),
+        config_file=source,
+    )
+
+
+def _paths(section: Mapping[str, Any], key: str, default: tuple[str, ...], source: str):
+    value = section.get(key, default)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ProjectError(f"{key} must be a list of folder names", path=source)
+    return tuple(value)
+
+
+def _validate_tree(tree: Mapping[str, Any], source: str, where: str) -> None:
+    for key, value in tree.items():
+        name = key.lstrip("+")
+        if isinstance(value, Mapping) and not key.startswith("+"):
+            _validate_tree(value, source, f"{where}.{key}")
+        elif name == "materialized" and value not in MATERIALIZATIONS:
+            raise ProjectError(
+                f"{where}.{key} = {value!r} is not a materialization",
+                path=source,
+                hint=f"use one of {', '.join(sorted(MATERIALIZATIONS))}",
+            )

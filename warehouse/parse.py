@@ -1,0 +1,134 @@
+"""Parse rendered SQL with sqlglot and map positions back to the file the user wrote.
+
+Jinja keeps no source map, so positions are mapped by aligning the rendered
+text with the template text: lines that Jinja left alone match exactly, and a
+line where an expression was substituted is aligned character by character.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from warehouse.errors import ProjectError, caret_snippet
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A table the SQL reads: its (schema, name) as written, and where."""
+
+    schema: str | None
+    name: str
+    line: int | None
+    column: int | None
+
+
+def map_position(template: str, rendered: str, line: int, column: int) -> tuple[int, int]:
+    """Map (line, column) in `rendered` to the matching position in `template` (1-based)."""
+    src_lines = template.splitlines()
+    out_lines = rendered.splitlines()
+    matcher = difflib.SequenceMatcher(None, src_lines, out_lines, autojunk=False)
+    target = line - 1
+    for tag, s1, s2, r1, r2 in matcher.get_opcodes():
+        if not r1 <= target < r2:
+            continue
+        if tag == "equal":
+            return s1 + (target - r1) + 1, column
+        if s2 == s1:  # rendered lines with no template counterpart (macro output)
+            return max(s1, 1), 1
+        src_index = min(s1 + (target - r1), s2 - 1)
+        return src_index + 1, _map_column(src_lines[src_index], out_lines[target], column)
+    return min(line, max(len(src_lines), 1)), column
+
+
+def _map_column(src: str, out: str, column: int) -> int:
+    pos = column - 1
+    matcher = difflib.SequenceMatcher(None, src, out, autojunk=False)
+    for tag, s1, s2, r1, r2 in matcher.get_opcodes():
+        if r1 <= pos < r2:
+            return (s1 + (pos - r1) if tag == "equal" else s1) + 1
+    return min(column, len(src) + 1)
+
+
+def parse_model_sql(sql: str, *, path: str, template: str) -> exp.Expression:
+    """One SELECT-like statement, or a ProjectError at the template's line and column."""
+    import sqlglot
+    from sqlglot.errors import ParseError, TokenError
+
+    try:
+        statements = [s for s in sqlglot.parse(sql, dialect="duckdb") if s is not None]
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        line, col = first.get("line") or 1, first.get("col") or 1
+        message = first.get("description") or str(exc).splitlines()[0]
+        raise _positioned(f"SQL syntax error: {message}", path, template, sql, line, col) from None
+    except TokenError as exc:
+        raise ProjectError(f"SQL syntax error: {exc}", path=path) from None
+    if len(statements) != 1:
+        raise ProjectError(
+            f"a model must be exactly one SQL statement, found {len(statements)}",
+            path=path,
+            hint="remove trailing statements; hooks are not supported",
+        )
+    return statements[0]
+
+
+def _positioned(message: str, path: str, template: str, sql: str, line: int, col: int):
+    # sqlglot's column points at the end of the offending token.
+    src_line, src_col = map_position(template, sql, line, col)
+    return ProjectError(message, path=path, line=src_line, column=src_col,
+                        snippet=caret_snippet(template, src_line, src_col))
+
+
+def tables_read(tree: exp.Expression) -> list[TableRead]:
+    """Tables named in FROM/JOIN clauses that are not CTEs defined in the statement."""
+    from sqlglot import exp
+
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    reads: list[TableRead] = []
+    for table in tree.find_all(exp.Table):
+        ident = table.this
+        if not isinstance(ident, exp.Identifier):
+            continue  # table functions such as read_csv(...) or range(...)
+        schema = table.db or None
+        if not schema and ident.name.lower() in cte_names:
+            continue
+        meta = ident.meta or {}
+        reads.append(TableRead(schema, ident.name, meta.get("line"), meta.get("col")))
+    return reads
+
+
+def output_columns(tree: exp.Expression) -> list[str]:
+    """Names of the columns a SELECT produces, where they can be read off the SQL."""
+    from sqlglot import exp
+
+    select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
+    if select is None:
+        return []
+    names = []
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star) or projection.is_star:
+            return []
+        names.append(projection.alias_or_name)
+    return names
+
+
+def normalized_sql(tree: exp.Expression) -> str:
+    """Formatting-independent text of a statement, for fingerprints."""
+    return tree.sql(dialect="duckdb", comments=False, normalize=True)
+
+
+def unknown_table_error(read: TableRead, *, path: str, template: str, sql: str) -> ProjectError:
+    shown = f"{read.schema}.{read.name}" if read.schema else read.name
+    message = (f"the model reads table {shown!r}, which is neither a ref(), a source() "
+               f"nor a CTE")
+    hint = "use {{ ref('...') }} or {{ source('...', '...') }} so the engine knows the dependency"
+    if read.line:
+        err = _positioned(message, path, template, sql, read.line, read.column or 1)
+        err.hint = hint
+        return err
+    return ProjectError(message, path=path, hint=hint)

@@ -1,0 +1,425 @@
+"""Load a project: files → rendered, parsed, cross-checked nodes and their DAG.
+
+Models are rendered twice, as dbt does: the first pass records `ref()`,
+`source()` and `config()` calls; once every model's schema is known, the
+second pass resolves them to relations. Each step is a function of what the
+previous produced; only `read_files` touches the filesystem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from warehouse.config import (
+    INCREMENTAL_STRATEGIES,
+    MATERIALIZATIONS,
+    ProjectConfig,
+    load_config,
+)
+from warehouse.errors import ProjectError, caret_snippet
+from warehouse.identity import NodeId, NodeKind, Relation
+from warehouse.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
+from warehouse.properties import (
+    NodeProps,
+    Properties,
+    load_docs_blocks,
+    load_properties,
+)
+from warehouse.render import Renderer, RenderState
+
+EPHEMERAL_PREFIX = "__dbt__cte__"
+_SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "temp"})
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """Every file the engine reads, by project-relative posix path."""
+
+    models: Mapping[str, str]
+    properties: Mapping[str, str]
+    seeds: tuple[str, ...]
+    macros: Mapping[str, str]
+    docs: Mapping[str, str]
+    tests: Mapping[str, str]
+
+
+def read_files(config: ProjectConfig) -> ProjectFiles:
+    root = config.root
+
+    def scan(folders: tuple[str, ...], *patterns: str) -> list[Path]:
+        found: list[Path] = []
+        for folder in folders:
+            base = root / folder
+            if base.is_dir():
+                for pattern in patterns:
+                    found.extend(p for p in base.rglob(pattern) if p.is_file())
+        return sorted(set(found))
+
+    def texts(paths: list[Path]) -> dict[str, str]:
+        return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8-sig") for p in paths}
+
+    prop_paths = scan(config.model_paths + config.seed_paths, "*.yml", "*.yaml")
+    return ProjectFiles(
+        models=texts(scan(config.model_paths, "*.sql")),
+        properties=texts(prop_paths),
+        seeds=tuple(p.relative_to(root).as_posix() for p in scan(config.seed_paths, "*.csv")),
+        macros=texts(scan(config.macro_paths, "*.sql")),
+        docs=texts(scan(config.docs_paths, "*.md")),
+        tests=texts(scan(config.test_paths, "*.sql")),
+    )
+
+
+class Project:
+    """A loaded project: nodes by id, the DAG, and the renderer for run-time re-renders."""
+
+    def __init__(self, config: ProjectConfig, renderer: Renderer, nodes: Mapping[NodeId, Node],
+                 parents: Mapping[NodeId, tuple[NodeId, ...]], vars: Mapping[str, Any]) -> None:
+        from warehouse.dag import Dag
+
+        self.config = config
+        self.renderer = renderer
+        self.nodes = dict(nodes)
+        self.parents = dict(parents)
+        self.vars = dict(vars)
+        self.dag = Dag(self.parents)
+
+    @property
+    def database_path(self) -> Path:
+        return self.config.root / self.config.database
+
+    @property
+    def target_path(self) -> Path:
+        return self.config.root / self.config.target_dir
+
+    def of_kind(self, kind: NodeKind) -> list[Node]:
+        return [n for i, n in self.nodes.items() if i.kind is kind]
+
+    def render_incremental(self, model: ModelNode) -> str:
+        """The model's SQL with `is_incremental()` true (its relation exists)."""
+        resolver = _Resolver(self.nodes)
+        return _finish_sql(self.renderer, model, resolver, self.vars, incremental=True,
+                           nodes=self.nodes)
+
+
+def load_project(root: Path, *, vars: Mapping[str, Any] | None = None) -> Project:
+    config = load_config(root)
+    files = read_files(config)
+    merged_vars = {**config.vars, **(vars or {})}
+    sources = dict(files.models)
+    sources.update(files.tests)
+    sources.update(files.macros)
+    target = {"name": "dev", "type": "duckdb", "schema": config.default_schema,
+              "threads": config.threads, "profile_name": config.name}
+    renderer = Renderer(sources, sorted(files.macros), load_docs_blocks(files.docs), target)
+    props = load_properties(files.properties)
+    _check_orphan_properties(props, files, config)
+
+    nodes: dict[NodeId, Node] = {}
+    for seed in _seed_nodes(config, files, props, renderer):
+        nodes[seed.id] = seed
+    for source in _source_nodes(props, renderer):
+        nodes[source.id] = source
+    for model in _model_nodes(config, files, props, renderer, merged_vars, nodes):
+        if model.id in nodes or NodeId(NodeKind.SEED, model.name) in nodes:
+            raise ProjectError(f"two nodes are named {model.name!r}", path=model.path,
+                               hint="model and seed names must be unique across the project")
+        nodes[model.id] = model
+    from warehouse.testbuild import build_tests
+
+    for test in build_tests(config, files, props, renderer, merged_vars, nodes):
+        if test.id in nodes:
+            raise ProjectError(f"two data tests are named {test.name!r}", path=test.path,
+                               line=test.line)
+        nodes[test.id] = test
+    return Project(config, renderer, nodes, _parents(nodes), merged_vars)
+
+
+def _parents(nodes: Mapping[NodeId, Node]) -> dict[NodeId, tuple[NodeId, ...]]:
+    parents: dict[NodeId, tuple[NodeId, ...]] = {}
+    for node_id, node in nodes.items():
+        if isinstance(node, ModelNode):
+            deps = [_ref_id(nodes, r) for r in node.refs]
+            deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t in node.sources]
+            parents[node_id] = tuple(sorted(set(deps)))
+        elif isinstance(node, TestNode):
+            parents[node_id] = tuple(sorted(set(node.depends_on)))
+        else:
+            parents[node_id] = ()
+    return parents
+
+
+def _ref_id(nodes: Mapping[NodeId, Node], name: str) -> NodeId:
+    model = NodeId(NodeKind.MODEL, name)
+    return model if model in nodes else NodeId(NodeKind.SEED, name)
+
+
+def _describe(renderer: Renderer, text: str, path: str) -> str:
+    if "{{" not in text and "{%" not in text:
+        return text
+    return renderer.render_string(text, RenderState(path), {}).strip()
+
+
+def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
+                renderer: Renderer) -> list[SeedNode]:
+    seeds = []
+    for path in files.seeds:
+        rel = Path(path)
+        name = rel.stem
+        folders = _folders_under(rel, config.seed_paths)
+        cfg = {**config.folder_config("seed", folders)}
+        p = props.seeds.get(name)
+        if p:
+            cfg.update(p.config)
+        types = cfg.get("column_types") or {}
+        if not isinstance(types, Mapping):
+            raise ProjectError(f"column_types of seed {name!r} must be a mapping",
+                               path=p.path if p else config.config_file, line=p.line if p else None)
+        relation = Relation(str(cfg.get("schema") or config.default_schema),
+                            str(cfg.get("alias") or name))
+        checksum = _sha(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
+        seeds.append(SeedNode(
+            name=name, path=path, relation=relation,
+            column_types={str(k): str(v) for k, v in types.items()}, config=cfg,
+            description=_describe(renderer, p.description, p.path) if p else "",
+            columns=p.columns if p else (), checksum=checksum))
+    return seeds
+
+
+def _source_nodes(props: Properties, renderer: Renderer) -> list[SourceNode]:
+    return [
+        SourceNode(source_name=src, table_name=tbl,
+                   relation=Relation(t.schema, t.identifier), path=t.props.path,
+                   description=_describe(renderer, t.props.description, t.props.path),
+                   columns=t.props.columns)
+        for (src, tbl), t in sorted(props.sources.items())
+    ]
+
+
+def _folders_under(rel: Path, roots: tuple[str, ...]) -> tuple[str, ...]:
+    for root in roots:
+        root_parts = Path(root).parts
+        if rel.parts[: len(root_parts)] == root_parts:
+            return rel.parts[len(root_parts):-1]
+    return rel.parts[:-1]
+
+
+def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
+                 renderer: Renderer, vars: Mapping[str, Any],
+                 others: Mapping[NodeId, Node]) -> list[ModelNode]:
+    first: list[ModelNode] = []
+    seen: dict[str, str] = {}
+    for path, template in files.models.items():
+        name = Path(path).stem
+        if name in seen:
+            raise ProjectError(f"two models are named {name!r} (also {seen[name]})", path=path)
+        seen[name] = path
+        state = RenderState(path, vars=vars)
+        renderer.render(path, state)
+        p = props.models.get(name)
+        cfg = {**config.folder_config("model", _folders_under(Path(path), config.model_paths))}
+        if p:
+            cfg.update(p.config)
+        cfg.update(state.config)
+        _validate_model_config(cfg, path)
+        relation = Relation(str(cfg.get("schema") or config.default_schema),
+                            str(cfg.get("alias") or name))
+        first.append(ModelNode(
+            name=name, path=path, template=template, config=cfg, relation=relation,
+            refs=tuple(dict.fromkeys(r for r, _ in state.refs)),
+            sources=tuple(dict.fromkeys((s, t) for s, t, _ in state.sources)),
+            compiled_sql="", description=_describe(renderer, p.description, p.path) if p else "",
+            columns=p.columns if p else ()))
+        _check_refs(state, path, template, seen_models=None, others=others,
+                    all_model_paths=files.models)
+    nodes = dict(others)
+    nodes.update({m.id: m for m in first})
+    resolver = _Resolver(nodes)
+    return [_compile(renderer, m, resolver, vars, nodes) for m in first]
+
+
+def _check_refs(state: RenderState, path: str, template: str, *, seen_models, others,
+                all_model_paths: Mapping[str, str]) -> None:
+    known = {Path(p).stem for p in all_model_paths}
+    known |= {i.name for i in others if i.kind is NodeKind.SEED}
+    for name, line in state.refs:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=3)
+            raise ProjectError(
+                f"ref({name!r}): no model or seed named {name!r}", path=path, line=line,
+                snippet=caret_snippet(template, line, None) if line else None,
+                hint=f"did you mean {', '.join(close)}?" if close else None)
+    source_ids = {i.name for i in others if i.kind is NodeKind.SOURCE}
+    for src, tbl, line in state.sources:
+        if f"{src}.{tbl}" not in source_ids:
+            raise ProjectError(
+                f"source({src!r}, {tbl!r}) is not declared in any property file", path=path,
+                line=line, snippet=caret_snippet(template, line, None) if line else None,
+                hint="declare it under 'sources:' in a .yml file beside the models")
+
+
+def _validate_model_config(cfg: Mapping[str, Any], path: str) -> None:
+    mat = cfg.get("materialized", "view")
+    if mat not in MATERIALIZATIONS:
+        raise ProjectError(f"materialized={mat!r} is not supported", path=path,
+                           hint=f"use one of {', '.join(sorted(MATERIALIZATIONS))}")
+    if mat == "incremental":
+        strategy = cfg.get("incremental_strategy", "merge" if cfg.get("unique_key") else "append")
+        if strategy not in INCREMENTAL_STRATEGIES:
+            raise ProjectError(f"incremental_strategy={strategy!r} is not supported", path=path,
+                               hint=f"use one of {', '.join(sorted(INCREMENTAL_STRATEGIES))}")
+        if strategy != "append" and not cfg.get("unique_key"):
+            raise ProjectError(f"incremental_strategy={strategy!r} needs a unique_key", path=path)
+    for hook in ("pre_hook", "post_hook", "pre-hook", "post-hook"):
+        if cfg.get(hook):
+            raise ProjectError(f"the dbt config {hook!r} is not supported", path=path)
+
+
+class _Resolver:
+    """Resolves `ref()`/`source()` to relations once every node's relation is known."""
+
+    def __init__(self, nodes: Mapping[NodeId, Node]) -> None:
+        self.nodes = nodes
+
+    def ref(self, name: str) -> Any:
+        node = self.nodes[_ref_id(self.nodes, name)]
+        if isinstance(node, ModelNode) and node.materialized == "ephemeral":
+            return _EphemeralName(EPHEMERAL_PREFIX + name)
+        return _RelationView(node.relation)
+
+    def source(self, src: str, tbl: str) -> Any:
+        return _RelationView(self.nodes[NodeId(NodeKind.SOURCE, f"{src}.{tbl}")].relation)
+
+
+class _RelationView:
+    """What templates see for a relation: `.schema`, `.identifier`, and its quoted SQL."""
+
+    def __init__(self, relation: Relation) -> None:
+        self.schema = relation.schema
+        self.name = self.identifier = self.table = relation.name
+        self.database = None
+
+    def __str__(self) -> str:
+        return Relation(self.schema, self.name).sql
+
+
+class _EphemeralName(str):
+    pass
+
+
+def _compile(renderer: Renderer, model: ModelNode, resolver: _Resolver,
+             vars: Mapping[str, Any], nodes: Mapping[NodeId, Node]) -> ModelNode:
+    from warehouse.parse import output_columns, parse_model_sql
+
+    sql = _render_final(renderer, model, resolver, vars, incremental=False)
+    tree = parse_model_sql(sql, path=model.path, template=model.template)
+    _cross_check(tree, model, sql, nodes)
+    full_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
+    return replace(model, compiled_sql=full_sql, sql_columns=tuple(output_columns(tree)),
+                   checksum=_sha(full_sql, json.dumps(model.config, sort_keys=True, default=str)))
+
+
+def _render_final(renderer: Renderer, model: ModelNode, resolver: _Resolver,
+                  vars: Mapping[str, Any], *, incremental: bool) -> str:
+    state = RenderState(model.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
+                        this=_RelationView(model.relation), incremental=incremental, vars=vars)
+    return renderer.render(model.path, state)
+
+
+def _finish_sql(renderer, model, resolver, vars, *, incremental, nodes) -> str:
+    sql = _render_final(renderer, model, resolver, vars, incremental=incremental)
+    return _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
+
+
+def _cross_check(tree: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId, Node]) -> None:
+    from warehouse.parse import tables_read, unknown_table_error
+
+    allowed = {(model.relation.schema.lower(), model.relation.name.lower())}
+    ephemeral = set()
+    for name in model.refs:
+        node = nodes[_ref_id(nodes, name)]
+        if isinstance(node, ModelNode) and node.materialized == "ephemeral":
+            ephemeral.add((EPHEMERAL_PREFIX + name).lower())
+        else:
+            allowed.add((node.relation.schema.lower(), node.relation.name.lower()))
+    for src, tbl in model.sources:
+        rel = nodes[NodeId(NodeKind.SOURCE, f"{src}.{tbl}")].relation
+        allowed.add((rel.schema.lower(), rel.name.lower()))
+    for read in tables_read(tree):
+        schema = (read.schema or "").lower()
+        if schema in _SYSTEM_SCHEMAS or (not schema and read.name.lower() in ephemeral):
+            continue
+        if (schema, read.name.lower()) not in allowed:
+            raise unknown_table_error(read, path=model.path, template=model.template, sql=sql)
+
+
+def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: _Resolver,
+                       vars: Mapping[str, Any], nodes: Mapping[NodeId, Node], sql: str) -> str:
+    """Prepend ephemeral models this one refers to (transitively) as CTEs, dbt-style."""
+    order: list[ModelNode] = []
+
+    def visit(m: ModelNode, trail: tuple[str, ...]) -> None:
+        for name in m.refs:
+            dep = nodes.get(NodeId(NodeKind.MODEL, name))
+            if isinstance(dep, ModelNode) and dep.materialized == "ephemeral":
+                if name in trail:
+                    return  # the DAG reports the cycle with its path
+                if dep not in order:
+                    visit(dep, (*trail, name))
+                    if dep not in order:
+                        order.append(dep)
+
+    visit(model, (model.name,))
+    if not order:
+        return sql
+    ctes = []
+    for dep in order:
+        dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False)
+        ctes.append(f"{EPHEMERAL_PREFIX}{dep.name} as (\n{dep_sql.strip().rstrip(';')}\n)")
+    return prepend_ctes(sql, ctes)
+
+
+def prepend_ctes(sql: str, ctes: list[str]) -> str:
+    from sqlglot.tokens import Tokenizer, TokenType
+
+    tokens = Tokenizer(dialect="duckdb").tokenize(sql)
+    if tokens and tokens[0].token_type == TokenType.WITH:
+        cut = tokens[0].end + 1
+        if len(tokens) > 1 and tokens[1].text.lower() == "recursive":
+            cut = tokens[1].end + 1
+        return sql[:cut] + " " + ",\n".join(ctes) + ",\n" + sql[cut:]
+    return "with " + ",\n".join(ctes) + "\n" + sql
+
+
+def _check_orphan_properties(props: Properties, files: ProjectFiles, config: ProjectConfig):
+    model_names = {Path(p).stem for p in files.models}
+    for name, p in props.models.items():
+        if name not in model_names:
+            raise ProjectError(f"properties describe model {name!r}, which has no .sql file",
+                               path=p.path, line=p.line)
+    seed_names = {Path(p).stem for p in files.seeds}
+    for name, p in props.seeds.items():
+        if name not in seed_names:
+            raise ProjectError(f"properties describe seed {name!r}, which has no .csv file",
+                               path=p.path, line=p.line)
+
+
+def _sha(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def props_of(props: Properties, node: Node) -> NodeProps | None:
+    if isinstance(node, ModelNode):
+        return props.models.get(node.name)
+    if isinstance(node, SeedNode):
+        return props.seeds.get(node.name)
+    return None

@@ -1,0 +1,290 @@
+"""Jinja rendering of models, tests and macros, dbt-style.
+
+One Jinja environment per project holds the macros as globals. The dbt
+functions (`ref`, `source`, `config`, `this`, `is_incremental`, ...) are
+globals too, but what they do depends on the node being rendered: that state
+lives in a context variable, so macros called from a model see the model's
+`ref` and several threads can render at once.
+
+Undefined names are errors (StrictUndefined), reported at the line of the
+file that used them, never rendered as an empty string.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from warehouse.errors import ProjectError, caret_snippet
+
+_TEST_BLOCK = re.compile(r"{%(-?)\s*test\s+(\w+)")
+_END_TEST = re.compile(r"{%(-?)\s*endtest\s*(-?)%}")
+_UNSUPPORTED_BLOCK = re.compile(r"{%-?\s*(materialization|snapshot|call\s+statement)\b")
+
+
+@dataclass
+class RenderState:
+    """What one render of one node records and needs (mutable, per render)."""
+
+    path: str
+    resolve_ref: Callable[[str], Any] | None = None
+    resolve_source: Callable[[str, str], Any] | None = None
+    this: Any = None
+    incremental: bool = False
+    refs: list[tuple[str, int | None]] = field(default_factory=list)
+    sources: list[tuple[str, str, int | None]] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    vars: Mapping[str, Any] = field(default_factory=dict)
+
+
+_STATE: ContextVar[RenderState] = ContextVar("warehouse_render_state")
+
+
+class Placeholder:
+    """What `ref()` returns before relations are known (first render pass)."""
+
+    def __init__(self, name: str) -> None:
+        self.schema = "__unresolved__"
+        self.name = self.identifier = self.table = name
+        self.database = None
+
+    def __str__(self) -> str:
+        return f'"__unresolved__"."{self.name}"'
+
+
+class _MacroReturn(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _dbt_return(value: Any) -> str:
+    raise _MacroReturn(value)
+
+
+def _returning(macro: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return macro(*args, **kwargs)
+        except _MacroReturn as ret:
+            return ret.value
+
+    call.__name__ = getattr(macro, "name", "macro")
+    return call
+
+
+def template_position() -> tuple[str | None, int | None]:
+    """File and line of the innermost template frame running now."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        tmpl = frame.f_globals.get("__jinja_template__")
+        if tmpl is not None:
+            return tmpl.filename, tmpl.get_corresponding_lineno(frame.f_lineno)
+        frame = frame.f_back
+    return None, None
+
+
+class _Config:
+    """`config(...)` records settings; `config.get(k)` reads them back."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        if args:
+            raise ProjectError("config() takes keyword arguments only", path=_STATE.get().path)
+        _STATE.get().config.update(kwargs)
+        return ""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return _STATE.get().config.get(key, default)
+
+    def require(self, key: str) -> Any:
+        state = _STATE.get()
+        if key not in state.config:
+            raise ProjectError(f"config {key!r} is required", path=state.path)
+        return state.config[key]
+
+
+class _This:
+    """`{{ this }}`: the relation of the node being rendered."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_STATE.get().this, name)
+
+    def __str__(self) -> str:
+        return str(_STATE.get().this)
+
+
+def _ref(*names: str, **kwargs: Any) -> Any:
+    state = _STATE.get()
+    if len(names) == 2:  # ref('package', 'model')
+        names = names[1:]
+    if len(names) != 1 or kwargs.get("v") or kwargs.get("version"):
+        raise ProjectError("ref() takes one model name (packages and versions are not supported)",
+                           path=state.path, line=template_position()[1])
+    name = names[0]
+    state.refs.append((name, template_position()[1]))
+    return state.resolve_ref(name) if state.resolve_ref else Placeholder(name)
+
+
+def _source(source_name: str, table_name: str) -> Any:
+    state = _STATE.get()
+    state.sources.append((source_name, table_name, template_position()[1]))
+    if state.resolve_source:
+        return state.resolve_source(source_name, table_name)
+    return Placeholder(f"{source_name}.{table_name}")
+
+
+_MISSING = object()
+
+
+def _var(name: str, default: Any = _MISSING) -> Any:
+    state = _STATE.get()
+    if name in state.vars:
+        return state.vars[name]
+    if default is _MISSING:
+        path, line = template_position()
+        raise ProjectError(f"var {name!r} is not defined and has no default", path=path or state.path,
+                           line=line, hint="set it under [tool.warehouse.vars] or with --vars")
+    return default
+
+
+def _env_var(name: str, default: Any = _MISSING) -> str:
+    if name in os.environ:
+        return os.environ[name]
+    if default is _MISSING:
+        path, line = template_position()
+        raise ProjectError(f"environment variable {name!r} is not set and has no default",
+                           path=path or _STATE.get().path, line=line)
+    return default
+
+
+def _raise_compiler_error(message: str) -> None:
+    path, line = template_position()
+    raise ProjectError(message, path=path, line=line)
+
+
+class _Exceptions:
+    raise_compiler_error = staticmethod(_raise_compiler_error)
+
+    @staticmethod
+    def warn(message: str) -> str:
+        print(f"warning: {message}", file=sys.stderr)
+        return ""
+
+
+def preprocess(text: str) -> str:
+    """dbt's block tags in plain Jinja: `{% test x %}` is a macro named `test_x`."""
+    text = _TEST_BLOCK.sub(lambda m: "{%" + m.group(1) + " macro test_" + m.group(2), text)
+    return _END_TEST.sub(lambda m: "{%" + m.group(1) + " endmacro " + m.group(2) + "%}", text)
+
+
+class Renderer:
+    """A Jinja environment over a project's templates and macros."""
+
+    def __init__(self, sources: Mapping[str, str], macro_paths: list[str], docs: Mapping[str, str],
+                 target: Mapping[str, Any]) -> None:
+        import jinja2
+
+        self._sources = dict(sources)
+        self.env = jinja2.Environment(
+            loader=jinja2.FunctionLoader(self._load),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+            autoescape=False,
+        )
+        self.docs = dict(docs)
+        self.env.globals.update(
+            ref=_ref, source=_source, config=_Config(), var=_var, env_var=_env_var,
+            this=_This(), is_incremental=lambda: _STATE.get().incremental,
+            doc=self._doc, exceptions=_Exceptions(), target=dict(target),
+            log=lambda msg, info=False: "", modules={"re": re}, **{"return": _dbt_return},
+        )
+        self.macros: dict[str, tuple[str, Callable[..., Any]]] = {}
+        for path in macro_paths:
+            self._load_macros(path)
+
+    def _load(self, name: str):
+        text = self._sources[name]
+        _check_supported(name, text)
+        return preprocess(text), name, lambda: True
+
+    def add_source(self, path: str, text: str) -> None:
+        self._sources[path] = text
+
+    def _load_macros(self, path: str) -> None:
+        module = self._run(path, lambda: self.env.get_template(path).module, RenderState(path))
+        for name in dir(module):
+            macro = getattr(module, name)
+            if name.startswith("_") or not callable(macro):
+                continue
+            if name in self.macros:
+                raise ProjectError(f"macro {name!r} is defined twice (also in {self.macros[name][0]})",
+                                   path=path)
+            self.macros[name] = (path, macro)
+            self.env.globals[name] = _returning(macro)
+
+    def _doc(self, name: str) -> str:
+        if name not in self.docs:
+            path, line = template_position()
+            raise ProjectError(f"doc({name!r}): no docs block of that name", path=path, line=line)
+        return self.docs[name]
+
+    def render(self, path: str, state: RenderState) -> str:
+        return self._run(path, lambda: self.env.get_template(path).render(), state)
+
+    def render_string(self, text: str, state: RenderState, context: Mapping[str, Any]) -> str:
+        template = self.env.from_string(preprocess(text))
+        return self._run(state.path, lambda: template.render(**context), state)
+
+    def call_macro(self, name: str, state: RenderState, **kwargs: Any) -> str:
+        _, macro = self.macros[name]
+        return self._run(state.path, lambda: _returning(macro)(**kwargs), state)
+
+    def _run(self, path: str, action: Callable[[], Any], state: RenderState) -> Any:
+        import jinja2
+
+        token = _STATE.set(state)
+        try:
+            return action()
+        except jinja2.TemplateSyntaxError as exc:
+            name = exc.filename or exc.name or path
+            raise ProjectError(f"Jinja syntax error: {exc.message}", path=name, line=exc.lineno,
+                               snippet=caret_snippet(self._sources.get(name, ""), exc.lineno or 0,
+                                                     None)) from None
+        except jinja2.UndefinedError as exc:
+            name, line = self._template_line(exc, path)
+            raise ProjectError(f"undefined name in template: {exc.message}", path=name, line=line,
+                               snippet=caret_snippet(self._sources.get(name, ""), line or 0, None)
+                               ) from None
+        except ProjectError as exc:
+            if exc.line is not None and exc.snippet is None and exc.path in self._sources:
+                exc.snippet = caret_snippet(self._sources[exc.path], exc.line, None)
+            raise
+        except _MacroReturn as ret:
+            return ret.value
+        except (TypeError, ValueError, AttributeError, KeyError, ZeroDivisionError) as exc:
+            name, line = self._template_line(exc, path)
+            raise ProjectError(f"error while rendering: {type(exc).__name__}: {exc}", path=name,
+                               line=line) from exc
+        finally:
+            _STATE.reset(token)
+
+    def _template_line(self, exc: BaseException, default: str) -> tuple[str, int | None]:
+        found: tuple[str, int | None] = (default, None)
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename in self._sources:
+                found = (frame.filename, frame.lineno)
+        return found
+
+
+def _check_supported(path: str, text: str) -> None:
+    match = _UNSUPPORTED_BLOCK.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        raise ProjectError(f"the dbt construct '{{% {match.group(1)} %}}' is not supported",
+                           path=path, line=line, snippet=caret_snippet(text, line, None))
