@@ -1,0 +1,182 @@
+"""The `warehouse` command line: a thin layer over the library.
+
+Each command parses its options, calls one library function and turns the
+result into an exit code: 0 success, 1 a node or blocking test failed, 2 a
+usage or project error. Heavy imports happen inside the command functions, so
+`warehouse --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from warehouse import __version__
+from warehouse.errors import UsageError, WarehouseError
+
+COMMANDS = {
+    "build": "load seeds, build models and run data tests; publish if all pass",
+    "seed": "load the seed CSV files",
+    "run": "build the models",
+    "test": "run the data tests against the warehouse",
+    "compile": "render models and tests to SQL without running them",
+    "ls": "list the nodes a selection picks",
+    "clean": "remove build artifacts (target/ and stale work files)",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="warehouse", description="A dbt-style transform engine on DuckDB.")
+    parser.add_argument("--version", action="version", version=f"warehouse {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project-dir", type=Path, default=None,
+                        help="project folder (default: the nearest one above the current folder)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    common.add_argument("--vars", default=None, help="JSON (or YAML) mapping of variables")
+    select = argparse.ArgumentParser(add_help=False)
+    select.add_argument("-s", "--select", nargs="+", default=[], help="nodes to include")
+    select.add_argument("--exclude", nargs="+", default=[], help="nodes to leave out")
+    running = argparse.ArgumentParser(add_help=False)
+    running.add_argument("--threads", type=int, default=None, help="parallel workers")
+    running.add_argument("--full-refresh", action="store_true",
+                         help="rebuild incremental models from scratch")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in ("build", "seed", "run", "test"):
+        sub.add_parser(name, help=COMMANDS[name], parents=[common, select, running])
+    comp = sub.add_parser("compile", help=COMMANDS["compile"], parents=[common, select])
+    comp.add_argument("--print", action="store_true", dest="print_sql",
+                      help="print the SQL of every selected node")
+    ls = sub.add_parser("ls", help=COMMANDS["ls"], parents=[common, select])
+    ls.add_argument("--resource-type", choices=["model", "seed", "test", "source"], default=None)
+    ls.add_argument("--output", choices=["id", "name", "path", "json"], default="id")
+    sub.add_parser("clean", help=COMMANDS["clean"], parents=[common])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return _dispatch(args)
+    except WarehouseError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was published", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from warehouse.config import find_project_root
+
+    root = args.project_dir if args.project_dir else find_project_root(Path.cwd())
+    if args.command == "clean":
+        return _clean(root)
+    from warehouse.project import load_project
+
+    project = load_project(root, vars=_parse_vars(args.vars))
+    if args.command in ("build", "seed", "run", "test"):
+        return _run(project, args)
+    if args.command == "compile":
+        return _compile(project, args)
+    return _ls(project, args)
+
+
+def _parse_vars(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        import yaml
+
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = None
+    if not isinstance(value, dict):
+        raise UsageError(f"--vars must be a JSON or YAML mapping, got {text!r}")
+    return value
+
+
+def _run(project: Any, args: argparse.Namespace) -> int:
+    from warehouse.artifacts import manifest, run_results, write_json
+    from warehouse.runner import RunOptions, execute
+
+    if args.threads is not None and args.threads < 1:
+        raise UsageError("--threads must be at least 1")
+    options = RunOptions(command=args.command, select=args.select, exclude=args.exclude,
+                         threads=args.threads, full_refresh=args.full_refresh)
+    result = execute(project, options)
+    write_json(project.target_path / "manifest.json", manifest(project))
+    write_json(project.target_path / "run_results.json", run_results(result))
+    return result.exit_code
+
+
+def _compile(project: Any, args: argparse.Namespace) -> int:
+    from warehouse.identity import NodeKind
+    from warehouse.nodes import ModelNode, TestNode
+    from warehouse.runner import RunOptions, selected_nodes
+
+    options = RunOptions(command="build", select=args.select, exclude=args.exclude)
+    chosen = [n for n in selected_nodes(project, options) if n.kind is not NodeKind.SEED]
+    out_dir = project.target_path / "compiled"
+    for node_id in chosen:
+        node = project.nodes[node_id]
+        sql = node.compiled_sql if isinstance(node, ModelNode) else node.sql
+        rel = node.path if isinstance(node, ModelNode) else f"tests/{node.name}.sql"
+        if isinstance(node, TestNode) and node.test_name is None:
+            rel = node.path
+        target = out_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(sql, encoding="utf-8")
+        if args.print_sql or (args.select and len(chosen) == 1):
+            print(f"-- {node_id} ({node.path})\n{sql.strip()}\n")
+    print(f"compiled {len(chosen)} nodes into {out_dir}", file=sys.stderr)
+    return 0
+
+
+def _ls(project: Any, args: argparse.Namespace) -> int:
+    from warehouse.runner import RunOptions, selected_nodes
+
+    options = RunOptions(command="build", select=args.select, exclude=args.exclude)
+    chosen = selected_nodes(project, options)
+    if args.resource_type:
+        chosen = [n for n in chosen if n.kind.value == args.resource_type]
+    for node_id in chosen:
+        node = project.nodes[node_id]
+        if args.output == "json":
+            print(json.dumps({"unique_id": str(node_id), "name": node.name, "path": node.path,
+                              "resource_type": node_id.kind.value}))
+        else:
+            print({"id": str(node_id), "name": node.name, "path": node.path}[args.output])
+    return 0
+
+
+def _clean(root: Path) -> int:
+    import shutil
+
+    from warehouse.config import load_config
+
+    config = load_config(root)
+    target = config.root / config.target_dir
+    if target.exists():
+        shutil.rmtree(target)
+    db = config.root / config.database
+    for stale in db.parent.glob(db.name + ".work*"):
+        stale.unlink()
+    print(f"removed {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

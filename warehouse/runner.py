@@ -1,0 +1,260 @@
+"""Run a command over the selected nodes: seeds, models and tests, in DAG order.
+
+The runner is the one place that joins the loaded project, the scheduler, the
+DuckDB connection and the write-audit-publish working copy. Every command
+that writes (seed, run, build, test) works in a copy of the published file
+and swaps it in only when nothing failed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from warehouse.console import Console
+from warehouse.errors import NodeFailure, ProjectError
+from warehouse.identity import NodeId, NodeKind
+from warehouse.nodes import ModelNode, Node, SeedNode, TestNode
+
+KINDS_BY_COMMAND = {
+    "seed": frozenset({NodeKind.SEED}),
+    "run": frozenset({NodeKind.MODEL}),
+    "test": frozenset({NodeKind.TEST}),
+    "build": frozenset({NodeKind.SEED, NodeKind.MODEL, NodeKind.TEST}),
+}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    command: str = "build"
+    select: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    threads: int | None = None
+    full_refresh: bool = False
+    database: Path | None = None  # overrides the project's published file
+    publish: bool = True
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    node_id: NodeId
+    status: str  # success, error, skipped, pass, warn, fail
+    elapsed: float = 0.0
+    message: str = ""
+    rows: int | None = None
+    failures: int | None = None
+    relation: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> bool:
+        return self.status in ("error", "fail")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    command: str
+    results: tuple[NodeResult, ...]
+    elapsed: float
+    published: bool
+    database: Path
+    kept_failed: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(r.blocking for r in self.results) else 0
+
+
+def selected_nodes(project: Any, options: RunOptions, state: Any = None) -> list[NodeId]:
+    from warehouse.selection import NodeInfo, select_nodes
+
+    infos = {
+        node_id: NodeInfo(
+            id=node_id, name=node.name, kind=node_id.kind, path=node.path, tags=node.tags,
+            materialized=node.materialized,
+            source_name=getattr(node, "source_name", None),
+            attached_to=tuple(node.depends_on) if isinstance(node, TestNode) else (),
+        )
+        for node_id, node in project.nodes.items()
+    }
+    chosen = select_nodes(project.dag, infos, list(options.select) or None,
+                          list(options.exclude) or None, state)
+    kinds = KINDS_BY_COMMAND[options.command]
+    return [n for n in project.dag.topological_order() if n in chosen and n.kind in kinds]
+
+
+def run_graph(project: Any, command: str) -> dict[NodeId, tuple[NodeId, ...]]:
+    """The project's DAG, plus in `build` an edge from each single-parent test to its
+    parent's children, so a failing test stops what is built on the data it tested."""
+    parents = {n: list(p) for n, p in project.parents.items()}
+    if command == "build":
+        tests_of: dict[NodeId, list[NodeId]] = {}
+        for node_id, node in project.nodes.items():
+            if isinstance(node, TestNode) and len(node.depends_on) == 1:
+                tests_of.setdefault(node.depends_on[0], []).append(node_id)
+        for node_id, node_parents in parents.items():
+            if node_id.kind is NodeKind.MODEL:
+                for parent in list(node_parents):
+                    node_parents.extend(tests_of.get(parent, ()))
+    return {n: tuple(p) for n, p in parents.items()}
+
+
+def execute(project: Any, options: RunOptions, console: Console | None = None) -> RunResult:
+    import duckdb
+
+    from warehouse.publish import WorkingCopy
+
+    console = console or Console()
+    started = time.perf_counter()
+    order = selected_nodes(project, options)
+    published = options.database or project.database_path
+    if options.command == "test" and not published.exists():
+        raise ProjectError(f"no warehouse at {published}: run `warehouse build` first")
+    keep_failed = project.target_path / "failed_build.duckdb"
+    with WorkingCopy(published, keep_failed_as=keep_failed) as work:
+        con = duckdb.connect(str(work.path))
+        try:
+            results = _run_nodes(project, options, order, con, console)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        ok = not any(r.blocking for r in results)
+        did_publish = False
+        if ok and options.publish:
+            work.publish()
+            did_publish = True
+    elapsed = time.perf_counter() - started
+    statuses = [_label(r) for r in results]
+    console.summary(statuses, elapsed)
+    kept = None
+    if not ok:
+        kept = keep_failed if keep_failed.exists() else None
+        where = f"; the failed build is kept in {kept} for inspection" if kept else ""
+        console.line(f"Nothing published: {published.name} is unchanged{where}.")
+    return RunResult(options.command, tuple(results), elapsed, did_publish, published, kept)
+
+
+def _label(result: NodeResult) -> str:
+    return {"success": "OK", "error": "ERROR", "skipped": "SKIP", "pass": "PASS",
+            "warn": "WARN", "fail": "FAIL"}[result.status]
+
+
+def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
+               console: Console) -> list[NodeResult]:
+    from warehouse.dag import Dag
+    from warehouse.scheduler import run_dag
+
+    graph = Dag(run_graph(project, options.command))
+    total = len(order)
+    counter = iter(range(1, total + 1))
+    lock = threading.Lock()
+    results: dict[NodeId, NodeResult] = {}
+
+    def report(result: NodeResult) -> None:
+        with lock:
+            index = next(counter)
+            results[result.node_id] = result
+        node = project.nodes[result.node_id]
+        console.node(index, total, _label(result), _what(node), _detail(result), result.elapsed)
+        if result.message and result.status != "success":
+            console.block(result.message)
+
+    def work(node_id: NodeId) -> NodeResult:
+        cur = con.cursor()
+        began = time.perf_counter()
+        try:
+            result = _run_one(project, project.nodes[node_id], cur, options)
+        except NodeFailure as exc:
+            result = NodeResult(node_id, "error", message=str(exc))
+        except Exception as exc:  # DuckDB errors: the node fails, the build goes on
+            node = project.nodes[node_id]
+            result = NodeResult(node_id, "error", message=f"{node.path}: {_first_line(exc)}")
+        finally:
+            cur.close()
+        result = _with_elapsed(result, time.perf_counter() - began)
+        report(result)
+        return result
+
+    def on_skip(node_id: NodeId, reason: str) -> None:
+        report(NodeResult(node_id, "skipped", message=reason))
+
+    run_dag(graph, order, work, threads=options.threads or project.config.threads,
+            on_skip=on_skip, is_failure=lambda r: r.blocking)
+    return [results[n] for n in order if n in results]
+
+
+def _with_elapsed(result: NodeResult, elapsed: float) -> NodeResult:
+    from dataclasses import replace
+
+    return replace(result, elapsed=elapsed)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _what(node: Node) -> str:
+    if isinstance(node, TestNode):
+        return f"test {node.name}"
+    if isinstance(node, SeedNode):
+        return f"seed {node.relation}"
+    assert isinstance(node, ModelNode)
+    return f"{node.materialized} {node.relation}" if node.materialized != "ephemeral" else (
+        f"ephemeral {node.name}")
+
+
+def _detail(result: NodeResult) -> str:
+    if result.status == "skipped":
+        return "skipped"
+    if result.status == "error":
+        return "error"
+    if result.failures is not None:
+        return f"{result.failures} failing rows" if result.failures else "0 failures"
+    if result.rows is None:
+        return result.detail.get("kind", "done")
+    extra = result.detail.get("note")
+    return f"{result.rows} rows" + (f", {extra}" if extra else "")
+
+
+def _run_one(project: Any, node: Node, cur: Any, options: RunOptions) -> NodeResult:
+    if isinstance(node, SeedNode):
+        from warehouse.seeds import load_seed
+
+        rows = load_seed(cur, project.config.root / node.path, node.relation, node.column_types,
+                         display_path=node.path)
+        return NodeResult(node.id, "success", rows=rows, relation=str(node.relation))
+    if isinstance(node, ModelNode):
+        return _run_model(project, node, cur, options)
+    if isinstance(node, TestNode):
+        from warehouse.testrun import run_test_node
+
+        return run_test_node(cur, node)
+    raise ProjectError(f"cannot run {node.id}")
+
+
+def _run_model(project: Any, node: ModelNode, cur: Any, options: RunOptions) -> NodeResult:
+    from warehouse.materialize import existing_kind, materialize, unique_key_columns
+
+    if node.materialized == "ephemeral":
+        return NodeResult(node.id, "success", detail={"kind": "inlined as CTE"})
+    incremental_sql = None
+    if node.materialized == "incremental" and not (options.full_refresh or
+                                                   node.config.get("full_refresh") is True):
+        if existing_kind(cur, node.relation) == "table":
+            incremental_sql = project.render_incremental(node)
+    unique_key = unique_key_columns(node.config.get("unique_key"))
+    strategy = node.config.get("incremental_strategy") or ("merge" if unique_key else "append")
+    outcome = materialize(cur, node.relation, node.materialized, node.compiled_sql,
+                          incremental_sql=incremental_sql, strategy=strategy,
+                          unique_key=unique_key, full_refresh=options.full_refresh)
+    return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),
+                      detail={"kind": node.materialized, "note": outcome.detail})
+
+
+def as_mapping(result: RunResult) -> Mapping[str, Any]:
+    return {"command": result.command, "elapsed": result.elapsed, "published": result.published}
