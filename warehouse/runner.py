@@ -25,6 +25,7 @@ KINDS_BY_COMMAND = {
     "run": frozenset({NodeKind.MODEL}),
     "test": frozenset({NodeKind.TEST}),
     "build": frozenset({NodeKind.SEED, NodeKind.MODEL, NodeKind.TEST}),
+    "prepare": frozenset({NodeKind.SEED, NodeKind.MODEL}),  # what data tests need
 }
 
 
