@@ -1,0 +1,60 @@
+"""Shared fixtures: tiny projects written into a temporary folder from dicts of file contents."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+MINIMAL_PYPROJECT = "[tool.warehouse]\n"
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    """Write `files` (relative path → text, dedented) under root; a pyproject if none given."""
+    files = dict(files)
+    files.setdefault("pyproject.toml", MINIMAL_PYPROJECT)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    for folder in ("models", "seeds"):
+        (root / folder).mkdir(exist_ok=True)
+    return root
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
+    def make(files: dict[str, str], name: str = "project") -> Path:
+        return write_project(tmp_path / name, files)
+
+    return make
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+def run_cli(root: Path, *args: str, timeout: float = 120) -> CliResult:
+    """The CLI in a subprocess, as a user runs it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "warehouse.cli", args[0], "--project-dir", str(root), *args[1:]],
+        capture_output=True, text=True, timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli() -> Callable[..., CliResult]:
+    return run_cli
