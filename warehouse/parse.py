@@ -48,7 +48,7 @@ def map_position(template: str, rendered: str, line: int, column: int) -> tuple[
 def _map_column(src: str, out: str, column: int) -> int:
     pos = column - 1
     matcher = difflib.SequenceMatcher(None, src, out, autojunk=False)
-    for tag, s1, s2, r1, r2 in matcher.get_opcodes():
+    for tag, s1, _s2, r1, r2 in matcher.get_opcodes():
         if r1 <= pos < r2:
             return (s1 + (pos - r1) if tag == "equal" else s1) + 1
     return min(column, len(src) + 1)

@@ -147,8 +147,9 @@ def _var(name: str, default: Any = _MISSING) -> Any:
         return state.vars[name]
     if default is _MISSING:
         path, line = template_position()
-        raise ProjectError(f"var {name!r} is not defined and has no default", path=path or state.path,
-                           line=line, hint="set it under [tool.warehouse.vars] or with --vars")
+        raise ProjectError(f"var {name!r} is not defined and has no default",
+                           path=path or state.path, line=line,
+                           hint="set it under [tool.warehouse.vars] or with --vars")
     return default
 
 
@@ -223,8 +224,8 @@ class Renderer:
             if name.startswith("_") or not callable(macro):
                 continue
             if name in self.macros:
-                raise ProjectError(f"macro {name!r} is defined twice (also in {self.macros[name][0]})",
-                                   path=path)
+                other = self.macros[name][0]
+                raise ProjectError(f"macro {name!r} is defined twice (also in {other})", path=path)
             self.macros[name] = (path, macro)
             self.env.globals[name] = _returning(macro)
 

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-import duckdb
 import pytest
-
-from warehouse.console import Console
-from warehouse.project import load_project
-from warehouse.runner import RunOptions, execute
+from wh_helpers import build, rows
 
 PYPROJECT = """
 [tool.warehouse]
@@ -28,21 +21,6 @@ factor = 10
 "+schema" = "marts"
 "+tags" = ["nightly"]
 """
-
-
-def build(root: Path, command: str = "build", **options):
-    out = io.StringIO()
-    project = load_project(root, vars=options.pop("vars", None))
-    result = execute(project, RunOptions(command=command, **options), Console(out, colour=False))
-    return result, out.getvalue()
-
-
-def rows(root: Path, sql: str):
-    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -108,7 +86,8 @@ def test_failing_model_skips_descendants_and_builds_siblings(make_project):
 
 def test_blocking_test_failure_leaves_published_file_unchanged(make_project):
     root = make_project({
-        "models/nums.sql": "{{ config(materialized='table') }} select * from range({{ var('n', 3) }}) t(id)",
+        "models/nums.sql": "{{ config(materialized='table') }}\n"
+                           "select * from range({{ var('n', 3) }}) t(id)",
         "models/schema.yml": """
             models:
               - name: nums

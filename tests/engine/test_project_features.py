@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import duckdb
-
-from tests.engine.test_build import build, rows
+from wh_helpers import build, rows
 
 
 def test_sources_docs_env_vars_and_config_get(make_project, monkeypatch):
