@@ -59,7 +59,8 @@ def run_test(cur: Any, test: Any, sql: str, *, store_relation: Relation | None =
             _store(cur, store_relation, body)
             source = store_relation.sql
         else:
-            source = f"(\n{body}\n) as failing_rows"
+            # The body starts on line 1, so DuckDB's `LINE n:` is the test's own line.
+            source = f"({body}\n) as failing_rows"
         if config.limit is not None:
             source = f"(select * from {source} limit {config.limit}) as limited_rows"
         failures, columns, rows = _count_and_sample(cur, source, sample_size)
@@ -74,8 +75,19 @@ def run_test(cur: Any, test: Any, sql: str, *, store_relation: Relation | None =
 
 
 def strip_sql(sql: str) -> str:
-    """The query without surrounding blanks and trailing semicolons, ready to wrap."""
-    return sql.strip().rstrip(";").rstrip()
+    """The query without trailing semicolons and comments, ready to wrap in a subquery
+    (`select …; -- note` is a common last line of a singular test)."""
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.errors import SqlglotError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
+    except SqlglotError:  # DuckDB will say what is wrong with it
+        return sql.strip().rstrip(";").rstrip()
+    while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
+        tokens.pop()
+    return sql[:tokens[-1].end + 1].strip() if tokens else ""
 
 
 def db_message(exc: BaseException) -> str:
@@ -118,7 +130,7 @@ def _store(cur: Any, relation: Relation, body: str) -> None:
             if attempt == 4:
                 raise
             time.sleep(0.02 * (attempt + 1))
-    cur.execute(f"create or replace table {relation.sql} as\nselect * from (\n{body}\n) "
+    cur.execute(f"create or replace table {relation.sql} as select * from ({body}\n) "
                 "as failing_rows").fetchall()
 
 
