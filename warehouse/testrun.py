@@ -11,6 +11,7 @@ build goes on around it. The CLI and the pytest plugin print the same text,
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -59,8 +60,7 @@ def run_test(cur: Any, test: Any, sql: str, *, store_relation: Relation | None =
             _store(cur, store_relation, body)
             source = store_relation.sql
         else:
-            # The body starts on line 1, so DuckDB's `LINE n:` is the test's own line.
-            source = f"({body}\n) as failing_rows"
+            source = f"(\n{body}\n) as failing_rows"
         if config.limit is not None:
             source = f"(select * from {source} limit {config.limit}) as limited_rows"
         failures, columns, rows = _count_and_sample(cur, source, sample_size)
@@ -76,7 +76,8 @@ def run_test(cur: Any, test: Any, sql: str, *, store_relation: Relation | None =
 
 def strip_sql(sql: str) -> str:
     """The query without trailing semicolons and comments, ready to wrap in a subquery
-    (`select …; -- note` is a common last line of a singular test)."""
+    (`select …; -- note` is a common last line of a singular test). Leading lines stay,
+    so line numbers in DuckDB's errors are the rendered file's."""
     from sqlglot.dialects.dialect import Dialect
     from sqlglot.errors import SqlglotError
     from sqlglot.tokens import TokenType
@@ -84,16 +85,24 @@ def strip_sql(sql: str) -> str:
     try:
         tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
     except SqlglotError:  # DuckDB will say what is wrong with it
-        return sql.strip().rstrip(";").rstrip()
+        return sql.rstrip().rstrip(";").rstrip()
     while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
         tokens.pop()
-    return sql[:tokens[-1].end + 1].strip() if tokens else ""
+    return sql[:tokens[-1].end + 1] if tokens else ""
 
 
-def db_message(exc: BaseException) -> str:
-    """DuckDB's own message, without a traceback."""
-    text = str(exc).strip()
-    return text or type(exc).__name__
+def db_message(exc: BaseException, line_offset: int = 1) -> str:
+    """DuckDB's own message, without a traceback. The test's SQL starts on line 2 of
+    the query that ran, so DuckDB's `LINE n:` is shifted to be the test's own line
+    (padded so the caret under it stays aligned)."""
+    text = str(exc).strip() or type(exc).__name__
+
+    def shift(match: re.Match) -> str:
+        old = match.group(0)
+        new = f"LINE {max(1, int(match.group(1)) - line_offset)}:"
+        return new.ljust(len(old))
+
+    return re.sub(r"^LINE (\d+):", shift, text, flags=re.M)
 
 
 def _config_of(test: Any) -> TestConfig:
@@ -130,7 +139,7 @@ def _store(cur: Any, relation: Relation, body: str) -> None:
             if attempt == 4:
                 raise
             time.sleep(0.02 * (attempt + 1))
-    cur.execute(f"create or replace table {relation.sql} as select * from ({body}\n) "
+    cur.execute(f"create or replace table {relation.sql} as select * from (\n{body}\n) "
                 "as failing_rows").fetchall()
 
 

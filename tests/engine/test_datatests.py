@@ -402,6 +402,9 @@ def test_sql_error_is_a_status_not_an_exception(con):
     text = failure_message(r, "fct", "nope")
     assert text.startswith("ERROR broken (model fct, column nope): Binder Error")
     assert con.execute("select 2").fetchall() == [(2,)]
+    r = run_test(con.cursor(), spec("broken"), "\n\nselect 1\nfrom marts.fct where nope;",
+                 store_relation=Relation("test_failures", "broken"))
+    assert "LINE 4: from marts.fct where nope" in r.message
 
 
 # ---------------------------------------------------------------------------
