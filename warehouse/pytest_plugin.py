@@ -88,7 +88,7 @@ class DataTestItem(pytest.Item):
     def runtest(self) -> None:
         import duckdb
 
-        from warehouse.runner import run_test_node
+        from warehouse.testrun import run_test_node
 
         self.shared.ensure(self.project)
         node = self.project.nodes[self.node_id]

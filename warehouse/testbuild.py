@@ -38,7 +38,7 @@ def build_tests(config: ProjectConfig, files: ProjectFiles, props: Properties,
         tests += _generic_tests(renderer, resolver, vars, nodes, target_id, p)
     for path, _text in sorted(files.tests.items()):
         tests.append(_singular_test(renderer, resolver, vars, nodes, path))
-    return tests
+    return [t for t in tests if getattr(t.config, "enabled", True)]
 
 
 def _generic_tests(renderer, resolver, vars, nodes, target_id: NodeId,
@@ -135,5 +135,5 @@ def _singular_test(renderer, resolver, vars, nodes, path: str) -> TestNode:
         deps.append(ref_id)
     deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t, _ in state.sources]
     config = config_from_mapping(state.config, path=path)
-    return TestNode(name=Path(path).stem, path=path, sql=sql.strip().rstrip(";"),
+    return TestNode(name=Path(path).stem, path=path, sql=sql.rstrip(),
                     depends_on=tuple(sorted(set(deps))), config=config)
