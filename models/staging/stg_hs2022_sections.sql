@@ -1,5 +1,5 @@
 -- HS 2022 sections: Roman code, its number, trimmed name.
-with source as (
+with sections_raw as (
     select * from {{ ref('hs2022_sections') }}
 ),
 
@@ -12,8 +12,8 @@ numerals as (
 )
 
 select
-    source.section as section_code,
+    sections_raw.section as section_code,
     numerals.number as section_number,
-    trim(source.name) as section_name
-from source
-left join numerals on numerals.roman = source.section
+    trim(sections_raw.name) as section_name
+from sections_raw
+left join numerals on numerals.roman = sections_raw.section
