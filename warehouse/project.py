@@ -31,7 +31,7 @@ from warehouse.properties import (
     load_docs_blocks,
     load_properties,
 )
-from warehouse.render import Renderer, RenderState
+from warehouse.render import Renderer, RenderState, template_position
 
 EPHEMERAL_PREFIX = "__dbt__cte__"
 _SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "temp"})
@@ -287,13 +287,25 @@ class _Resolver:
         self.nodes = nodes
 
     def ref(self, name: str) -> Any:
-        node = self.nodes[_ref_id(self.nodes, name)]
+        node = self.nodes.get(_ref_id(self.nodes, name))
+        if node is None:
+            path, line = template_position()
+            known = sorted(i.name for i in self.nodes if i.kind in (NodeKind.MODEL, NodeKind.SEED))
+            close = difflib.get_close_matches(name, known, n=3)
+            raise ProjectError(f"ref({name!r}): no model or seed named {name!r}", path=path,
+                               line=line, hint=f"did you mean {', '.join(close)}?" if close
+                               else None)
         if isinstance(node, ModelNode) and node.materialized == "ephemeral":
             return _EphemeralName(EPHEMERAL_PREFIX + name)
         return _RelationView(node.relation)
 
     def source(self, src: str, tbl: str) -> Any:
-        return _RelationView(self.nodes[NodeId(NodeKind.SOURCE, f"{src}.{tbl}")].relation)
+        node = self.nodes.get(NodeId(NodeKind.SOURCE, f"{src}.{tbl}"))
+        if node is None:
+            path, line = template_position()
+            raise ProjectError(f"source({src!r}, {tbl!r}) is not declared in any property file",
+                               path=path, line=line)
+        return _RelationView(node.relation)
 
 
 class _RelationView:
