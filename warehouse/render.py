@@ -263,6 +263,8 @@ class Renderer:
                                snippet=caret_snippet(self._sources.get(name, ""), line or 0, None)
                                ) from None
         except ProjectError as exc:
+            if exc.path is None:
+                exc.path = path
             if exc.line is not None and exc.snippet is None and exc.path in self._sources:
                 exc.snippet = caret_snippet(self._sources[exc.path], exc.line, None)
             raise
