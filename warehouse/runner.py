@@ -70,8 +70,9 @@ class RunResult:
         return 1 if any(r.blocking for r in self.results) else 0
 
 
-def selected_nodes(project: Any, options: RunOptions, state: Any = None) -> list[NodeId]:
-    from warehouse.selection import NodeInfo, select_nodes
+def selected_nodes(project: Any, options: RunOptions, state: Any = None,
+                   console: Console | None = None) -> list[NodeId]:
+    from warehouse.selection import NodeInfo, resolve_selection
 
     infos = {
         node_id: NodeInfo(
@@ -79,11 +80,16 @@ def selected_nodes(project: Any, options: RunOptions, state: Any = None) -> list
             materialized=node.materialized,
             source_name=getattr(node, "source_name", None),
             attached_to=tuple(node.depends_on) if isinstance(node, TestNode) else (),
+            test_name=node.test_name if isinstance(node, TestNode) else None,
         )
         for node_id, node in project.nodes.items()
     }
-    chosen = select_nodes(project.dag, infos, list(options.select) or None,
-                          list(options.exclude) or None, state)
+    selection = resolve_selection(project.dag, infos, list(options.select) or None,
+                                  list(options.exclude) or None, state)
+    if console is not None:
+        for term in selection.unmatched:
+            console.line(f"warning: the selector {term!r} matches no node")
+    chosen = selection.nodes
     kinds = KINDS_BY_COMMAND[options.command]
     return [n for n in project.dag.topological_order() if n in chosen and n.kind in kinds]
 
@@ -111,7 +117,7 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
 
     console = console or Console()
     started = time.perf_counter()
-    order = selected_nodes(project, options)
+    order = selected_nodes(project, options, console=console)
     published = options.database or project.database_path
     if options.command == "test" and not published.exists():
         raise ProjectError(f"no warehouse at {published}: run `warehouse build` first")
