@@ -1,0 +1,63 @@
+-- Prior-period values implied by growth rates: prior = current / (1 + g/100), by interval
+-- arithmetic (low = current_low / (1 + g_high/100), high = current_high / (1 + g_low/100)).
+-- Each growth rate is paired with the narrowest trade value the same source states for the
+-- same period, flow and subject (a closed interval before an open one).
+with growth as (
+    select * from {{ ref('int_figure_intervals') }}
+    where measure = 'growth_yoy_pct'
+),
+
+current_values as (
+    select * from {{ ref('int_figure_intervals') }}
+    where measure = 'trade_value'
+),
+
+paired as (
+    select
+        g.figure_id as growth_figure_id,
+        v.figure_id as value_figure_id,
+        g.source_id,
+        g.subject,
+        g.flow,
+        g.base_period_id as period_id,
+        g.base_period_start as period_start,
+        g.base_period_end as period_end,
+        g.period_id as current_period_id,
+        g.value as growth_pct,
+        g.value_low as growth_low,
+        g.value_high as growth_high,
+        g.written as growth_written,
+        v.value as current_value,
+        v.value_low as current_low,
+        v.value_high as current_high,
+        v.written as current_written,
+        row_number() over (
+            partition by g.figure_id
+            order by v.value_high is null, v.value_high - v.value_low, v.figure_id
+        ) as pick
+    from growth as g
+    inner join current_values as v
+        on v.source_id = g.source_id
+        and v.subject = g.subject
+        and v.flow = g.flow
+        and v.period_id = g.period_id
+)
+
+select
+    'prior:' || growth_figure_id as derived_id,
+    'prior_from_growth' as derivation,
+    source_id,
+    subject,
+    'trade_value' as measure,
+    flow,
+    period_id,
+    period_start,
+    period_end,
+    current_value / (1 + growth_pct / 100) as value,
+    round(current_low / (1 + growth_high / 100), 2) as value_low,
+    round(current_high / (1 + growth_low / 100), 2) as value_high,
+    growth_figure_id || ',' || value_figure_id as parent_figure_ids,
+    current_written || ' in ' || current_period_id || ' up ' || growth_written
+        || ' (' || source_id || ')' as derivation_note
+from paired
+where pick = 1
