@@ -1,0 +1,87 @@
+"""Time `load_seed` against DuckDB's bare CSV reader on a 1,000,000-row CSV.
+
+Not a test: timings depend on the machine. Run `python -m warehouse.bench_seed`.
+The goal is load_seed within 1.2x of `CREATE TABLE t AS SELECT * FROM read_csv(path)`,
+the floor for loading a CSV into DuckDB at all. Each run uses a fresh database
+file, as a build does; the best of several runs is reported, to see past noise.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from warehouse.identity import Relation
+
+ROWS = 1_000_000
+RUNS = 5
+DECLARED = {"id": "bigint", "code": "bigint", "country": "varchar", "amount": "double",
+            "day": "date", "qty": "integer", "note": "varchar"}
+
+
+def write_csv(path: Path, rows: int = ROWS) -> None:
+    """Columns a trade seed has: ids, codes, text, money, ISO dates, counts, quoted notes."""
+    rnd = random.Random(1)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("id,code,country,amount,day,qty,note\n")
+        for i in range(rows):
+            f.write(f"{i},{rnd.randint(1000, 99999)},{rnd.choice(('VN', 'LA', 'TH'))},"
+                    f"{rnd.random() * 1e6:.2f},2024-{rnd.randint(1, 12):02d}-"
+                    f"{rnd.randint(1, 28):02d},{rnd.randint(0, 500)},\"note {i}, x\"\n")
+
+
+def timed(work: Path, label: str, run: Callable[[object], int]) -> float:
+    """One load into a fresh database file; the file is removed afterwards."""
+    import duckdb
+
+    db = work / f"{label}.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        started = time.perf_counter()
+        rows = run(con)
+        elapsed = time.perf_counter() - started
+    finally:
+        con.close()
+        db.unlink()
+    assert rows == ROWS, (label, rows)
+    return elapsed
+
+
+def main() -> None:
+    from warehouse.seeds import load_seed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        csv_path = work / "big.csv"
+        write_csv(csv_path)
+        size = csv_path.stat().st_size / 1e6
+        print(f"{ROWS:,} rows, {size:.0f} MB, best of {RUNS} runs, fresh database file each")
+
+        def baseline(con) -> int:
+            path = str(csv_path).replace("'", "''")
+            return con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')"
+                               ).fetchall()[0][0]
+
+        methods = {
+            "read_csv baseline": baseline,
+            "load_seed, types inferred":
+                lambda con: load_seed(con, csv_path, Relation("seeds", "t")),
+            "load_seed, types declared":
+                lambda con: load_seed(con, csv_path, Relation("seeds", "t"), DECLARED),
+        }
+        # Round-robin, so a busy moment on the machine hits every method alike.
+        runs: dict[str, list[float]] = {label: [] for label in methods}
+        for _ in range(RUNS):
+            for i, (label, run) in enumerate(methods.items()):
+                runs[label].append(timed(work, f"m{i}", run))
+        timings = {label: min(times) for label, times in runs.items()}
+        base = timings["read_csv baseline"]
+        for label, seconds in timings.items():
+            print(f"{label:<28} {seconds:6.3f} s  {seconds / base:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()
