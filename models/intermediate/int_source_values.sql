@@ -66,7 +66,7 @@ derived_values as (
         'derived' as basis,
         count(*) as n_figures,
         string_agg(p.derived_id, ',' order by p.derived_id) as figure_ids,
-        string_agg('implied by ' || p.derivation_note, ' and ' order by p.derived_id) as written,
+        string_agg('[implied: ' || p.derivation_note || ']', ' and ' order by p.derived_id) as written,
         max(p.value_low) as intersect_low,
         min(p.value_high) as intersect_high,
         true as figures_agree,

@@ -57,7 +57,15 @@ select
     round(current_low / (1 + growth_high / 100), 2) as value_low,
     round(current_high / (1 + growth_low / 100), 2) as value_high,
     growth_figure_id || ',' || value_figure_id as parent_figure_ids,
-    current_written || ' in ' || current_period_id || ' up ' || growth_written
-        || ' (' || source_id || ')' as derivation_note
+    growth_figure_id,
+    value_figure_id,
+    current_period_id,
+    current_low,
+    current_high,
+    growth_low,
+    growth_high,
+    current_written,
+    growth_written,
+    current_written || ' in ' || current_period_id || ' up ' || growth_written as derivation_note
 from paired
 where pick = 1

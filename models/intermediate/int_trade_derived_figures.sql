@@ -1,0 +1,85 @@
+-- Figures implied by the reported ones, by interval arithmetic:
+--   prior_from_growth  the prior-period value a growth rate implies (int_trade_prior_values);
+--   complement         per source and period, one flow from the other two:
+--                      total = vn_to_la + la_to_vn  (low = low + low, high = high + high),
+--                      vn_to_la = total - la_to_vn  (low = total_low - la_high, high = total_high - la_low),
+--                      la_to_vn = total - vn_to_la  (likewise); a lower end with nothing known is 0.
+with values as (
+    select * from {{ ref('int_source_values') }}
+    where measure = 'trade_value'
+),
+
+by_period as (
+    select
+        t.source_id, t.subject, t.period_id, t.period_start, t.period_end,
+        'total' as target_flow,
+        e.value_low + i.value_low as value_low,
+        e.value_high + i.value_high as value_high,
+        e.value + i.value as value,
+        e.figure_ids || ',' || i.figure_ids as parent_figure_ids,
+        'vn_to_la ' || {{ trade_fmt_interval('e.value_low', 'e.value_high', "'usd'") }}
+            || ' plus la_to_vn ' || {{ trade_fmt_interval('i.value_low', 'i.value_high', "'usd'") }}
+            as derivation_note
+    from values as e
+    inner join values as i
+        on i.source_id = e.source_id and i.subject = e.subject and i.period_id = e.period_id
+        and i.flow = 'la_to_vn'
+    -- t: any row of the same source and period, only to carry the period columns
+    inner join (select distinct source_id, subject, period_id, period_start, period_end from values) as t
+        on t.source_id = e.source_id and t.subject = e.subject and t.period_id = e.period_id
+    where e.flow = 'vn_to_la'
+
+    union all
+
+    select
+        t.source_id, t.subject, t.period_id, t.period_start, t.period_end,
+        case p.flow when 'vn_to_la' then 'la_to_vn' else 'vn_to_la' end as target_flow,
+        greatest(coalesce(t.value_low - p.value_high, 0), 0) as value_low,
+        t.value_high - coalesce(p.value_low, 0) as value_high,
+        t.value - p.value as value,
+        t.figure_ids || ',' || p.figure_ids as parent_figure_ids,
+        'total ' || {{ trade_fmt_interval('t.value_low', 't.value_high', "'usd'") }}
+            || ' minus ' || p.flow || ' ' || {{ trade_fmt_interval('p.value_low', 'p.value_high', "'usd'") }}
+            as derivation_note
+    from values as t
+    inner join values as p
+        on p.source_id = t.source_id and p.subject = t.subject and p.period_id = t.period_id
+        and p.flow in ('vn_to_la', 'la_to_vn')
+    where t.flow = 'total'
+)
+
+select
+    derived_id,
+    derivation,
+    source_id,
+    subject,
+    measure,
+    flow,
+    period_id,
+    period_start,
+    period_end,
+    value,
+    value_low,
+    value_high,
+    parent_figure_ids,
+    derivation_note
+from {{ ref('int_trade_prior_values') }}
+
+union all
+
+select
+    'complement:' || source_id || ':' || period_id || ':' || target_flow as derived_id,
+    'complement' as derivation,
+    source_id,
+    subject,
+    'trade_value' as measure,
+    target_flow as flow,
+    period_id,
+    period_start,
+    period_end,
+    value,
+    round(value_low, 2) as value_low,
+    round(value_high, 2) as value_high,
+    parent_figure_ids,
+    derivation_note
+from by_period
