@@ -64,6 +64,8 @@ def parse_model_sql(sql: str, *, path: str, template: str) -> exp.Expression:
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         line, col = first.get("line") or 1, first.get("col") or 1
+        # sqlglot's column is the end of the offending token; point at its start.
+        col = max(1, col - len(first.get("highlight") or "x") + 1)
         message = first.get("description") or str(exc).splitlines()[0]
         raise _positioned(f"SQL syntax error: {message}", path, template, sql, line, col) from None
     except TokenError as exc:
@@ -78,7 +80,6 @@ def parse_model_sql(sql: str, *, path: str, template: str) -> exp.Expression:
 
 
 def _positioned(message: str, path: str, template: str, sql: str, line: int, col: int):
-    # sqlglot's column points at the end of the offending token.
     src_line, src_col = map_position(template, sql, line, col)
     return ProjectError(message, path=path, line=src_line, column=src_col,
                         snippet=caret_snippet(template, src_line, src_col))

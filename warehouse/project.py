@@ -31,7 +31,7 @@ from warehouse.properties import (
     load_docs_blocks,
     load_properties,
 )
-from warehouse.render import Renderer, RenderState, template_position
+from warehouse.render import Placeholder, Renderer, RenderState, template_position
 
 EPHEMERAL_PREFIX = "__dbt__cte__"
 _SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "temp"})
@@ -219,7 +219,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         if name in seen:
             raise ProjectError(f"two models are named {name!r} (also {seen[name]})", path=path)
         seen[name] = path
-        state = RenderState(path, vars=vars)
+        state = RenderState(path, vars=vars, this=Placeholder(name))
         renderer.render(path, state)
         p = props.models.get(name)
         cfg = {**config.folder_config("model", _folders_under(Path(path), config.model_paths))}

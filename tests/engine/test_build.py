@@ -71,7 +71,8 @@ def test_vars_override_on_the_command_line(layered):
 def test_failing_model_skips_descendants_and_builds_siblings(make_project):
     root = make_project({
         "models/base.sql": "select 1 as id",
-        "models/broken.sql": "select id, 1 / 'x'::integer as bad from {{ ref('base') }}",
+        "models/broken.sql": "{{ config(materialized='table') }}\n"
+                             "select id, 'x'::integer as bad from {{ ref('base') }}",
         "models/after_broken.sql": "select * from {{ ref('broken') }}",
         "models/sibling.sql": "{{ config(materialized='table') }} select * from {{ ref('base') }}",
     })

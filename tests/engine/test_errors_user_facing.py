@@ -51,7 +51,7 @@ def test_syntax_error_maps_back_through_jinja_lines(make_project):
     })
     assert err.path == "models/a.sql"
     assert err.line == 7
-    assert err.column is not None and 5 <= err.column <= 8
+    assert err.column is not None and 5 <= err.column <= 9
     assert "id +* 2" in err.snippet
     assert "^" in err.snippet
 
@@ -95,7 +95,7 @@ def test_table_read_without_ref_is_reported(make_project):
 def test_undeclared_source_and_undefined_var(make_project):
     err = load_error(make_project, {"models/a.sql": "select * from {{ source('crm', 'x') }}"})
     assert "crm" in err.message and err.path == "models/a.sql"
-    err = load_error(make_project, {"models/a.sql": "\nselect {{ var('cutoff') }} as c"})
+    err = load_error(make_project, {"models/a.sql": "select 1 as a,\n{{ var('cutoff') }} as c"})
     assert "cutoff" in err.message and err.line == 2
 
 
