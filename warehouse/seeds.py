@@ -356,7 +356,9 @@ def _records(path: Path, delimiter: str, shown: str) -> Iterator[tuple[int, list
                 raw.append(line)
                 yield line
 
-        reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True)
+        # strict: a quote left open or text after a closing quote is an error, as in DuckDB.
+        reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True,
+                            strict=True)
         start = 1
         try:
             for fields in reader:
@@ -374,8 +376,12 @@ def _records(path: Path, delimiter: str, shown: str) -> Iterator[tuple[int, list
             raise ProjectError(f"not valid UTF-8 at line {line}", path=shown,
                                line=line, hint="save the file as UTF-8") from None
         except csv.Error as e:
+            first = "".join(raw).splitlines()[0] if raw else ""
             raise ProjectError(f"malformed CSV in the record starting at line {start}: {e}",
-                               path=shown, line=start) from None
+                               path=shown, line=start, snippet=_snippet(start, first),
+                               hint='a quoted field must end with a quote followed by the '
+                                    'delimiter or a line break; write a quote inside one as ""'
+                               ) from None
 
 
 def _check_structure(path: Path, width: int, delimiter: str, shown: str) -> None:

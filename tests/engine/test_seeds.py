@@ -178,6 +178,12 @@ def test_wrong_field_count_is_located(con, tmp_path):
     assert err.line == 3 and "3 fields" in str(err)
 
 
+@pytest.mark.parametrize("text", ['a,b\n1,2\n3,"never closed\n4,5\n', 'a,b\n1,2\n3,"x"y\n'])
+def test_broken_quoting_is_located(con, tmp_path, text):
+    err = load_error(con, write(tmp_path, text))
+    assert err.line == 3 and "malformed CSV" in str(err) and err.snippet.startswith("    3 | 3,")
+
+
 def test_replaces_table_and_creates_schema(con, tmp_path):
     load_seed(con, write(tmp_path, "a\n1\n2\n"), Relation("fresh", "t"))
     assert load_seed(con, write(tmp_path, "a,b\n3,x\n", "u.csv"), Relation("fresh", "t")) == 1
