@@ -16,7 +16,7 @@ estimates as (
     select * from {{ ref('int_trade_estimates') }}
 ),
 
-values as (
+source_values as (
     select * from {{ ref('int_source_values') }}
     where measure = 'trade_value'
 ),
@@ -31,7 +31,7 @@ averages as (
         (datediff('day', a.period_start, a.period_end) + 1) / 365.25 as span_years,
         year(a.period_end) - year(a.period_start) + 1 as calendar_years
     from figures as a
-    inner join values as t
+    inner join source_values as t
         on t.source_id = a.source_id and t.subject = a.subject and t.flow = a.flow
         and t.period_id = a.period_id
     where a.measure = 'avg_annual_trade_value'
@@ -137,6 +137,10 @@ select
     period_start,
     period_end,
     source_id as source_ids,
+    source_id as expected_source_id,
+    written as expected_as_written,
+    source_id as observed_source_id,
+    t_written || ' / ' || {{ trade_fmt_num('span_years', 2) }} || ' years' as observed_as_written,
     figure_id || ',' || t_figure_ids as figure_ids,
     value_unit,
     value_low as expected_low,
@@ -171,6 +175,10 @@ select
     period_start,
     period_end,
     source_id as source_ids,
+    source_id as expected_source_id,
+    written as expected_as_written,
+    'warehouse' as observed_source_id,
+    'ratio of the estimates' as observed_as_written,
     figure_id as figure_ids,
     value_unit,
     value_low as expected_low,
@@ -208,6 +216,10 @@ select
     period_start,
     period_end,
     source_id as source_ids,
+    source_id as expected_source_id,
+    claim || ' ' || written as expected_as_written,
+    'warehouse' as observed_source_id,
+    'estimate for ' || period_id as observed_as_written,
     figure_id as figure_ids,
     'usd' as value_unit,
     case when claim = 'first_time_above' then threshold else earlier_max_high end as expected_low,
@@ -244,6 +256,10 @@ select
     period_start,
     period_end,
     source_id as source_ids,
+    source_id as expected_source_id,
+    'dated ' || coalesce(strftime(published_on, '%Y-%m-%d'), 'unknown') as expected_as_written,
+    source_id as observed_source_id,
+    written || ' for ' || period_id as observed_as_written,
     figure_id as figure_ids,
     value_unit,
     null::double as expected_low,

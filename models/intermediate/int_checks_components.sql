@@ -1,7 +1,7 @@
 -- components: for each source and period where the source states or implies all three
 -- flows, VN→LA exports plus LA→VN exports must fit the two-way total:
 -- expected = vn_to_la + la_to_vn (interval sum), observed = total.
-with values as (
+with source_values as (
     select * from {{ ref('int_source_values') }}
     where measure = 'trade_value'
 ),
@@ -21,11 +21,11 @@ joined as (
         e.written as e_written, e.value_low as e_low, e.value_high as e_high,
         i.written as i_written, i.value_low as i_low, i.value_high as i_high,
         t.written as t_written
-    from values as t
-    inner join values as e
+    from source_values as t
+    inner join source_values as e
         on e.source_id = t.source_id and e.subject = t.subject and e.period_id = t.period_id
         and e.flow = 'vn_to_la'
-    inner join values as i
+    inner join source_values as i
         on i.source_id = t.source_id and i.subject = t.subject and i.period_id = t.period_id
         and i.flow = 'la_to_vn'
     where t.flow = 'total'
@@ -44,6 +44,10 @@ select
     period_start,
     period_end,
     source_id as source_ids,
+    source_id as expected_source_id,
+    'VN→LA ' || e_written || ' + LA→VN ' || i_written as expected_as_written,
+    source_id as observed_source_id,
+    'total ' || t_written as observed_as_written,
     figure_ids,
     'usd' as value_unit,
     round(expected_low, 2) as expected_low,

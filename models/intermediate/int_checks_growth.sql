@@ -35,7 +35,12 @@ select
     period_id,
     period_start,
     period_end,
-    source_id || coalesce(',' || prior_source_id, '') as source_ids,
+    case when prior_source_id is null or prior_source_id = source_id then source_id
+        else source_id || ',' || prior_source_id end as source_ids,
+    source_id as expected_source_id,
+    current_written || ' in ' || current_period_id || ' up ' || growth_written as expected_as_written,
+    prior_source_id as observed_source_id,
+    prior_written as observed_as_written,
     parent_figure_ids || coalesce(',' || prior_figure_ids, '') as figure_ids,
     'usd' as value_unit,
     value_low as expected_low,

@@ -6,14 +6,14 @@
 --   multi_year  a figure for a span of several years against the sum of the best estimates
 --               of the years and part-years inside it; pieces no source gives make the sum
 --               a lower bound only, and the check unverifiable unless that bound is broken.
-with values as (
+with source_values as (
     select * from {{ ref('int_source_values') }}
     where measure = 'trade_value'
 ),
 
 ytd as (
     select *, year(period_start) as yr
-    from values
+    from source_values
     where month(period_start) = 1 and day(period_start) = 1
         and year(period_end) = year(period_start)
 ),
@@ -34,6 +34,10 @@ cumulative as (
         b.period_end,
         case when a.source_id = b.source_id then a.source_id
             else a.source_id || ',' || b.source_id end as source_ids,
+        a.source_id as expected_source_id,
+        a.written || ' for ' || a.period_id as expected_as_written,
+        b.source_id as observed_source_id,
+        b.written || ' for ' || b.period_id as observed_as_written,
         a.figure_ids || ',' || b.figure_ids as figure_ids,
         'usd' as value_unit,
         a.value_low as expected_low,
@@ -61,7 +65,7 @@ cumulative as (
 
 spans as (
     select v.*
-    from values as v
+    from source_values as v
     where v.basis = 'reported' and year(v.period_end) > year(v.period_start)
 ),
 
@@ -141,6 +145,10 @@ select
     period_start,
     period_end,
     source_id as source_ids,
+    'warehouse' as expected_source_id,
+    'sum of the periods inside' as expected_as_written,
+    source_id as observed_source_id,
+    written as observed_as_written,
     figure_ids,
     'usd' as value_unit,
     known_low as expected_low,

@@ -3,7 +3,7 @@
 --                  subject, flow and period), each source taken as the intersection of its
 --                  own figures on it; one check per pair of sources;
 --   within_source  one source stating the same quantity in several figures.
-with values as (
+with source_values as (
     select * from {{ ref('int_source_values') }}
     where basis = 'reported'
 ),
@@ -22,6 +22,10 @@ pairs as (
         a.period_start,
         a.period_end,
         a.source_id || ',' || b.source_id as source_ids,
+        a.source_id as expected_source_id,
+        a.written as expected_as_written,
+        b.source_id as observed_source_id,
+        b.written as observed_as_written,
         a.figure_ids || ',' || b.figure_ids as figure_ids,
         a.value_unit,
         a.value_low as expected_low,
@@ -37,8 +41,8 @@ pairs as (
             || ' (' || {{ trade_fmt_interval('b.value_low', 'b.value_high', 'b.value_unit') }} || '); '
             || {{ trade_fmt_gap('a.value_low', 'a.value_high', 'b.value_low', 'b.value_high', 'a.value_unit') }}
             || '.' as explanation
-    from values as a
-    inner join values as b
+    from source_values as a
+    inner join source_values as b
         on b.subject = a.subject and b.measure = a.measure and b.flow = a.flow
         and b.period_id = a.period_id and b.source_id > a.source_id
 ),
@@ -86,6 +90,10 @@ select
     period_start,
     period_end,
     source_id as source_ids,
+    source_id as expected_source_id,
+    w_hi_low as expected_as_written,
+    source_id as observed_source_id,
+    w_lo_high as observed_as_written,
     figure_ids,
     value_unit,
     lo as expected_low,

@@ -4,7 +4,7 @@
 --                      total = vn_to_la + la_to_vn  (low = low + low, high = high + high),
 --                      vn_to_la = total - la_to_vn  (low = total_low - la_high, high = total_high - la_low),
 --                      la_to_vn = total - vn_to_la  (likewise); a lower end with nothing known is 0.
-with values as (
+with source_values as (
     select * from {{ ref('int_source_values') }}
     where measure = 'trade_value'
 ),
@@ -20,12 +20,12 @@ by_period as (
         'vn_to_la ' || {{ trade_fmt_interval('e.value_low', 'e.value_high', "'usd'") }}
             || ' plus la_to_vn ' || {{ trade_fmt_interval('i.value_low', 'i.value_high', "'usd'") }}
             as derivation_note
-    from values as e
-    inner join values as i
+    from source_values as e
+    inner join source_values as i
         on i.source_id = e.source_id and i.subject = e.subject and i.period_id = e.period_id
         and i.flow = 'la_to_vn'
     -- t: any row of the same source and period, only to carry the period columns
-    inner join (select distinct source_id, subject, period_id, period_start, period_end from values) as t
+    inner join (select distinct source_id, subject, period_id, period_start, period_end from source_values) as t
         on t.source_id = e.source_id and t.subject = e.subject and t.period_id = e.period_id
     where e.flow = 'vn_to_la'
 
@@ -41,8 +41,8 @@ by_period as (
         'total ' || {{ trade_fmt_interval('t.value_low', 't.value_high', "'usd'") }}
             || ' minus ' || p.flow || ' ' || {{ trade_fmt_interval('p.value_low', 'p.value_high', "'usd'") }}
             as derivation_note
-    from values as t
-    inner join values as p
+    from source_values as t
+    inner join source_values as p
         on p.source_id = t.source_id and p.subject = t.subject and p.period_id = t.period_id
         and p.flow in ('vn_to_la', 'la_to_vn')
     where t.flow = 'total'
