@@ -362,17 +362,15 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _best(runs: int, fn: Callable[[], Any], key: Callable[[Any], float]) -> Any:
-    results = [fn() for _ in range(runs)]
-    return min(results, key=key)
-
-
 def _tail(text: str, lines: int = 6) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
 def bench_one(n_models: int, rows: int, threads: int, repeat: int, workdir: Path,
               log: Callable[[str], None]) -> Result:
+    """Generate a project of `n_models` and measure it; repeats are interleaved (floor,
+    in-process, CLI, floor, ...) so that load from other processes hits all three alike,
+    and the best of each is kept."""
     generated = generate(n_models, rows)
     root = generated.write(workdir / f"bench_{n_models}")
     res = Result(n_models, rows, generated.n_tests, generated.n_views, generated.layers, threads)
@@ -388,31 +386,40 @@ def bench_one(n_models: int, rows: int, threads: int, repeat: int, workdir: Path
         log(f"  load_project failed: {type(exc).__name__}: {exc}")
         return res
     floor_db = workdir / f"floor_{n_models}.duckdb"
-    res.floor_s = _best(repeat, lambda: run_floor(statements, floor_db), key=float)
-    floor_db.unlink(missing_ok=True)
-    floor_db.with_name(floor_db.name + ".wal").unlink(missing_ok=True)
-    log(f"  floor       {res.floor_s:8.2f} s  ({len(statements)} statements)")
-
-    try:
-        load_s, run_s, code = _best(repeat, lambda: run_in_process(root, threads),
-                                    key=lambda r: r[0] + r[1])
-        if code != 0:
-            res.errors.append(f"in-process build exited {code}")
-        res.load_s, res.run_s, res.engine_s = load_s, run_s, load_s + run_s
-        log(f"  in-process  {res.engine_s:8.2f} s  (load {load_s:.2f} s + run {run_s:.2f} s)")
-    except Exception as exc:
-        res.errors.append(f"in-process build: {type(exc).__name__}: {exc}")
-        log(f"  in-process build failed: {type(exc).__name__}: {exc}")
-
-    elapsed, proc = _best(repeat, lambda: run_cli(root, threads), key=lambda r: r[0])
-    if proc.returncode == 0:
-        res.cli_s = elapsed
-        log(f"  CLI cold    {res.cli_s:8.2f} s")
-    else:
-        res.errors.append(f"`warehouse build` exited {proc.returncode}: "
-                          f"{_tail(proc.stderr or proc.stdout)}")
-        log(f"  CLI build failed ({proc.returncode}):\n{_tail(proc.stderr or proc.stdout)}")
+    for attempt in range(1, repeat + 1):
+        known_errors = len(res.errors)
+        floor_s = run_floor(statements, floor_db)
+        res.floor_s = _min(res.floor_s, floor_s)
+        line = f"  run {attempt}/{repeat}: floor {floor_s:.2f} s ({len(statements)} statements)"
+        if not any(e.startswith("in-process") for e in res.errors):
+            try:
+                load_s, run_s, code = run_in_process(root, threads)
+            except Exception as exc:
+                res.errors.append(f"in-process build: {type(exc).__name__}: {exc}")
+            else:
+                if code != 0:
+                    res.errors.append(f"in-process build exited {code}")
+                elif res.engine_s is None or load_s + run_s < res.engine_s:
+                    res.load_s, res.run_s, res.engine_s = load_s, run_s, load_s + run_s
+                line += f", in-process {load_s + run_s:.2f} s ({load_s:.2f} + {run_s:.2f})"
+        if not any(e.startswith("`warehouse build`") for e in res.errors):
+            elapsed, proc = run_cli(root, threads)
+            if proc.returncode == 0:
+                res.cli_s = _min(res.cli_s, elapsed)
+                line += f", CLI {elapsed:.2f} s"
+            else:
+                res.errors.append(f"`warehouse build` exited {proc.returncode}: "
+                                  f"{_tail(proc.stderr or proc.stdout)}")
+        log(line)
+        for err in res.errors[known_errors:]:
+            log(f"  {err}")
+    for leftover in workdir.glob(floor_db.name + "*"):
+        leftover.unlink()
     return res
+
+
+def _min(best: float | None, value: float) -> float:
+    return value if best is None else min(best, value)
 
 
 # ---------------------------------------------------------------------------
@@ -464,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000, help="rows per table (default 10000)")
     parser.add_argument("--threads", type=int, default=1,
                         help="engine threads (default 1: the floor runs one statement at a time)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each measure; best kept")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each measure, interleaved; the best is kept (default 3)")
     parser.add_argument("--json", type=Path, default=None, help="save the results as JSON")
     parser.add_argument("--keep", type=Path, default=None,
                         help="generate into this folder and keep it (default: a temp folder)")

@@ -67,3 +67,17 @@ def test_table_and_json_shape(tmp_path):
     assert "3.0x" in text and "20.0" in text  # (3.0 - 1.0) s over 100 models
     data = json.loads(json.dumps(result.as_dict()))
     assert data["overhead_ms_per_model_in_process"] == 10.0
+
+
+def test_main_runs_end_to_end_and_saves_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    code = bench.main(["--models", "8", "--rows", "20", "--repeat", "1", "--json", str(out),
+                       "--keep", str(tmp_path / "work")])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    data = json.loads(out.read_text())
+    (result,) = data["results"]
+    assert result["models"] == 8 and result["errors"] == []
+    for key in ("floor_s", "load_s", "run_s", "cli_s", "overhead_ms_per_model_cli"):
+        assert result[key] is not None  # measured; how long it took is not a test matter
+    assert "warehouse --help" in printed.out
