@@ -134,6 +134,8 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
         if ok and options.publish:
             work.publish()
             did_publish = True
+        elif ok:
+            work.discard(keep=False)
     elapsed = time.perf_counter() - started
     statuses = [_label(r) for r in results]
     console.summary(statuses, elapsed)

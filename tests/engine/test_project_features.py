@@ -9,8 +9,8 @@ from wh_helpers import build, rows
 def test_sources_docs_env_vars_and_config_get(make_project, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_TEST_REGION", "north")
     root = make_project({
-        "models/raw.sql": "{{ config(materialized='table', schema='landing') }}"
-                          "select 1 as id, 'x' as label",
+        "pyproject.toml": '[tool.warehouse.seeds]\n"+schema" = "landing"\n',
+        "seeds/raw.csv": "id,label\n1,x\n",
         "models/sources.yml": """
             sources:
               - name: landing
@@ -30,8 +30,9 @@ def test_sources_docs_env_vars_and_config_get(make_project, monkeypatch):
             from {{ source('landing', 'raw_orders') }}
             """,
     })
-    # the source's table is the model `raw` in schema landing: build it first
-    result, out = build(root)
+    # the source's table is loaded by a seed; sources have no parents, so seed first
+    assert build(root, "seed")[0].exit_code == 0
+    result, out = build(root, "run")
     assert result.exit_code == 0, out
     assert rows(root, "select * from report") == [(1, "north", "table", "dflt")]
     from warehouse.project import load_project
