@@ -125,6 +125,7 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     with WorkingCopy(published, keep_failed_as=keep_failed) as work:
         con = duckdb.connect(str(work.path))
         try:
+            _create_schemas(con, project, order)
             results = _run_nodes(project, options, order, con, console)
             con.execute("checkpoint")
         finally:
@@ -145,6 +146,23 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
         where = f"; the failed build is kept in {kept} for inspection" if kept else ""
         console.line(f"Nothing published: {published.name} is unchanged{where}.")
     return RunResult(options.command, tuple(results), elapsed, did_publish, published, kept)
+
+
+def _create_schemas(con: Any, project: Any, order: list[NodeId]) -> None:
+    """Every schema the run writes to, created up front: concurrent CREATE SCHEMA
+    statements in parallel transactions conflict in DuckDB."""
+    from warehouse.identity import quote_ident
+    from warehouse.testrun import FAILURES_SCHEMA
+
+    stores = any(getattr(getattr(project.nodes[n], "config", None), "store_failures", False)
+                 for n in order if n.kind is NodeKind.TEST)
+    schemas = {FAILURES_SCHEMA} if stores else set()
+    for node_id in order:
+        relation = getattr(project.nodes[node_id], "relation", None)
+        if relation is not None:
+            schemas.add(relation.schema)
+    for schema in sorted(schemas):
+        con.execute(f"create schema if not exists {quote_ident(schema)}")
 
 
 def _label(result: NodeResult) -> str:
