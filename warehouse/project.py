@@ -214,6 +214,9 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                  others: Mapping[NodeId, Node]) -> list[ModelNode]:
     first: list[ModelNode] = []
     seen: dict[str, str] = {}
+    known = {Path(p).stem for p in files.models}
+    known |= {i.name for i in others if i.kind is NodeKind.SEED}
+    source_ids = {i.name for i in others if i.kind is NodeKind.SOURCE}
     for path, template in files.models.items():
         name = Path(path).stem
         if name in seen:
@@ -235,18 +238,15 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             sources=tuple(dict.fromkeys((s, t) for s, t, _ in state.sources)),
             compiled_sql="", description=_describe(renderer, p.description, p.path) if p else "",
             columns=p.columns if p else ()))
-        _check_refs(state, path, template, seen_models=None, others=others,
-                    all_model_paths=files.models)
+        _check_refs(state, path, template, known=known, source_ids=source_ids)
     nodes = dict(others)
     nodes.update({m.id: m for m in first})
     resolver = _Resolver(nodes)
     return [_compile(renderer, m, resolver, vars, nodes) for m in first]
 
 
-def _check_refs(state: RenderState, path: str, template: str, *, seen_models, others,
-                all_model_paths: Mapping[str, str]) -> None:
-    known = {Path(p).stem for p in all_model_paths}
-    known |= {i.name for i in others if i.kind is NodeKind.SEED}
+def _check_refs(state: RenderState, path: str, template: str, *, known: set[str],
+                source_ids: set[str]) -> None:
     for name, line in state.refs:
         if name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=3)
@@ -254,7 +254,6 @@ def _check_refs(state: RenderState, path: str, template: str, *, seen_models, ot
                 f"ref({name!r}): no model or seed named {name!r}", path=path, line=line,
                 snippet=caret_snippet(template, line, None) if line else None,
                 hint=f"did you mean {', '.join(close)}?" if close else None)
-    source_ids = {i.name for i in others if i.kind is NodeKind.SOURCE}
     for src, tbl, line in state.sources:
         if f"{src}.{tbl}" not in source_ids:
             raise ProjectError(

@@ -61,11 +61,13 @@ def load_yaml(text: str, path: str) -> Any:
     """YAML with each mapping's line number stored under LINE_KEY."""
     import yaml
 
-    class LineLoader(yaml.SafeLoader):
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 8x faster
+
+    class LineLoader(base):
         pass
 
     def construct_mapping(loader, node, deep=False):
-        mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+        mapping = base.construct_mapping(loader, node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
 

@@ -173,8 +173,10 @@ def _label(result: NodeResult) -> str:
 def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
                console: Console) -> list[NodeResult]:
     from warehouse.dag import Dag
+    from warehouse.materialize import Catalog
     from warehouse.scheduler import run_dag
 
+    catalog = Catalog(con)
     graph = Dag(run_graph(project, options.command))
     total = len(order)
     counter = iter(range(1, total + 1))
@@ -194,7 +196,7 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
         cur = con.cursor()
         began = time.perf_counter()
         try:
-            result = _run_one(project, project.nodes[node_id], cur, options)
+            result = _run_one(project, project.nodes[node_id], cur, options, catalog)
         except NodeFailure as exc:
             result = NodeResult(node_id, "error", message=str(exc))
         except Exception as exc:  # DuckDB errors: the node fails, the build goes on
@@ -248,7 +250,8 @@ def _detail(result: NodeResult) -> str:
     return f"{result.rows} rows" + (f", {extra}" if extra else "")
 
 
-def _run_one(project: Any, node: Node, cur: Any, options: RunOptions) -> NodeResult:
+def _run_one(project: Any, node: Node, cur: Any, options: RunOptions,
+             catalog: Any) -> NodeResult:
     if isinstance(node, SeedNode):
         from warehouse.seeds import load_seed
 
@@ -256,7 +259,7 @@ def _run_one(project: Any, node: Node, cur: Any, options: RunOptions) -> NodeRes
                          display_path=node.path)
         return NodeResult(node.id, "success", rows=rows, relation=str(node.relation))
     if isinstance(node, ModelNode):
-        return _run_model(project, node, cur, options)
+        return _run_model(project, node, cur, options, catalog)
     if isinstance(node, TestNode):
         from warehouse.testrun import run_test_node
 
@@ -264,20 +267,21 @@ def _run_one(project: Any, node: Node, cur: Any, options: RunOptions) -> NodeRes
     raise ProjectError(f"cannot run {node.id}")
 
 
-def _run_model(project: Any, node: ModelNode, cur: Any, options: RunOptions) -> NodeResult:
-    from warehouse.materialize import existing_kind, materialize, unique_key_columns
+def _run_model(project: Any, node: ModelNode, cur: Any, options: RunOptions,
+               catalog: Any) -> NodeResult:
+    from warehouse.materialize import materialize, unique_key_columns
 
     if node.materialized == "ephemeral":
         return NodeResult(node.id, "success", detail={"kind": "inlined as CTE"})
     incremental_sql = None
     if node.materialized == "incremental" and not (options.full_refresh or
                                                    node.config.get("full_refresh") is True):
-        if existing_kind(cur, node.relation) == "table":
+        if catalog.kind(node.relation) == "table":
             incremental_sql = project.render_incremental(node)
     unique_key = unique_key_columns(node.config.get("unique_key"))
     strategy = node.config.get("incremental_strategy") or ("merge" if unique_key else "append")
     outcome = materialize(cur, node.relation, node.materialized, node.compiled_sql,
-                          incremental_sql=incremental_sql, strategy=strategy,
+                          catalog=catalog, incremental_sql=incremental_sql, strategy=strategy,
                           unique_key=unique_key, full_refresh=options.full_refresh)
     return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),
                       detail={"kind": node.materialized, "note": outcome.detail})
