@@ -325,13 +325,13 @@ class _EphemeralName(str):
 
 def _compile(renderer: Renderer, model: ModelNode, resolver: _Resolver,
              vars: Mapping[str, Any], nodes: Mapping[NodeId, Node]) -> ModelNode:
-    from warehouse.parse import output_columns, parse_model_sql
+    from warehouse.parse import analyze_model_sql
 
     sql = _render_final(renderer, model, resolver, vars, incremental=False)
-    tree = parse_model_sql(sql, path=model.path, template=model.template)
-    _cross_check(tree, model, sql, nodes)
+    parsed = analyze_model_sql(sql, path=model.path, template=model.template)
+    _cross_check(parsed.tables, model, sql, nodes)
     full_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
-    return replace(model, compiled_sql=full_sql, sql_columns=tuple(output_columns(tree)),
+    return replace(model, compiled_sql=full_sql, sql_columns=parsed.columns,
                    checksum=_sha(full_sql, json.dumps(model.config, sort_keys=True, default=str)))
 
 
@@ -347,8 +347,8 @@ def _finish_sql(renderer, model, resolver, vars, *, incremental, nodes) -> str:
     return _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
 
 
-def _cross_check(tree: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId, Node]) -> None:
-    from warehouse.parse import tables_read, unknown_table_error
+def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId, Node]) -> None:
+    from warehouse.parse import unknown_table_error
 
     allowed = {(model.relation.schema.lower(), model.relation.name.lower())}
     ephemeral = set()
@@ -361,7 +361,7 @@ def _cross_check(tree: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId, N
     for src, tbl in model.sources:
         rel = nodes[NodeId(NodeKind.SOURCE, f"{src}.{tbl}")].relation
         allowed.add((rel.schema.lower(), rel.name.lower()))
-    for read in tables_read(tree):
+    for read in tables:
         schema = (read.schema or "").lower()
         if schema in _SYSTEM_SCHEMAS or (not schema and read.name.lower() in ephemeral):
             continue

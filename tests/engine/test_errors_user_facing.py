@@ -45,14 +45,14 @@ def test_syntax_error_maps_back_through_jinja_lines(make_project):
             {% set cols = ['id'] %}
             select
               {% for c in cols %}{{ c }}{% endfor %},
-              id +* 2 as doubled
+              id * / 2 as doubled
             from {{ ref('base') }}
             """,
     })
     assert err.path == "models/a.sql"
     assert err.line == 7
-    assert err.column is not None and 5 <= err.column <= 9
-    assert "id +* 2" in err.snippet
+    assert err.column == 8, "DuckDB's parser points at the '/'"
+    assert "id * / 2" in err.snippet
     assert "^" in err.snippet
 
 
@@ -116,3 +116,23 @@ def test_bad_yaml_reports_line(make_project):
     })
     assert err.path == "models/schema.yml"
     assert err.line is not None
+
+
+def test_sql_duckdb_accepts_but_sqlglot_does_not_still_builds(make_project):
+    root = make_project({
+        "models/a.sql": "select 1 as a",
+        "models/b.sql": "with values as (select * from {{ ref('a') }})\nselect a from values\n",
+    })
+    project = load_project(root)
+    b = next(n for n in project.nodes.values() if n.name == "b")
+    assert b.sql_columns == ("a",)
+
+
+def test_table_read_is_still_checked_when_only_duckdb_parses(make_project):
+    err = load_error(make_project, {
+        "models/a.sql": "select 1 as a",
+        "models/b.sql": "with values as (select * from {{ ref('a') }})\n"
+                        "select a from values\njoin stray_table using (a)\n",
+    })
+    assert "stray_table" in err.message
+    assert (err.path, err.line) == ("models/b.sql", 3)
