@@ -100,15 +100,17 @@ def analyze_model_sql(sql: str, *, path: str, template: str) -> ParsedModel:
     """
     from warehouse.errors import ProjectError as _ProjectError
 
-    duck = duckdb_parse(sql)
-    if isinstance(duck, _DuckSyntaxError):
-        line, col = _line_col(sql, duck.position)
-        raise _positioned(f"SQL syntax error: {duck.message}", path, template, sql,
-                          line or 1, col or 1)
+    if not duckdb_accepts(sql):
+        duck = duckdb_parse(sql)
+        if isinstance(duck, _DuckSyntaxError):
+            line, col = _line_col(sql, duck.position)
+            raise _positioned(f"SQL syntax error: {duck.message}", path, template, sql,
+                              line or 1, col or 1)
     try:
         tree = parse_model_sql(sql, path=path, template=template)
     except _ProjectError as sqlglot_error:
-        if duck is None:
+        duck = duckdb_parse(sql)
+        if not isinstance(duck, ParsedModel):
             raise sqlglot_error from None
         return duck
     return ParsedModel(tuple(tables_read(tree)), tuple(output_columns(tree)), "sqlglot")
@@ -130,6 +132,19 @@ def _parser_connection():
     if con is None:
         con = _LOCAL.con = duckdb.connect()
     return con
+
+
+def duckdb_accepts(sql: str) -> bool:
+    """A fast syntax check by DuckDB's parser (no JSON tree, no binding)."""
+    import duckdb
+
+    try:
+        _parser_connection().extract_statements(sql)
+    except duckdb.ParserException:
+        return False
+    except duckdb.Error:
+        return True  # not a syntax matter: leave it to sqlglot and to the run
+    return True
 
 
 def duckdb_parse(sql: str) -> ParsedModel | _DuckSyntaxError | None:
