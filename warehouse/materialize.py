@@ -106,16 +106,20 @@ def materialize(cur: Any, relation: Relation, materialized: str, sql: str, *,
     statements = plan_statements(relation, materialized, sql, existing=existing,
                                  incremental_sql=incremental_sql, strategy=strategy,
                                  unique_key=unique_key)
-    cur.execute("begin transaction")
+    single = len(statements) == 1  # one DDL statement is atomic on its own
+    if not single:
+        cur.execute("begin transaction")
     try:
         rows = None
         for statement in statements:
             result = cur.execute(statement).fetchall()
             if result and isinstance(result[0][0], int):
                 rows = result[0][0]
-        cur.execute("commit")
+        if not single:
+            cur.execute("commit")
     except BaseException:
-        cur.execute("rollback")
+        if not single:
+            cur.execute("rollback")
         raise
     catalog.record(relation, "view" if materialized == "view" else "table")
     if materialized == "incremental" and incremental_sql is not None and existing:

@@ -9,13 +9,13 @@ previous produced; only `read_files` touches the filesystem.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from warehouse.compile import Resolver, checksum, compile_model, finish_sql, ref_id
 from warehouse.config import (
     INCREMENTAL_STRATEGIES,
     MATERIALIZATIONS,
@@ -26,15 +26,11 @@ from warehouse.errors import ProjectError, caret_snippet
 from warehouse.identity import NodeId, NodeKind, Relation
 from warehouse.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
 from warehouse.properties import (
-    NodeProps,
     Properties,
     load_docs_blocks,
     load_properties,
 )
-from warehouse.render import Placeholder, Renderer, RenderState, template_position
-
-EPHEMERAL_PREFIX = "__dbt__cte__"
-_SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "temp"})
+from warehouse.render import Placeholder, Renderer, RenderState
 
 
 @dataclass(frozen=True)
@@ -102,8 +98,8 @@ class Project:
 
     def render_incremental(self, model: ModelNode) -> str:
         """The model's SQL with `is_incremental()` true (its relation exists)."""
-        resolver = _Resolver(self.nodes)
-        return _finish_sql(self.renderer, model, resolver, self.vars, incremental=True,
+        resolver = Resolver(self.nodes)
+        return finish_sql(self.renderer, model, resolver, self.vars, incremental=True,
                            nodes=self.nodes)
 
 
@@ -144,7 +140,7 @@ def _parents(nodes: Mapping[NodeId, Node]) -> dict[NodeId, tuple[NodeId, ...]]:
     parents: dict[NodeId, tuple[NodeId, ...]] = {}
     for node_id, node in nodes.items():
         if isinstance(node, ModelNode):
-            deps = [_ref_id(nodes, r) for r in node.refs]
+            deps = [ref_id(nodes, r) for r in node.refs]
             deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t in node.sources]
             parents[node_id] = tuple(sorted(set(deps)))
         elif isinstance(node, TestNode):
@@ -152,11 +148,6 @@ def _parents(nodes: Mapping[NodeId, Node]) -> dict[NodeId, tuple[NodeId, ...]]:
         else:
             parents[node_id] = ()
     return parents
-
-
-def _ref_id(nodes: Mapping[NodeId, Node], name: str) -> NodeId:
-    model = NodeId(NodeKind.MODEL, name)
-    return model if model in nodes else NodeId(NodeKind.SEED, name)
 
 
 def _describe(renderer: Renderer, text: str, path: str) -> str:
@@ -182,12 +173,12 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                                path=p.path if p else config.config_file, line=p.line if p else None)
         relation = Relation(str(cfg.get("schema") or config.default_schema),
                             str(cfg.get("alias") or name))
-        checksum = _sha(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
+        digest = checksum(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
         seeds.append(SeedNode(
             name=name, path=path, relation=relation,
             column_types={str(k): str(v) for k, v in types.items()}, config=cfg,
             description=_describe(renderer, p.description, p.path) if p else "",
-            columns=p.columns if p else (), checksum=checksum))
+            columns=p.columns if p else (), checksum=digest))
     return seeds
 
 
@@ -241,8 +232,8 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         _check_refs(state, path, template, known=known, source_ids=source_ids)
     nodes = dict(others)
     nodes.update({m.id: m for m in first})
-    resolver = _Resolver(nodes)
-    return [_compile(renderer, m, resolver, vars, nodes) for m in first]
+    resolver = Resolver(nodes)
+    return [compile_model(renderer, m, resolver, vars, nodes) for m in first]
 
 
 def _check_refs(state: RenderState, path: str, template: str, *, known: set[str],
@@ -279,134 +270,6 @@ def _validate_model_config(cfg: Mapping[str, Any], path: str) -> None:
             raise ProjectError(f"the dbt config {hook!r} is not supported", path=path)
 
 
-class _Resolver:
-    """Resolves `ref()`/`source()` to relations once every node's relation is known."""
-
-    def __init__(self, nodes: Mapping[NodeId, Node]) -> None:
-        self.nodes = nodes
-
-    def ref(self, name: str) -> Any:
-        node = self.nodes.get(_ref_id(self.nodes, name))
-        if node is None:
-            path, line = template_position()
-            known = sorted(i.name for i in self.nodes if i.kind in (NodeKind.MODEL, NodeKind.SEED))
-            close = difflib.get_close_matches(name, known, n=3)
-            raise ProjectError(f"ref({name!r}): no model or seed named {name!r}", path=path,
-                               line=line, hint=f"did you mean {', '.join(close)}?" if close
-                               else None)
-        if isinstance(node, ModelNode) and node.materialized == "ephemeral":
-            return _EphemeralName(EPHEMERAL_PREFIX + name)
-        return _RelationView(node.relation)
-
-    def source(self, src: str, tbl: str) -> Any:
-        node = self.nodes.get(NodeId(NodeKind.SOURCE, f"{src}.{tbl}"))
-        if node is None:
-            path, line = template_position()
-            raise ProjectError(f"source({src!r}, {tbl!r}) is not declared in any property file",
-                               path=path, line=line)
-        return _RelationView(node.relation)
-
-
-class _RelationView:
-    """What templates see for a relation: `.schema`, `.identifier`, and its quoted SQL."""
-
-    def __init__(self, relation: Relation) -> None:
-        self.schema = relation.schema
-        self.name = self.identifier = self.table = relation.name
-        self.database = None
-
-    def __str__(self) -> str:
-        return Relation(self.schema, self.name).sql
-
-
-class _EphemeralName(str):
-    pass
-
-
-def _compile(renderer: Renderer, model: ModelNode, resolver: _Resolver,
-             vars: Mapping[str, Any], nodes: Mapping[NodeId, Node]) -> ModelNode:
-    from warehouse.parse import analyze_model_sql
-
-    sql = _render_final(renderer, model, resolver, vars, incremental=False)
-    parsed = analyze_model_sql(sql, path=model.path, template=model.template)
-    _cross_check(parsed.tables, model, sql, nodes)
-    full_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
-    return replace(model, compiled_sql=full_sql, sql_columns=parsed.columns,
-                   checksum=_sha(full_sql, json.dumps(model.config, sort_keys=True, default=str)))
-
-
-def _render_final(renderer: Renderer, model: ModelNode, resolver: _Resolver,
-                  vars: Mapping[str, Any], *, incremental: bool) -> str:
-    state = RenderState(model.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
-                        this=_RelationView(model.relation), incremental=incremental, vars=vars)
-    return renderer.render(model.path, state)
-
-
-def _finish_sql(renderer, model, resolver, vars, *, incremental, nodes) -> str:
-    sql = _render_final(renderer, model, resolver, vars, incremental=incremental)
-    return _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
-
-
-def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId, Node]) -> None:
-    from warehouse.parse import unknown_table_error
-
-    allowed = {(model.relation.schema.lower(), model.relation.name.lower())}
-    ephemeral = set()
-    for name in model.refs:
-        node = nodes[_ref_id(nodes, name)]
-        if isinstance(node, ModelNode) and node.materialized == "ephemeral":
-            ephemeral.add((EPHEMERAL_PREFIX + name).lower())
-        else:
-            allowed.add((node.relation.schema.lower(), node.relation.name.lower()))
-    for src, tbl in model.sources:
-        rel = nodes[NodeId(NodeKind.SOURCE, f"{src}.{tbl}")].relation
-        allowed.add((rel.schema.lower(), rel.name.lower()))
-    for read in tables:
-        schema = (read.schema or "").lower()
-        if schema in _SYSTEM_SCHEMAS or (not schema and read.name.lower() in ephemeral):
-            continue
-        if (schema, read.name.lower()) not in allowed:
-            raise unknown_table_error(read, path=model.path, template=model.template, sql=sql)
-
-
-def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: _Resolver,
-                       vars: Mapping[str, Any], nodes: Mapping[NodeId, Node], sql: str) -> str:
-    """Prepend ephemeral models this one refers to (transitively) as CTEs, dbt-style."""
-    order: list[ModelNode] = []
-
-    def visit(m: ModelNode, trail: tuple[str, ...]) -> None:
-        for name in m.refs:
-            dep = nodes.get(NodeId(NodeKind.MODEL, name))
-            if isinstance(dep, ModelNode) and dep.materialized == "ephemeral":
-                if name in trail:
-                    return  # the DAG reports the cycle with its path
-                if dep not in order:
-                    visit(dep, (*trail, name))
-                    if dep not in order:
-                        order.append(dep)
-
-    visit(model, (model.name,))
-    if not order:
-        return sql
-    ctes = []
-    for dep in order:
-        dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False)
-        ctes.append(f"{EPHEMERAL_PREFIX}{dep.name} as (\n{dep_sql.strip().rstrip(';')}\n)")
-    return prepend_ctes(sql, ctes)
-
-
-def prepend_ctes(sql: str, ctes: list[str]) -> str:
-    from sqlglot.tokens import Tokenizer, TokenType
-
-    tokens = Tokenizer(dialect="duckdb").tokenize(sql)
-    if tokens and tokens[0].token_type == TokenType.WITH:
-        cut = tokens[0].end + 1
-        if len(tokens) > 1 and tokens[1].text.lower() == "recursive":
-            cut = tokens[1].end + 1
-        return sql[:cut] + " " + ",\n".join(ctes) + ",\n" + sql[cut:]
-    return "with " + ",\n".join(ctes) + "\n" + sql
-
-
 def _check_orphan_properties(props: Properties, files: ProjectFiles, config: ProjectConfig):
     model_names = {Path(p).stem for p in files.models}
     for name, p in props.models.items():
@@ -418,19 +281,3 @@ def _check_orphan_properties(props: Properties, files: ProjectFiles, config: Pro
         if name not in seed_names:
             raise ProjectError(f"properties describe seed {name!r}, which has no .csv file",
                                path=p.path, line=p.line)
-
-
-def _sha(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part if isinstance(part, bytes) else part.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
-
-
-def props_of(props: Properties, node: Node) -> NodeProps | None:
-    if isinstance(node, ModelNode):
-        return props.models.get(node.name)
-    if isinstance(node, SeedNode):
-        return props.seeds.get(node.name)
-    return None

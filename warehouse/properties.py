@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from warehouse.errors import ProjectError
@@ -179,7 +178,3 @@ def load_docs_blocks(files: Mapping[str, str]) -> dict[str, str]:
                 raise ProjectError(f"docs block {name!r} is defined twice", path=path, line=line)
             blocks[name] = match.group(2).strip()
     return blocks
-
-
-def relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()

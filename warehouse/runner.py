@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,7 +285,3 @@ def _run_model(project: Any, node: ModelNode, cur: Any, options: RunOptions,
                           unique_key=unique_key, full_refresh=options.full_refresh)
     return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),
                       detail={"kind": node.materialized, "note": outcome.detail})
-
-
-def as_mapping(result: RunResult) -> Mapping[str, Any]:
-    return {"command": result.command, "elapsed": result.elapsed, "published": result.published}

@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from warehouse.compile import RelationView, Resolver
 from warehouse.config import ProjectConfig
 from warehouse.errors import ProjectError
 from warehouse.identity import NodeId, NodeKind
 from warehouse.nodes import ModelNode, Node, TestNode
-from warehouse.project import ProjectFiles, _RelationView, _Resolver
+from warehouse.project import ProjectFiles
 from warehouse.properties import NodeProps, Properties
 from warehouse.render import Renderer, RenderState
 
@@ -25,7 +26,7 @@ BUILTIN = frozenset({"unique", "not_null", "accepted_values", "relationships",
 def build_tests(config: ProjectConfig, files: ProjectFiles, props: Properties,
                 renderer: Renderer, vars: Mapping[str, Any],
                 nodes: Mapping[NodeId, Node]) -> list[TestNode]:
-    resolver = _Resolver(nodes)
+    resolver = Resolver(nodes)
     tests: list[TestNode] = []
     targets: list[tuple[NodeId, NodeProps]] = []
     targets += [(NodeId(NodeKind.MODEL, n), p) for n, p in props.models.items()]
@@ -99,7 +100,7 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
                     test_name=spec.test_name, line=line)
 
 
-class _ModelArg(_RelationView):
+class _ModelArg(RelationView):
     """The `model` argument of a generic test: the relation, or its `where`-filtered subquery."""
 
     def __init__(self, sql: str, relation) -> None:
