@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse.console import Console
-from warehouse.errors import NodeFailure, ProjectError
+from warehouse.errors import ProjectError, WarehouseError
 from warehouse.identity import NodeId, NodeKind
 from warehouse.nodes import ModelNode, Node, SeedNode, TestNode
 
@@ -144,7 +144,8 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     if not ok:
         kept = keep_failed if keep_failed.exists() else None
         where = f"; the failed build is kept in {kept} for inspection" if kept else ""
-        console.line(f"Nothing published: {published.name} is unchanged{where}.")
+        state = "is unchanged" if published.exists() else "was not created"
+        console.line(f"Nothing published: {published.name} {state}{where}.")
     return RunResult(options.command, tuple(results), elapsed, did_publish, published, kept)
 
 
@@ -197,7 +198,7 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
         began = time.perf_counter()
         try:
             result = _run_one(project, project.nodes[node_id], cur, options, catalog)
-        except NodeFailure as exc:
+        except WarehouseError as exc:  # a bad seed value: file, line and column already
             result = NodeResult(node_id, "error", message=str(exc))
         except Exception as exc:  # DuckDB errors: the node fails, the build goes on
             node = project.nodes[node_id]

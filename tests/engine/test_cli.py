@@ -132,3 +132,22 @@ def test_kill_9_midway_leaves_published_file_intact(make_project, cli):
     (root / "models/slow.sql").unlink()
     res = cli(root, "build")
     assert res.code == 0, res.text
+
+
+def test_bad_seed_value_names_file_line_column_and_type(make_project, cli):
+    root = make_project({
+        "seeds/gates.csv": "gate_id,opened_year\n1,1990\n2,\"about 2004\"\n3,2010\n",
+        "seeds/props.yml": """
+            seeds:
+              - name: gates
+                config:
+                  column_types: {gate_id: integer, opened_year: integer}
+            """,
+        "models/later.sql": "select * from {{ ref('gates') }}",
+    })
+    res = cli(root, "build")
+    assert res.code == 1
+    assert "seeds/gates.csv:3:" in res.out
+    assert "about 2004" in res.out and "INTEGER" in res.out
+    assert "SKIP" in res.out, "models on a failed seed are skipped"
+    assert "Traceback" not in res.text
