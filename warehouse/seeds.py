@@ -42,16 +42,15 @@ byte-order mark, blank lines skipped. Empty fields are NULL.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warehouse import csv_errors
 from warehouse.errors import ProjectError
 from warehouse.identity import Relation, quote_ident
 
@@ -132,7 +131,7 @@ def seed_fingerprint(csv_path: Path, column_types: Mapping[str, str] | None = No
 def _read_header(path: Path, delimiter: str, shown: str) -> tuple[list[str], str]:
     """The header's names (byte-order mark removed) and its raw text for error snippets."""
     try:
-        for _start, fields, raw in _records(path, delimiter, shown):
+        for _start, fields, raw in csv_errors.records(path, delimiter, shown):
             if fields:
                 return fields, raw.rstrip("\r\n")
     except FileNotFoundError:
@@ -166,19 +165,19 @@ def _check_header(header: list[str], raw: str, declared: Mapping[str, str], show
     for i, name in enumerate(header, start=1):
         if not name.strip():
             raise ProjectError(f"column {i} of the header has no name",
-                               path=shown, line=1, snippet=_snippet(1, raw))
+                               path=shown, line=1, snippet=csv_errors.snippet(1, raw))
         key = name.lower()
         if key in seen:
             raise ProjectError(f"header column {i} {name!r} repeats column {seen[key]} "
                                "of the header (names are compared case-insensitively)",
-                               path=shown, line=1, snippet=_snippet(1, raw))
+                               path=shown, line=1, snippet=csv_errors.snippet(1, raw))
         seen[key] = i
     missing = [n for n in declared if n.lower() not in seen]
     if missing:
         names = ", ".join(repr(n) for n in missing)
         raise ProjectError(f"column_types declares {names}, which the header does not have "
                            f"(columns: {', '.join(header)})", path=shown, line=1,
-                           snippet=_snippet(1, raw),
+                           snippet=csv_errors.snippet(1, raw),
                            hint="fix the name in column_types or in the CSV header")
 
 
@@ -303,16 +302,16 @@ def _slow_load(con: Any, path: Path, relation: Relation, columns: list[_Column],
     """Find what broke the fast path: a user's error is raised, an inference error is fixed."""
     import duckdb
 
-    _check_structure(path, len(columns), delimiter, shown)
+    csv_errors.check_structure(path, len(columns), delimiter, shown)
     tmp = quote_ident(f"__seed_{uuid.uuid4().hex}")
     try:
         con.execute(f"CREATE TEMP TABLE {tmp} AS SELECT * FROM {source}")
     except duckdb.Error as e:
-        raise _duckdb_error(shown, e) from None
+        raise csv_errors.duckdb_error(shown, e) from None
     try:
         typed = [c for c in columns if c.type != "VARCHAR"]
         if not typed:
-            raise _duckdb_error(shown, fast_error)
+            raise csv_errors.duckdb_error(shown, fast_error)
         checks = []
         for c in typed:
             col = quote_ident(c.name)
@@ -327,151 +326,15 @@ def _slow_load(con: Any, path: Path, relation: Relation, columns: list[_Column],
             row, c = min(declared_bad, key=lambda rc: (rc[0], rc[1].index))
             value = con.execute(f"SELECT {quote_ident(c.name)} FROM {tmp} WHERE rowid = ?",
                                 [row]).fetchall()[0][0]
-            raise _bad_value(path, delimiter, shown, int(row), c, value)
+            raise csv_errors.bad_value(path, delimiter, shown, int(row), c, value)
         widened = {c.index for row, c in zip(first_bad, typed, strict=True) if row is not None}
         final = [_Column(c.index, c.name, "VARCHAR", False) if c.index in widened else c
                  for c in columns]
         if not widened:
-            raise _duckdb_error(shown, fast_error)
+            raise csv_errors.duckdb_error(shown, fast_error)
         exprs = ", ".join(quote_ident(c.name) if c.type == "VARCHAR"
                           else f"CAST({quote_ident(c.name)} AS {c.type}) AS {quote_ident(c.name)}"
                           for c in final)
         return _write(con, relation, final, f"SELECT {exprs} FROM {tmp}", full_refresh)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
-
-
-def _records(path: Path, delimiter: str, shown: str) -> Iterator[tuple[int, list[str], str]]:
-    """(first physical line, fields, raw text) of each record, header included.
-
-    The raw text is collected from the lines the csv module pulls, which it
-    does one at a time, so a quoted field spanning lines is one record whose
-    raw text holds all its lines.
-    """
-    raw: list[str] = []
-    with open(path, encoding="utf-8-sig", newline="") as f:
-
-        def lines() -> Iterator[str]:
-            for line in f:
-                raw.append(line)
-                yield line
-
-        # strict: a quote left open or text after a closing quote is an error, as in DuckDB.
-        reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True,
-                            strict=True)
-        start = 1
-        try:
-            for fields in reader:
-                yield start, fields, "".join(raw)
-                start = reader.line_num + 1
-                raw.clear()
-        except UnicodeDecodeError:
-            data = path.read_bytes()
-            try:
-                data.decode("utf-8")
-                offset = 0
-            except UnicodeDecodeError as whole:
-                offset = whole.start
-            line = data[:offset].count(b"\n") + 1
-            raise ProjectError(f"not valid UTF-8 at line {line}", path=shown,
-                               line=line, hint="save the file as UTF-8") from None
-        except csv.Error as e:
-            first = "".join(raw).splitlines()[0] if raw else ""
-            raise ProjectError(f"malformed CSV in the record starting at line {start}: {e}",
-                               path=shown, line=start, snippet=_snippet(start, first),
-                               hint='a quoted field must end with a quote followed by the '
-                                    'delimiter or a line break; write a quote inside one as ""'
-                               ) from None
-
-
-def _check_structure(path: Path, width: int, delimiter: str, shown: str) -> None:
-    """Every record has as many fields as the header: the error DuckDB words least clearly."""
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(old_limit, 1 << 30))
-    try:
-        header_seen = False
-        for start, fields, raw in _records(path, delimiter, shown):
-            if not fields:
-                continue  # blank line: DuckDB skips it too
-            if not header_seen:
-                header_seen = True
-                continue
-            if len(fields) != width:
-                first = raw.splitlines()[0] if raw else ""
-                raise ProjectError(
-                    f"this record has {len(fields)} fields, the header has {width}",
-                    path=shown, line=start,
-                    snippet=_snippet(start, first),
-                    hint="quote values that contain the delimiter or a line break")
-    finally:
-        csv.field_size_limit(old_limit)
-
-
-def _bad_value(path: Path, delimiter: str, shown: str, row: int, c: _Column,
-               value: str) -> ProjectError:
-    """The error for record `row` (0-based, header and blank lines not counted)."""
-    line, column, text = None, None, ""
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(old_limit, 1 << 30))
-    try:
-        n = -1
-        for start, fields, raw in _records(path, delimiter, shown):
-            if fields:
-                n += 1
-            if n == row + 1:
-                line, column, text = _locate_field(raw, start, c.index - 1, delimiter)
-                break
-    finally:
-        csv.field_size_limit(old_limit)
-    return ProjectError(
-        f"column {c.index} ({c.name!r}): value {value!r} is not a valid {c.type}",
-        path=shown, line=line, column=column,
-        snippet=_snippet(line, text, column, len(value)) if line else None,
-        hint=f"column_types declares {c.name!r} as {c.type}; fix the value or the type")
-
-
-def _locate_field(raw: str, start_line: int, k: int, delimiter: str) -> tuple[int, int, str]:
-    """Physical line, 1-based character column and that line's text for field `k` of a record."""
-    starts = [0]
-    quoted = False
-    i = 0
-    while i < len(raw) and len(starts) <= k:
-        ch = raw[i]
-        if quoted:
-            if ch == '"':
-                if raw.startswith('"', i + 1):
-                    i += 1
-                else:
-                    quoted = False
-        elif ch == '"' and i == starts[-1]:
-            quoted = True
-        elif ch == delimiter:
-            starts.append(i + 1)
-        i += 1
-    offset = starts[min(k, len(starts) - 1)]
-    line_start = max(raw.rfind("\n", 0, offset), raw.rfind("\r", 0, offset)) + 1
-    line_end = len(raw)
-    for stop in ("\r", "\n"):
-        pos = raw.find(stop, offset)
-        if pos != -1:
-            line_end = min(line_end, pos)
-    line = start_line + len(re.findall(r"\r\n|\r|\n", raw[:offset]))
-    return line, offset - line_start + 1, raw[line_start:line_end]
-
-
-def _snippet(line: int, text: str, column: int | None = None, width: int = 1) -> str:
-    """Like errors.caret_snippet, for one line whose neighbours we did not keep."""
-    gutter = f"{line:>5} | "
-    out = [gutter + text]
-    if column is not None:
-        out.append(" " * (len(gutter) + column - 1) + "^" * max(1, width))
-    return "\n".join(out)
-
-
-def _duckdb_error(shown: str, error: Exception) -> ProjectError:
-    """DuckDB's own words when our diagnosis finds nothing more precise."""
-    text = str(error)
-    match = re.search(r"Line: (\d+)", text)
-    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-    return ProjectError(f"DuckDB could not load this seed: {first}", path=shown,
-                        line=int(match.group(1)) if match else None)
