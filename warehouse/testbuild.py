@@ -19,9 +19,6 @@ from warehouse.project import ProjectFiles
 from warehouse.properties import NodeProps, Properties
 from warehouse.render import Renderer, RenderState
 
-BUILTIN = frozenset({"unique", "not_null", "accepted_values", "relationships",
-                     "expression_is_true"})
-
 
 def build_tests(config: ProjectConfig, files: ProjectFiles, props: Properties,
                 renderer: Renderer, vars: Mapping[str, Any],
@@ -59,7 +56,7 @@ def _generic_tests(renderer, resolver, vars, nodes, target_id: NodeId,
 
 
 def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> TestNode:
-    from warehouse.datatests import apply_where, generic_test_sql
+    from warehouse.generic_sql import BUILTIN_ARGS, apply_where, generic_test_sql
 
     target = nodes[target_id]
     if isinstance(target, ModelNode) and target.materialized == "ephemeral":
@@ -80,7 +77,7 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
     for src, tbl, _ in state.sources:
         deps.add(NodeId(NodeKind.SOURCE, f"{src}.{tbl}"))
     model_sql = apply_where(target.relation.sql, spec.config.where)
-    if spec.test_name in BUILTIN:
+    if spec.test_name in BUILTIN_ARGS:
         sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
                                kwargs=kwargs)
     else:
@@ -89,7 +86,7 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
             raise ProjectError(
                 f"unknown generic test {spec.test_name!r} on {p.name}"
                 + (f".{spec.column_name}" if spec.column_name else ""), path=p.path, line=line,
-                hint="built-in tests: " + ", ".join(sorted(BUILTIN)) +
+                hint="built-in tests: " + ", ".join(sorted(BUILTIN_ARGS)) +
                 "; define others with {% test name(model, column_name) %} in macros/")
         args = dict(kwargs, model=_ModelArg(model_sql, target.relation))
         if spec.column_name is not None:
