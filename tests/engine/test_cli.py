@@ -118,7 +118,7 @@ def test_kill_9_midway_leaves_published_file_intact(make_project, cli):
     before = (root / "warehouse.duckdb").read_bytes()
     (root / "models/slow.sql").write_text(
         "{{ config(materialized='table') }}\n"
-        "select count(*) as n from range(3000000000) a(x) where x % 7 = 3")
+        "select count(*) as n from range(300000000000) a(x) where x % 7 = 3")
     proc = subprocess.Popen(
         [sys.executable, "-m", "warehouse.cli", "build", "--project-dir", str(root)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
