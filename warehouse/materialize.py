@@ -66,7 +66,9 @@ def plan_statements(relation: Relation, materialized: str, sql: str, *,
                     existing: str | None, incremental_sql: str | None = None,
                     strategy: str = "append", unique_key: Sequence[str] = ()) -> list[str]:
     """Statements to run, in order; the last one's count is the row count reported."""
-    body = sql.strip().rstrip(";")
+    # Leading lines are kept: the SELECT starts on the statement's second line, so
+    # DuckDB's `LINE n` is line n-1 of the compiled SQL (see runner.model_error).
+    body = sql.rstrip().rstrip(";")
     target = relation.sql
     pre: list[str] = []  # the runner creates schemas up front
     drop_other = {
@@ -79,7 +81,7 @@ def plan_statements(relation: Relation, materialized: str, sql: str, *,
         return [*pre, f"create or replace view {target} as\n{body}"]
     if materialized == "table" or existing is None or incremental_sql is None:
         return [*pre, f"create or replace table {target} as\n{body}"]
-    incoming = incremental_sql.strip().rstrip(";")
+    incoming = incremental_sql.rstrip().rstrip(";")
     stage = quote_ident(_STAGE + "_" + relation.name)
     stage_stmt = f"create or replace temp table {stage} as\n{incoming}"
     if strategy == "append":

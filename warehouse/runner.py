@@ -201,8 +201,8 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
         except WarehouseError as exc:  # a bad seed value: file, line and column already
             result = NodeResult(node_id, "error", message=str(exc))
         except Exception as exc:  # DuckDB errors: the node fails, the build goes on
-            node = project.nodes[node_id]
-            result = NodeResult(node_id, "error", message=f"{node.path}: {_first_line(exc)}")
+            result = NodeResult(node_id, "error",
+                                message=model_error(project.nodes[node_id], exc))
         finally:
             cur.close()
         result = _with_elapsed(result, time.perf_counter() - began)
@@ -223,9 +223,21 @@ def _with_elapsed(result: NodeResult, elapsed: float) -> NodeResult:
     return replace(result, elapsed=elapsed)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def model_error(node: Node, exc: BaseException) -> str:
+    """DuckDB's error, placed at the line of the file the user wrote where DuckDB says."""
+    import re
+
+    from warehouse.errors import caret_snippet
+    from warehouse.parse import map_position
+
+    text = str(exc).strip() or type(exc).__name__
+    first = text.splitlines()[0]
+    where = re.search(r"^LINE (\d+):", text, flags=re.M)
+    if isinstance(node, ModelNode) and where and int(where.group(1)) > 1:
+        line, _ = map_position(node.template, node.compiled_sql, int(where.group(1)) - 1, 1)
+        snippet = caret_snippet(node.template, line, None)
+        return f"{node.path}:{line}: {first}\n{snippet}"
+    return f"{node.path}: {text}"
 
 
 def _what(node: Node) -> str:

@@ -148,3 +148,21 @@ def test_artifacts_written_by_cli(layered, cli):
     assert node["relation"] == "marts.dim_person"
     results = json.loads((layered / "target/run_results.json").read_text())
     assert {r["status"] for r in results["results"]} == {"success"}
+
+
+def test_runtime_error_points_at_the_line_in_the_model_file(make_project):
+    root = make_project({
+        "models/base.sql": "select 1 as id",
+        "models/report.sql": """
+            {{ config(
+                materialized='table'
+            ) }}
+            select id,
+                   missing_column + 1 as later
+            from {{ ref('base') }}
+            """,
+    })
+    result, out = build(root)
+    assert result.exit_code == 1
+    assert "models/report.sql:5: Binder Error" in out
+    assert "missing_column + 1" in out
