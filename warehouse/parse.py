@@ -50,9 +50,19 @@ def map_position(template: str, rendered: str, line: int, column: int) -> tuple[
             return s1 + (target - r1) + 1, column
         if s2 == s1:  # rendered lines with no template counterpart (macro output)
             return max(s1, 1), 1
-        src_index = min(s1 + (target - r1), s2 - 1)
+        src_index = _most_alike(src_lines, s1, s2, out_lines[target], s1 + (target - r1))
         return src_index + 1, _map_column(src_lines[src_index], out_lines[target], column)
     return min(line, max(len(src_lines), 1)), column
+
+
+def _most_alike(src_lines: list[str], start: int, stop: int, out: str, guess: int) -> int:
+    """The template line in [start, stop) that the rendered line most resembles; among
+    equals, the one nearest the positional guess (Jinja blocks shift lines, not order)."""
+    def score(i: int) -> tuple[float, int]:
+        ratio = difflib.SequenceMatcher(None, src_lines[i], out, autojunk=False).ratio()
+        return ratio, -abs(i - guess)
+
+    return max(range(start, stop), key=score)
 
 
 def _map_column(src: str, out: str, column: int) -> int:
