@@ -36,7 +36,8 @@ def test_prepend_ctes_keeps_the_query_meaning(sql, expected):
 
 
 def test_map_position_through_jinja_lines():
-    template = "{{ config(\n  materialized='table') }}\nselect {{ ref('a') }}.x\nfrom {{ ref('a') }}\n"
+    template = ("{{ config(\n  materialized='table') }}\n"
+                "select {{ ref('a') }}.x\nfrom {{ ref('a') }}\n")
     rendered = '\nselect "main"."a".x\nfrom "main"."a"\n'
     assert map_position(template, rendered, 2, 1) == (3, 1)
     # the column of `from` after a substituted ref maps to the template's column
