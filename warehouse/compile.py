@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from warehouse.errors import ProjectError
+from warehouse.errors import ProjectError, caret_snippet
 from warehouse.identity import NodeId, NodeKind, Relation
 from warehouse.nodes import ModelNode, Node
 from warehouse.render import Renderer, RenderState, template_position
@@ -36,21 +36,32 @@ def checksum(*parts: str | bytes) -> str:
     return digest.hexdigest()[:16]
 
 
+def unknown_ref(name: str, known: set[str], *, path: str | None, line: int | None,
+                template: str | None = None) -> ProjectError:
+    """The error for a `ref()` to a name that is no model or seed, with close names."""
+    close = difflib.get_close_matches(name, sorted(known), n=3)
+    return ProjectError(
+        f"ref({name!r}): no model or seed named {name!r}", path=path, line=line,
+        snippet=caret_snippet(template, line, None) if template and line else None,
+        hint=f"did you mean {', '.join(close)}?" if close else None)
+
+
 class Resolver:
-    """Resolves `ref()`/`source()` to relations once every node's relation is known."""
+    """Resolves `ref()`/`source()` to relations once every node's relation is known.
+
+    It also keeps each ephemeral model's rendered SQL, so a model inlined into
+    several others is rendered once per load."""
 
     def __init__(self, nodes: Mapping[NodeId, Node]) -> None:
         self.nodes = nodes
+        self.ephemeral_sql: dict[str, str] = {}
 
     def ref(self, name: str) -> Any:
         node = self.nodes.get(ref_id(self.nodes, name))
         if node is None:
             path, line = template_position()
-            known = sorted(i.name for i in self.nodes if i.kind in (NodeKind.MODEL, NodeKind.SEED))
-            close = difflib.get_close_matches(name, known, n=3)
-            raise ProjectError(f"ref({name!r}): no model or seed named {name!r}", path=path,
-                               line=line, hint=f"did you mean {', '.join(close)}?" if close
-                               else None)
+            known = {i.name for i in self.nodes if i.kind in (NodeKind.MODEL, NodeKind.SEED)}
+            raise unknown_ref(name, known, path=path, line=line)
         if isinstance(node, ModelNode) and node.materialized == "ephemeral":
             return _EphemeralName(EPHEMERAL_PREFIX + name)
         return RelationView(node.relation)
@@ -148,7 +159,10 @@ def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,
         return sql
     ctes = []
     for dep in order:
-        dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False)
+        dep_sql = resolver.ephemeral_sql.get(dep.name)
+        if dep_sql is None:
+            dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False)
+            resolver.ephemeral_sql[dep.name] = dep_sql
         ctes.append(f"{EPHEMERAL_PREFIX}{dep.name} as (\n{dep_sql.strip().rstrip(';')}\n)")
     return prepend_ctes(sql, ctes)
 

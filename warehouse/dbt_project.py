@@ -16,9 +16,6 @@ from warehouse.errors import ProjectError
 
 _UNSUPPORTED = ("on-run-start", "on-run-end", "dispatch", "query-comment", "snapshots",
                 "analyses", "packages-install-path")
-_IGNORED = frozenset({"name", "version", "config-version", "profile", "require-dbt-version",
-                      "clean-targets", "target-path", "log-path", "flags", "docs-paths",
-                      "analysis-paths", "snapshot-paths", "asset-paths", "packages-install-path"})
 
 
 def load_dbt_config(root: Path) -> ProjectConfig:

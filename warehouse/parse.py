@@ -262,11 +262,6 @@ def output_columns(tree: exp.Expression) -> list[str]:
     return names
 
 
-def normalized_sql(tree: exp.Expression) -> str:
-    """Formatting-independent text of a statement, for fingerprints."""
-    return tree.sql(dialect="duckdb", comments=False, normalize=True)
-
-
 def unknown_table_error(read: TableRead, *, path: str, template: str, sql: str) -> ProjectError:
     shown = f"{read.schema}.{read.name}" if read.schema else read.name
     message = (f"the model reads table {shown!r}, which is neither a ref(), a source() "

@@ -8,14 +8,20 @@ previous produced; only `read_files` touches the filesystem.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from warehouse.compile import Resolver, checksum, compile_model, finish_sql, ref_id
+from warehouse.compile import (
+    Resolver,
+    checksum,
+    compile_model,
+    finish_sql,
+    ref_id,
+    unknown_ref,
+)
 from warehouse.config import (
     INCREMENTAL_STRATEGIES,
     MATERIALIZATIONS,
@@ -240,11 +246,7 @@ def _check_refs(state: RenderState, path: str, template: str, *, known: set[str]
                 source_ids: set[str]) -> None:
     for name, line in state.refs:
         if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=3)
-            raise ProjectError(
-                f"ref({name!r}): no model or seed named {name!r}", path=path, line=line,
-                snippet=caret_snippet(template, line, None) if line else None,
-                hint=f"did you mean {', '.join(close)}?" if close else None)
+            raise unknown_ref(name, known, path=path, line=line, template=template)
     for src, tbl, line in state.sources:
         if f"{src}.{tbl}" not in source_ids:
             raise ProjectError(

@@ -49,8 +49,7 @@ class WarehouseCollector(pytest.Collector):
 class _SharedBuild:
     """Seeds and models built once per session into a temporary database."""
 
-    def __init__(self, root: Path, folder: Path) -> None:
-        self.root = root
+    def __init__(self, folder: Path) -> None:
         self.database = folder / "warehouse.duckdb"
         self.error: str | None = None
         self.done = False
@@ -133,7 +132,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
     folder = Path(tempfile.mkdtemp(prefix="warehouse-data-tests-"))
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
-    shared = _SharedBuild(root, folder)
+    shared = _SharedBuild(folder)
     collector = WarehouseCollector.from_parent(session, name="warehouse-data-tests")
     for node_id in project.dag.topological_order():
         if node_id.kind is NodeKind.TEST:

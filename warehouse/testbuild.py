@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from warehouse.compile import RelationView, Resolver
+from warehouse.compile import RelationView, Resolver, ref_id
 from warehouse.config import ProjectConfig
 from warehouse.errors import ProjectError
 from warehouse.identity import NodeId, NodeKind
@@ -65,17 +65,7 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
     state = RenderState(p.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
                         vars=vars)
     kwargs = {k: _render_arg(renderer, state, v) for k, v in dict(spec.kwargs).items()}
-    deps = {target_id}
-    for name, _ in state.refs:
-        ref_id = NodeId(NodeKind.MODEL, name)
-        if ref_id not in nodes:
-            ref_id = NodeId(NodeKind.SEED, name)
-        if ref_id not in nodes:
-            raise ProjectError(f"test {spec.name}: ref({name!r}) names no model or seed",
-                               path=p.path, line=line)
-        deps.add(ref_id)
-    for src, tbl, _ in state.sources:
-        deps.add(NodeId(NodeKind.SOURCE, f"{src}.{tbl}"))
+    deps = _dependencies(state, nodes) | {target_id}
     model_sql = apply_where(target.relation.sql, spec.config.where)
     if spec.test_name in BUILTIN_ARGS:
         sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
@@ -122,16 +112,12 @@ def _singular_test(renderer, resolver, vars, nodes, path: str) -> TestNode:
     state = RenderState(path, resolve_ref=resolver.ref, resolve_source=resolver.source,
                         vars=vars)
     sql = renderer.render(path, state)
-    deps = []
-    for name, line in state.refs:
-        ref_id = NodeId(NodeKind.MODEL, name)
-        if ref_id not in nodes:
-            ref_id = NodeId(NodeKind.SEED, name)
-        if ref_id not in nodes:
-            raise ProjectError(f"ref({name!r}): no model or seed named {name!r}", path=path,
-                               line=line)
-        deps.append(ref_id)
-    deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t, _ in state.sources]
     config = config_from_mapping(state.config, path=path)
     return TestNode(name=Path(path).stem, path=path, sql=sql.rstrip(),
-                    depends_on=tuple(sorted(set(deps))), config=config)
+                    depends_on=tuple(sorted(_dependencies(state, nodes))), config=config)
+
+
+def _dependencies(state: RenderState, nodes: Mapping[NodeId, Node]) -> set[NodeId]:
+    """Nodes a rendered test refers to; the resolver has already rejected unknown names."""
+    deps = {ref_id(nodes, name) for name, _ in state.refs}
+    return deps | {NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t, _ in state.sources}
