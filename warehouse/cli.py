@@ -24,7 +24,20 @@ COMMANDS = {
     "test": "run the data tests against the warehouse",
     "compile": "render models and tests to SQL without running them",
     "ls": "list the nodes a selection picks",
+    "lineage": "show a model's upstream and downstream models, or a column's sources",
+    "docs": "write the documentation site to target/docs (and serve it with --serve)",
+    "publish": "copy the marts of the published warehouse into PostgreSQL",
+    "export": "write each mart of the published warehouse as a Parquet file",
     "clean": "remove build artifacts (target/ and stale work files)",
+}
+
+# Commands whose work lives in a module of its own: "module:function". The
+# function takes the loaded project and the parsed arguments, returns an exit code.
+HANDLERS = {
+    "lineage": "warehouse.lineage_cli:command",
+    "docs": "warehouse.docs:command",
+    "publish": "warehouse.pg_publish:command",
+    "export": "warehouse.export:command",
 }
 
 
@@ -53,6 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("ls", help=COMMANDS["ls"], parents=[common, select])
     ls.add_argument("--resource-type", choices=["model", "seed", "test", "source"], default=None)
     ls.add_argument("--output", choices=["id", "name", "path", "json"], default="id")
+    lineage = sub.add_parser("lineage", help=COMMANDS["lineage"], parents=[common])
+    lineage.add_argument("node", metavar="MODEL[.COLUMN]",
+                         help="a model (or seed, source) name, optionally with a column")
+    lineage.add_argument("--output", choices=["text", "json"], default="text")
+    docs = sub.add_parser("docs", help=COMMANDS["docs"], parents=[common])
+    docs.add_argument("--serve", action="store_true", help="serve the site on 127.0.0.1")
+    docs.add_argument("--port", type=int, default=8080, help="port for --serve (default 8080)")
+    publish = sub.add_parser("publish", help=COMMANDS["publish"], parents=[common])
+    publish.add_argument("--postgres", metavar="URL", required=True,
+                         help="PostgreSQL connection URL (postgresql://user@host:port/db)")
+    publish.add_argument("--schema", default="marts", help="target schema (default marts)")
+    export = sub.add_parser("export", help=COMMANDS["export"], parents=[common])
+    export.add_argument("--parquet", metavar="DIR", type=Path, required=True,
+                        help="folder to write one Parquet file per mart into")
     sub.add_parser("clean", help=COMMANDS["clean"], parents=[common])
     return parser
 
@@ -88,6 +115,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _run(project, args)
     if args.command == "compile":
         return _compile(project, args)
+    if args.command in HANDLERS:
+        import importlib
+
+        module_name, function_name = HANDLERS[args.command].split(":")
+        return getattr(importlib.import_module(module_name), function_name)(project, args)
     return _ls(project, args)
 
 
