@@ -24,7 +24,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check warehouse tests
 
-docs: $(STAMP)
+docs: build
 	$(BIN)/warehouse docs
 
 bench: $(STAMP)
