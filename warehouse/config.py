@@ -44,6 +44,25 @@ class ProjectConfig:
     model_tree: Mapping[str, Any] = field(default_factory=dict)
     seed_tree: Mapping[str, Any] = field(default_factory=dict)
     config_file: str = "pyproject.toml"
+    # "warehouse": `schema` config is the schema itself; "dbt": dbt's default
+    # generate_schema_name, `<target schema>_<schema>` (set for dbt projects).
+    schema_naming: str = "warehouse"
+    target_name: str = "dev"
+    profile_name: str = ""
+
+    def schema_name(self, custom: Any) -> str:
+        """The schema of a node whose `schema` config is `custom` (None: not set)."""
+        if custom is None or str(custom).strip() == "":
+            return self.default_schema
+        if self.schema_naming == "dbt":
+            return f"{self.default_schema}_{str(custom).strip()}"
+        return str(custom)
+
+    def target_context(self) -> dict[str, Any]:
+        """What templates see as `target` (dbt's target: the profile's chosen output)."""
+        return {"name": self.target_name, "type": "duckdb", "schema": self.default_schema,
+                "threads": self.threads, "profile_name": self.profile_name or self.name,
+                "database": self.database.stem, "path": str(self.database)}
 
     def folder_config(self, kind: str, rel_parts: tuple[str, ...]) -> dict[str, Any]:
         """Merged configs for a file at `rel_parts` (folders under the model or seed path)."""

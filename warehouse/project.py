@@ -30,6 +30,7 @@ from warehouse.config import (
 )
 from warehouse.errors import ProjectError, caret_snippet
 from warehouse.identity import NodeId, NodeKind, Relation
+from warehouse.naming import node_relation
 from warehouse.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
 from warehouse.properties import (
     Properties,
@@ -37,6 +38,7 @@ from warehouse.properties import (
     load_properties,
 )
 from warehouse.render import Placeholder, Renderer, RenderState
+from warehouse.unsupported import check_node_config
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,8 @@ def load_project(root: Path, *, vars: Mapping[str, Any] | None = None) -> Projec
     sources = dict(files.models)
     sources.update(files.tests)
     sources.update(files.macros)
-    target = {"name": "dev", "type": "duckdb", "schema": config.default_schema,
-              "threads": config.threads, "profile_name": config.name}
-    renderer = Renderer(sources, sorted(files.macros), load_docs_blocks(files.docs), target)
+    renderer = Renderer(sources, sorted(files.macros), load_docs_blocks(files.docs),
+                        config.target_context())
     props = load_properties(files.properties)
     _check_orphan_properties(props, files, config)
 
@@ -177,8 +178,10 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         if not isinstance(types, Mapping):
             raise ProjectError(f"column_types of seed {name!r} must be a mapping",
                                path=p.path if p else config.config_file, line=p.line if p else None)
-        relation = Relation(str(cfg.get("schema") or config.default_schema),
-                            str(cfg.get("alias") or name))
+        if cfg.get("enabled") is False:
+            continue
+        check_node_config(config, cfg, p.path if p else config.config_file, "seed")
+        relation = node_relation(config, renderer, cfg, name, path, "seed")
         digest = checksum(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
         seeds.append(SeedNode(
             name=name, path=path, relation=relation,
@@ -226,9 +229,11 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         if p:
             cfg.update(p.config)
         cfg.update(state.config)
+        if cfg.get("enabled") is False:
+            continue
+        check_node_config(config, cfg, path, "model")
         _validate_model_config(cfg, path)
-        relation = Relation(str(cfg.get("schema") or config.default_schema),
-                            str(cfg.get("alias") or name))
+        relation = node_relation(config, renderer, cfg, name, path, "model")
         first.append(ModelNode(
             name=name, path=path, template=template, config=cfg, relation=relation,
             refs=tuple(dict.fromkeys(r for r, _ in state.refs)),

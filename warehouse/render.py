@@ -199,6 +199,9 @@ class Renderer:
             autoescape=False,
         )
         self.docs = dict(docs)
+        from warehouse.unsupported import dbt_globals  # dbt names outside the subset
+
+        self.env.globals.update(dbt_globals(target))
         self.env.globals.update(
             ref=_ref, source=_source, config=_Config(), var=_var, env_var=_env_var,
             this=_This(), is_incremental=lambda: _STATE.get().incremental,
