@@ -170,7 +170,7 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         rel = Path(path)
         name = rel.stem
         folders = _folders_under(rel, config.seed_paths)
-        cfg = {**config.folder_config("seed", folders)}
+        cfg = {**config.folder_config("seed", (*folders, name))}  # dbt: a key may name the seed
         p = props.seeds.get(name)
         if p:
             cfg.update(p.config)
@@ -225,7 +225,8 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         state = RenderState(path, vars=vars, this=Placeholder(name))
         renderer.render(path, state)
         p = props.models.get(name)
-        cfg = {**config.folder_config("model", _folders_under(Path(path), config.model_paths))}
+        cfg = {**config.folder_config("model", (*_folders_under(Path(path), config.model_paths),
+                                                name))}  # dbt: a key may name the model
         if p:
             cfg.update(p.config)
         cfg.update(state.config)
