@@ -70,17 +70,37 @@ class ProjectConfig:
         return resolve_folder_config(tree, rel_parts)
 
 
+_ADDITIVE = frozenset({"tags"})  # dbt: lists that accumulate from folder to file
+_MERGED = frozenset({"meta", "docs"})  # dbt: dictionaries merged key by key
+
+
+def merge_configs(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` on top of `base`, as dbt merges config levels: tags accumulate,
+    meta and docs merge, anything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if key in _ADDITIVE and key in merged:
+            old = merged[key]
+            old = [old] if isinstance(old, str) else list(old or [])
+            new = [value] if isinstance(value, str) else list(value or [])
+            merged[key] = list(dict.fromkeys(old + new))
+        elif key in _MERGED and isinstance(value, Mapping) and isinstance(merged.get(key),
+                                                                           Mapping):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
 def resolve_folder_config(tree: Mapping[str, Any], folders: tuple[str, ...]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     level: Mapping[str, Any] | None = tree
     for depth in range(len(folders) + 1):
         if level is None:
             break
-        for key, value in level.items():
-            if key.startswith("+"):
-                merged[key[1:]] = value
-            elif not isinstance(value, Mapping):
-                merged[key] = value
+        merged = merge_configs(merged, {
+            key[1:] if key.startswith("+") else key: value for key, value in level.items()
+            if key.startswith("+") or not isinstance(value, Mapping)})
         if depth < len(folders):
             nxt = level.get(folders[depth])
             level = nxt if isinstance(nxt, Mapping) else None

@@ -160,7 +160,7 @@ def _hand_over(folder: Path, run_as: _RunAs) -> None:
                 f"the PostgreSQL server runs as uid {run_as.uid} (not as root) and cannot "
                 f"enter {parent}",
                 hint="put the server folder under a directory others may enter "
-                     "(e.g. a folder made by tempfile.mkdtemp() in /tmp)")
+                     "(e.g. a new folder in /tmp: it is handed over whole)")
 
 
 def _call(args: list[str], run_as: _RunAs, what: str, **kwargs) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +27,15 @@ from warehouse.config import (
     MATERIALIZATIONS,
     ProjectConfig,
     load_config,
+    merge_configs,
 )
 from warehouse.errors import ProjectError, caret_snippet
 from warehouse.identity import NodeId, NodeKind, Relation
 from warehouse.naming import node_relation
 from warehouse.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
 from warehouse.properties import (
+    ColumnProps,
+    NodeProps,
     Properties,
     load_docs_blocks,
     load_properties,
@@ -157,6 +160,14 @@ def _parents(nodes: Mapping[NodeId, Node]) -> dict[NodeId, tuple[NodeId, ...]]:
     return parents
 
 
+def _columns(renderer: Renderer, p: NodeProps | None) -> tuple[ColumnProps, ...]:
+    """Column properties with `doc()` and other Jinja in their descriptions rendered."""
+    if p is None:
+        return ()
+    return tuple(replace(c, description=_describe(renderer, c.description, p.path))
+                 for c in p.columns)
+
+
 def _describe(renderer: Renderer, text: str, path: str) -> str:
     if "{{" not in text and "{%" not in text:
         return text
@@ -173,7 +184,7 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         cfg = {**config.folder_config("seed", (*folders, name))}  # dbt: a key may name the seed
         p = props.seeds.get(name)
         if p:
-            cfg.update(p.config)
+            cfg = merge_configs(cfg, p.config)
         types = cfg.get("column_types") or {}
         if not isinstance(types, Mapping):
             raise ProjectError(f"column_types of seed {name!r} must be a mapping",
@@ -187,7 +198,7 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             name=name, path=path, relation=relation,
             column_types={str(k): str(v) for k, v in types.items()}, config=cfg,
             description=_describe(renderer, p.description, p.path) if p else "",
-            columns=p.columns if p else (), checksum=digest))
+            columns=_columns(renderer, p), checksum=digest))
     return seeds
 
 
@@ -196,7 +207,7 @@ def _source_nodes(props: Properties, renderer: Renderer) -> list[SourceNode]:
         SourceNode(source_name=src, table_name=tbl,
                    relation=Relation(t.schema, t.identifier), path=t.props.path,
                    description=_describe(renderer, t.props.description, t.props.path),
-                   columns=t.props.columns)
+                   columns=_columns(renderer, t.props))
         for (src, tbl), t in sorted(props.sources.items())
     ]
 
@@ -228,8 +239,8 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         cfg = {**config.folder_config("model", (*_folders_under(Path(path), config.model_paths),
                                                 name))}  # dbt: a key may name the model
         if p:
-            cfg.update(p.config)
-        cfg.update(state.config)
+            cfg = merge_configs(cfg, p.config)
+        cfg = merge_configs(cfg, state.config)  # dbt: tags accumulate, meta merges
         if cfg.get("enabled") is False:
             continue
         check_node_config(config, cfg, path, "model")
@@ -240,7 +251,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             refs=tuple(dict.fromkeys(r for r, _ in state.refs)),
             sources=tuple(dict.fromkeys((s, t) for s, t, _ in state.sources)),
             compiled_sql="", description=_describe(renderer, p.description, p.path) if p else "",
-            columns=p.columns if p else ()))
+            columns=_columns(renderer, p)))
         _check_refs(state, path, template, known=known, source_ids=source_ids)
     nodes = dict(others)
     nodes.update({m.id: m for m in first})

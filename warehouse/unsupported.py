@@ -144,3 +144,101 @@ def dbt_globals(target: Mapping[str, Any]) -> dict[str, Any]:
                  generate_schema_name_for_env=schema_name_for_env,
                  default__generate_alias_name=default_alias_name, execute=True)
     return names
+
+
+# ---------------------------------------------------------------------------
+# Files outside the subset
+# ---------------------------------------------------------------------------
+
+_PROPERTY_KEYS_USED = frozenset({"version", "models", "seeds", "sources", "macros"})
+_PROPERTY_KEYS_IGNORED = {
+    "exposures": "exposures build nothing",
+    "metrics": "metrics build nothing",
+    "semantic_models": "semantic models build nothing",
+    "saved_queries": "saved queries build nothing",
+    "groups": "groups build nothing",
+    "analyses": "analyses build nothing",
+    "unit_tests": "unit tests are not run by the engine",
+}
+
+
+def scan_dbt_files(root: Any, paths: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """Refuse files a dbt project may hold that would build something the engine does not
+    (python models, snapshots, package dependencies); return notes on what is ignored."""
+    notes: list[str] = []
+    for name in ("packages.yml", "dependencies.yml"):
+        _check_packages(root, name)
+    for rel, _path in _files(root, paths["model"], "*.py"):
+        raise ProjectError("python models are not supported (this model would build a "
+                           "table the engine cannot run)", path=rel)
+    for rel, _path in _files(root, paths["snapshot"], "*.sql", "*.yml", "*.yaml"):
+        raise ProjectError("snapshots are not supported (the snapshot-paths folder holds one)",
+                           path=rel)
+    for rel, path in _files(root, paths["test"], "*.sql"):
+        if "{% test" in path.read_text(encoding="utf-8").replace("{%-", "{%"):
+            raise ProjectError("a generic test defined under test-paths is not supported",
+                               path=rel, hint="move the {% test %} block into a file under "
+                               "macros/ (the engine reads generic tests from macro-paths)")
+    analyses = [rel for rel, _ in _files(root, paths["analysis"], "*.sql")]
+    if analyses:
+        notes.append(f"{len(analyses)} analyses ignored (they build nothing): {analyses[0]}"
+                     + (" ..." if len(analyses) > 1 else ""))
+    for rel, path in _files(root, paths["model"] + paths["seed"], "*.yml", "*.yaml"):
+        notes += _check_property_file(rel, path)
+    return notes
+
+
+def _files(root: Any, folders: tuple[str, ...], *patterns: str) -> list[tuple[str, Any]]:
+    found = []
+    for folder in folders:
+        base = root / folder
+        if base.is_dir():
+            for pattern in patterns:
+                found += [p for p in base.rglob(pattern) if p.is_file()]
+    return [(p.relative_to(root).as_posix(), p) for p in sorted(set(found))]
+
+
+def _check_packages(root: Any, name: str) -> None:
+    import yaml
+
+    path = root / name
+    if not path.is_file():
+        return
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ProjectError(f"invalid YAML: {exc}", path=name) from None
+    for key in ("packages", "projects"):
+        entries = data.get(key) if isinstance(data, Mapping) else None
+        if entries:
+            first = entries[0] if isinstance(entries, list) else entries
+            label = (first.get("package") or first.get("git") or first.get("local")
+                     or first.get("name")) if isinstance(first, Mapping) else first
+            raise ProjectError(f"dbt packages are not supported ({name} lists {label!r})",
+                               path=name, hint="the engine provides no package macros; "
+                               "copy the macros you need into macros/")
+
+
+def _check_property_file(rel: str, path: Any) -> list[str]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError:
+        return []  # the property loader reports it with its line
+    if not isinstance(data, Mapping):
+        return []
+    notes = []
+    for key, value in data.items():
+        if key in _PROPERTY_KEYS_USED or not value:
+            continue
+        if key in _PROPERTY_KEYS_IGNORED:
+            notes.append(f"{rel}: '{key}:' ignored ({_PROPERTY_KEYS_IGNORED[key]})")
+        elif key == "snapshots":
+            raise ProjectError("snapshots are not supported ('snapshots:' in a property file)",
+                               path=rel)
+        else:
+            raise ProjectError(f"unknown top-level key {key!r} in a property file", path=rel,
+                               hint="known: " + ", ".join(sorted(
+                                   _PROPERTY_KEYS_USED | set(_PROPERTY_KEYS_IGNORED))))
+    return notes

@@ -47,8 +47,8 @@ def test_dbt_project_with_folder_configs_builds(make_project, cli):
     kinds = dict(con.execute("select table_schema || '.' || table_name, table_type "
                              "from information_schema.tables").fetchall())
     assert kinds["main.stg_orders"] == "VIEW"
-    assert kinds["marts.revenue"] == "BASE TABLE"
-    assert con.execute("select total from marts.revenue").fetchall() == [(42,)]
+    assert kinds["main_marts.revenue"] == "BASE TABLE"  # dbt: <target schema>_<schema>
+    assert con.execute("select total from main_marts.revenue").fetchall() == [(42,)]
     con.close()
 
 
