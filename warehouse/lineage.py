@@ -352,7 +352,7 @@ def lineage_for_project(project: Any, catalog: Mapping[NodeId, tuple[str, ...]]
             entries = {}
     except (OSError, ValueError):
         entries = {}
-    cache = LineageCache(entries)
+    cache = LineageCache(dict(entries))
     result = project_lineage(project.nodes, project.parents, project.dag.topological_order(),
                              known_columns(project.nodes, project.config.root, catalog), cache)
     if set(cache.to_json()) != set(entries):

@@ -1,0 +1,160 @@
+"""The docs site: pages for every node, types, test results, lineage, report, charts, escaping."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+from docs_fixture import FILES, MODELS, SCRIPT, SEEDS, build_with_results
+
+from warehouse.docs import build_docs
+from warehouse.docs.charts import nice_ticks, trade_chart
+from warehouse.docs.graph_svg import layers, lineage_svg
+from warehouse.docs.serve import make_server
+from warehouse.identity import NodeId, NodeKind
+from warehouse.project import load_project
+
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def site_files(root: Path) -> dict[str, str]:
+    build_docs(load_project(root))
+    out = root / "target" / "docs"
+    return {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from conftest import write_project
+
+    root = write_project(tmp_path_factory.mktemp("docs") / "project", FILES)
+    build_with_results(root)
+    return root, site_files(root)
+
+
+def test_unbuilt_project_still_gets_a_site_with_a_note(make_project):
+    files = site_files(make_project(FILES))
+    for name in MODELS:
+        assert f"model.{name}.html" in files
+    for name in SEEDS:
+        assert f"seed.{name}.html" in files
+    assert 'id="not-built"' in files["index.html"] and "warehouse build" in files["index.html"]
+    assert "trade-chart" not in files["index.html"]
+    assert "reconciliation.html" not in files  # the report needs the built relation
+    figure = files["model.fct_trade_figure.html"]
+    assert "not run yet" in text_of(figure)
+    seed = files["seed.figures.html"]
+    row = text_of(re.search(r'<td id="col-period_start">.*?</tr>', seed).group(0))
+    assert row.split() == ["period_start", "date", "(declared)"]  # the seed's column_types
+
+
+def test_markup_from_yaml_and_seeds_shows_as_text(make_project, built):
+    for files in (site_files(make_project(FILES, name="unbuilt")), built[1]):
+        for name, html in files.items():
+            assert SCRIPT not in html, name
+    _, files = built
+    assert ESCAPED in files["seed.figures.html"]  # the seed's description
+    assert ESCAPED in files["reconciliation.html"]  # a seed value, through a model
+
+
+def test_types_from_the_warehouse_and_test_results(built):
+    _, files = built
+    page = files["model.fct_trade_estimate.html"]
+    rows = dict(re.findall(r'<td id="col-(\w+)"><code>\w+</code></td><td><code>([^<]+)</code>',
+                           page))
+    assert rows["estimate_usd"] == "DOUBLE" and rows["period_kind"] == "VARCHAR"
+    figure = files["model.fct_trade_figure.html"]
+    results = re.findall(r"<td><code>(\w+)</code></td><td>(\w+)</td><td>\w*</td><td>\w+</td>"
+                         r'<td><span class="status \w+">(\w+)', figure)
+    assert {(kind, status) for _, kind, status in results} == {
+        ("unique", "pass"), ("not_null", "pass"), ("accepted_values", "warn")}
+
+
+def test_column_lineage_links_to_upstream_columns(built):
+    _, files = built
+    page = files["model.fct_trade_estimate.html"]
+    row = re.search(r'<td id="col-estimate_low_usd">.*?</tr>', page).group(0)
+    assert re.findall(r'href="([^"]+)"', row) == ["model.fct_trade_figure.html#col-value_low"]
+    kind_row = re.search(r'<td id="col-period_kind">.*?</tr>', page).group(0)
+    assert "no upstream column" in kind_row
+    assert 'id="col-value_low"' in files["model.fct_trade_figure.html"]
+
+
+def test_index_graph_links_every_node_and_layers_flow_right(built):
+    _, files = built
+    index = files["index.html"]
+    links = set(re.findall(r'<a class="node" href="([^"]+)"', index))
+    assert links == {f"model.{m}.html" for m in MODELS} | {f"seed.{s}.html" for s in SEEDS}
+    assert all(name in files for name in links)
+
+
+def test_report_lists_every_check_inconsistent_first(built):
+    _, files = built
+    statuses = re.findall(r'<tr class="\w+"><td><span class="status \w+">(\w+)</span></td>'
+                          r"<td><code>(\w+)</code>", files["reconciliation.html"])
+    assert statuses == [("inconsistent", "b_growth"), ("unverifiable", "c_multi"),
+                        ("consistent", "a_same")]
+
+
+def test_trade_chart_draws_each_trade_value_figure_and_estimate(built):
+    _, files = built
+    index = files["index.html"]
+    chart = re.search(r'<svg class="chart" id="trade-chart".*?</svg>', index).group(0)
+    figures = re.findall(r"<circle class=\"figure\"[^>]*><title>(f\d)", chart)
+    assert sorted(figures) == ["f1", "f2", "f3", "f4"]  # f5 is a growth rate, not a value
+    assert chart.count('class="estimate"') == 3  # 2024 total, 2025 total, 2025 vn_to_la
+    assert "USD bn" in chart and "Vietnam → Laos" in chart  # axis title, legend
+    commodities = re.search(r'<svg class="chart" id="commodity-chart".*?</svg>', index).group(0)
+    assert "Mineral products" in commodities and "Laos → Vietnam" in commodities
+
+
+def test_open_interval_is_an_arrow_and_ticks_are_round():
+    figure = {"figure_id": "x", "source_id": "s", "period_id": "2024", "flow": "total",
+              "period_start": date(2024, 1, 1), "period_end": date(2024, 12, 31),
+              "value": 2e9, "value_low": 2e9, "value_high": None}
+    svg = trade_chart([figure], [])
+    assert "stroke-dasharray" in svg and "interval USD 2 bn–open" in svg
+    assert nice_ticks(2.7) == [0.0, 1.0, 2.0, 3.0]
+    assert nice_ticks(340) == [0, 100, 200, 300, 400]
+
+
+def test_layers_put_parents_left_of_children():
+    a, b, c, d = (NodeId(NodeKind.MODEL, n) for n in "abcd")
+    parents = {a: (), b: (a,), c: (a, b), d: ()}
+    grid = layers([a, d, b, c], parents)
+    depth = {n: i for i, layer in enumerate(grid) for n in layer}
+    assert depth == {a: 0, d: 0, b: 1, c: 2}
+    svg = lineage_svg([a, d, b, c], parents, {a: "seed"}, lambda n: f"{n.name}.html")
+    assert svg.count('<a class="node"') == 4 and svg.count("<path data-from") == 3
+
+
+def test_served_on_loopback(built):
+    import threading
+
+    root, _ = built
+    server = make_server(root / "target" / "docs", 0)
+    assert server.server_address[0] == "127.0.0.1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200 and 'id="lineage-graph"' in response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_cli_writes_the_site(make_project, cli):
+    root = make_project(FILES)
+    result = cli(root, "docs")
+    assert result.code == 0, result.text
+    assert "wrote" in result.out and "warehouse build" in result.out
+    assert (root / "target" / "docs" / "index.html").is_file()

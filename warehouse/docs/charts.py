@@ -1,0 +1,261 @@
+"""Charts as inline SVG strings: trade over time by flow, and commodities by direction.
+
+Drawn in Python so the site needs no script and no network. Trade values of a
+quarter and of a year are not comparable on one axis, so the trade chart has
+one panel per kind of period (year, nine months, half, quarter), each with its
+own scale; in each, reported figures are points with their intervals as error
+bars (an arrow where the interval is open above) and the best estimate is a
+line per flow. Every text drawn comes from the database and is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from html import escape
+from typing import Any
+
+FLOWS = {"total": ("#334155", "Total"), "vn_to_la": ("#2563eb", "Vietnam → Laos"),
+         "la_to_vn": ("#ea580c", "Laos → Vietnam")}
+KINDS = (("year", "Years"), ("nine_months", "First nine months"), ("half", "First half"),
+         ("quarter", "First quarter"))
+DIRECTIONS = {"vn_to_la": ("#2563eb", "Vietnam → Laos"), "la_to_vn": ("#ea580c", "Laos → Vietnam"),
+              "unspecified": ("#94a3b8", "Direction not stated")}
+FONT = 'font-family="system-ui, sans-serif"'
+
+
+def nice_ticks(top: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 to at least `top` (steps of 1, 2, 2.5 or 5 times a power of 10)."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return [i * step for i in range(int(math.ceil(top / step - 1e-9)) + 1)]
+
+
+def period_kind(row: Mapping[str, Any], kinds: Mapping[str, str]) -> str:
+    """The estimate's period kind for this period, else guessed from the period's length."""
+    if row.get("period_id") in kinds:
+        return kinds[row["period_id"]]
+    start, end = row.get("period_start"), row.get("period_end")
+    if not isinstance(start, date) or not isinstance(end, date):
+        return "unspecified"
+    days = (end - start).days + 1
+    for kind, most in (("quarter", 95), ("half", 185), ("nine_months", 276), ("year", 367)):
+        if days <= most:
+            return kind
+    return "multi_year"
+
+
+def trade_chart(figures: Sequence[Mapping[str, Any]], estimates: Sequence[Mapping[str, Any]]
+                ) -> str:
+    kinds = {e["period_id"]: e.get("period_kind") or period_kind(e, {}) for e in estimates}
+    panels = []
+    for kind, title in KINDS:
+        figs = [f for f in figures if period_kind(f, kinds) == kind and f.get("value") is not None]
+        ests = [e for e in estimates if kinds.get(e["period_id"]) == kind
+                and e.get("estimate_usd") is not None]
+        if figs or ests:
+            panels.append((title, figs, ests))
+    if not panels:
+        return ""
+    width, height, cols = 460, 270, 2
+    rows = math.ceil(len(panels) / cols)
+    legend_h = 56
+    total_w, total_h = max(width * min(cols, len(panels)), 640), height * rows + legend_h
+    parts = [f'<svg class="chart" id="trade-chart" xmlns="http://www.w3.org/2000/svg" '
+             f'viewBox="0 0 {total_w} {total_h}" width="{total_w}" height="{total_h}" '
+             f'role="img" aria-labelledby="trade-chart-title" {FONT} font-size="12">',
+             '<title id="trade-chart-title">Bilateral trade by flow: reported figures with '
+             'their intervals, and the best estimate</title>']
+    for i, (title, figs, ests) in enumerate(panels):
+        x0, y0 = (i % cols) * width, (i // cols) * height
+        parts.append(f'<g transform="translate({x0},{y0})">')
+        parts.append(_trade_panel(title, figs, ests, width, height))
+        parts.append("</g>")
+    parts.append(_trade_legend(0, height * rows + 8, total_w))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _trade_panel(title: str, figures: Sequence[Mapping[str, Any]],
+                 estimates: Sequence[Mapping[str, Any]], width: int, height: int) -> str:
+    left, right, top, bottom = 62, 14, 30, 34
+    years = [r["period_start"].year for r in (*figures, *estimates)
+             if isinstance(r.get("period_start"), date)]
+    lo_year, hi_year = min(years), max(years)
+    highs = [v for f in figures for v in (f.get("value_high"), f.get("value")) if v is not None]
+    highs += [v for e in estimates for v in (e.get("estimate_high_usd"), e["estimate_usd"])
+              if v is not None]
+    scale, unit = (1e9, "USD bn") if max(highs) >= 1e9 else (1e6, "USD M")
+    ticks = nice_ticks(max(highs) / scale * 1.08)
+    y_top = ticks[-1]
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def px(year: float) -> float:
+        span = hi_year - lo_year + 1
+        return left + (year - lo_year + 0.5) / span * plot_w
+
+    def py(value: float) -> float:
+        return top + plot_h - value / scale / y_top * plot_h
+
+    out = [f'<text x="{left}" y="18" font-weight="600" font-size="13">{escape(title)}</text>']
+    for t in ticks:
+        y = py(t * scale)
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                   f'stroke="#e2e8f0"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
+                   f'fill="#475569">{_num(t)}</text>')
+    out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#64748b"/>'
+               f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
+               f'stroke="#64748b"/>')
+    for year in range(lo_year, hi_year + 1):
+        out.append(f'<text x="{px(year):.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+                   f'fill="#475569">{year}</text>')
+    out.append(f'<text transform="translate(14,{top + plot_h / 2:.0f}) rotate(-90)" '
+               f'text-anchor="middle" fill="#475569">{unit}</text>')
+    dodge = {"total": -0.1, "vn_to_la": 0.0, "la_to_vn": 0.1}
+    for flow, (color, label) in FLOWS.items():
+        line = sorted((e["period_start"].year, e["estimate_usd"]) for e in estimates
+                      if e["flow"] == flow)
+        if len(line) > 1:
+            points = " ".join(f"{px(x + dodge[flow]):.1f},{py(v):.1f}" for x, v in line)
+            out.append(f'<polyline points="{points}" fill="none" stroke="{color}" '
+                       f'stroke-width="2" stroke-opacity="0.75"/>')
+        for e in (e for e in estimates if e["flow"] == flow):
+            x, y = px(e["period_start"].year + dodge[flow]), py(e["estimate_usd"])
+            tip = (f"Best estimate, {e['period_id']}, {label}: {_money(e['estimate_usd'])} "
+                   f"({_money(e.get('estimate_low_usd'))}–{_money(e.get('estimate_high_usd'))})")
+            out.append(f'<rect class="estimate" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" '
+                       f'height="8" fill="#fff" stroke="{color}" stroke-width="2">'
+                       f'<title>{escape(tip)}</title></rect>')
+        figs = [f for f in figures if f["flow"] == flow]
+        seen: dict[int, int] = {}
+        for f in figs:
+            year = f["period_start"].year
+            nth = seen[year] = seen.get(year, -1) + 1
+            x = px(year + dodge[flow] + 0.06 + 0.045 * nth)
+            out.append(_figure_mark(f, x, py, top, color, label))
+    return "".join(out)
+
+
+def _figure_mark(f: Mapping[str, Any], x: float, py: Any, top: float, color: str,
+                 label: str) -> str:
+    value, low, high = f["value"], f.get("value_low"), f.get("value_high")
+    y = py(value)
+    y_low = py(low if low is not None else value)
+    parts = []
+    if high is None:  # open above: an arrow to the top of the panel
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_low:.1f}" y2="{top + 4:.1f}" '
+                     f'stroke="{color}" stroke-dasharray="3 2"/>'
+                     f'<path d="M{x - 4:.1f},{top + 9:.1f} L{x:.1f},{top + 2:.1f} '
+                     f'L{x + 4:.1f},{top + 9:.1f}" fill="none" stroke="{color}"/>')
+    else:
+        y_high = py(high)
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_low:.1f}" y2="{y_high:.1f}" '
+                     f'stroke="{color}"/>')
+        for yy in (y_low, y_high):
+            parts.append(f'<line x1="{x - 3:.1f}" x2="{x + 3:.1f}" y1="{yy:.1f}" y2="{yy:.1f}" '
+                         f'stroke="{color}"/>')
+    written = f.get("figure_as_written") or _money(value)
+    tip = (f"{f['figure_id']} ({f['source_id']}), {f['period_id']}, {label}: {written}; "
+           f"interval {_money(low)}–{_money(high) if high is not None else 'open'}")
+    parts.append(f'<circle class="figure" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}">'
+                 f'<title>{escape(tip)}</title></circle>')
+    return "".join(parts)
+
+
+def _trade_legend(x: float, y: float, width: float) -> str:
+    out = [f'<g class="legend" transform="translate({x + 62},{y})">']
+    cx = 0
+    for color, label in FLOWS.values():
+        out.append(f'<rect x="{cx}" y="0" width="14" height="4" fill="{color}"/>'
+                   f'<text x="{cx + 20}" y="6">{escape(label)}</text>')
+        cx += 150
+    out.append('<circle cx="4" cy="26" r="3.5" fill="#334155"/><line x1="4" x2="4" y1="18" '
+               'y2="34" stroke="#334155"/><text x="14" y="30">reported figure and its interval'
+               '</text><path d="M236,24 L240,18 L244,24" fill="none" stroke="#334155"/>'
+               '<text x="252" y="30">open above</text><rect x="336" y="22" width="8" height="8" '
+               'fill="#fff" stroke="#334155" stroke-width="2"/>'
+               '<text x="352" y="30">best estimate (line: across periods)</text>')
+    out.append("</g>")
+    return "".join(out)
+
+
+def commodity_chart(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Horizontal stacked bars: commodities per HS section, split by direction of trade."""
+    sections: dict[tuple[int, str], dict[str, Mapping[str, Any]]] = {}
+    for r in rows:
+        number = r.get("section_number")
+        key = (number if number is not None else 10**6, r.get("section_name") or "Not mapped")
+        sections.setdefault(key, {})[r["direction"]] = r
+    if not sections:
+        return ""
+    label_w, bar_w, row_h, top = 330, 360, 24, 16
+    most = max(sum(int(v["commodities"]) for v in d.values()) for d in sections.values())
+    ticks = nice_ticks(most, count=min(most, 5) or 1)
+    ticks = [t for t in ticks if float(t).is_integer()] or [0, 1]
+    height = top + row_h * len(sections) + 70
+    width = label_w + bar_w + 30
+    out = [f'<svg class="chart" id="commodity-chart" xmlns="http://www.w3.org/2000/svg" '
+           f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+           f'aria-labelledby="commodity-chart-title" {FONT} font-size="12">'
+           '<title id="commodity-chart-title">Commodities named in the sources, by HS section '
+           'and direction of trade</title>']
+
+    def bx(n: float) -> float:
+        return label_w + n / ticks[-1] * bar_w
+
+    base = top + row_h * len(sections)
+    for t in ticks:
+        out.append(f'<line x1="{bx(t):.1f}" x2="{bx(t):.1f}" y1="{top}" y2="{base}" '
+                   f'stroke="#e2e8f0"/><text x="{bx(t):.1f}" y="{base + 16}" '
+                   f'text-anchor="middle" fill="#475569">{int(t)}</text>')
+    out.append(f'<text x="{label_w + bar_w / 2}" y="{base + 32}" text-anchor="middle" '
+               f'fill="#475569">commodities (distinct)</text>')
+    for i, ((number, name), by_dir) in enumerate(sorted(sections.items())):
+        y = top + i * row_h
+        short = name if len(name) <= 40 else name[:38].rstrip() + "…"
+        prefix = f"{_roman(number)}. " if number < 10**6 else ""
+        out.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">'
+                   f'<title>{escape(name)}</title>{escape(prefix + short)}</text>')
+        start = 0
+        for direction, (color, label) in DIRECTIONS.items():
+            r = by_dir.get(direction)
+            if not r:
+                continue
+            n = int(r["commodities"])
+            tip = f"{label}: {n} ({r.get('names') or ''})"
+            out.append(f'<rect x="{bx(start):.1f}" y="{y + 4}" '
+                       f'width="{bx(start + n) - bx(start):.1f}" '
+                       f'height="{row_h - 8}" fill="{color}"><title>{escape(tip)}</title></rect>')
+            start += n
+    out.append(f'<line x1="{label_w}" x2="{label_w}" y1="{top}" y2="{base}" stroke="#64748b"/>')
+    lx = 10
+    for color, label in DIRECTIONS.values():
+        out.append(f'<rect x="{lx}" y="{base + 44}" width="12" height="12" fill="{color}"/>'
+                   f'<text x="{lx + 18}" y="{base + 54}">{escape(label)}</text>')
+        lx += 150
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + numeral, n - value
+    return out
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+def _money(v: float | None) -> str:
+    if v is None:
+        return "?"
+    if abs(v) >= 1e9:
+        return f"USD {v / 1e9:.4g} bn"
+    return f"USD {v / 1e6:.4g} M"
