@@ -116,6 +116,17 @@ MODELS = ("stg_figures", "fct_trade_figure", "fct_trade_estimate", "rpt_consiste
 SEEDS = ("figures", "checks", "commodities")
 
 
+def write_fixture(root: Path) -> Path:
+    """The project's files under `root` (used where the function-scoped `make_project` is not)."""
+    import textwrap
+
+    for rel, text in FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
 def build_with_results(root: Path) -> None:
     """Build the project as `warehouse build` does, writing target/run_results.json too."""
     from wh_helpers import build

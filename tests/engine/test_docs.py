@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from docs_fixture import FILES, MODELS, SCRIPT, SEEDS, build_with_results
+from docs_fixture import FILES, MODELS, SCRIPT, SEEDS, build_with_results, write_fixture
 
 from warehouse.docs import build_docs
 from warehouse.docs.charts import nice_ticks, trade_chart
@@ -32,9 +32,7 @@ def text_of(html: str) -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from conftest import write_project
-
-    root = write_project(tmp_path_factory.mktemp("docs") / "project", FILES)
+    root = write_fixture(tmp_path_factory.mktemp("docs") / "project")
     build_with_results(root)
     return root, site_files(root)
 

@@ -42,7 +42,7 @@ def layout(site: Site, title: str, body: str) -> str:
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{esc(title)} · {esc(site.project)}</title>'
-            f'<link rel="stylesheet" href="style.css"></head><body>'
+            f'<link rel="icon" href="data:,"><link rel="stylesheet" href="style.css"></head><body>'
             f'<header><a class="brand" href="index.html">{esc(site.project)}</a>'
             f'<nav>{" ".join(nav)}</nav></header><main>{body}</main>'
             f'<footer>Written by <code>warehouse docs</code>.</footer></body></html>\n')

@@ -1,0 +1,126 @@
+"""The docs site in a real headless browser: served on loopback by `warehouse docs --serve`,
+and opened from file:// with no network at all."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from docs_fixture import MODELS, SEEDS, build_with_results, write_fixture
+
+from warehouse.docs import build_docs
+from warehouse.project import load_project
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = write_fixture(tmp_path_factory.mktemp("browser") / "project")
+    build_with_results(root)
+    build_docs(load_project(root))
+    return root
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    """`warehouse docs --serve` in a subprocess; yields the URL it prints."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warehouse.cli", "docs", "--project-dir", str(site), "--serve",
+         "--port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = None
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            found = re.search(r"serving the docs at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)",
+                              line)
+            url = found.group(1) if found else None
+        assert url, "the server did not print its URL"
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class PageWatch:
+    """Console errors, uncaught exceptions and failed requests of one page."""
+
+    def __init__(self, page):
+        self.problems: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
+        page.on("pageerror", lambda e: self.problems.append(f"exception: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        page.on("response", lambda r: r.status >= 400 and self.problems.append(
+            f"{r.status}: {r.url}"))
+
+
+def visible_size(locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    assert box is not None, "element not rendered"
+    return box["width"], box["height"]
+
+
+def check_index(page) -> None:
+    width, height = visible_size(page.locator("#lineage-graph"))
+    assert width > 300 and height > 100
+    nodes = page.locator("#lineage-graph a.node")
+    assert nodes.count() == len(MODELS) + len(SEEDS)
+    assert all(w > 0 and h > 0 for w, h in (visible_size(nodes.nth(i).locator("rect"))
+                                            for i in range(nodes.count())))
+    width, height = visible_size(page.locator("#trade-chart"))
+    assert width > 300 and height > 150
+    assert page.locator("#trade-chart circle.figure").count() == 4
+    assert visible_size(page.locator("#trade-chart circle.figure").first)[0] > 0
+    assert visible_size(page.locator("#commodity-chart"))[1] > 50
+
+
+def open_model_from_graph(page, name: str) -> None:
+    page.locator(f'#lineage-graph a.node[data-node="model.{name}"]').click()
+    page.wait_for_url(re.compile(rf"model\.{name}\.html$"))
+    assert name in page.locator("h1").inner_text()
+    assert page.locator("table.columns tbody tr").count() > 0
+
+
+def test_served_site_renders_and_navigates(browser, served, screenshots):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    watch = PageWatch(page)
+    page.goto(served, wait_until="load")
+    check_index(page)
+    page.screenshot(path=str(screenshots / "docs_index.png"), full_page=True)
+    open_model_from_graph(page, "fct_trade_estimate")
+    links = page.locator("td.lineage a.col-ref")
+    assert links.count() > 0 and "fct_trade_figure" in links.first.inner_text()
+    page.screenshot(path=str(screenshots / "docs_model.png"), full_page=True)
+    links.first.click()
+    page.wait_for_url(re.compile(r"model\.fct_trade_figure\.html#col-\w+$"))
+    page.goto(served + "reconciliation.html")
+    assert page.locator("table.report tbody tr").first.locator(".status").inner_text() == (
+        "inconsistent")
+    assert "<script>alert(1)</script>" in page.locator("table.report").inner_text()
+    assert watch.problems == []
+    page.close()
+
+
+def test_site_works_offline_from_file_urls(browser, site):
+    context = browser.new_context()
+    context.route(re.compile(r"^(https?|wss?)://"), lambda route: route.abort())  # no network
+    page = context.new_page()
+    watch = PageWatch(page)
+    page.goto((site / "target" / "docs" / "index.html").as_uri(), wait_until="load")
+    check_index(page)
+    open_model_from_graph(page, "stg_figures")
+    assert watch.problems == []
+    context.close()
