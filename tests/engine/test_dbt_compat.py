@@ -316,3 +316,120 @@ def test_jaffle_shop_failing_generic_test_fails_the_build(jaffle, cli):
     assert res.code == 1
     failed = [k for k, v in statuses(jaffle).items() if v == "fail"]
     assert len(failed) == 1 and failed[0].startswith("test.accepted_values_stg_orders_")
+
+
+# ---------------------------------------------------------------------------
+# A small project whose profile lives in DBT_PROFILES_DIR
+# ---------------------------------------------------------------------------
+
+SMALL = {
+    "dbt_project.yml": """
+        name: small
+        profile: analytics
+        vars:
+          region: north
+          min_amount: 5
+        models:
+          small:
+            reporting:
+              +schema: reporting
+        """,
+    "seeds/sales.csv": "id,region,amount\n1,north,10\n2,south,7\n3,north,3\n4,north,8\n",
+    "models/base_sales.sql":
+        "select * from {{ ref('sales') }} where amount >= {{ var('min_amount') }}",
+    "models/reporting/region_sales.sql": """
+        {{ config(materialized='table') }}
+        select '{{ var("region") }}' as region, sum(amount) as total, '{{ target.name }}' as target
+        from {{ ref('base_sales') }} where region = '{{ var("region") }}'
+        """,
+}
+PROFILES = """
+analytics:
+  target: "{{ env_var('SMALL_TARGET', 'dev') }}"
+  outputs:
+    dev:
+      type: duckdb
+      path: dev.duckdb
+    ci:
+      type: duckdb
+      path: "{{ env_var('SMALL_DB') }}"
+      schema: "{{ env_var('SMALL_SCHEMA', 'analytics') }}"
+      threads: "{{ env_var('SMALL_THREADS', '2') | as_number }}"
+"""
+
+
+@pytest.fixture
+def small(make_project, tmp_path, monkeypatch) -> Path:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "profiles.yml").write_text(PROFILES)
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(profiles))
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    monkeypatch.setenv("SMALL_TARGET", "ci")
+    monkeypatch.setenv("SMALL_DB", "ci_build.duckdb")
+    return write_dbt_project(make_project, SMALL, "small")
+
+
+def test_profile_from_dbt_profiles_dir_with_env_vars_and_target(small, cli):
+    res = cli(small, "build")
+    assert res.code == 0, res.text
+    db = small / "ci_build.duckdb"
+    assert not (small / "dev.duckdb").exists()
+    assert relations(db) == {"analytics.sales": "table", "analytics.base_sales": "view",
+                             "analytics_reporting.region_sales": "table"}
+    assert query(db, "select * from analytics_reporting.region_sales") == [("north", 18, "ci")]
+
+
+def test_vars_from_the_command_line_override_the_project(small, cli):
+    res = cli(small, "build", "--vars", '{"region": "south", "min_amount": 1}')
+    assert res.code == 0, res.text
+    assert query(small / "ci_build.duckdb", "select * from analytics_reporting.region_sales"
+                 ) == [("south", 7, "ci")]
+
+
+def test_dbt_target_environment_variable_picks_the_output(small, cli, monkeypatch):
+    monkeypatch.setenv("DBT_TARGET", "dev")
+    res = cli(small, "build")
+    assert res.code == 0, res.text
+    assert relations(small / "dev.duckdb")["main_reporting.region_sales"] == "table"
+
+
+def test_missing_env_var_in_profile_is_named(small, cli, monkeypatch):
+    monkeypatch.delenv("SMALL_DB")
+    res = cli(small, "build")
+    assert res.code == 2
+    assert "SMALL_DB" in res.err and "profiles.yml" in res.err
+
+
+def test_project_folder_profile_is_used_without_dbt_profiles_dir(small, cli, monkeypatch):
+    monkeypatch.delenv("DBT_PROFILES_DIR")
+    (small / "profiles.yml").write_text(
+        "analytics:\n  target: local\n  outputs:\n    local:\n      type: duckdb\n"
+        "      path: local.duckdb\n      schema: dev\n")
+    res = cli(small, "build")
+    assert res.code == 0, res.text
+    assert "dev_reporting.region_sales" in relations(small / "local.duckdb")
+
+
+def test_project_generate_schema_name_macro_is_honoured(small, cli):
+    (small / "macros").mkdir()
+    (small / "macros" / "schemas.sql").write_text("""
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}
+    {%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}
+""")
+    res = cli(small, "build")
+    assert res.code == 0, res.text
+    assert relations(small / "ci_build.duckdb") == {
+        "analytics.sales": "table", "analytics.base_sales": "view",
+        "reporting.region_sales": "table"}
+
+
+def test_pyproject_project_keeps_its_own_schema_naming(make_project, cli):
+    root = make_project({
+        "pyproject.toml": '[tool.warehouse]\n[tool.warehouse.models.marts]\n"+schema" = "marts"\n',
+        "models/marts/m.sql": "select 1 as x",
+    })
+    assert cli(root, "build").code == 0
+    assert relations(root / "warehouse.duckdb") == {"marts.m": "view"}
