@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test lint bench docs publish clean
+.PHONY: build test lint bench docs publish publish-stop clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,24 @@ lint: $(STAMP)
 
 docs: build
 	$(BIN)/warehouse docs
+
+# The marts into PostgreSQL: into PG_URL if set (make publish PG_URL=postgresql://...),
+# else into a throwaway server under target/postgres that keeps running for BI tools
+# (it prints how to connect; make publish-stop stops it). The URL is never echoed.
+PG_FOLDER := target/postgres
+
+publish: build
+	@if [ -n "$$PG_URL" ]; then \
+		$(BIN)/warehouse publish --postgres "$$PG_URL"; \
+	else \
+		scripts/ensure-postgres >/dev/null && \
+		$(BIN)/python -m warehouse.pg_server start $(PG_FOLDER) && \
+		$(BIN)/warehouse publish --postgres "$$($(BIN)/python -m warehouse.pg_server url $(PG_FOLDER))" && \
+		$(BIN)/python -m warehouse.pg_server info $(PG_FOLDER); \
+	fi
+
+publish-stop: $(STAMP)
+	$(BIN)/python -m warehouse.pg_server stop $(PG_FOLDER)
 
 bench: $(STAMP)
 	$(BIN)/python -m warehouse.bench

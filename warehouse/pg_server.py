@@ -14,8 +14,8 @@ handed to that user.
     server.url        # postgresql://warehouse:s3cret@127.0.0.1:PORT/warehouse
     stop(server.folder)
 
-`python -m warehouse.pg_server start|stop|status|url FOLDER` does the same
-from a shell (the Makefile uses it).
+`python -m warehouse.pg_server start|stop|status|url|info FOLDER` does the
+same from a shell (the Makefile's `publish` and `publish-stop` use it).
 """
 
 from __future__ import annotations
@@ -301,13 +301,30 @@ def stop(folder: Path) -> bool:
 # ---------------------------------------------------------------------- shell
 
 
+def connection_help(server: PgServer, folder_as_given: str) -> str:
+    """How a person or a BI tool reaches the server (the password stays in its file)."""
+    pw = f"{folder_as_given}/{_PASSWORD}"
+    return "\n".join([
+        f"PostgreSQL (throwaway) on 127.0.0.1:{server.port}, database {server.database}, "
+        f"user {server.user}; the password is in {pw}",
+        f"  psql:   PGPASSWORD=$(cat {pw}) psql -h 127.0.0.1 -p {server.port} "
+        f"-U {server.user} {server.database}",
+        f"  URL:    python -m warehouse.pg_server url {folder_as_given}   (prints it with "
+        "the password)",
+        "  BI tools: host 127.0.0.1, the port, database, user and password above, schema marts",
+        f"  stop:   make publish-stop   (or python -m warehouse.pg_server stop "
+        f"{folder_as_given})",
+    ])
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m warehouse.pg_server start|stop|status|url FOLDER`."""
+    """`python -m warehouse.pg_server start|stop|status|url|info FOLDER`."""
     from warehouse.pg_url import redact
 
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2 or argv[0] not in ("start", "stop", "status", "url"):
-        print("usage: python -m warehouse.pg_server start|stop|status|url FOLDER",
+    actions = ("start", "stop", "status", "url", "info")
+    if len(argv) != 2 or argv[0] not in actions:
+        print(f"usage: python -m warehouse.pg_server {'|'.join(actions)} FOLDER",
               file=sys.stderr)
         return 2
     action, folder = argv[0], Path(argv[1])
@@ -327,7 +344,10 @@ def main(argv: list[str] | None = None) -> int:
         if server is None:
             print(f"no server running in {folder}", file=sys.stderr)
             return 1
-        print(server.url if action == "url" else redact(server.url))
+        if action == "info":
+            print(connection_help(server, argv[1]))
+        else:
+            print(server.url if action == "url" else redact(server.url))
         return 0
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
