@@ -59,7 +59,7 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
                          profiles_dir=profiles_dir, target_name=target_name)
     context = {"target": {"name": target.target, "schema": target.schema, "type": "duckdb",
                           "threads": target.threads, "profile_name": target.profile}}
-    rendered = {k: (v if k == "vars" else render_value(v, FILE, context))
+    rendered = {k: (v if k in ("vars", "models", "seeds") else render_value(v, FILE, context))
                 for k, v in project.items()}
     section: dict[str, Any] = {
         "name": name,
@@ -68,8 +68,11 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
         "default_schema": target.schema,
         "target_path": rendered.get("target-path", "target"),
         "vars": _vars(rendered.get("vars") or {}, name),
-        "models": _config_tree(rendered.get("models") or {}, name, "model"),
-        "seeds": _config_tree(rendered.get("seeds") or {}, name, "seed"),
+        # configs are checked as written, then rendered (a refused hook never renders)
+        "models": render_value(_config_tree(project.get("models") or {}, name, "model"),
+                               FILE, context),
+        "seeds": render_value(_config_tree(project.get("seeds") or {}, name, "seed"),
+                              FILE, context),
     }
     for dbt_key, key in _PATHS.items():
         if dbt_key in rendered:
