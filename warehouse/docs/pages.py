@@ -198,8 +198,9 @@ def report_page(site: Site, rows: Iterable[Mapping[str, Any]]) -> str:
     ordered = sorted(counts.items(), key=lambda kv: kv[0] != "inconsistent")
     summary = ", ".join(f"{n} {esc(s)}" for s, n in ordered)
     extra = [c for c in ("period_id", "flow", "gap", "is_acknowledged") if rows and c in rows[0]]
-    head = "".join(f"<th>{esc(c)}</th>" for c in ("status", "check", "kind", "severity", *extra,
-                                                   "explanation"))
+    labels = {"period_id": "period", "is_acknowledged": "acknowledged"}
+    head = "".join(f"<th>{esc(labels.get(c, c))}</th>"
+                   for c in ("status", "check", "kind", "severity", *extra, "explanation"))
     body = []
     for r in rows:
         cls = STATUS_CLASS.get(r["status"], "muted")
