@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="project folder (default: the nearest one above the current folder)")
     common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     common.add_argument("--vars", default=None, help="JSON (or YAML) mapping of variables")
+    common.add_argument("--profiles-dir", default=None,
+                        help="dbt projects: folder holding profiles.yml (as DBT_PROFILES_DIR)")
+    common.add_argument("--target", default=None,
+                        help="dbt projects: the profile's output to build (as DBT_TARGET)")
     select = argparse.ArgumentParser(add_help=False)
     select.add_argument("-s", "--select", nargs="+", default=[], help="nodes to include")
     select.add_argument("--exclude", nargs="+", default=[], help="nodes to leave out")
@@ -106,6 +110,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     from warehouse.config import find_project_root
 
     root = args.project_dir if args.project_dir else find_project_root(Path.cwd())
+    import os  # dbt's flags are its environment variables; the profile loader reads those
+
+    if args.profiles_dir:
+        os.environ["DBT_PROFILES_DIR"] = str(args.profiles_dir)
+    if args.target:
+        os.environ["DBT_TARGET"] = args.target
     if args.command == "clean":
         return _clean(root)
     from warehouse.project import load_project
