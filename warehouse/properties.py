@@ -154,17 +154,33 @@ def _node_props(entry: Mapping[str, Any], path: str) -> NodeProps:
 
 def _source_tables(entry: Mapping[str, Any], path: str) -> list[SourceTableProps]:
     source_name = entry["name"]
+    _check_source_location(entry, path, f"source {source_name!r}")
     schema = str(entry.get("schema") or source_name)
     tables = []
     for table in entry.get("tables") or []:
         if not isinstance(table, Mapping) or not isinstance(table.get("name"), str):
             raise ProjectError(f"every table of source {source_name!r} needs a name", path=path,
                                line=entry.get(LINE_KEY))
+        _check_source_location(table, path, f"source table {source_name}.{table['name']}")
         props = _node_props(table, path)
         tables.append(SourceTableProps(source_name, schema, props,
                                        str(table.get("identifier") or table["name"]),
                                        str(entry.get("description") or "")))
     return tables
+
+
+def _check_source_location(entry: Mapping[str, Any], path: str, what: str) -> None:
+    """A source read from another database or from files (dbt-duckdb's
+    `external_location`) would be read from the wrong place: refuse it by name."""
+    if entry.get("database"):
+        raise ProjectError(f"{what}: 'database:' is not supported (sources are read from the "
+                           "warehouse's own database)", path=path, line=entry.get(LINE_KEY))
+    for block in ("meta", "config"):
+        inner = entry.get(block)
+        if isinstance(inner, Mapping) and inner.get("external_location"):
+            raise ProjectError(f"{what}: {block}.external_location is not supported (external "
+                               "files are not read as sources)", path=path,
+                               line=entry.get(LINE_KEY))
 
 
 def load_docs_blocks(files: Mapping[str, str]) -> dict[str, str]:

@@ -433,3 +433,14 @@ def test_pyproject_project_keeps_its_own_schema_naming(make_project, cli):
     })
     assert cli(root, "build").code == 0
     assert relations(root / "warehouse.duckdb") == {"marts.m": "view"}
+
+
+def test_profiles_dir_and_target_flags(small, cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("DBT_PROFILES_DIR")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "profiles.yml").write_text(
+        "analytics:\n  outputs:\n    qa:\n      type: duckdb\n      path: qa.duckdb\n")
+    res = cli(small, "build", "--profiles-dir", str(elsewhere), "--target", "qa")
+    assert res.code == 0, res.text
+    assert "main_reporting.region_sales" in relations(small / "qa.duckdb")

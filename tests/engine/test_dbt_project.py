@@ -161,3 +161,13 @@ def test_constructs_that_build_nothing_are_ignored_with_a_note(make_project, cli
     res = cli(root, "build")
     assert res.code == 0, res.text
     assert "exposures" in res.err and "semantic_models" in res.err and "analyses" in res.err
+
+
+@pytest.mark.parametrize("extra", ["database: other", "meta:\n        external_location: x.csv"])
+def test_source_read_from_elsewhere_is_refused_at_its_line(make_project, cli, extra):
+    root = make_project({**BASE, "models/src.yml": (
+        "sources:\n  - name: crm\n    tables:\n    - name: people\n      " + extra + "\n")})
+    (root / "pyproject.toml").unlink()
+    res = cli(root, "build")
+    assert res.code == 2, res.text
+    assert "models/src.yml:4" in res.err and extra.split(":")[0].strip() in res.err
