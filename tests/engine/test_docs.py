@@ -156,3 +156,39 @@ def test_cli_writes_the_site(make_project, cli):
     assert result.code == 0, result.text
     assert "wrote" in result.out and "warehouse build" in result.out
     assert (root / "target" / "docs" / "index.html").is_file()
+
+
+def test_chart_leaves_out_rows_it_cannot_place():
+    good = {"figure_id": "g", "source_id": "s", "period_id": "2024", "flow": "total",
+            "period_start": date(2024, 1, 1), "period_end": date(2024, 12, 31),
+            "value": 2e9, "value_low": 1.9e9, "value_high": 2.1e9}
+    odd = [dict(good, figure_id="t", period_start="2024-01-01"),
+           dict(good, figure_id="u", flow="re_export"), dict(good, figure_id="v", value="2 bn")]
+    svg = trade_chart([good, *odd], [])
+    assert re.findall(r'class="figure"[^>]*><title>(\w)', svg) == ["g"]
+    assert trade_chart(odd, []) == ""
+
+
+def test_source_gets_a_page_with_its_declared_columns(make_project):
+    files = site_files(make_project({
+        "models/sources.yml": """
+            sources:
+              - name: crm
+                schema: raw
+                description: The CRM's export.
+                tables:
+                  - name: orders
+                    description: One row per order <b>placed</b>.
+                    columns:
+                      - name: order_id
+                        description: Order key.
+                        data_type: integer
+            """,
+        "models/orders.sql": "select order_id from {{ source('crm', 'orders') }}",
+    }))
+    page = files["source.crm.orders.html"]
+    assert "One row per order &lt;b&gt;placed&lt;/b&gt;." in page
+    row = text_of(re.search(r'<td id="col-order_id">.*?</tr>', page).group(0))
+    assert row.split() == ["order_id", "integer", "(declared)", "Order", "key."]
+    model = files["model.orders.html"]
+    assert 'href="source.crm.orders.html#col-order_id"' in model

@@ -51,6 +51,11 @@ def period_kind(row: Mapping[str, Any], kinds: Mapping[str, str]) -> str:
 
 def trade_chart(figures: Sequence[Mapping[str, Any]], estimates: Sequence[Mapping[str, Any]]
                 ) -> str:
+    """The faceted trade chart, or "" when there is nothing to draw. Rows whose period is
+    not a date or whose value is not a number (another project's marts) are left out."""
+    figures = [f for f in figures if _plottable(f, "value", "value_low", "value_high")]
+    estimates = [e for e in estimates
+                 if _plottable(e, "estimate_usd", "estimate_low_usd", "estimate_high_usd")]
     kinds = {e["period_id"]: e.get("period_kind") or period_kind(e, {}) for e in estimates}
     panels = []
     for kind, title in KINDS:
@@ -239,6 +244,11 @@ def commodity_chart(rows: Iterable[Mapping[str, Any]]) -> str:
         lx += 150
     out.append("</svg>")
     return "".join(out)
+
+
+def _plottable(row: Mapping[str, Any], *numbers: str) -> bool:
+    return (isinstance(row.get("period_start"), date) and row.get("flow") in FLOWS
+            and all(row.get(n) is None or isinstance(row.get(n), int | float) for n in numbers))
 
 
 def _roman(n: int) -> str:

@@ -39,8 +39,19 @@ class Marts:
 
 
 def read_marts(con: Any, catalog: Catalog, nodes: Mapping[NodeId, Any]) -> Marts:
+    """The marts' rows, or a Marts without them if the relations are missing or unreadable
+    (a page or chart is left out rather than the whole site failing)."""
+    import duckdb
+
     if con is None:
         return Marts()
+    try:
+        return _read(con, catalog, nodes)
+    except duckdb.Error:
+        return Marts()
+
+
+def _read(con: Any, catalog: Catalog, nodes: Mapping[NodeId, Any]) -> Marts:
     columns = _columns_by_relation(catalog, nodes)
 
     def has(relation: tuple[str, str], needed: tuple[str, ...]) -> bool:
