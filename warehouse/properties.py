@@ -102,6 +102,9 @@ def load_properties(files: Mapping[str, str]) -> Properties:
                                path=path)
         for key, target in (("models", models), ("seeds", seeds)):
             for entry in _entries(data, key, path):
+                if entry.get("versions"):
+                    raise ProjectError(f"model versions are not supported ({entry['name']!r} "
+                                       "lists versions:)", path=path, line=entry.get(LINE_KEY))
                 props = _node_props(entry, path)
                 if props.name in target:
                     raise ProjectError(f"{key[:-1]} {props.name!r} is described twice "

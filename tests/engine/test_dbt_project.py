@@ -119,6 +119,9 @@ REJECTED = {
                        ["delimiter", "dbt_project.yml"]),
     "other package configs": ({"dbt_project.yml": "name: shop\nmodels:\n  dbt_utils:\n"
                                "    +materialized: table\n"}, ["dbt_utils", "dbt_project.yml"]),
+    "model versions": ({"models/a.yml": "models:\n  - name: a\n    latest_version: 2\n"
+                        "    versions:\n      - v: 1\n      - v: 2\n"},
+                       ["model versions", "models/a.yml:2"]),
     "materialization block": ({"macros/mat.sql": "{% materialization custom, default %}"
                                "{% endmaterialization %}"}, ["materialization", "macros/mat.sql"]),
 }
