@@ -368,3 +368,23 @@ def test_the_throwaway_server_listens_on_loopback_only(server):
     assert server.psql("show listen_addresses").strip() == "127.0.0.1"
     assert server.psql("show unix_socket_directories").strip() == str(server.folder / "socket")
     assert pg_server.status(server.folder) == server
+
+
+def test_default_privileges_give_a_bi_role_each_new_schema(server, loaded, published):
+    """The README's recipe: grants survive the swap, because each publish makes new objects."""
+    server.psql("create role bi_reader login password 'bi-pw'")
+    try:
+        server.psql("alter default privileges for role warehouse grant usage on schemas "
+                    "to bi_reader; alter default privileges for role warehouse grant select "
+                    "on tables to bi_reader")
+        pg_publish.publish(loaded, server.url, echo=lambda _: None)
+        reader = pg_server.PgServer(server.folder, server.port, server.bin_dir,
+                                    password="bi-pw", user="bi_reader")
+        assert reader.psql("select count(*) from marts.dim_source").strip() == "5"
+        with pytest.raises(ProjectError, match="permission denied"):
+            reader.psql("create table marts.scratch (x int)")
+    finally:
+        server.psql("alter default privileges for role warehouse revoke usage on schemas "
+                    "from bi_reader; alter default privileges for role warehouse revoke "
+                    "select on tables from bi_reader")
+        server.psql("drop owned by bi_reader; drop role bi_reader")
