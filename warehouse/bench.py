@@ -1,283 +1,107 @@
-"""Benchmark: how much time the engine adds on top of DuckDB running the same SQL.
+"""`make bench`: what the engine costs on top of DuckDB running the same SQL.
 
-    python -m warehouse.bench [--models 100 300] [--rows 10000] [--threads 1]
-                              [--repeat 1] [--json results.json] [--keep DIR]
+    python -m warehouse.bench [--models 100 500 2000] [--rows 10000] [--threads 1 2 4]
+                              [--threads-for 500] [--repeat 2] [--seed-rows 1000000]
+                              [--json results.json] [--keep DIR]
 
-For each model count N it generates, in a temporary folder, a deterministic
-(seeded) warehouse project: a few root tables built from `range()`, then
-layers of models each reading 1-3 models of earlier layers, mostly tables
-and some views, with `unique`/`not_null` tests on every model's key. Then it
-measures
+For each model count N it generates a project (`warehouse.bench_project`) and
+measures, as subprocesses the way a person runs them:
 
-* the floor: the project's own compiled SQL (`create or replace table|view
-  ... as <compiled sql>` in topological order, and every test as
-  `select count(*) from (<test sql>)`) run by DuckDB on one connection, one
-  statement at a time, into a fresh database file;
-* `warehouse build` cold (fresh database) in-process, split into loading the
-  project (render + parse + plan) and running it;
-* `warehouse build` cold as a subprocess (wall time: interpreter start-up,
-  imports, manifest and run results all count);
-* `warehouse --help` start-up, best of 5.
+* the floor: the project's own compiled SQL (every model as `create or replace
+  table|view ... as <sql>` in DAG order, every test as `select count(*) from
+  (<test sql>)`) run by DuckDB on one connection into a fresh database file;
+* `warehouse build` cold (fresh database and target/) at 1 thread, and at each
+  of `--threads` for the sizes in `--threads-for`;
+* then, from the state that build left: a no-op rebuild, a rebuild after
+  changing one leaf model and one after changing the root table most models
+  depend on, each with the number of models it ran (from run_results.json);
+* loading the project in-process (render, parse, plan), to see its share.
 
-The engine overhead is cold build minus floor, per model. Times are the best
-of `--repeat` runs. This is a measurement, not a test: nothing here fails
-because something is slow.
+Then `warehouse --help` start-up, and a 1,000,000-row CSV seed against DuckDB's
+own `read_csv` (`warehouse.bench_seed`). Times are the best of `--repeat`
+interleaved runs. A benchmark, not a test: a missed goal is reported, never
+an error.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
-import platform
-import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-SEED = 20261101
-COLUMNS = ("id", "a", "b", "c")
+from warehouse.bench_project import change_model, generate, leaf_and_root, model_path
 
-
-# ---------------------------------------------------------------------------
-# The generated project
-# ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class GeneratedModel:
-    name: str
-    layer: int  # 0 for the root tables
-    parents: tuple[str, ...]
-    materialized: str  # "table" or "view"
-    tests: tuple[str, ...]  # generic tests on the key column
-    sql: str  # the Jinja template, as written to models/<layer>/<name>.sql
+RAN = frozenset({"success", "error"})  # run_results statuses of a model that was executed
 
 
 @dataclass(frozen=True)
-class GeneratedProject:
-    models: tuple[GeneratedModel, ...]
-    rows: int
+class Build:
+    """One `warehouse build` subprocess: wall seconds and how many models it ran."""
 
-    @property
-    def n_tests(self) -> int:
-        return sum(len(m.tests) for m in self.models)
-
-    @property
-    def n_views(self) -> int:
-        return sum(m.materialized == "view" for m in self.models)
-
-    @property
-    def layers(self) -> int:
-        return 1 + max(m.layer for m in self.models)
-
-    def files(self) -> dict[str, str]:
-        """Project-relative path → text, everything the engine reads."""
-        out: dict[str, str] = {"pyproject.toml": _pyproject(self), "macros/bench.sql": _MACROS}
-        by_layer: dict[int, list[GeneratedModel]] = {}
-        for model in self.models:
-            by_layer.setdefault(model.layer, []).append(model)
-            out[f"models/{_folder(model.layer)}/{model.name}.sql"] = model.sql
-        for layer, models in sorted(by_layer.items()):
-            out[f"models/{_folder(layer)}/schema.yml"] = _schema_yml(models)
-        return out
-
-    def write(self, root: Path) -> Path:
-        for rel, text in self.files().items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        (root / "seeds").mkdir(exist_ok=True)
-        return root
+    seconds: float
+    models_run: int | None
+    exit_code: int
+    output: str = ""
 
 
-_MACROS = """\
-{% macro bump(col, n) %}({{ col }} + {{ n }}){% endmacro %}
+@dataclass(frozen=True)
+class SizeResult:
+    """Everything measured on one generated project (best of the repeats)."""
 
-{% macro mean(cols) %}({{ cols | join(' + ') }}) / {{ cols | length }}{% endmacro %}
-"""
-
-
-def _folder(layer: int) -> str:
-    return "base" if layer == 0 else f"layer_{layer:02d}"
-
-
-def _pyproject(project: GeneratedProject) -> str:
-    lines = [
-        "[tool.warehouse]",
-        'name = "bench"',
-        'database = "warehouse.duckdb"',
-        "threads = 1",
-        "",
-        "[tool.warehouse.vars]",
-        f"rows = {project.rows}",
-        "",
-        "[tool.warehouse.models]",
-        '"+materialized" = "table"',
-    ]
-    for layer in range(project.layers):
-        lines += ["", f"[tool.warehouse.models.{_folder(layer)}]",
-                  f'"+schema" = "{_folder(layer)}"']
-    return "\n".join(lines) + "\n"
-
-
-def _schema_yml(models: list[GeneratedModel]) -> str:
-    lines = ["version: 2", "", "models:"]
-    for m in models:
-        lines += [f"  - name: {m.name}",
-                  f"    description: Generated model {m.name} (layer {m.layer}).",
-                  "    columns:",
-                  "      - name: id",
-                  "        description: The key.",
-                  "        data_tests:"]
-        lines += [f"          - {t}" for t in m.tests]
-        lines += ["      - name: a", "      - name: b", "      - name: c"]
-    return "\n".join(lines) + "\n"
-
-
-def generate(n_models: int, rows: int, *, seed: int = SEED) -> GeneratedProject:
-    """A layered DAG of `n_models` models; the same arguments give the same project."""
-    if n_models < 4:
-        raise ValueError("the benchmark needs at least 4 models")
-    rng = random.Random(f"{seed}:{n_models}:{rows}")
-    n_roots = max(3, min(10, n_models // 30))
-    n_layers = max(3, n_models.bit_length() - 1)  # 100 -> 6, 300 -> 8, 500 -> 8, 2000 -> 10
-    rest = n_models - n_roots
-    sizes = [rest // n_layers + (1 if i < rest % n_layers else 0) for i in range(n_layers)]
-
-    models: list[GeneratedModel] = []
-    layers: list[list[str]] = []
-    counter = iter(range(n_models))
-
-    def name() -> str:
-        return f"m_{next(counter):04d}"
-
-    roots = []
-    for _ in range(n_roots):
-        nm = name()
-        roots.append(nm)
-        models.append(GeneratedModel(nm, 0, (), "table", _tests(rng), _root_sql(rng)))
-    layers.append(roots)
-    for layer, size in enumerate(sizes, start=1):
-        current = []
-        earlier = [m for ms in layers for m in ms]
-        for _ in range(size):
-            nm = name()
-            fan_in = rng.choices((1, 2, 3), weights=(4, 4, 2))[0]
-            first = rng.choice(layers[-1])  # keeps the DAG as deep as its layers
-            others = [m for m in earlier if m != first]
-            parents = (first, *rng.sample(others, min(fan_in - 1, len(others))))
-            materialized = "view" if rng.random() < 0.25 else "table"
-            sql = _layer_sql(rng, parents, materialized)
-            models.append(GeneratedModel(nm, layer, parents, materialized, _tests(rng), sql))
-            current.append(nm)
-        layers.append(current)
-    return GeneratedProject(tuple(models), rows)
-
-
-def _tests(rng: random.Random) -> tuple[str, ...]:
-    return rng.choice([("unique", "not_null"), ("unique", "not_null"), ("unique",),
-                       ("not_null",)])
-
-
-def _root_sql(rng: random.Random) -> str:
-    mul, mod, grp = rng.choice((7919, 104729, 15485863)), rng.choice((1000, 997, 5000)), \
-        rng.choice((50, 97, 211))
-    return (
-        "-- a seed-like root table\n"
-        f"select i as id, (i * {mul}) % {mod} as a, (i % {grp}) * 1.5 as b,\n"
-        f"       'k' || (i % {grp}) as c\n"
-        "from range({{ var('rows') }}) as t(i)\n"
-    )
-
-
-def _layer_sql(rng: random.Random, parents: tuple[str, ...], materialized: str) -> str:
-    head = "{{ config(materialized='view') }}\n" if materialized == "view" else ""
-    if len(parents) == 1:
-        src = f"{{{{ ref('{parents[0]}') }}}}"
-        n = rng.randint(1, 9)
-        body = rng.choice([
-            f"select id, a + {n} as a, b * 1.01 as b, c\nfrom {src}\n",
-            f"select id, {{{{ bump('a', {n}) }}}} as a, round(b, 2) as b, upper(c) as c\n"
-            f"from {src}\nwhere a >= 0\n",
-            f"select id, a, b + avg(b) over (partition by a % {n + 1}) as b, c\nfrom {src}\n",
-            f"with base as (\n    select * from {src}\n)\n"
-            f"select id, a * 2 - {n} as a, b, lower(c) as c\nfrom base\n",
-        ])
-        return head + body
-    refs = [f"{{{{ ref('{p}') }}}}" for p in parents]
-    cols_a = [f"p{i}.a" for i in range(len(parents))]
-    joins = "".join(f"join {r} as p{i} on p{i}.id = p0.id\n"
-                    for i, r in enumerate(refs[1:], start=1))
-    if rng.random() < 0.5:
-        return head + (
-            f"select p0.id, {' + '.join(cols_a)} as a,\n"
-            f"       {{{{ mean({[f'p{i}.b' for i in range(len(parents))]}) }}}} as b,\n"
-            f"       p{len(parents) - 1}.c as c\n"
-            f"from {refs[0]} as p0\n{joins}"
-        )
-    return head + (
-        "with joined as (\n"
-        f"    select p0.id, p0.a, p1.b, p0.c from {refs[0]} as p0\n"
-        f"    left join {refs[1]} as p1 on p1.id = p0.id\n"
-        ")\n"
-        "select id, coalesce(a, 0) as a, coalesce(b, 0) as b, c\nfrom joined\n"
-        + "".join(f"where id <= (select max(id) from {r})\n" for r in refs[2:3])
-    )
-
-
-# ---------------------------------------------------------------------------
-# Measurements
-# ---------------------------------------------------------------------------
-
-@dataclass
-class Result:
     models: int
-    rows: int
     tests: int
-    views: int
-    layers: int
-    threads: int
-    floor_s: float | None = None
-    load_s: float | None = None
-    run_s: float | None = None
-    engine_s: float | None = None  # in-process: load + run
-    cli_s: float | None = None
-    errors: list[str] = field(default_factory=list)
+    floor_s: float | None
+    load_s: float | None
+    cold_s: dict[int, float]  # threads -> seconds
+    noop: Build | None
+    leaf: Build | None
+    root: Build | None
+    root_descendants: int
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    """A line of the report table."""
+
+    measure: str
+    n: str
+    seconds: float | None
+    floor: float | None = None
+    models_run: int | None = None
+    goal: str = ""
+    met: bool | None = None
 
     @property
     def ratio(self) -> float | None:
-        if self.cli_s is None or not self.floor_s:
+        if self.seconds is None or not self.floor:
             return None
-        return self.cli_s / self.floor_s
-
-    def overhead_ms(self, total: float | None) -> float | None:
-        if total is None or self.floor_s is None:
-            return None
-        return (total - self.floor_s) / self.models * 1000
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["ratio_cli_to_floor"] = self.ratio
-        out["overhead_ms_per_model_cli"] = self.overhead_ms(self.cli_s)
-        out["overhead_ms_per_model_in_process"] = self.overhead_ms(self.engine_s)
-        return out
+        return self.seconds / self.floor
 
 
-def _fresh(root: Path) -> None:
-    """Remove everything a build leaves, so the next one is cold."""
-    shutil.rmtree(root / "target", ignore_errors=True)
-    for path in root.glob("*.duckdb*"):
-        path.unlink()
+@dataclass(frozen=True)
+class Goals:
+    cold_ratio: float = 1.3  # cold build of 500 models, threads=1, over the floor
+    noop_s: float = 0.5  # no-op rebuild of 500 models
+    help_s: float = 0.2
+    seed_ratio: float = 1.2  # load_seed over read_csv
+    goal_models: int = 500
 
 
-def _floor_statements(project: Any) -> list[str]:
+# ---------------------------------------------------------------------------
+# Measures
+# ---------------------------------------------------------------------------
+
+def floor_statements(project: Any) -> list[str]:
     """The SQL the engine would run, as plain statements, from the loaded project."""
     from warehouse.identity import NodeKind, quote_ident
 
@@ -302,8 +126,8 @@ def _floor_statements(project: Any) -> list[str]:
 def run_floor(statements: list[str], database: Path) -> float:
     import duckdb
 
-    if database.exists():
-        database.unlink()
+    for leftover in database.parent.glob(database.name + "*"):
+        leftover.unlink()
     began = time.perf_counter()
     con = duckdb.connect(str(database))
     try:
@@ -312,172 +136,216 @@ def run_floor(statements: list[str], database: Path) -> float:
         con.execute("checkpoint").fetchall()
     finally:
         con.close()
+    elapsed = time.perf_counter() - began
+    for leftover in database.parent.glob(database.name + "*"):
+        leftover.unlink()
+    return elapsed
+
+
+def time_load(root: Path) -> float:
+    from warehouse.project import load_project
+
+    began = time.perf_counter()
+    load_project(root)
     return time.perf_counter() - began
 
 
-def run_in_process(root: Path, threads: int) -> tuple[float, float, int]:
-    """(load seconds, run seconds, exit code) of one cold `build` through the library."""
-    from warehouse.console import Console
-    from warehouse.project import load_project
-    from warehouse.runner import RunOptions, execute
-
-    _fresh(root)
-    began = time.perf_counter()
-    project = load_project(root)
-    loaded = time.perf_counter()
-    result = execute(project, RunOptions(command="build", threads=threads),
-                     Console(io.StringIO(), colour=False))
-    done = time.perf_counter()
-    return loaded - began, done - loaded, result.exit_code
+def fresh(root: Path) -> None:
+    """Remove everything a build leaves, so the next one is cold."""
+    shutil.rmtree(root / "target", ignore_errors=True)
+    for path in root.glob("*.duckdb*"):
+        path.unlink()
 
 
-def _warehouse_command() -> list[str]:
+def warehouse_command() -> list[str]:
     script = Path(sys.executable).parent / "warehouse"
     return [str(script)] if script.exists() else [sys.executable, "-m", "warehouse.cli"]
 
 
-def run_cli(root: Path, threads: int) -> tuple[float, subprocess.CompletedProcess]:
-    _fresh(root)
-    cmd = [*_warehouse_command(), "build", "--project-dir", str(root), "--threads", str(threads)]
+def _env() -> dict[str, str]:
+    return {**os.environ, "NO_COLOR": "1"}
+
+
+def build(root: Path, threads: int) -> Build:
+    """`warehouse build` as a person runs it; wall time includes start-up and artifacts."""
+    cmd = [*warehouse_command(), "build", "--project-dir", str(root), "--threads", str(threads)]
     began = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env())
-    return time.perf_counter() - began, proc
+    elapsed = time.perf_counter() - began
+    return Build(elapsed, models_run(root), proc.returncode,
+                 "" if proc.returncode == 0 else _tail(proc.stderr or proc.stdout))
+
+
+def models_run(root: Path) -> int | None:
+    """How many models the last command executed, from target/run_results.json."""
+    path = root / "target" / "run_results.json"
+    if not path.exists():
+        return None
+    results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+    return sum(r.get("unique_id", "").startswith("model.") and r.get("status") in RAN
+               for r in results)
 
 
 def time_help(times: int = 5) -> float | None:
     best = None
     for _ in range(times):
         began = time.perf_counter()
-        proc = subprocess.run([*_warehouse_command(), "--help"], capture_output=True, env=_env())
-        elapsed = time.perf_counter() - began
+        proc = subprocess.run([*warehouse_command(), "--help"], capture_output=True, env=_env())
         if proc.returncode != 0:
             return None
-        best = elapsed if best is None else min(best, elapsed)
+        best = _min(best, time.perf_counter() - began)
     return best
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["NO_COLOR"] = "1"
-    return env
 
 
 def _tail(text: str, lines: int = 6) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def bench_one(n_models: int, rows: int, threads: int, repeat: int, workdir: Path,
-              log: Callable[[str], None]) -> Result:
-    """Generate a project of `n_models` and measure it; repeats are interleaved (floor,
-    in-process, CLI, floor, ...) so that load from other processes hits all three alike,
-    and the best of each is kept."""
-    generated = generate(n_models, rows)
-    root = generated.write(workdir / f"bench_{n_models}")
-    res = Result(n_models, rows, generated.n_tests, generated.n_views, generated.layers, threads)
-    log(f"N={n_models}: {generated.n_tests} tests, {generated.n_views} views, "
-        f"{generated.layers} layers, in {root}")
-
-    from warehouse.project import load_project
-
-    try:
-        statements = _floor_statements(load_project(root))
-    except Exception as exc:  # the engine cannot load the project: report, don't crash
-        res.errors.append(f"load_project: {type(exc).__name__}: {exc}")
-        log(f"  load_project failed: {type(exc).__name__}: {exc}")
-        return res
-    floor_db = workdir / f"floor_{n_models}.duckdb"
-    for attempt in range(1, repeat + 1):
-        known_errors = len(res.errors)
-        floor_s = run_floor(statements, floor_db)
-        res.floor_s = _min(res.floor_s, floor_s)
-        line = f"  run {attempt}/{repeat}: floor {floor_s:.2f} s ({len(statements)} statements)"
-        if not any(e.startswith("in-process") for e in res.errors):
-            try:
-                load_s, run_s, code = run_in_process(root, threads)
-            except Exception as exc:
-                res.errors.append(f"in-process build: {type(exc).__name__}: {exc}")
-            else:
-                if code != 0:
-                    res.errors.append(f"in-process build exited {code}")
-                elif res.engine_s is None or load_s + run_s < res.engine_s:
-                    res.load_s, res.run_s, res.engine_s = load_s, run_s, load_s + run_s
-                line += f", in-process {load_s + run_s:.2f} s ({load_s:.2f} + {run_s:.2f})"
-        if not any(e.startswith("`warehouse build`") for e in res.errors):
-            elapsed, proc = run_cli(root, threads)
-            if proc.returncode == 0:
-                res.cli_s = _min(res.cli_s, elapsed)
-                line += f", CLI {elapsed:.2f} s"
-            else:
-                res.errors.append(f"`warehouse build` exited {proc.returncode}: "
-                                  f"{_tail(proc.stderr or proc.stdout)}")
-        log(line)
-        for err in res.errors[known_errors:]:
-            log(f"  {err}")
-    for leftover in workdir.glob(floor_db.name + "*"):
-        leftover.unlink()
-    return res
-
-
 def _min(best: float | None, value: float) -> float:
     return value if best is None else min(best, value)
+
+
+def _best(best: Build | None, new: Build) -> Build:
+    return new if best is None or new.seconds < best.seconds else best
+
+
+def bench_size(n_models: int, rows: int, threads: list[int], repeat: int, workdir: Path,
+               log: Callable[[str], None]) -> SizeResult:
+    """Measure one generated project; repeats are interleaved (floor, builds, floor, ...)
+    so that load from other processes hits every measure alike."""
+    from warehouse.project import load_project
+
+    generated = generate(n_models, rows)
+    root = generated.write(workdir / f"bench_{n_models}")
+    leaf, root_model = leaf_and_root(generated)
+    log(f"N={n_models}: {generated.n_tests} tests, {generated.n_views} views, "
+        f"{generated.layers} layers, in {root}")
+    errors: list[str] = []
+    statements = floor_statements(load_project(root))
+    floor_s = load_s = None
+    cold: dict[int, float] = {}
+    noop = leaf_build = root_build = None
+    for attempt in range(1, repeat + 1):
+        floor_s = _min(floor_s, run_floor(statements, workdir / f"floor_{n_models}.duckdb"))
+        load_s = _min(load_s, time_load(root))
+        line = f"  run {attempt}/{repeat}: floor {floor_s:.2f} s, load {load_s:.2f} s"
+        for t in threads:
+            fresh(root)
+            result = build(root, t)
+            if result.exit_code != 0:
+                errors.append(f"cold build, threads={t}, exited {result.exit_code}: "
+                              f"{result.output}")
+                continue
+            cold[t] = _min(cold.get(t), result.seconds)
+            line += f", cold@{t} {result.seconds:.2f} s"
+        noop = _best(noop, build(root, 1))
+        before_leaf = change_model(root, leaf, attempt)
+        leaf_build = _best(leaf_build, build(root, 1))
+        before_root = change_model(root, root_model, attempt)
+        root_build = _best(root_build, build(root, 1))
+        for model, text in ((leaf, before_leaf), (root_model, before_root)):
+            model_path(root, model).write_text(text, encoding="utf-8")
+        for label, b in (("no-op", noop), ("leaf change", leaf_build),
+                         ("root change", root_build)):
+            if b.exit_code != 0:
+                errors.append(f"{label} build exited {b.exit_code}: {b.output}")
+        log(line + f", no-op {noop.seconds:.2f} s, leaf {leaf_build.seconds:.2f} s, "
+            f"root {root_build.seconds:.2f} s")
+    return SizeResult(n_models, generated.n_tests, floor_s, load_s, cold, noop, leaf_build,
+                      root_build, _descendants(generated, root_model.name), tuple(errors))
+
+
+def _descendants(generated: Any, name: str) -> int:
+    below, frontier = set(), {name}
+    while frontier:
+        frontier = {m.name for m in generated.models if set(m.parents) & frontier} - below
+        below |= frontier
+    return len(below)
 
 
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
 
+def rows_for(results: list[SizeResult], help_s: float | None, seed: dict[str, float] | None,
+             seed_rows: int, goals: Goals = Goals()) -> list[Row]:
+    """The report's lines, with each goal marked where it applies."""
+    out: list[Row] = []
+    for r in results:
+        n = str(r.models)
+        at_goal = r.models == goals.goal_models
+        out.append(Row("floor: DuckDB runs the same SQL", n, r.floor_s, r.floor_s))
+        out.append(Row("load in-process (render, parse, plan)", n, r.load_s, r.floor_s))
+        for t, seconds in sorted(r.cold_s.items()):
+            ratio = seconds / r.floor_s if r.floor_s else None
+            goal = at_goal and t == 1 and ratio is not None
+            out.append(Row(f"cold build, threads={t}", n, seconds, r.floor_s, r.models,
+                           f"<= {goals.cold_ratio}x floor" if goal else "",
+                           ratio <= goals.cold_ratio if goal else None))
+        if r.noop:
+            out.append(Row("no-op rebuild", n, r.noop.seconds, None, r.noop.models_run,
+                           f"< {goals.noop_s} s" if at_goal else "",
+                           r.noop.seconds < goals.noop_s if at_goal else None))
+        if r.leaf:
+            out.append(Row("rebuild after a leaf model changed", n, r.leaf.seconds, None,
+                           r.leaf.models_run, "runs 1 model", r.leaf.models_run == 1))
+        if r.root:
+            out.append(Row(f"rebuild after the root changed ({r.root_descendants} models "
+                           "read it)", n, r.root.seconds, None, r.root.models_run))
+    out.append(Row("warehouse --help", "", help_s, None, None, f"< {goals.help_s} s",
+                   None if help_s is None else help_s < goals.help_s))
+    if seed:
+        from warehouse.bench_seed import BASELINE
+
+        base = seed[BASELINE]
+        for label, seconds in seed.items():
+            goal = label != BASELINE
+            out.append(Row(f"seed {seed_rows:,} rows: {label}", "", seconds, base, None,
+                           f"<= {goals.seed_ratio}x read_csv" if goal else "",
+                           seconds / base <= goals.seed_ratio if goal else None))
+    return out
+
+
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def table(results: list[Result], help_s: float | None) -> str:
-    head = ("N", "rows", "tests", "floor s", "in-process s (load + run)", "CLI cold s",
-            "CLI/floor", "ovh ms/model CLI", "in-proc")
-    body = []
-    for r in results:
-        inproc = "-" if r.engine_s is None else (
-            f"{r.engine_s:.2f} ({r.load_s:.2f} + {r.run_s:.2f})")
-        body.append((str(r.models), str(r.rows), str(r.tests), _fmt(r.floor_s, ".2f"), inproc,
-                     _fmt(r.cli_s, ".2f"), _fmt(r.ratio, ".1f") + ("x" if r.ratio else ""),
-                     _fmt(r.overhead_ms(r.cli_s), ".1f"),
-                     _fmt(r.overhead_ms(r.engine_s), ".1f")))
+def table(rows: list[Row]) -> str:
+    head = ("measure", "N", "seconds", "floor s", "x floor", "models run", "goal", "")
+    body = [(r.measure, r.n, _fmt(r.seconds, ".3f"), _fmt(r.floor, ".3f"),
+             "-" if r.ratio is None else f"{r.ratio:.2f}x",
+             "-" if r.models_run is None else str(r.models_run), r.goal,
+             {True: "met", False: "MISSED", None: ""}[r.met]) for r in rows]
     widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(head)]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in body]
-    lines.append("")
-    lines.append(f"warehouse --help: {_fmt(help_s, '.3f')} s (best of 5)")
-    for r in results:
-        for err in r.errors:
-            lines.append(f"N={r.models}: {err}")
-    return "\n".join(lines)
 
+    def fmt(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) if i in (0, 6, 7) else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
-def _environment(threads: int, repeat: int) -> dict[str, Any]:
-    import duckdb
-    import sqlglot
-
-    return {"python": platform.python_version(), "duckdb": duckdb.__version__,
-            "sqlglot": sqlglot.__version__, "platform": platform.platform(),
-            "cpus": os.cpu_count(), "threads": threads, "repeat": repeat, "seed": SEED}
+    return "\n".join([fmt(head), fmt(tuple("-" * w for w in widths)), *map(fmt, body)])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m warehouse.bench",
         description="Engine overhead over DuckDB on generated projects (a benchmark, not a test).")
-    parser.add_argument("--models", type=int, nargs="+", default=[100, 300],
-                        help="model counts to generate (default: 100 300)")
+    parser.add_argument("--models", type=int, nargs="+", default=[100, 500, 2000],
+                        help="model counts to generate (default: 100 500 2000)")
     parser.add_argument("--rows", type=int, default=10_000, help="rows per table (default 10000)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="engine threads (default 1: the floor runs one statement at a time)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of each measure, interleaved; the best is kept (default 3)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4],
+                        help="cold-build thread counts (default: 1 2 4)")
+    parser.add_argument("--threads-for", type=int, nargs="*", default=[500],
+                        help="model counts measured at every --threads (default: 500; the "
+                             "others at 1 thread)")
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="interleaved runs of each measure; the best is kept (default 2)")
+    parser.add_argument("--seed-rows", type=int, default=1_000_000,
+                        help="rows of the seed CSV (default 1000000; 0 skips the seed measure)")
     parser.add_argument("--json", type=Path, default=None, help="save the results as JSON")
     parser.add_argument("--keep", type=Path, default=None,
                         help="generate into this folder and keep it (default: a temp folder)")
     args = parser.parse_args(argv)
-    if min(args.models) < 4 or args.rows < 1 or args.threads < 1 or args.repeat < 1:
+    if min(args.models) < 4 or args.rows < 1 or min(args.threads) < 1 or args.repeat < 1:
         parser.error("--models must be at least 4; --rows, --threads and --repeat at least 1")
 
     def log(text: str) -> None:
@@ -492,21 +360,45 @@ def main(argv: list[str] | None = None) -> int:
         cleanup = tempfile.TemporaryDirectory(prefix="warehouse-bench-")
         workdir = Path(cleanup.name)
     try:
-        results = [bench_one(n, args.rows, args.threads, args.repeat, workdir, log)
-                   for n in args.models]
+        results = []
+        for n in args.models:
+            threads = sorted(set(args.threads) | {1}) if n in args.threads_for else [1]
+            results.append(bench_size(n, args.rows, threads, args.repeat, workdir, log))
+        seed = None
+        if args.seed_rows:
+            from warehouse.bench_seed import measure
+
+            log(f"seed: {args.seed_rows:,} rows")
+            seed = measure(workdir, args.seed_rows, args.repeat)
     finally:
         if cleanup:
             cleanup.cleanup()
     help_s = time_help()
-    print(f"\nwarehouse build, cold, threads={args.threads}, best of {args.repeat}; "
-          f"floor = the same SQL run by DuckDB directly")
-    print(table(results, help_s))
+    rows = rows_for(results, help_s, seed, args.seed_rows)
+    print(f"\nbest of {args.repeat}; builds are `warehouse build` subprocesses (wall time); "
+          f"floor = the same SQL run by DuckDB directly; {os.cpu_count()} CPUs")
+    print(table(rows))
+    errors = [f"N={r.models}: {e}" for r in results for e in r.errors]
+    for error in errors:
+        print(error)
     if args.json:
-        payload = {"environment": _environment(args.threads, args.repeat),
-                   "help_s": help_s, "results": [r.as_dict() for r in results]}
-        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        payload = {"environment": _environment(args), "results": [asdict(r) for r in results],
+                   "help_s": help_s, "seed": seed,
+                   "rows": [{**asdict(r), "ratio": r.ratio} for r in rows]}
+        args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"\nresults saved to {args.json}")
-    return 0 if all(not r.errors for r in results) else 1
+    return 1 if errors else 0
+
+
+def _environment(args: argparse.Namespace) -> dict[str, Any]:
+    import platform
+
+    import duckdb
+    import sqlglot
+
+    return {"python": platform.python_version(), "duckdb": duckdb.__version__,
+            "sqlglot": sqlglot.__version__, "platform": platform.platform(),
+            "cpus": os.cpu_count(), "repeat": args.repeat, "rows": args.rows}
 
 
 if __name__ == "__main__":

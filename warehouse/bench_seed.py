@@ -1,6 +1,7 @@
 """Time `load_seed` against DuckDB's bare CSV reader on a 1,000,000-row CSV.
 
-Not a test: timings depend on the machine. Run `python -m warehouse.bench_seed`.
+Not a test: timings depend on the machine. Run `python -m warehouse.bench_seed`, or
+`python -m warehouse.bench`, whose table has this measure as its last row.
 The goal is load_seed within 1.2x of `CREATE TABLE t AS SELECT * FROM read_csv(path)`,
 the floor for loading a CSV into DuckDB at all. Each run uses a fresh database
 file, as a build does; the best of several runs is reported, to see past noise.
@@ -33,7 +34,7 @@ def write_csv(path: Path, rows: int = ROWS) -> None:
                     f"{rnd.randint(1, 28):02d},{rnd.randint(0, 500)},\"note {i}, x\"\n")
 
 
-def timed(work: Path, label: str, run: Callable[[object], int]) -> float:
+def timed(work: Path, label: str, run: Callable[[object], int], rows: int) -> float:
     """One load into a fresh database file; the file is removed afterwards."""
     import duckdb
 
@@ -41,44 +42,52 @@ def timed(work: Path, label: str, run: Callable[[object], int]) -> float:
     con = duckdb.connect(str(db))
     try:
         started = time.perf_counter()
-        rows = run(con)
+        loaded = run(con)
         elapsed = time.perf_counter() - started
     finally:
         con.close()
         db.unlink()
-    assert rows == ROWS, (label, rows)
+    if loaded != rows:
+        raise RuntimeError(f"{label} loaded {loaded} rows, not {rows}")
     return elapsed
 
 
-def main() -> None:
+BASELINE = "read_csv baseline"
+INFERRED = "load_seed, types inferred"
+DECLARED_LABEL = "load_seed, types declared"
+
+
+def measure(work: Path, rows: int = ROWS, runs: int = RUNS) -> dict[str, float]:
+    """Best seconds of each method on a CSV of `rows` rows written into `work`."""
     from warehouse.seeds import load_seed
 
+    csv_path = work / "big.csv"
+    write_csv(csv_path, rows)
+
+    def baseline(con) -> int:
+        path = str(csv_path).replace("'", "''")
+        return con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')"
+                           ).fetchall()[0][0]
+
+    methods = {
+        BASELINE: baseline,
+        INFERRED: lambda con: load_seed(con, csv_path, Relation("seeds", "t")),
+        DECLARED_LABEL: lambda con: load_seed(con, csv_path, Relation("seeds", "t"), DECLARED),
+    }
+    # Round-robin, so a busy moment on the machine hits every method alike.
+    times: dict[str, list[float]] = {label: [] for label in methods}
+    for _ in range(runs):
+        for i, (label, run) in enumerate(methods.items()):
+            times[label].append(timed(work, f"m{i}", run, rows))
+    csv_path.unlink()
+    return {label: min(seconds) for label, seconds in times.items()}
+
+
+def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        csv_path = work / "big.csv"
-        write_csv(csv_path)
-        size = csv_path.stat().st_size / 1e6
-        print(f"{ROWS:,} rows, {size:.0f} MB, best of {RUNS} runs, fresh database file each")
-
-        def baseline(con) -> int:
-            path = str(csv_path).replace("'", "''")
-            return con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')"
-                               ).fetchall()[0][0]
-
-        methods = {
-            "read_csv baseline": baseline,
-            "load_seed, types inferred":
-                lambda con: load_seed(con, csv_path, Relation("seeds", "t")),
-            "load_seed, types declared":
-                lambda con: load_seed(con, csv_path, Relation("seeds", "t"), DECLARED),
-        }
-        # Round-robin, so a busy moment on the machine hits every method alike.
-        runs: dict[str, list[float]] = {label: [] for label in methods}
-        for _ in range(RUNS):
-            for i, (label, run) in enumerate(methods.items()):
-                runs[label].append(timed(work, f"m{i}", run))
-        timings = {label: min(times) for label, times in runs.items()}
-        base = timings["read_csv baseline"]
+        timings = measure(Path(tmp))
+        print(f"{ROWS:,} rows, best of {RUNS} runs, fresh database file each")
+        base = timings[BASELINE]
         for label, seconds in timings.items():
             print(f"{label:<28} {seconds:6.3f} s  {seconds / base:5.2f}x")
 

@@ -78,13 +78,22 @@ def _returning(macro: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+_SIMPLE_POSITION: ContextVar[tuple[str, int] | None] = ContextVar("warehouse_simple_position",
+                                                                  default=None)
+
+
 def template_position() -> tuple[str | None, int | None]:
-    """File and line of the innermost template frame running now."""
+    """File and line of the innermost template frame running now (a Jinja template's, or
+    the call a simple template is making: see `simple_template`)."""
+    from warehouse.simple_template import RENDER_CODE
+
     frame = sys._getframe(1)
     while frame is not None:
         tmpl = frame.f_globals.get("__jinja_template__")
         if tmpl is not None:
             return tmpl.filename, tmpl.get_corresponding_lineno(frame.f_lineno)
+        if frame.f_code is RENDER_CODE:
+            return _SIMPLE_POSITION.get() or (None, None)
         frame = frame.f_back
     return None, None
 
@@ -197,7 +206,13 @@ class Renderer:
             keep_trailing_newline=True,
             extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
             autoescape=False,
+            # Every template compiled once per load: Jinja's default cache holds 400, and a
+            # larger project compiled each model twice (once per render pass).
+            cache_size=-1,
+            auto_reload=False,
         )
+        self._simple: dict[str, Any] = {}  # path -> SimpleTemplate, or None: needs Jinja
+        self._strings: dict[str, Any] = {}  # render_string's compiled templates
         self.docs = dict(docs)
         from warehouse.unsupported import dbt_globals  # dbt names outside the subset
 
@@ -219,6 +234,7 @@ class Renderer:
 
     def add_source(self, path: str, text: str) -> None:
         self._sources[path] = text
+        self._simple.pop(path, None)
 
     def _load_macros(self, path: str) -> None:
         module = self._run(path, lambda: self.env.get_template(path).module, RenderState(path))
@@ -239,10 +255,44 @@ class Renderer:
         return self.docs[name]
 
     def render(self, path: str, state: RenderState) -> str:
+        simple = self._simple_template(path)
+        if simple is not None:
+            done = self._render_simple(path, simple, state)
+            if done is not None:
+                return done
         return self._run(path, lambda: self.env.get_template(path).render(), state)
 
+    def _simple_template(self, path: str) -> Any:
+        from warehouse.simple_template import SimpleTemplate
+
+        if path not in self._simple:
+            text = self._sources.get(path)
+            self._simple[path] = SimpleTemplate.compile(text) if text is not None else None
+        return self._simple[path]
+
+    def _render_simple(self, path: str, simple: Any, state: RenderState) -> str | None:
+        """The fast path's output, or None: Jinja renders it again (and reports any error
+        its own way) from the state as it was before."""
+        refs, sources, config = len(state.refs), len(state.sources), dict(state.config)
+
+        def at_line(line: int | None) -> None:
+            _SIMPLE_POSITION.set(None if line is None else (path, line))
+
+        token = _STATE.set(state)
+        try:
+            return simple.render(self.env.globals, at_line)
+        except Exception:  # noqa: BLE001 - Jinja repeats the render and raises properly
+            del state.refs[refs:], state.sources[sources:]
+            state.config.clear()
+            state.config.update(config)
+            return None
+        finally:
+            _STATE.reset(token)
+
     def render_string(self, text: str, state: RenderState, context: Mapping[str, Any]) -> str:
-        template = self.env.from_string(preprocess(text))
+        template = self._strings.get(text)
+        if template is None:
+            template = self._strings[text] = self.env.from_string(preprocess(text))
         return self._run(state.path, lambda: template.render(**context), state)
 
     def call_macro(self, name: str, state: RenderState, **kwargs: Any) -> str:

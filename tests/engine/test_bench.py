@@ -1,4 +1,4 @@
-"""The benchmark's generator and floor: shape and determinism only, never timings."""
+"""The benchmark's generator, floor and report: shape and completeness, never timings."""
 
 from __future__ import annotations
 
@@ -7,77 +7,125 @@ import json
 import duckdb
 
 from warehouse import bench
+from warehouse.bench_project import change_model, generate, leaf_and_root, model_path
 from warehouse.identity import NodeKind
 from warehouse.project import load_project
 
 
 def test_generation_is_deterministic():
-    assert bench.generate(40, 100).files() == bench.generate(40, 100).files()
-    assert bench.generate(40, 100).files() != bench.generate(41, 100).files()
+    assert generate(40, 100).files() == generate(40, 100).files()
+    assert generate(40, 100).files() != generate(41, 100).files()
 
 
 def test_generated_dag_is_layered_with_fan_in_one_to_three():
-    project = bench.generate(300, 100)
+    project = generate(300, 100)
     assert len(project.models) == 300
     layer_of = {m.name: m.layer for m in project.models}
     roots = [m for m in project.models if m.layer == 0]
     assert 3 <= len(roots) <= 10
     assert all(m.materialized == "table" and not m.parents for m in roots)
+    fan_ins = set()
     for m in project.models:
         if m.layer:
             assert 1 <= len(m.parents) <= 3
             assert len(set(m.parents)) == len(m.parents)
             assert all(layer_of[p] < m.layer for p in m.parents)
             assert layer_of[m.parents[0]] == m.layer - 1
+            fan_ins.add(len(m.parents))
         assert 1 <= len(m.tests) <= 2
+    assert fan_ins == {1, 2, 3}
     assert 0 < project.n_views < 300 // 2  # mostly tables
 
 
+def test_leaf_and_root_are_a_sink_and_the_widest_root():
+    project = generate(60, 10)
+    leaf, root = leaf_and_root(project)
+    assert not any(leaf.name in m.parents for m in project.models)
+    assert root.layer == 0
+    descendants = {r.name: bench._descendants(project, r.name)
+                   for r in project.models if r.layer == 0}
+    assert descendants[root.name] == max(descendants.values())
+
+
 def test_floor_runs_the_loaded_projects_sql(tmp_path):
-    generated = bench.generate(20, 50)
+    generated = generate(20, 50)
     root = generated.write(tmp_path / "p")
     project = load_project(root)
-    models = project.of_kind(NodeKind.MODEL)
-    assert len(models) == 20
+    assert len(project.of_kind(NodeKind.MODEL)) == 20
     assert len(project.of_kind(NodeKind.TEST)) == generated.n_tests
-    statements = bench._floor_statements(project)
+    statements = bench.floor_statements(project)
     assert sum(s.startswith("create or replace") for s in statements) == 20
     assert sum(s.startswith("select count(*)") for s in statements) == generated.n_tests
 
-    db = tmp_path / "floor.duckdb"
-    bench.run_floor(statements, db)
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        kinds = dict(con.execute(
-            "select table_name, table_type from information_schema.tables").fetchall())
-        last = generated.models[-1]
-        rows = con.execute(f"select count(*), count(distinct id) from "
-                           f"layer_{last.layer:02d}.{last.name}").fetchall()
-    finally:
-        con.close()
+    con = duckdb.connect()
+    for statement in statements:
+        con.execute(statement).fetchall()
+    kinds = dict(con.execute(
+        "select table_name, table_type from information_schema.tables").fetchall())
+    last = generated.models[-1]
+    rows = con.execute(f"select count(*), count(distinct id) from "
+                       f"layer_{last.layer:02d}.{last.name}").fetchall()
     assert len(kinds) == 20
     assert sum(t == "VIEW" for t in kinds.values()) == generated.n_views
     assert rows == [(50, 50)]  # every model keeps the roots' keys
 
 
-def test_table_and_json_shape(tmp_path):
-    result = bench.Result(models=100, rows=10, tests=150, views=20, layers=7, threads=1,
-                          floor_s=1.0, load_s=0.5, run_s=1.5, engine_s=2.0, cli_s=3.0)
-    text = bench.table([result], 0.1)
-    assert "3.0x" in text and "20.0" in text  # (3.0 - 1.0) s over 100 models
-    data = json.loads(json.dumps(result.as_dict()))
-    assert data["overhead_ms_per_model_in_process"] == 10.0
+def test_a_changed_model_computes_the_same_rows(tmp_path):
+    generated = generate(12, 30)
+    root = generated.write(tmp_path / "p")
+    leaf, _ = leaf_and_root(generated)
+    before = change_model(root, leaf)
+    assert model_path(root, leaf).read_text() != before
+    project = load_project(root)
+    node = next(n for n in project.of_kind(NodeKind.MODEL) if n.name == leaf.name)
+    con = duckdb.connect()
+    for statement in bench.floor_statements(project):
+        con.execute(statement).fetchall()
+    assert con.execute(f"select count(*) from {node.relation.sql}").fetchall() == [(30,)]
 
 
-def test_main_runs_end_to_end_and_saves_json(tmp_path, capsys):
+def test_report_marks_every_goal():
+    size = bench.SizeResult(
+        models=500, tests=700, floor_s=10.0, load_s=1.0, cold_s={1: 12.0, 2: 11.0},
+        noop=bench.Build(0.3, 0, 0), leaf=bench.Build(1.0, 2, 0), root=bench.Build(9.0, 400, 0),
+        root_descendants=399)
+    rows = bench.rows_for([size], 0.1, {"read_csv baseline": 1.0, "load_seed": 1.5}, 1000)
+    by_measure = {r.measure: r for r in rows}
+    assert by_measure["cold build, threads=1"].met is True  # 1.2x <= 1.3x
+    assert by_measure["cold build, threads=2"].met is None  # reported, no goal
+    assert by_measure["no-op rebuild"].met is True
+    assert by_measure["rebuild after a leaf model changed"].met is False  # ran 2
+    assert by_measure["warehouse --help"].met is True
+    assert by_measure["seed 1,000 rows: load_seed"].met is False  # 1.5x
+    text = bench.table(rows)
+    assert text.count("MISSED") == 2 and text.count(" met") == 3
+    assert "1.20x" in text
+
+
+def test_main_runs_end_to_end_and_reports_every_row(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    code = bench.main(["--models", "8", "--rows", "20", "--repeat", "1", "--json", str(out),
+    code = bench.main(["--models", "6", "--rows", "20", "--repeat", "1", "--threads", "1", "2",
+                       "--threads-for", "6", "--seed-rows", "200", "--json", str(out),
                        "--keep", str(tmp_path / "work")])
     printed = capsys.readouterr()
-    assert code == 0, printed.err
+    assert code == 0, printed.out + printed.err
+    for measure in ("floor: DuckDB runs the same SQL", "load in-process",
+                    "cold build, threads=1", "cold build, threads=2", "no-op rebuild",
+                    "rebuild after a leaf model changed", "rebuild after the root changed",
+                    "warehouse --help", "seed 200 rows: read_csv baseline",
+                    "seed 200 rows: load_seed, types inferred",
+                    "seed 200 rows: load_seed, types declared"):
+        assert measure in printed.out
     data = json.loads(out.read_text())
     (result,) = data["results"]
-    assert result["models"] == 8 and result["errors"] == []
-    for key in ("floor_s", "load_s", "run_s", "cli_s", "overhead_ms_per_model_cli"):
-        assert result[key] is not None  # measured; how long it took is not a test matter
-    assert "warehouse --help" in printed.out
+    assert result["models"] == 6 and result["errors"] == []
+    assert set(result["cold_s"]) == {"1", "2"}
+    assert result["leaf"]["models_run"] >= 1  # 1 once unchanged models are skipped
+    assert result["root"]["models_run"] >= result["root_descendants"] + 1
+    assert all(row["seconds"] is not None for row in data["rows"])
+    # the generated files are put back after the change measures
+    work = tmp_path / "work" / "bench_6"
+    assert {p.relative_to(work).as_posix(): p.read_text() for p in
+            (work / "models").rglob("*.sql")} == {
+        k: v for k, v in generate(6, 20).files().items() if k.endswith(".sql")
+        and k.startswith("models/")}

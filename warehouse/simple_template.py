@@ -1,0 +1,160 @@
+"""A fast path for templates that are only text and `{{ name(constant, ...) }}` calls.
+
+Compiling a Jinja template costs one to two milliseconds (lexer, parser, code
+generation, Python's `compile`): on a 500-model project that was the largest
+share of loading it. Most models use Jinja only to call `ref()`, `source()`,
+`config()`, `var()` or a macro with constant arguments, so such a template is
+split once into text and calls, and rendered by calling the Jinja globals
+directly. The output is what Jinja would produce (`str()` of each value, text
+untouched). Anything else — a block tag, a comment, whitespace control, a
+filter, an attribute, a variable, an argument that is not a constant — is not
+"simple" and goes to Jinja, and so does any render that raises, so errors are
+always Jinja's own, with their lines.
+
+>>> t = SimpleTemplate.compile("select * from {{ ref('a') }}\\n")
+>>> t.render({"ref": lambda name: f'"main"."{name}"'}, lambda line: None)
+'select * from "main"."a"\\n'
+>>> SimpleTemplate.compile("{% if x %}1{% endif %}") is None
+True
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_LITERAL_TYPES = (str, int, float, bool, type(None))
+
+
+class NotSimple(Exception):
+    """The template needs Jinja after all (a name that is no plain global)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One `{{ name(args) }}`: the global's name, constant arguments, and its line."""
+
+    name: str
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class SimpleTemplate:
+    """Text pieces and calls, alternating: text, call, text, ..., text."""
+
+    texts: tuple[str, ...]
+    calls: tuple[Call, ...]
+
+    @classmethod
+    def compile(cls, source: str) -> SimpleTemplate | None:
+        """The template split into text and calls, or None if it needs Jinja."""
+        if "{%" in source or "{#" in source or "\r" in source or "\\" in source:
+            return None
+        texts: list[str] = []
+        calls: list[Call] = []
+        pos = counted = 0
+        line = 1
+        while True:
+            start = source.find("{{", pos)
+            if start < 0:
+                break
+            stop = source.find("}}", start + 2)
+            if stop < 0:
+                return None
+            expr = source[start + 2:stop]
+            call = _parse_call(expr)
+            if call is None:
+                return None
+            name, args, kwargs = call
+            name_at = start + 2 + len(expr) - len(expr.lstrip())
+            line += source.count("\n", counted, name_at)
+            counted = name_at
+            texts.append(source[pos:start])
+            calls.append(Call(name, args, kwargs, line))
+            pos = stop + 2
+        if "}}" in source[pos:]:
+            return None  # a stray `}}` is text to Jinja too, but keep the rule simple
+        texts.append(source[pos:])
+        return cls(tuple(texts), tuple(calls))
+
+    def render(self, globals_: Mapping[str, Any], at_line: Callable[[int | None], Any]) -> str:
+        """Call each global in turn; `at_line(n)` tells `template_position()` where we are.
+
+        Raises NotSimple when a name is not a plain callable global (Jinja decides then)."""
+        out = [self.texts[0]]
+        try:
+            for call, text in zip(self.calls, self.texts[1:], strict=True):
+                fn = globals_.get(call.name)
+                if fn is None or not callable(fn) or _wants_context(fn):
+                    raise NotSimple(call.name)
+                at_line(call.line)
+                out.append(str(fn(*_fresh(call.args), **dict(_fresh(call.kwargs)))))
+                out.append(text)
+        finally:
+            at_line(None)
+        return "".join(out)
+
+
+def _parse_call(expr: str) -> tuple[str, tuple, tuple] | None:
+    """`name(constant, key=constant)` as (name, args, kwargs), or None."""
+    if expr[:1] in "-+" or expr[-1:] in "-+":
+        return None  # whitespace control
+    try:
+        node = ast.parse(expr.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords):
+        return None
+    try:
+        args = tuple(ast.literal_eval(a) for a in node.args)
+        kwargs = tuple((k.arg, ast.literal_eval(k.value)) for k in node.keywords)
+    except ValueError:
+        return None  # a variable, an attribute, Jinja's `true`: not constant in Python
+    if not all(_constant(v) for v in (*args, *(v for _, v in kwargs))):
+        return None
+    return node.func.id, args, kwargs
+
+
+def _constant(value: Any) -> bool:
+    """Values Jinja's literals produce too (no sets, bytes or complex numbers)."""
+    if isinstance(value, _LITERAL_TYPES):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_constant(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, _LITERAL_TYPES) and _constant(v) for k, v in value.items())
+    return False
+
+
+def _fresh(values: tuple) -> tuple:
+    """Arguments as new objects per render, as Jinja builds its literals each time, so a
+    callee that changes a list it was given cannot change the next render."""
+    if all(isinstance(v, _LITERAL_TYPES) for v in values):
+        return values
+    return tuple(_copy(v) for v in values)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    return value
+
+
+def _wants_context(fn: Any) -> bool:
+    """Jinja passes the context to functions marked `pass_context` and the like (`fn` is
+    callable: its `__call__` is checked too, as Jinja does)."""
+    return hasattr(fn, "jinja_pass_arg") or hasattr(fn.__call__, "jinja_pass_arg")
+
+
+RENDER_CODE = SimpleTemplate.render.__code__  # `template_position()` stops at this frame
