@@ -9,7 +9,7 @@ previous produced; only `read_files` touches the filesystem.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from warehouse.config import (
     merge_configs,
 )
 from warehouse.errors import ProjectError, caret_snippet
+from warehouse.fingerprint import Fingerprint
 from warehouse.identity import NodeId, NodeKind, Relation
 from warehouse.naming import node_relation
 from warehouse.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
@@ -83,18 +84,42 @@ def read_files(config: ProjectConfig) -> ProjectFiles:
 
 
 class Project:
-    """A loaded project: nodes by id, the DAG, and the renderer for run-time re-renders."""
+    """A loaded project: nodes by id, the DAG, and the renderer for run-time re-renders.
 
-    def __init__(self, config: ProjectConfig, renderer: Renderer, nodes: Mapping[NodeId, Node],
-                 parents: Mapping[NodeId, tuple[NodeId, ...]], vars: Mapping[str, Any]) -> None:
+    `renderer` may be a function that makes one: a project read from the parse
+    cache builds its Jinja environment only if something renders at run time
+    (an incremental model). `fingerprints` likewise come from the cache, or are
+    computed on first use."""
+
+    def __init__(self, config: ProjectConfig, renderer: Renderer | Callable[[], Renderer],
+                 nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, tuple[NodeId, ...]],
+                 vars: Mapping[str, Any], *,
+                 fingerprints: Mapping[NodeId, Fingerprint] | None = None) -> None:
         from warehouse.dag import Dag
 
         self.config = config
-        self.renderer = renderer
+        self._renderer = renderer
         self.nodes = dict(nodes)
         self.parents = dict(parents)
         self.vars = dict(vars)
         self.dag = Dag(self.parents)
+        self._fingerprints = dict(fingerprints) if fingerprints is not None else None
+
+    @property
+    def renderer(self) -> Renderer:
+        if not isinstance(self._renderer, Renderer):
+            self._renderer = self._renderer()
+        return self._renderer
+
+    @property
+    def fingerprints(self) -> Mapping[NodeId, Fingerprint]:
+        """Every node's fingerprint (see warehouse.fingerprint), computed once."""
+        if self._fingerprints is None:
+            from warehouse.fingerprint import fingerprints
+
+            self._fingerprints = fingerprints(self.nodes, self.parents,
+                                              incremental_sql=self.render_incremental)
+        return self._fingerprints
 
     @property
     def database_path(self) -> Path:
@@ -114,15 +139,23 @@ class Project:
                            nodes=self.nodes)
 
 
-def load_project(root: Path, *, vars: Mapping[str, Any] | None = None) -> Project:
-    config = load_config(root)
-    files = read_files(config)
-    merged_vars = {**config.vars, **(vars or {})}
+def make_renderer(config: ProjectConfig, files: ProjectFiles) -> Renderer:
+    """The project's Jinja environment: models, tests and macros, with the docs blocks."""
     sources = dict(files.models)
     sources.update(files.tests)
     sources.update(files.macros)
-    renderer = Renderer(sources, sorted(files.macros), load_docs_blocks(files.docs),
-                        config.target_context())
+    return Renderer(sources, sorted(files.macros), load_docs_blocks(files.docs),
+                    config.target_context())
+
+
+def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
+                 files: ProjectFiles | None = None) -> Project:
+    """Render, parse and check every node. `files` is what the caller already read
+    (the parse cache hashes them first, so the project matches its key)."""
+    config = load_config(root)
+    files = files if files is not None else read_files(config)
+    merged_vars = {**config.vars, **(vars or {})}
+    renderer = make_renderer(config, files)
     props = load_properties(files.properties)
     _check_orphan_properties(props, files, config)
 
