@@ -36,11 +36,13 @@ def _columns(node: Any) -> list[dict[str, Any]]:
              "data_type": described[n].data_type if n in described else None} for n in names]
 
 
-def node_entry(node: Any, parents: tuple[Any, ...]) -> dict[str, Any]:
+def node_entry(node: Any, parents: tuple[Any, ...], fingerprint: Any = None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "unique_id": str(node.id), "resource_type": node.id.kind.value, "name": node.name,
         "path": node.path, "depends_on": [str(p) for p in parents],
     }
+    if fingerprint is not None:  # see warehouse.fingerprint: full folds in the parents
+        entry.update(fingerprint=fingerprint.full, local_fingerprint=fingerprint.local)
     if isinstance(node, (ModelNode, SeedNode, SourceNode)):
         entry.update(relation=str(node.relation), schema=node.relation.schema,
                      alias=node.relation.name, description=node.description,
@@ -61,11 +63,12 @@ def node_entry(node: Any, parents: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def manifest(project: Any) -> dict[str, Any]:
+    fingerprints = project.fingerprints
     return {
         "metadata": {"schema_version": SCHEMA_VERSION, "engine_version": __version__,
                      "generated_at": datetime.now(UTC).isoformat(),
                      "project": project.config.name},
-        "nodes": {str(i): node_entry(n, project.parents.get(i, ()))
+        "nodes": {str(i): node_entry(n, project.parents.get(i, ()), fingerprints.get(i))
                   for i, n in sorted(project.nodes.items())},
     }
 
@@ -81,7 +84,8 @@ def run_results(result: Any) -> dict[str, Any]:
         "results": [
             {"unique_id": str(r.node_id), "status": r.status,
              "execution_time": round(r.elapsed, 4), "rows": r.rows, "failures": r.failures,
-             "relation": r.relation, "message": r.message or None}
+             "relation": r.relation, "message": r.message or None,
+             "reused": bool(r.detail.get("reused"))}
             for r in result.results
         ],
     }

@@ -44,9 +44,14 @@ class Console:
                 print("    " + row, file=self.stream)
             self.stream.flush()
 
-    def summary(self, statuses: list[str], elapsed: float) -> None:
+    def summary(self, statuses: list[str], elapsed: float, *, reused: int = 0) -> None:
+        """`Done in 0.21s. OK=2 PASS=5 UNCHANGED=493 TOTAL=500`. UNCHANGED counts seeds and
+        models skipped because nothing they depend on changed; `reused` says how many
+        test results (counted under PASS or WARN) were read from the last build."""
         counts = Counter(statuses)
-        order = ["OK", "PASS", "WARN", "ERROR", "FAIL", "SKIP"]
-        parts = [f"{self.paint(s, s)}={counts[s]}" for s in order if counts[s]]
+        order = ["OK", "PASS", "WARN", "ERROR", "FAIL", "SKIP", "UNCHANGED"]
+        parts = [f"{self.paint(s, 'SKIP' if s == 'UNCHANGED' else s)}={counts[s]}"
+                 for s in order if counts[s]]
+        note = f" ({reused} test results from the last build, unchanged)" if reused else ""
         self.line(f"\nDone in {elapsed:.2f}s. {' '.join(parts) or 'nothing to do'} "
-                  f"TOTAL={sum(counts.values())}")
+                  f"TOTAL={sum(counts.values())}{note}")

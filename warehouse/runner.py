@@ -19,6 +19,7 @@ from warehouse.console import Console
 from warehouse.errors import ProjectError, WarehouseError
 from warehouse.identity import NodeId, NodeKind
 from warehouse.nodes import ModelNode, Node, SeedNode, TestNode
+from warehouse.state import StateUnreadable
 
 KINDS_BY_COMMAND = {
     "seed": frozenset({NodeKind.SEED}),
@@ -43,7 +44,7 @@ class RunOptions:
 @dataclass(frozen=True)
 class NodeResult:
     node_id: NodeId
-    status: str  # success, error, skipped, pass, warn, fail
+    status: str  # success, error, skipped, pass, warn, fail; unchanged (not run, see changes)
     elapsed: float = 0.0
     message: str = ""
     rows: int | None = None
@@ -111,42 +112,177 @@ def run_graph(project: Any, command: str) -> dict[NodeId, tuple[NodeId, ...]]:
 
 
 def execute(project: Any, options: RunOptions, console: Console | None = None) -> RunResult:
-    import duckdb
+    """Run the selected nodes that changed; report the others from the stored state.
 
-    from warehouse.publish import WorkingCopy
+    The stored state is read from the published file, opened read-only. When
+    nothing selected has changed the run ends there: no lock, no work copy,
+    nothing published. Otherwise the build works in a copy of the published
+    file, re-plans from the copy's state (another build may have published
+    since), writes the new fingerprints into the copy beside the relations it
+    built, and swaps the copy in when nothing failed."""
+    from warehouse.state import read_published_state
 
     console = console or Console()
     started = time.perf_counter()
-    order = selected_nodes(project, options, console=console)
     published = options.database or project.database_path
     if options.command == "test" and not published.exists():
         raise ProjectError(f"no warehouse at {published}: run `warehouse build` first")
+    stored, unreadable = None, None
+    try:
+        stored = read_published_state(published)
+    except StateUnreadable as exc:
+        unreadable = str(exc)
+    state = selection_state(project, options, stored, unreadable)
+    order = selected_nodes(project, options, state=state, console=console)
+    if stored is not None:
+        plan = plan_for(project, options, order, stored)
+        if plan.nothing_to_do:
+            results = _report_not_run(project, order, plan, console)
+            return _finish(project, options, results, started, published, console,
+                           did_publish=False, ok=True, kept=None)
+    return _build(project, options, order, published, started, console)
+
+
+def _build(project: Any, options: RunOptions, order: list[NodeId], published: Path,
+           started: float, console: Console) -> RunResult:
+    import duckdb
+
+    from warehouse.publish import WorkingCopy
+    from warehouse.state import read_state
+
     keep_failed = project.target_path / "failed_build.duckdb"
     with WorkingCopy(published, keep_failed_as=keep_failed) as work:
         con = duckdb.connect(str(work.path))
         try:
-            _create_schemas(con, project, order)
-            results = _run_nodes(project, options, order, con, console)
+            plan = plan_for(project, options, order, read_state(con))
+            _create_schemas(con, project, [n for n in order if n in plan.run])
+            results = _run_nodes(project, options, order, con, console, plan)
+            ok = not any(r.blocking for r in results)
+            if ok:
+                _store_state(con, project, results)
             con.execute("checkpoint")
         finally:
             con.close()
-        ok = not any(r.blocking for r in results)
         did_publish = False
         if ok and options.publish:
             work.publish()
             did_publish = True
         elif ok:
             work.discard(keep=False)
+    kept = None if ok or not keep_failed.exists() else keep_failed
+    return _finish(project, options, results, started, published, console,
+                   did_publish=did_publish, ok=ok, kept=kept)
+
+
+def _finish(project: Any, options: RunOptions, results: list[NodeResult], started: float,
+            published: Path, console: Console, *, did_publish: bool, ok: bool,
+            kept: Path | None) -> RunResult:
     elapsed = time.perf_counter() - started
-    statuses = [_label(r) for r in results]
-    console.summary(statuses, elapsed)
-    kept = None
+    console.summary([_summary_label(r) for r in results], elapsed,
+                    reused=sum(1 for r in results if r.detail.get("reused")))
     if not ok:
-        kept = keep_failed if keep_failed.exists() else None
         where = f"; the failed build is kept in {kept} for inspection" if kept else ""
         state = "is unchanged" if published.exists() else "was not created"
         console.line(f"Nothing published: {published.name} {state}{where}.")
     return RunResult(options.command, tuple(results), elapsed, did_publish, published, kept)
+
+
+def plan_for(project: Any, options: RunOptions, order: list[NodeId], stored: Any) -> Any:
+    """What the run does with each selected node (see warehouse.changes)."""
+    from warehouse.changes import plan_run
+
+    relations = {n: _built_relation(project.nodes[n]) for n in order}
+    return plan_run(order, project.dag.topological_order(), project.parents,
+                    project.fingerprints, stored, relations, full_refresh=options.full_refresh)
+
+
+def selection_state(project: Any, options: RunOptions, stored: Any,
+                    unreadable: str | None) -> Any:
+    """What `state:` and `result:` selectors compare with: the published warehouse's
+    fingerprints (local ones: `state:modified` is what was edited) and the statuses
+    of the last run (target/run_results.json)."""
+    from warehouse.selection import SelectionState
+
+    terms = [*options.select, *options.exclude]
+    if stored is None and any("state:" in t for t in terms):
+        raise ProjectError(f"cannot read the stored state of {project.database_path.name}: "
+                           f"{unreadable}",
+                           hint="a process holds the warehouse open read-write; close it "
+                                "(BI tools should open it read-only)")
+    current = {str(n): f.local for n, f in project.fingerprints.items()} if any(
+        "state:" in t for t in terms) else {}
+    return SelectionState(
+        current_fingerprints=current,
+        previous_fingerprints=stored.fingerprints(local=True) if stored is not None else None,
+        previous_results=_previous_results(project) if any("result:" in t for t in terms)
+        else None)
+
+
+def _previous_results(project: Any) -> dict[str, str] | None:
+    import json
+
+    path = project.target_path / "run_results.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {r["unique_id"]: r["status"] for r in data["results"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _built_relation(node: Node) -> Any:
+    """The relation a seed or model leaves in the warehouse; None if it leaves none."""
+    if isinstance(node, ModelNode) and node.materialized == "ephemeral":
+        return None
+    return getattr(node, "relation", None) if isinstance(node, (ModelNode, SeedNode)) else None
+
+
+def _store_state(con: Any, project: Any, results: list[NodeResult]) -> None:
+    """Fingerprints of what ran, written into the work file beside what it built.
+
+    Rows of nodes built from inputs this run replaced, but not run themselves
+    (a descendant left out of the selection), are dropped: their next run
+    must not mistake them for unchanged."""
+    from warehouse.state import NodeState, write_state
+
+    ran = [r for r in results if r.status in ("success", "pass", "warn")
+           and not r.detail.get("reused")]
+    ran_ids = {r.node_id for r in ran}
+    stale = project.dag.downstream(ran_ids) - ran_ids
+    states = []
+    for r in ran:
+        fp = project.fingerprints[r.node_id]
+        relation = _built_relation(project.nodes[r.node_id])
+        states.append(NodeState(
+            str(r.node_id), fp.full, fp.local, str(relation) if relation else None, r.status,
+            r.failures, r.message if r.node_id.kind is NodeKind.TEST else ""))
+    keep = {str(n) for n in project.nodes if n not in stale}
+    write_state(con, states, keep)
+
+
+def _not_run(project: Any, node_id: NodeId, plan: Any) -> NodeResult:
+    """The result of a node the plan leaves alone: unchanged, or a test's stored result."""
+    stored = plan.reused.get(node_id)
+    if stored is not None:
+        return NodeResult(node_id, stored.status, message=stored.message or "",
+                          failures=stored.failures, detail={"reused": True})
+    relation = _built_relation(project.nodes[node_id])
+    return NodeResult(node_id, "unchanged", relation=str(relation) if relation else None)
+
+
+def _report_not_run(project: Any, order: list[NodeId], plan: Any,
+                    console: Console) -> list[NodeResult]:
+    results = [_not_run(project, n, plan) for n in order]
+    for index, result in enumerate(results, start=1):
+        _print_result(console, project, index, len(order), result)
+    return results
+
+
+def _print_result(console: Console, project: Any, index: int, total: int,
+                  result: NodeResult) -> None:
+    console.node(index, total, _label(result), _what(project.nodes[result.node_id]),
+                 _detail(result), result.elapsed)
+    if result.message and result.status != "success":
+        console.block(result.message)
 
 
 def _create_schemas(con: Any, project: Any, order: list[NodeId]) -> None:
@@ -168,11 +304,17 @@ def _create_schemas(con: Any, project: Any, order: list[NodeId]) -> None:
 
 def _label(result: NodeResult) -> str:
     return {"success": "OK", "error": "ERROR", "skipped": "SKIP", "pass": "PASS",
-            "warn": "WARN", "fail": "FAIL"}[result.status]
+            "warn": "WARN", "fail": "FAIL", "unchanged": "SKIP"}[result.status]
+
+
+def _summary_label(result: NodeResult) -> str:
+    """Skipped because unchanged is counted apart from skipped because upstream failed."""
+    return "UNCHANGED" if result.status == "unchanged" else _label(result)
 
 
 def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
-               console: Console) -> list[NodeResult]:
+               console: Console, plan: Any) -> list[NodeResult]:
+    """Report what the plan leaves alone, then run the rest in parallel, DAG order."""
     from warehouse.dag import Dag
     from warehouse.materialize import Catalog
     from warehouse.scheduler import run_dag
@@ -188,10 +330,7 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
         with lock:
             index = next(counter)
             results[result.node_id] = result
-        node = project.nodes[result.node_id]
-        console.node(index, total, _label(result), _what(node), _detail(result), result.elapsed)
-        if result.message and result.status != "success":
-            console.block(result.message)
+        _print_result(console, project, index, total, result)
 
     def work(node_id: NodeId) -> NodeResult:
         cur = con.cursor()
@@ -212,7 +351,11 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
     def on_skip(node_id: NodeId, reason: str) -> None:
         report(NodeResult(node_id, "skipped", message=reason))
 
-    run_dag(graph, order, work, threads=options.threads or project.config.threads,
+    for node_id in order:
+        if node_id not in plan.run:
+            report(_not_run(project, node_id, plan))
+    run_dag(graph, [n for n in order if n in plan.run], work,
+            threads=options.threads or project.config.threads,
             on_skip=on_skip, is_failure=lambda r: r.blocking)
     return [results[n] for n in order if n in results]
 
@@ -251,8 +394,11 @@ def _what(node: Node) -> str:
 
 
 def _detail(result: NodeResult) -> str:
-    if result.status == "skipped":
-        return "skipped"
+    if result.status in ("skipped", "unchanged"):
+        return result.status
+    if result.detail.get("reused"):
+        failures = result.failures or 0
+        return (f"{failures} failing rows" if failures else "0 failures") + ", stored result"
     if result.status == "error":
         return "error"
     if result.failures is not None:

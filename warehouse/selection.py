@@ -31,7 +31,8 @@ from warehouse.identity import NodeId, NodeKind
 # Parsing: text -> spec
 # ---------------------------------------------------------------------------
 
-RESULT_STATUSES = frozenset({"error", "fail", "warn", "skipped", "pass", "success"})
+RESULT_STATUSES = frozenset({"error", "fail", "warn", "skipped", "pass", "success",
+                             "unchanged"})
 TEST_TYPES = frozenset({"generic", "singular", "data"})  # data: dbt's old name for singular
 # method -> allowed values (None: anything non-empty)
 METHODS: Mapping[str, frozenset[str] | None] = {
