@@ -203,15 +203,30 @@ def start(folder: Path, *, password: str | None = None) -> PgServer:
     if not (data / "PG_VERSION").exists():
         _initdb(folder, data, bin_dir, run_as, password)
     _hand_over(folder, run_as)
-    port = free_port()
-    _write_conf(data, port, socket_dir)
-    _call([str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
-           "-l", str(folder / "server.log")], run_as, "pg_ctl start",
-          stdin=subprocess.DEVNULL)
+    port = _start_on_free_port(folder, data, socket_dir, bin_dir, run_as)
     server = PgServer(folder=folder, port=port, bin_dir=bin_dir, password=password)
     (folder / _STATE).write_text(json.dumps({"port": port, "bin_dir": str(bin_dir)}))
     _wait_ready(server)
     return server
+
+
+def _start_on_free_port(folder: Path, data: Path, socket_dir: Path, bin_dir: Path,
+                        run_as: _RunAs, attempts: int = 3) -> int:
+    """pg_ctl start on a free port; another process may take the port first, so retry."""
+    log = folder / "server.log"
+    for attempt in range(attempts):
+        port = free_port()
+        _write_conf(data, port, socket_dir)
+        try:
+            _call([str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
+                   "-l", str(log)], run_as, "pg_ctl start", stdin=subprocess.DEVNULL)
+            return port
+        except ProjectError as exc:
+            if attempt == attempts - 1:
+                tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
+                raise ProjectError(f"{exc.message}\n" + "\n".join(tail),
+                                   hint=f"the server's log is {log}") from None
+    raise AssertionError("unreachable")
 
 
 def _initdb(folder: Path, data: Path, bin_dir: Path, run_as: _RunAs,

@@ -24,6 +24,7 @@ from wh_helpers import build
 
 from warehouse import pg_publish, pg_server
 from warehouse.errors import ProjectError
+from warehouse.pg_types import pg_type
 from warehouse.pg_url import normalize, passwords, redact, scrub
 from warehouse.project import load_project
 
@@ -388,3 +389,27 @@ def test_default_privileges_give_a_bi_role_each_new_schema(server, loaded, publi
                     "from bi_reader; alter default privileges for role warehouse revoke "
                     "select on tables from bi_reader")
         server.psql("drop owned by bi_reader; drop role bi_reader")
+
+
+@pytest.mark.parametrize(("duckdb_type", "pg", "cast"), [
+    ("DECIMAL(18,4)", "numeric(18,4)", None),
+    ("TINYINT", "smallint", "SMALLINT"),
+    ("UBIGINT", "numeric(20,0)", "DECIMAL(20,0)"),
+    ("TIMESTAMP WITH TIME ZONE", "timestamptz", None),
+    ("VARCHAR[]", "text[]", None),
+    ("INTEGER[3]", "integer[]", "INTEGER[]"),
+    ("INTEGER[][]", "json", "to_json"),
+    ("MAP(VARCHAR, INTEGER)", "json", "to_json"),
+    ("UUID", "text", "VARCHAR"),
+    ("ENUM('a', 'b')", "text", "VARCHAR"),
+])
+def test_type_mapping(duckdb_type, pg, cast):
+    mapped = pg_type(duckdb_type)
+    assert (mapped.sql, mapped.cast) == (pg, cast)
+
+
+def test_missing_server_binaries_name_the_install_script(monkeypatch, tmp_path):
+    monkeypatch.setattr(pg_server, "find_bin_dir", lambda: None)
+    with pytest.raises(ProjectError, match="scripts/ensure-postgres"):
+        pg_server.start(tmp_path / "pg")
+    assert pg_server.stop(tmp_path / "pg") is False
