@@ -29,7 +29,8 @@ docs: build
 
 # The marts into PostgreSQL: into PG_URL if set (make publish PG_URL=postgresql://...),
 # else into a throwaway server under target/postgres that keeps running for BI tools
-# (it prints how to connect; make publish-stop stops it). The URL is never echoed.
+# (it prints how to connect; make publish-stop stops it). The URL is never echoed, and
+# the local server's password goes through PGPASSWORD, not the command line.
 PG_FOLDER := target/postgres
 
 publish: build
@@ -38,6 +39,7 @@ publish: build
 	else \
 		scripts/ensure-postgres >/dev/null && \
 		$(BIN)/python -m warehouse.pg_server start $(PG_FOLDER) && \
+		PGPASSWORD="$$(cat $(PG_FOLDER)/password)" \
 		$(BIN)/warehouse publish --postgres "$$($(BIN)/python -m warehouse.pg_server url $(PG_FOLDER))" && \
 		$(BIN)/python -m warehouse.pg_server info $(PG_FOLDER); \
 	fi

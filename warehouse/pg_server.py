@@ -56,11 +56,19 @@ class PgServer:
 
     @property
     def url(self) -> str:
-        """libpq URL with the password in it (do not print it: see `pg_publish.redact`)."""
+        """libpq URL with the password in it (do not print it: see `pg_url.redact`)."""
         auth = quote(self.user, safe="")
         if self.password is not None:
             auth += ":" + quote(self.password, safe="")
         return f"postgresql://{auth}@{self.host}:{self.port}/{self.database}"
+
+    @property
+    def bare_url(self) -> str:
+        """The URL without the password: libpq takes that from PGPASSWORD or ~/.pgpass.
+
+        For shells: a password in a command line is visible to every local user (ps).
+        """
+        return f"postgresql://{quote(self.user, safe='')}@{self.host}:{self.port}/{self.database}"
 
     @property
     def socket_dir(self) -> Path:
@@ -324,8 +332,7 @@ def connection_help(server: PgServer, folder_as_given: str) -> str:
         f"user {server.user}; the password is in {pw}",
         f"  psql:   PGPASSWORD=$(cat {pw}) psql -h 127.0.0.1 -p {server.port} "
         f"-U {server.user} {server.database}",
-        f"  URL:    python -m warehouse.pg_server url {folder_as_given}   (prints it with "
-        "the password)",
+        f"  URL:    {server.bare_url}   (password from PGPASSWORD or ~/.pgpass)",
         "  BI tools: host 127.0.0.1, the port, database, user and password above, schema marts",
         f"  stop:   make publish-stop   (or python -m warehouse.pg_server stop "
         f"{folder_as_given})",
@@ -362,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         if action == "info":
             print(connection_help(server, argv[1]))
         else:
-            print(server.url if action == "url" else redact(server.url))
+            print(server.bare_url if action == "url" else redact(server.url))
         return 0
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
