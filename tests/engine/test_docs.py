@@ -192,3 +192,17 @@ def test_source_gets_a_page_with_its_declared_columns(make_project):
     assert row.split() == ["order_id", "integer", "(declared)", "Order", "key."]
     model = files["model.orders.html"]
     assert 'href="source.crm.orders.html#col-order_id"' in model
+
+
+def test_a_busy_port_is_a_usage_error(tmp_path):
+    import socket
+
+    from warehouse.docs.serve import serve
+    from warehouse.errors import UsageError
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(UsageError, match="cannot serve on 127.0.0.1") as caught:
+            serve(tmp_path, busy.getsockname()[1])
+    assert "--port" in str(caught.value)
