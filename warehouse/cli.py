@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="project folder (default: the nearest one above the current folder)")
     common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     common.add_argument("--vars", default=None, help="JSON (or YAML) mapping of variables")
+    common.add_argument("--no-parse-cache", action="store_true",
+                        help="render and parse every file again (ignore target/parse_cache)")
     common.add_argument("--profiles-dir", default=None,
                         help="dbt projects: folder holding profiles.yml (as DBT_PROFILES_DIR)")
     common.add_argument("--target", default=None,
@@ -120,7 +122,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _clean(root)
     from warehouse.project import load_project
 
-    project = load_project(root, vars=_parse_vars(args.vars))
+    project = load_project(root, vars=_parse_vars(args.vars),
+                           cache=not getattr(args, "no_parse_cache", False))
     if args.command in ("build", "seed", "run", "test"):
         return _run(project, args)
     if args.command == "compile":

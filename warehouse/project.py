@@ -149,9 +149,14 @@ def make_renderer(config: ProjectConfig, files: ProjectFiles) -> Renderer:
 
 
 def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
-                 files: ProjectFiles | None = None) -> Project:
+                 files: ProjectFiles | None = None, cache: bool = False) -> Project:
     """Render, parse and check every node. `files` is what the caller already read
-    (the parse cache hashes them first, so the project matches its key)."""
+    (the parse cache hashes them first, so the project matches its key). With
+    `cache`, a load whose inputs are unchanged comes from target/ (warehouse.parse_cache)."""
+    if cache:
+        from warehouse.parse_cache import load_cached
+
+        return load_cached(root, vars)
     config = load_config(root)
     files = files if files is not None else read_files(config)
     merged_vars = {**config.vars, **(vars or {})}

@@ -1,0 +1,200 @@
+"""The parse cache: a warm load renders nothing, and every input that matters invalidates it."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from wh_helpers import rows
+
+import warehouse.project
+from warehouse import parse_cache
+from warehouse.identity import NodeId, NodeKind
+from warehouse.nodes import ModelNode
+from warehouse.project import load_project
+
+FILES = {
+    "pyproject.toml": """
+        [tool.warehouse]
+        [tool.warehouse.vars]
+        factor = 2
+        """,
+    "seeds/people.csv": "id,name\n1,An\n2,Binh\n",
+    "macros/scale.sql": "{% macro scale(col) %}{{ col }} * {{ var('factor') }}{% endmacro %}",
+    "models/stg.sql": "select id, name from {{ ref('people') }}",
+    "models/scaled.sql": "{{ config(materialized='table') }}\n"
+                         "select id, {{ scale('id') }} as scaled, "
+                         "'{{ env_var('WH_TEST_REGION', 'none') }}' as region "
+                         "from {{ ref('stg') }}",
+    "models/schema.yml": """
+        models:
+          - name: scaled
+            description: Scaled ids.
+            columns:
+              - name: id
+                data_tests: [unique]
+        """,
+}
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    """Count the loads that miss the cache (full renders)."""
+    calls = []
+    real = warehouse.project.load_project
+
+    def spy(root, **kwargs):
+        calls.append(root)
+        return real(root, **kwargs)
+
+    monkeypatch.setattr(warehouse.project, "load_project", spy)
+    return calls
+
+
+def load(root: Path, **kwargs):
+    return parse_cache.load_cached(root, kwargs.get("vars"))
+
+
+def write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def sql_of(project, name: str) -> str:
+    node = project.nodes[NodeId(NodeKind.MODEL, name)]
+    assert isinstance(node, ModelNode)
+    return node.compiled_sql
+
+
+def test_a_warm_load_equals_a_cold_one_and_renders_nothing(make_project, counting, monkeypatch):
+    root = make_project(FILES)
+    cold = load(root)
+    assert len(counting) == 1
+    assert (root / "target" / parse_cache.CACHE_NAME).exists()
+
+    def no_jinja(*args, **kwargs):
+        raise AssertionError("a warm load must not build the Jinja environment")
+
+    monkeypatch.setattr(warehouse.project, "make_renderer", no_jinja)
+    warm = load(root)
+    assert len(counting) == 1, "served from the cache"
+    assert warm.nodes == cold.nodes
+    assert warm.parents == cold.parents
+    assert dict(warm.fingerprints) == dict(cold.fingerprints)
+    assert warm.dag.topological_order() == cold.dag.topological_order()
+
+
+@pytest.mark.parametrize("rel, text, expect", [
+    ("models/stg.sql", "select id, name || '!' as name from {{ ref('people') }}", "|| '!'"),
+    ("macros/scale.sql", "{% macro scale(col) %}{{ col }} * 100{% endmacro %}", "* 100"),
+    ("pyproject.toml", "[tool.warehouse]\n[tool.warehouse.vars]\nfactor = 7\n", "* 7"),
+])
+def test_an_edit_to_a_model_macro_or_config_invalidates(make_project, counting, rel, text,
+                                                         expect):
+    root = make_project(FILES)
+    load(root)
+    write(root, rel, text)
+    project = load(root)
+    assert len(counting) == 2
+    assert expect in sql_of(project, "stg") + sql_of(project, "scaled")
+
+
+def test_vars_on_the_command_line_invalidate(make_project, counting):
+    root = make_project(FILES)
+    assert "* 2" in sql_of(load(root), "scaled")
+    assert "* 5" in sql_of(load(root, vars={"factor": 5}), "scaled")
+    assert "* 2" in sql_of(load(root), "scaled")
+    assert len(counting) == 3
+
+
+def test_an_environment_variable_a_model_reads_invalidates(make_project, counting,
+                                                           monkeypatch):
+    root = make_project(FILES)
+    monkeypatch.delenv("WH_TEST_REGION", raising=False)
+    assert "'none'" in sql_of(load(root), "scaled")
+    monkeypatch.setenv("WH_UNRELATED", "x")
+    load(root)
+    assert len(counting) == 1, "a variable no template names does not count"
+    monkeypatch.setenv("WH_TEST_REGION", "north")
+    assert "'north'" in sql_of(load(root), "scaled")
+    assert len(counting) == 2
+
+
+def test_a_computed_env_var_name_makes_the_whole_environment_count():
+    texts = ["{{ env_var('A') }}", "{% set n = 'B' %}{{ env_var(n) }}"]
+    assert parse_cache.env_used(texts[:1], {"A": "1", "B": "2"}) == {"A": "1"}
+    assert parse_cache.env_used(texts, {"A": "1", "B": "2"}) == {"A": "1", "B": "2"}
+    assert parse_cache.env_used(["{{ env_var('C') }}"], {}) == {"C": None}
+
+
+def test_yaml_and_seed_edits_invalidate(make_project, counting):
+    root = make_project(FILES)
+    load(root)
+    schema = (root / "models/schema.yml").read_text()
+    write(root, "models/schema.yml", schema.replace("Scaled ids.", "Ids, scaled."))
+    project = load(root)
+    assert project.nodes[NodeId(NodeKind.MODEL, "scaled")].description == "Ids, scaled."
+    seed = NodeId(NodeKind.SEED, "people")
+    before = project.fingerprints[seed]
+    write(root, "seeds/people.csv", "id,name\n1,An\n2,Binh\n3,Chi\n")
+    assert load(root).fingerprints[seed] != before
+    write(root, "models/extra.sql", "select 1 as x")
+    assert NodeId(NodeKind.MODEL, "extra") in load(root).nodes
+    assert len(counting) == 4
+
+
+def test_a_different_engine_invalidates(make_project, counting, monkeypatch):
+    root = make_project(FILES)
+    load(root)
+    monkeypatch.setattr(parse_cache, "engine_signature", lambda: "another engine")
+    load(root)
+    assert len(counting) == 2
+
+
+def test_a_broken_or_foreign_cache_file_is_a_miss(make_project, counting):
+    root = make_project(FILES)
+    load(root)
+    path = root / "target" / parse_cache.CACHE_NAME
+    header, _, _ = path.read_bytes().partition(b"\n")
+    path.write_bytes(header + b"\nnot a pickle")
+    assert NodeId(NodeKind.MODEL, "scaled") in load(root).nodes
+    path.write_bytes(b"something else entirely")
+    load(root)
+    assert len(counting) == 3
+    load(root)
+    assert len(counting) == 3, "the rewritten cache serves again"
+
+
+def test_a_load_error_is_not_cached(make_project, counting):
+    root = make_project(FILES)
+    write(root, "models/bad.sql", "select {{ undefined_name }}")
+    for _ in range(2):
+        with pytest.raises(warehouse.project.ProjectError):
+            load(root)
+    assert len(counting) == 2
+
+
+def test_builds_from_a_cached_project_render_incremental_models(make_project, cli):
+    root = make_project({"models/inc.sql": """
+        {{ config(materialized='incremental', unique_key='id') }}
+        select * from range({{ var('n', 3) }}) t(id)
+        {% if is_incremental() %} where id >= (select max(id) from {{ this }}) {% endif %}
+        """})
+    assert cli(root, "build").code == 0
+    assert cli(root, "build", "--vars", '{"n": 5}').code == 0
+    res = cli(root, "build", "--vars", '{"n": 5}')
+    assert res.code == 0 and "UNCHANGED=1" in res.out
+    assert rows(root, "select count(*) from inc") == [(5,)]
+    res = cli(root, "build", "--vars", '{"n": 6}', "--no-parse-cache")
+    assert res.code == 0, res.text
+    assert rows(root, "select count(*) from inc") == [(6,)]
+
+
+def test_the_library_loads_without_the_cache_unless_asked(make_project):
+    root = make_project(FILES)
+    load_project(root)
+    assert not (root / "target" / parse_cache.CACHE_NAME).exists()
+    load_project(root, cache=True)
+    assert (root / "target" / parse_cache.CACHE_NAME).exists()

@@ -1,0 +1,179 @@
+"""The parse cache: a loaded project's nodes and fingerprints, kept in `target/` between runs.
+
+Loading renders every model twice with Jinja and parses it with sqlglot;
+for 500 models that is seconds, and it is the same work each time nothing
+changed. So a load that succeeded is saved, under a key that hashes
+everything the load read or depended on:
+
+* every file it reads: models, tests, macros, property YAML, docs blocks
+  (text) and seed CSV files (bytes);
+* the project configuration as loaded (pyproject or dbt_project.yml and the
+  profile: paths, folder configs, target) and the variables, `--vars` merged;
+* the environment variables the templates name in `env_var('X')`, by value;
+  a template that computes the name (`env_var(name)`) puts the whole
+  environment in the key;
+* the engine: the versions of warehouse, sqlglot, duckdb, jinja2 and
+  Python, and the size and mtime of every module of the `warehouse`
+  package (an edited engine must not serve nodes an older engine made).
+
+Any difference and the whole project loads again: the key is one digest, not
+one per file, because a model's compiled SQL depends on other files too
+(macros, its parents' schema and alias, inlined ephemeral models), and
+tracking that per file is where a cache goes wrong. A warm load reads and
+hashes the files, unpickles one file and builds no Jinja environment.
+
+The file is a pickle (exact round trip of YAML values such as dates and of
+frozen dataclasses, with no schema to keep in step with the node classes),
+written atomically, and only ever read back by the engine that wrote it: a
+file whose header is not ours, or that fails to load, is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CACHE_NAME = "parse_cache.pickle"
+FORMAT = "warehouse-parse-cache/1"
+_ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
+_ENV_CALL = re.compile(r"env_var\s*\(")
+_PACKAGES = ("warehouse", "sqlglot", "duckdb", "jinja2", "pyyaml")
+
+
+@dataclass(frozen=True)
+class CachedLoad:
+    """What is pickled: the output of `load_project` that costs time to compute."""
+
+    key: str
+    nodes: Mapping[Any, Any]
+    parents: Mapping[Any, Any]
+    fingerprints: Mapping[Any, Any]
+
+
+def cache_path(config: Any) -> Path:
+    return config.root / config.target_dir / CACHE_NAME
+
+
+def cache_key(config: Any, files: Any, vars: Mapping[str, Any],
+              environ: Mapping[str, str] | None = None) -> str:
+    """One digest of everything a load depends on (see the module docstring)."""
+    environ = os.environ if environ is None else environ
+    h = hashlib.sha256()
+
+    def add(*parts: str | bytes) -> None:
+        for part in parts:
+            h.update(part if isinstance(part, bytes) else part.encode())
+            h.update(b"\0")
+
+    add(FORMAT, engine_signature(), repr(config))
+    add(json.dumps(vars, sort_keys=True, default=repr))
+    texts = {}
+    for group in ("models", "properties", "macros", "docs", "tests"):
+        mapping = getattr(files, group)
+        add(group, str(len(mapping)))
+        for rel in sorted(mapping):
+            add(rel, mapping[rel])
+            texts[rel] = mapping[rel]
+    add("seeds", str(len(files.seeds)))
+    for rel in files.seeds:
+        add(rel, (config.root / rel).read_bytes())
+    add("env", json.dumps(env_used(texts.values(), environ), sort_keys=True))
+    return h.hexdigest()
+
+
+def env_used(texts: Any, environ: Mapping[str, str]) -> dict[str, str | None]:
+    """The environment variables templates can read, with their values (None: unset).
+
+    Names are read off `env_var('NAME')` calls; a call whose name is not a
+    literal could read anything, so then the whole environment counts."""
+    names: set[str] = set()
+    for text in texts:
+        if "env_var" not in text:
+            continue
+        literal = {m.group(2) for m in _ENV_LITERAL.finditer(text)}
+        if len(_ENV_CALL.findall(text)) > len(_ENV_LITERAL.findall(text)):
+            return dict(environ)
+        names |= literal
+    return {name: environ.get(name) for name in sorted(names)}
+
+
+def engine_signature() -> str:
+    """Versions of the engine and what it parses with, and the state of its own modules."""
+    from importlib import metadata
+
+    parts = [sys.version]
+    for package in _PACKAGES:
+        try:
+            parts.append(f"{package}={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package}=?")
+    here = Path(__file__).parent
+    for module in sorted(here.rglob("*.py")):
+        stat = module.stat()
+        parts.append(f"{module.relative_to(here)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def read_cache(path: Path, key: str) -> CachedLoad | None:
+    """The cached load if its key matches; None on any doubt (missing, foreign, stale, broken)."""
+    import pickle
+
+    try:
+        with open(path, "rb") as handle:
+            header = handle.readline()
+            if header.rstrip(b"\n") != f"{FORMAT} {key}".encode():
+                return None
+            entry = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError, IndexError):
+        return None
+    if not isinstance(entry, CachedLoad) or entry.key != key:
+        return None
+    return entry
+
+
+def write_cache(path: Path, entry: CachedLoad) -> None:
+    """Write atomically (temp file, rename): a reader sees the old cache or the new one.
+    A cache that cannot be written (read-only target/) only costs the next load time."""
+    import pickle
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(f"{FORMAT} {entry.key}\n".encode())
+            pickle.dump(entry, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
+    """`load_project`, served from the cache when nothing it depends on changed."""
+    from warehouse.config import load_config
+    from warehouse.project import Project, load_project, make_renderer, read_files
+
+    config = load_config(root)
+    files = read_files(config)
+    merged = {**config.vars, **(vars or {})}
+    key = cache_key(config, files, merged)
+    path = cache_path(config)
+    entry = read_cache(path, key)
+    if entry is not None:
+        return Project(config, lambda: make_renderer(config, files), entry.nodes,
+                       entry.parents, merged, fingerprints=entry.fingerprints)
+    project = load_project(root, vars=vars, files=files)
+    write_cache(path, CachedLoad(key, project.nodes, project.parents,
+                                 dict(project.fingerprints)))
+    return project
