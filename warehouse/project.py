@@ -243,7 +243,9 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
 def _source_nodes(props: Properties, renderer: Renderer) -> list[SourceNode]:
     return [
         SourceNode(source_name=src, table_name=tbl,
-                   relation=Relation(t.schema, t.identifier), path=t.props.path,
+                   relation=Relation(_describe(renderer, t.schema, t.props.path),  # Jinja
+                                     _describe(renderer, t.identifier, t.props.path)),
+                   path=t.props.path,
                    description=_describe(renderer, t.props.description, t.props.path),
                    columns=_columns(renderer, t.props))
         for (src, tbl), t in sorted(props.sources.items())

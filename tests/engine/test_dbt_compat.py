@@ -444,3 +444,19 @@ def test_profiles_dir_and_target_flags(small, cli, tmp_path, monkeypatch):
     res = cli(small, "build", "--profiles-dir", str(elsewhere), "--target", "qa")
     assert res.code == 0, res.text
     assert "main_reporting.region_sales" in relations(small / "qa.duckdb")
+
+
+def test_source_schema_may_use_jinja(small, cli, monkeypatch):
+    import duckdb as ddb
+
+    monkeypatch.setenv("RAW_SCHEMA", "crm")
+    con = ddb.connect(str(small / "ci_build.duckdb"))
+    con.execute("create schema crm; create table crm.people as select 1 as id")
+    con.close()
+    (small / "models" / "src.yml").write_text(
+        "sources:\n  - name: raw\n    schema: \"{{ env_var('RAW_SCHEMA') }}\"\n"
+        "    tables: [{name: people}]\n")
+    (small / "models" / "people.sql").write_text("select id from {{ source('raw', 'people') }}")
+    res = cli(small, "build")
+    assert res.code == 0, res.text
+    assert query(small / "ci_build.duckdb", "select * from analytics.people") == [(1,)]
