@@ -88,7 +88,11 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
     for dbt_key, default in _SCANNED.items():
         value = rendered.get(dbt_key, default)
         scanned[dbt_key.split("-")[0]] = (value,) if isinstance(value, str) else tuple(value)
-    for note in scan_dbt_files(root, scanned):
+    notes = scan_dbt_files(root, scanned)
+    if target.file is None:
+        notes.insert(0, f"no profiles.yml found for profile {target.profile!r}; building into "
+                        f"{target.path}, schema {target.schema}")
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return config
 

@@ -460,3 +460,21 @@ def test_source_schema_may_use_jinja(small, cli, monkeypatch):
     res = cli(small, "build")
     assert res.code == 0, res.text
     assert query(small / "ci_build.duckdb", "select * from analytics.people") == [(1,)]
+
+
+def test_alias_macro_and_disabled_seed(small, cli):
+    (small / "macros").mkdir()
+    (small / "macros" / "alias.sql").write_text("""
+{% macro generate_alias_name(custom_alias_name=none, node=none) -%}
+    {%- if node.resource_type == 'model' -%}m_{{ node.name }}
+    {%- else -%}{{ default__generate_alias_name(custom_alias_name, node) }}{%- endif -%}
+{%- endmacro %}
+""")
+    (small / "seeds" / "unused.csv").write_text("a\n1\n")
+    project = small / "dbt_project.yml"
+    project.write_text(project.read_text() + "seeds:\n  small:\n    unused:\n      +enabled: false\n")
+    res = cli(small, "build")
+    assert res.code == 0, res.text
+    assert relations(small / "ci_build.duckdb") == {
+        "analytics.sales": "table", "analytics.m_base_sales": "view",
+        "analytics_reporting.m_region_sales": "table"}
