@@ -472,7 +472,8 @@ def test_alias_macro_and_disabled_seed(small, cli):
 """)
     (small / "seeds" / "unused.csv").write_text("a\n1\n")
     project = small / "dbt_project.yml"
-    project.write_text(project.read_text() + "seeds:\n  small:\n    unused:\n      +enabled: false\n")
+    project.write_text(project.read_text()
+                       + "seeds:\n  small:\n    unused:\n      +enabled: false\n")
     res = cli(small, "build")
     assert res.code == 0, res.text
     assert relations(small / "ci_build.duckdb") == {
