@@ -413,3 +413,19 @@ def test_missing_server_binaries_name_the_install_script(monkeypatch, tmp_path):
     with pytest.raises(ProjectError, match="scripts/ensure-postgres"):
         pg_server.start(tmp_path / "pg")
     assert pg_server.stop(tmp_path / "pg") is False
+
+
+def test_a_publish_into_a_schema_another_publish_holds_is_refused(server, loaded, published):
+    import psycopg2
+
+    other = psycopg2.connect(server.url)
+    try:
+        with other.cursor() as cur:
+            cur.execute("select pg_advisory_lock(hashtext('warehouse:marts'))")
+        before = table_oids(server, "marts")
+        with pytest.raises(pg_publish.PublishError, match="another `warehouse publish`"):
+            pg_publish.publish(loaded, server.url, echo=lambda _: None)
+        assert table_oids(server, "marts") == before
+        assert schemas(server) == {"marts", "public"}
+    finally:
+        other.close()
