@@ -8,7 +8,7 @@ most edges short and uncrossed without a layout library.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -16,7 +16,8 @@ from warehouse.identity import NodeId
 
 COLORS = {"seed": "#16a34a", "source": "#64748b", "staging": "#0891b2",
           "intermediate": "#d97706", "marts": "#7c3aed"}
-OTHER_COLOR = "#db2777"
+PALETTE = ("#db2777", "#2563eb", "#65a30d", "#0d9488", "#9333ea", "#ea580c", "#475569",
+           "#be123c", "#0369a1", "#a16207")  # for layers (model folders) named otherwise
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 182, 24, 46, 8, 16
 
 
@@ -72,6 +73,7 @@ def lineage_svg(order: Sequence[NodeId], parents: Mapping[NodeId, Sequence[NodeI
     tallest = max(len(c) for c in columns)
     width = MARGIN * 2 + len(columns) * BOX_W + (len(columns) - 1) * GAP_X
     height = MARGIN * 2 + tallest * (BOX_H + GAP_Y) + 40
+    colors = layer_colors(layer_of.get(n, "") for n in order)
     placed: dict[NodeId, Placed] = {}
     for ci, column in enumerate(columns):
         offset = (tallest - len(column)) * (BOX_H + GAP_Y) / 2
@@ -97,7 +99,7 @@ def lineage_svg(order: Sequence[NodeId], parents: Mapping[NodeId, Sequence[NodeI
     describe = describe or {}
     for node in order:
         p = placed[node]
-        color = COLORS.get(layer_of.get(node, ""), OTHER_COLOR)
+        color = colors[layer_of.get(node, "")]
         label = node.name if len(node.name) <= 28 else node.name[:26] + "…"
         tip = f"{node} ({layer_of.get(node, '')})"
         if describe.get(node):
@@ -109,8 +111,7 @@ def lineage_svg(order: Sequence[NodeId], parents: Mapping[NodeId, Sequence[NodeI
                    f'<text x="{p.x + 8:.1f}" y="{p.y + BOX_H / 2 + 4:.1f}" fill="#0f172a">'
                    f'{escape(label)}</text></a>')
     out.append("</g>")
-    out.append(_legend(sorted({layer_of.get(n, "") for n in order}, key=layer_rank),
-                       height - 26))
+    out.append(_legend(colors, height - 26))
     out.append("</svg>")
     return "".join(out)
 
@@ -120,11 +121,18 @@ def layer_rank(layer: str) -> tuple[int, str]:
     return (ranks.index(layer) if layer in ranks else len(ranks), layer)
 
 
-def _legend(names: Sequence[str], y: float) -> str:
+def layer_colors(names: Iterable[str]) -> dict[str, str]:
+    """A colour per layer, in legend order: the usual layers keep theirs, others take the
+    palette's in turn."""
+    ordered = sorted(set(names), key=layer_rank)
+    others = iter(PALETTE * (1 + len(ordered) // len(PALETTE)))
+    return {name: COLORS[name] if name in COLORS else next(others) for name in ordered}
+
+
+def _legend(colors: Mapping[str, str], y: float) -> str:
     out = [f'<g class="legend" transform="translate({MARGIN},{y})">']
     x = 0
-    for name in names:
-        color = COLORS.get(name, OTHER_COLOR)
+    for name, color in colors.items():
         out.append(f'<rect x="{x}" y="0" width="14" height="14" rx="3" fill="{color}" '
                    f'fill-opacity="0.12" stroke="{color}" stroke-width="1.5"/>'
                    f'<text x="{x + 20}" y="11">{escape(name or "other")}</text>')
