@@ -201,6 +201,8 @@ def start(folder: Path, *, password: str | None = None) -> PgServer:
     bin_dir = _require_bin_dir()
     run_as = _run_as()
     folder.mkdir(parents=True, exist_ok=True)
+    # Private: the unix socket inside trusts whoever reaches it, and the password lives here.
+    os.chmod(folder, 0o700)
     socket_dir = folder / "socket"
     if len(str(socket_dir)) > _SOCKET_PATH_MAX - 16:
         raise ProjectError(f"the folder path {folder} is too long for a unix socket",
@@ -242,11 +244,9 @@ def _initdb(folder: Path, data: Path, bin_dir: Path, run_as: _RunAs,
     auth = ["--auth-local=trust"]
     pwfile = folder / "initdb-password"
     if password is not None:
-        pwfile.write_text(password + "\n")
-        os.chmod(pwfile, 0o600)
+        _write_secret(pwfile, password + "\n")
         auth += ["--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
-        (folder / _PASSWORD).write_text(password)
-        os.chmod(folder / _PASSWORD, 0o600)
+        _write_secret(folder / _PASSWORD, password)
     else:
         auth += ["--auth-host=trust"]
     _hand_over(folder, run_as)
@@ -255,6 +255,14 @@ def _initdb(folder: Path, data: Path, bin_dir: Path, run_as: _RunAs,
                "--locale=C", "--no-sync", *auth], run_as, "initdb")
     finally:
         pwfile.unlink(missing_ok=True)
+
+
+def _write_secret(path: Path, text: str) -> None:
+    """Write a file only its owner can read, from the first byte on."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
 
 
 def _write_conf(data: Path, port: int, socket_dir: Path) -> None:
