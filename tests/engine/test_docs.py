@@ -50,7 +50,8 @@ def test_unbuilt_project_still_gets_a_site_with_a_note(make_project):
     assert "not run yet" in text_of(figure)
     seed = files["seed.figures.html"]
     row = text_of(re.search(r'<td id="col-period_start">.*?</tr>', seed).group(0))
-    assert row.split() == ["period_start", "date", "(declared)"]  # the seed's column_types
+    # the seed's column_types, and the column built from it
+    assert row.split() == ["period_start", "date", "(declared)", "stg_figures.", "period_start"]
 
 
 def test_markup_from_yaml_and_seeds_shows_as_text(make_project, built):
@@ -189,7 +190,8 @@ def test_source_gets_a_page_with_its_declared_columns(make_project):
     page = files["source.crm.orders.html"]
     assert "One row per order &lt;b&gt;placed&lt;/b&gt;." in page
     row = text_of(re.search(r'<td id="col-order_id">.*?</tr>', page).group(0))
-    assert row.split() == ["order_id", "integer", "(declared)", "Order", "key."]
+    assert row.split() == ["order_id", "integer", "(declared)", "Order", "key.", "orders.",
+                           "order_id"]
     model = files["model.orders.html"]
     assert 'href="source.crm.orders.html#col-order_id"' in model
 
@@ -206,3 +208,13 @@ def test_a_busy_port_is_a_usage_error(tmp_path):
         with pytest.raises(UsageError, match="cannot serve on 127.0.0.1") as caught:
             serve(tmp_path, busy.getsockname()[1])
     assert "--port" in str(caught.value)
+
+
+def test_columns_list_what_is_built_from_them(built):
+    _, files = built
+    row = re.search(r'<td id="col-value_low">.*?</tr>', files["seed.figures.html"]).group(0)
+    assert re.findall(r'href="([^"]+)"', row) == ["model.stg_figures.html#col-value_low"]
+    row = re.search(r'<td id="col-value_low">.*?</tr>', files["model.fct_trade_figure.html"])
+    used = re.findall(r'href="([^"]+)"', row.group(0).split('class="used-by"')[1])
+    assert used == ["model.fct_trade_estimate.html#col-estimate_low_usd",
+                    "model.fct_trade_estimate.html#col-estimate_usd"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from warehouse.docs.catalog import Catalog, connect_read_only, read_catalog
 from warehouse.identity import NodeId, NodeKind
-from warehouse.lineage import DATA_KINDS, ColumnLineage
+from warehouse.lineage import DATA_KINDS, ColumnLineage, ColumnRef
 from warehouse.nodes import ModelNode, SeedNode, SourceNode, TestNode
 
 
@@ -26,6 +26,7 @@ class ColumnDoc:
     data_type: str | None = None
     type_origin: str = ""  # "warehouse", "declared" or ""
     lineage: ColumnLineage | None = None
+    used_by: tuple[ColumnRef, ...] = ()  # downstream columns derived from this one
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def gather(project: Any) -> Site:
     lineages = lineage_for_project(project, catalog.column_names())
     results, results_at = _run_results(project.target_path / "run_results.json")
     tests = _tests_by_node(project, results)
+    used_by = _used_by(lineages)
     dag = project.dag
     order = tuple(n for n in dag.topological_order() if n.kind in DATA_KINDS)
     docs: dict[NodeId, NodeDoc] = {}
@@ -95,7 +97,8 @@ def gather(project: Any) -> Site:
             path=node.path, relation=str(node.relation),
             materialized=node.materialized or "source",
             sql=node.compiled_sql if isinstance(node, ModelNode) else "",
-            columns=_columns(node, catalog, lineage), tests=tuple(tests.get(node_id, ())),
+            columns=_columns(node, catalog, lineage, used_by.get(node_id, {})),
+            tests=tuple(tests.get(node_id, ())),
             parents=tuple(p for p in dag.parents(node_id) if p.kind in DATA_KINDS),
             children=tuple(c for c in dag.children(node_id) if c.kind in DATA_KINDS),
             rows=catalog.rows.get(node_id), lineage_error=lineage.error if lineage else "")
@@ -113,7 +116,19 @@ def layer_of(node: Any) -> str:
     return parts[1] if len(parts) > 2 else "models"
 
 
-def _columns(node: Any, catalog: Catalog, lineage: Any) -> tuple[ColumnDoc, ...]:
+def _used_by(lineages: Mapping[NodeId, Any]) -> dict[NodeId, dict[str, list[ColumnRef]]]:
+    """Column lineage read the other way: for each upstream column, the columns built from it."""
+    out: dict[NodeId, dict[str, list[ColumnRef]]] = {}
+    for node_id, model in lineages.items():
+        for col in model.columns:
+            for src in col.sources:
+                out.setdefault(src.node, {}).setdefault(src.column.lower(), []).append(
+                    ColumnRef(node_id, col.column))
+    return out
+
+
+def _columns(node: Any, catalog: Catalog, lineage: Any,
+             used_by: Mapping[str, list[ColumnRef]]) -> tuple[ColumnDoc, ...]:
     """Columns in the warehouse's order, then declared ones it lacks; types from the warehouse,
     else as declared in YAML (or a seed's column_types)."""
     declared = {c.name.lower(): c for c in getattr(node, "columns", ())}
@@ -136,7 +151,8 @@ def _columns(node: Any, catalog: Catalog, lineage: Any) -> tuple[ColumnDoc, ...]
             typed = (props.data_type if props else None) or seed_types.get(name.lower())
             origin = "declared" if typed else ""
         out.append(ColumnDoc(name, props.description if props else "", typed, origin,
-                             lineage.column(name) if lineage is not None else None))
+                             lineage.column(name) if lineage is not None else None,
+                             tuple(sorted(used_by.get(name.lower(), ())))))
     return tuple(out)
 
 

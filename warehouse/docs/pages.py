@@ -136,6 +136,7 @@ def _columns_table(site: Site, doc: NodeDoc) -> str:
     is_model = doc.id.kind.value == "model"
     head = "<th>column</th><th>type</th><th>description</th>"
     head += "<th>derived from</th>" if is_model else ""
+    head += "<th>used by</th>"
     rows = []
     for c in doc.columns:
         if c.data_type:
@@ -147,6 +148,7 @@ def _columns_table(site: Site, doc: NodeDoc) -> str:
                  f'<td>{esc(c.description)}</td>')
         if is_model:
             cells += f'<td class="lineage">{_lineage_cell(site, c.lineage)}</td>'
+        cells += f'<td class="used-by">{_refs(site, c.used_by, limit=6)}</td>'
         rows.append(f"<tr>{cells}</tr>")
     note = ""
     if doc.lineage_error:
@@ -162,12 +164,20 @@ def _lineage_cell(site: Site, lineage: Any) -> str:
         return '<span class="muted">no upstream column (computed)</span>'
     if lineage.status == "unknown":
         return f'<span class="muted" title="{esc(lineage.note)}">unknown</span>'
+    return _refs(site, lineage.sources)
+
+
+def _refs(site: Site, refs: Any, limit: int | None = None) -> str:
+    """Links to columns on their nodes' pages; past `limit`, the rest folded in <details>."""
     links = []
-    for ref in lineage.sources:
+    for ref in refs:
         href = f"{page_name(ref.node)}#{anchor(ref.column)}"
         layer = site.nodes[ref.node].layer if ref.node in site.nodes else ""
         links.append(f'<a class="col-ref {esc(layer)}" href="{esc(href)}">{esc(ref.node.name)}'
                      f'.<b>{esc(ref.column)}</b></a>')
+    if limit is not None and len(links) > limit:
+        return (" ".join(links[:limit]) + f'<details><summary>{len(links) - limit} more'
+                f'</summary>{" ".join(links[limit:])}</details>')
     return " ".join(links)
 
 
