@@ -47,8 +47,10 @@ publish: build
 publish-stop: $(STAMP)
 	$(BIN)/python -m warehouse.pg_server stop $(PG_FOLDER)
 
+# Engine vs DuckDB on generated projects; a quick subset:
+# make bench BENCH_ARGS='--models 100 --repeat 1 --seed-rows 0'
 bench: $(STAMP)
-	$(BIN)/python -m warehouse.bench
+	$(BIN)/python -m warehouse.bench $(BENCH_ARGS)
 
 clean:
 	-$(BIN)/warehouse clean

@@ -19,8 +19,8 @@ measures, as subprocesses the way a person runs them:
 
 Then `warehouse --help` start-up, and a 1,000,000-row CSV seed against DuckDB's
 own `read_csv` (`warehouse.bench_seed`). Times are the best of `--repeat`
-interleaved runs. A benchmark, not a test: a missed goal is reported, never
-an error.
+interleaved runs, in wall and CPU seconds (`warehouse.bench_report`). A
+benchmark, not a test: a missed goal is reported, never an error.
 """
 
 from __future__ import annotations
@@ -34,72 +34,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from warehouse.bench_project import change_model, generate, leaf_and_root, model_path
+from warehouse.bench_report import Build, SizeResult, rows_for, table
 
 RAN = frozenset({"success", "error"})  # run_results statuses of a model that was executed
 
-
-@dataclass(frozen=True)
-class Build:
-    """One `warehouse build` subprocess: wall seconds and how many models it ran."""
-
-    seconds: float
-    models_run: int | None
-    exit_code: int
-    output: str = ""
-
-
-@dataclass(frozen=True)
-class SizeResult:
-    """Everything measured on one generated project (best of the repeats)."""
-
-    models: int
-    tests: int
-    floor_s: float | None
-    load_s: float | None
-    cold_s: dict[int, float]  # threads -> seconds
-    noop: Build | None
-    leaf: Build | None
-    root: Build | None
-    root_descendants: int
-    errors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Row:
-    """A line of the report table."""
-
-    measure: str
-    n: str
-    seconds: float | None
-    floor: float | None = None
-    models_run: int | None = None
-    goal: str = ""
-    met: bool | None = None
-
-    @property
-    def ratio(self) -> float | None:
-        if self.seconds is None or not self.floor:
-            return None
-        return self.seconds / self.floor
-
-
-@dataclass(frozen=True)
-class Goals:
-    cold_ratio: float = 1.3  # cold build of 500 models, threads=1, over the floor
-    noop_s: float = 0.5  # no-op rebuild of 500 models
-    help_s: float = 0.2
-    seed_ratio: float = 1.2  # load_seed over read_csv
-    goal_models: int = 500
-
-
-# ---------------------------------------------------------------------------
-# Measures
-# ---------------------------------------------------------------------------
 
 def floor_statements(project: Any) -> list[str]:
     """The SQL the engine would run, as plain statements, from the loaded project."""
@@ -123,12 +66,12 @@ def floor_statements(project: Any) -> list[str]:
     return statements
 
 
-def run_floor(statements: list[str], database: Path) -> float:
+def run_floor(statements: list[str], database: Path) -> Build:
     import duckdb
 
     for leftover in database.parent.glob(database.name + "*"):
         leftover.unlink()
-    began = time.perf_counter()
+    cpu, began = time.process_time(), time.perf_counter()
     con = duckdb.connect(str(database))
     try:
         for statement in statements:
@@ -136,18 +79,19 @@ def run_floor(statements: list[str], database: Path) -> float:
         con.execute("checkpoint").fetchall()
     finally:
         con.close()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     for leftover in database.parent.glob(database.name + "*"):
         leftover.unlink()
-    return elapsed
+    return Build(elapsed, cpu, sum(s.startswith("create or replace") for s in statements), 0)
 
 
-def time_load(root: Path) -> float:
+def time_load(root: Path) -> Build:
     from warehouse.project import load_project
 
-    began = time.perf_counter()
-    load_project(root)
-    return time.perf_counter() - began
+    cpu, began = time.process_time(), time.perf_counter()
+    project = load_project(root)
+    return Build(time.perf_counter() - began, time.process_time() - cpu,
+                 sum(n.kind.value == "model" for n in project.nodes), 0)
 
 
 def fresh(root: Path) -> None:
@@ -169,10 +113,20 @@ def _env() -> dict[str, str]:
 def build(root: Path, threads: int) -> Build:
     """`warehouse build` as a person runs it; wall time includes start-up and artifacts."""
     cmd = [*warehouse_command(), "build", "--project-dir", str(root), "--threads", str(threads)]
-    began = time.perf_counter()
+    return _subprocess(cmd, root)
+
+
+def _subprocess(cmd: list[str], root: Path | None = None) -> Build:
+    import resource
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu, began = children_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=_env())
-    elapsed = time.perf_counter() - began
-    return Build(elapsed, models_run(root), proc.returncode,
+    elapsed, cpu = time.perf_counter() - began, children_cpu() - cpu
+    return Build(elapsed, cpu, models_run(root) if root else None, proc.returncode,
                  "" if proc.returncode == 0 else _tail(proc.stderr or proc.stdout))
 
 
@@ -186,23 +140,18 @@ def models_run(root: Path) -> int | None:
                for r in results)
 
 
-def time_help(times: int = 5) -> float | None:
+def time_help(times: int = 5) -> Build | None:
     best = None
     for _ in range(times):
-        began = time.perf_counter()
-        proc = subprocess.run([*warehouse_command(), "--help"], capture_output=True, env=_env())
-        if proc.returncode != 0:
+        run = _subprocess([*warehouse_command(), "--help"])
+        if run.exit_code != 0:
             return None
-        best = _min(best, time.perf_counter() - began)
+        best = _best(best, run)
     return best
 
 
 def _tail(text: str, lines: int = 6) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
-
-
-def _min(best: float | None, value: float) -> float:
-    return value if best is None else min(best, value)
 
 
 def _best(best: Build | None, new: Build) -> Build:
@@ -222,37 +171,35 @@ def bench_size(n_models: int, rows: int, threads: list[int], repeat: int, workdi
         f"{generated.layers} layers, in {root}")
     errors: list[str] = []
     statements = floor_statements(load_project(root))
-    floor_s = load_s = None
-    cold: dict[int, float] = {}
-    noop = leaf_build = root_build = None
+    best: dict[str, Build] = {}
+
+    def keep(key: str, run: Build, label: str) -> str:
+        if run.exit_code != 0:
+            errors.append(f"{label} exited {run.exit_code}: {run.output}")
+        else:
+            best[key] = _best(best.get(key), run)
+        return f", {label} {run.seconds:.2f} s"
+
     for attempt in range(1, repeat + 1):
-        floor_s = _min(floor_s, run_floor(statements, workdir / f"floor_{n_models}.duckdb"))
-        load_s = _min(load_s, time_load(root))
-        line = f"  run {attempt}/{repeat}: floor {floor_s:.2f} s, load {load_s:.2f} s"
+        line = f"  run {attempt}/{repeat}"
+        line += keep("floor", run_floor(statements, workdir / f"floor_{n_models}.duckdb"),
+                     "floor")
+        line += keep("load", time_load(root), "load")
         for t in threads:
             fresh(root)
-            result = build(root, t)
-            if result.exit_code != 0:
-                errors.append(f"cold build, threads={t}, exited {result.exit_code}: "
-                              f"{result.output}")
-                continue
-            cold[t] = _min(cold.get(t), result.seconds)
-            line += f", cold@{t} {result.seconds:.2f} s"
-        noop = _best(noop, build(root, 1))
+            line += keep(f"cold{t}", build(root, t), f"cold build, threads={t}")
+        line += keep("noop", build(root, 1), "no-op")
         before_leaf = change_model(root, leaf, attempt)
-        leaf_build = _best(leaf_build, build(root, 1))
+        line += keep("leaf", build(root, 1), "leaf change")
         before_root = change_model(root, root_model, attempt)
-        root_build = _best(root_build, build(root, 1))
+        line += keep("root", build(root, 1), "root change")
         for model, text in ((leaf, before_leaf), (root_model, before_root)):
             model_path(root, model).write_text(text, encoding="utf-8")
-        for label, b in (("no-op", noop), ("leaf change", leaf_build),
-                         ("root change", root_build)):
-            if b.exit_code != 0:
-                errors.append(f"{label} build exited {b.exit_code}: {b.output}")
-        log(line + f", no-op {noop.seconds:.2f} s, leaf {leaf_build.seconds:.2f} s, "
-            f"root {root_build.seconds:.2f} s")
-    return SizeResult(n_models, generated.n_tests, floor_s, load_s, cold, noop, leaf_build,
-                      root_build, _descendants(generated, root_model.name), tuple(errors))
+        log(line)
+    cold = {t: best[f"cold{t}"] for t in threads if f"cold{t}" in best}
+    return SizeResult(n_models, generated.n_tests, best.get("floor"), best.get("load"), cold,
+                      best.get("noop"), best.get("leaf"), best.get("root"),
+                      _descendants(generated, root_model.name), tuple(errors))
 
 
 def _descendants(generated: Any, name: str) -> int:
@@ -261,68 +208,6 @@ def _descendants(generated: Any, name: str) -> int:
         frontier = {m.name for m in generated.models if set(m.parents) & frontier} - below
         below |= frontier
     return len(below)
-
-
-# ---------------------------------------------------------------------------
-# Report
-# ---------------------------------------------------------------------------
-
-def rows_for(results: list[SizeResult], help_s: float | None, seed: dict[str, float] | None,
-             seed_rows: int, goals: Goals = Goals()) -> list[Row]:
-    """The report's lines, with each goal marked where it applies."""
-    out: list[Row] = []
-    for r in results:
-        n = str(r.models)
-        at_goal = r.models == goals.goal_models
-        out.append(Row("floor: DuckDB runs the same SQL", n, r.floor_s, r.floor_s))
-        out.append(Row("load in-process (render, parse, plan)", n, r.load_s, r.floor_s))
-        for t, seconds in sorted(r.cold_s.items()):
-            ratio = seconds / r.floor_s if r.floor_s else None
-            goal = at_goal and t == 1 and ratio is not None
-            out.append(Row(f"cold build, threads={t}", n, seconds, r.floor_s, r.models,
-                           f"<= {goals.cold_ratio}x floor" if goal else "",
-                           ratio <= goals.cold_ratio if goal else None))
-        if r.noop:
-            out.append(Row("no-op rebuild", n, r.noop.seconds, None, r.noop.models_run,
-                           f"< {goals.noop_s} s" if at_goal else "",
-                           r.noop.seconds < goals.noop_s if at_goal else None))
-        if r.leaf:
-            out.append(Row("rebuild after a leaf model changed", n, r.leaf.seconds, None,
-                           r.leaf.models_run, "runs 1 model", r.leaf.models_run == 1))
-        if r.root:
-            out.append(Row(f"rebuild after the root changed ({r.root_descendants} models "
-                           "read it)", n, r.root.seconds, None, r.root.models_run))
-    out.append(Row("warehouse --help", "", help_s, None, None, f"< {goals.help_s} s",
-                   None if help_s is None else help_s < goals.help_s))
-    if seed:
-        from warehouse.bench_seed import BASELINE
-
-        base = seed[BASELINE]
-        for label, seconds in seed.items():
-            goal = label != BASELINE
-            out.append(Row(f"seed {seed_rows:,} rows: {label}", "", seconds, base, None,
-                           f"<= {goals.seed_ratio}x read_csv" if goal else "",
-                           seconds / base <= goals.seed_ratio if goal else None))
-    return out
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
-def table(rows: list[Row]) -> str:
-    head = ("measure", "N", "seconds", "floor s", "x floor", "models run", "goal", "")
-    body = [(r.measure, r.n, _fmt(r.seconds, ".3f"), _fmt(r.floor, ".3f"),
-             "-" if r.ratio is None else f"{r.ratio:.2f}x",
-             "-" if r.models_run is None else str(r.models_run), r.goal,
-             {True: "met", False: "MISSED", None: ""}[r.met]) for r in rows]
-    widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(head)]
-
-    def fmt(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(w) if i in (0, 6, 7) else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
-
-    return "\n".join([fmt(head), fmt(tuple("-" * w for w in widths)), *map(fmt, body)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,18 +258,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if cleanup:
             cleanup.cleanup()
-    help_s = time_help()
-    rows = rows_for(results, help_s, seed, args.seed_rows)
-    print(f"\nbest of {args.repeat}; builds are `warehouse build` subprocesses (wall time); "
-          f"floor = the same SQL run by DuckDB directly; {os.cpu_count()} CPUs")
+    help_run = time_help()
+    rows = rows_for(results, help_run, seed, args.seed_rows)
+    print(f"\nbest of {args.repeat}; builds are `warehouse build` subprocesses; floor = the "
+          f"same SQL run by DuckDB directly, in-process; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(table(rows))
     errors = [f"N={r.models}: {e}" for r in results for e in r.errors]
     for error in errors:
         print(error)
     if args.json:
         payload = {"environment": _environment(args), "results": [asdict(r) for r in results],
-                   "help_s": help_s, "seed": seed,
-                   "rows": [{**asdict(r), "ratio": r.ratio} for r in rows]}
+                   "rows": [{**asdict(r), "ratio": r.ratio, "cpu_ratio": r.cpu_ratio}
+                            for r in rows]}
         args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"\nresults saved to {args.json}")
     return 1 if errors else 0

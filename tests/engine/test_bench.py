@@ -8,6 +8,7 @@ import duckdb
 
 from warehouse import bench
 from warehouse.bench_project import change_model, generate, leaf_and_root, model_path
+from warehouse.bench_report import Build, SizeResult, rows_for, table
 from warehouse.identity import NodeKind
 from warehouse.project import load_project
 
@@ -85,11 +86,15 @@ def test_a_changed_model_computes_the_same_rows(tmp_path):
 
 
 def test_report_marks_every_goal():
-    size = bench.SizeResult(
-        models=500, tests=700, floor_s=10.0, load_s=1.0, cold_s={1: 12.0, 2: 11.0},
-        noop=bench.Build(0.3, 0, 0), leaf=bench.Build(1.0, 2, 0), root=bench.Build(9.0, 400, 0),
-        root_descendants=399)
-    rows = bench.rows_for([size], 0.1, {"read_csv baseline": 1.0, "load_seed": 1.5}, 1000)
+    def run(seconds: float, models: int | None = None) -> Build:
+        return Build(seconds, seconds * 0.9, models, 0)
+
+    size = SizeResult(
+        models=500, tests=700, floor=run(10.0, 500), load=run(1.0, 500),
+        cold={1: run(12.0, 500), 2: run(11.0, 500)}, noop=run(0.3, 0), leaf=run(1.0, 2),
+        root=run(9.0, 400), root_descendants=399)
+    seed = {"read_csv baseline": run(1.0), "load_seed": run(1.5)}
+    rows = rows_for([size], run(0.1), seed, 1000)
     by_measure = {r.measure: r for r in rows}
     assert by_measure["cold build, threads=1"].met is True  # 1.2x <= 1.3x
     assert by_measure["cold build, threads=2"].met is None  # reported, no goal
@@ -97,9 +102,9 @@ def test_report_marks_every_goal():
     assert by_measure["rebuild after a leaf model changed"].met is False  # ran 2
     assert by_measure["warehouse --help"].met is True
     assert by_measure["seed 1,000 rows: load_seed"].met is False  # 1.5x
-    text = bench.table(rows)
+    text = table(rows)
     assert text.count("MISSED") == 2 and text.count(" met") == 3
-    assert "1.20x" in text
+    assert "1.20x" in text and "10.80" in text  # wall ratio; cpu seconds
 
 
 def test_main_runs_end_to_end_and_reports_every_row(tmp_path, capsys):
@@ -119,10 +124,11 @@ def test_main_runs_end_to_end_and_reports_every_row(tmp_path, capsys):
     data = json.loads(out.read_text())
     (result,) = data["results"]
     assert result["models"] == 6 and result["errors"] == []
-    assert set(result["cold_s"]) == {"1", "2"}
+    assert set(result["cold"]) == {"1", "2"}
     assert result["leaf"]["models_run"] >= 1  # 1 once unchanged models are skipped
     assert result["root"]["models_run"] >= result["root_descendants"] + 1
-    assert all(row["seconds"] is not None for row in data["rows"])
+    assert all(row["run"]["seconds"] is not None for row in data["rows"])
+    assert result["floor"]["models_run"] == 6
     # the generated files are put back after the change measures
     work = tmp_path / "work" / "bench_6"
     assert {p.relative_to(work).as_posix(): p.read_text() for p in
