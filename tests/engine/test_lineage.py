@@ -177,3 +177,16 @@ def test_cli_unknown_model_and_column_suggest_close_names(make_project, cli):
     bad_column = cli(root, "lineage", "stg_orders.amount_cent")
     assert bad_column.code == 2
     assert "'amount_cent'" in bad_column.err and "amount_cents" in bad_column.err
+
+
+def test_a_model_sqlglot_rejects_does_not_stop_its_children(make_project):
+    # DuckDB accepts a CTE named `values`; sqlglot does not
+    project = load_project(make_project({
+        "models/odd.sql": "with values as (select 1 as a) select a from values",
+        "models/child.sql": "select a, a + 1 as b from {{ ref('odd') }}",
+    }))
+    lin = lineage_of(project)
+    odd = lin[NodeId(NodeKind.MODEL, "odd")]
+    assert odd.error.startswith("sqlglot could not analyse")
+    assert [(c.column, c.status) for c in odd.columns] == [("a", "unknown")]
+    assert sources(lin, "child", "b") == ("known", {"odd.a"})
