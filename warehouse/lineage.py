@@ -137,15 +137,17 @@ def _analyse(sql: str, schema: Schema,
     from sqlglot.lineage import lineage
     from sqlglot.optimizer.qualify import qualify
     from sqlglot.optimizer.scope import build_scope
+    from sqlglot.schema import ensure_schema
 
     tree = sqlglot.parse_one(sql, dialect="duckdb")
     tree = _ephemerals_as_tables(tree)
-    qualified = qualify(tree, dialect="duckdb", schema=_plain(schema),
+    mapping = ensure_schema(_plain(schema), dialect="duckdb")
+    qualified = qualify(tree, dialect="duckdb", schema=mapping,
                         validate_qualify_columns=False, identify=False)
     scope = build_scope(qualified)
     if scope is None:
         raise ValueError("not a query")
-    roots = lineage(None, qualified, _plain(schema), dialect="duckdb", scope=scope, copy=False,
+    roots = lineage(None, qualified, mapping, dialect="duckdb", scope=scope, copy=False,
                     trim_selects=False)
     out = []
     for name, root in roots.items():
@@ -163,7 +165,8 @@ def _analyse(sql: str, schema: Schema,
                     not step.downstream and _has_unqualified_column(step.expression)):
                 unresolved = True
         if found:
-            out.append(ColumnLineage(name, tuple(sorted(found))))
+            note = "some of its sources could not be resolved" if unresolved else ""
+            out.append(ColumnLineage(name, tuple(sorted(found)), note=note))
         elif unresolved:
             out.append(ColumnLineage(name, (), "unknown", "sqlglot could not resolve the column"))
         else:

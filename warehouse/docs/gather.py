@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,6 @@ class Site:
     report: tuple[Mapping[str, Any], ...] | None = None
     trade: Mapping[str, tuple[Mapping[str, Any], ...]] | None = None
     commodities: tuple[Mapping[str, Any], ...] | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def gather(project: Any) -> Site:

@@ -164,7 +164,8 @@ def _lineage_cell(site: Site, lineage: Any) -> str:
         return '<span class="muted">no upstream column (computed)</span>'
     if lineage.status == "unknown":
         return f'<span class="muted" title="{esc(lineage.note)}">unknown</span>'
-    return _refs(site, lineage.sources)
+    partial = f' <span class="muted">({esc(lineage.note)})</span>' if lineage.note else ""
+    return _refs(site, lineage.sources) + partial
 
 
 def _refs(site: Site, refs: Any, limit: int | None = None) -> str:
