@@ -154,7 +154,7 @@ def _parse_vars(text: str | None) -> dict[str, Any]:
 
 
 def _run(project: Any, args: argparse.Namespace) -> int:
-    from warehouse.artifacts import manifest, run_results, write_json
+    from warehouse.artifacts import run_results, write_json, write_manifest
     from warehouse.runner import RunOptions, execute
 
     if args.threads is not None and args.threads < 1:
@@ -162,7 +162,7 @@ def _run(project: Any, args: argparse.Namespace) -> int:
     options = RunOptions(command=args.command, select=args.select, exclude=args.exclude,
                          threads=args.threads, full_refresh=args.full_refresh)
     result = execute(project, options)
-    write_json(project.target_path / "manifest.json", manifest(project))
+    write_manifest(project.target_path / "manifest.json", project)
     write_json(project.target_path / "run_results.json", run_results(result))
     return result.exit_code
 

@@ -12,9 +12,10 @@ everything the load read or depended on:
 * the environment variables the templates name in `env_var('X')`, by value;
   a template that computes the name (`env_var(name)`) puts the whole
   environment in the key;
-* the engine: the versions of warehouse, sqlglot, duckdb, jinja2 and
-  Python, and the size and mtime of every module of the `warehouse`
-  package (an edited engine must not serve nodes an older engine made).
+* the engine: the versions of Python, sqlglot, duckdb, jinja2 and PyYAML,
+  `warehouse.__version__`, and the size and mtime of every module of the
+  `warehouse` package (an edited engine must not serve nodes an older
+  engine made).
 
 Any difference and the whole project loads again: the key is one digest, not
 one per file, because a model's compiled SQL depends on other files too
@@ -44,7 +45,8 @@ CACHE_NAME = "parse_cache.pickle"
 FORMAT = "warehouse-parse-cache/1"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
-_PACKAGES = ("warehouse", "sqlglot", "duckdb", "jinja2", "pyyaml")
+_PACKAGES = (("sqlglot", "sqlglot"), ("duckdb", "duckdb"), ("jinja2", "jinja2"),
+             ("yaml", "PyYAML"))  # (module, distribution)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ def cache_key(config: Any, files: Any, vars: Mapping[str, Any],
             h.update(part if isinstance(part, bytes) else part.encode())
             h.update(b"\0")
 
-    add(FORMAT, engine_signature(), repr(config))
+    from warehouse import __version__
+
+    add(FORMAT, __version__, engine_signature(), repr(config))
     add(json.dumps(vars, sort_keys=True, default=repr))
     texts = {}
     for group in ("models", "properties", "macros", "docs", "tests"):
@@ -105,15 +109,29 @@ def env_used(texts: Any, environ: Mapping[str, str]) -> dict[str, str | None]:
 
 
 def engine_signature() -> str:
-    """Versions of the engine and what it parses with, and the state of its own modules."""
-    from importlib import metadata
+    """Versions of the engine and what it parses with, and the state of its own modules.
+
+    Versions come from the installed distributions' `*.dist-info` folder names
+    and the packages' files are stat'ed, not imported: importing sqlglot and
+    importlib.metadata alone would cost a warm load more than the rest of it."""
+    from importlib.util import find_spec
 
     parts = [sys.version]
-    for package in _PACKAGES:
-        try:
-            parts.append(f"{package}={metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{package}=?")
+    listings: dict[Path, list[str]] = {}
+    for module, dist in _PACKAGES:
+        spec = find_spec(module)
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        if origin is None or not origin.exists():
+            parts.append(f"{module}=?")
+            continue
+        stat = origin.stat()
+        site = origin.parent.parent
+        if site not in listings:
+            listings[site] = sorted(os.listdir(site))
+        prefix = dist.lower() + "-"
+        dists = [n for n in listings[site]
+                 if n.lower().startswith(prefix) and n.endswith(".dist-info")]
+        parts.append(f"{module}:{origin}:{stat.st_size}:{stat.st_mtime_ns}:{dists}")
     here = Path(__file__).parent
     for module in sorted(here.rglob("*.py")):
         stat = module.stat()
@@ -172,8 +190,9 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
     entry = read_cache(path, key)
     if entry is not None:
         return Project(config, lambda: make_renderer(config, files), entry.nodes,
-                       entry.parents, merged, fingerprints=entry.fingerprints)
+                       entry.parents, merged, fingerprints=entry.fingerprints, cache_key=key)
     project = load_project(root, vars=vars, files=files)
+    project.cache_key = key
     write_cache(path, CachedLoad(key, project.nodes, project.parents,
                                  dict(project.fingerprints)))
     return project

@@ -9,6 +9,7 @@ previous produced; only `read_files` touches the filesystem.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,28 +59,44 @@ class ProjectFiles:
 
 
 def read_files(config: ProjectConfig) -> ProjectFiles:
+    """Every file the engine reads. Each folder is walked once, whatever the number of
+    patterns and file kinds looked for in it: a warm (cached) load spends most of its
+    time here."""
     root = config.root
+    base = str(root)
+    listings: dict[str, list[str]] = {}
 
-    def scan(folders: tuple[str, ...], *patterns: str) -> list[Path]:
-        found: list[Path] = []
-        for folder in folders:
-            base = root / folder
-            if base.is_dir():
-                for pattern in patterns:
-                    found.extend(p for p in base.rglob(pattern) if p.is_file())
-        return sorted(set(found))
+    def files_under(folder: str) -> list[str]:
+        if folder not in listings:
+            found: list[str] = []
+            for dirpath, _dirs, names in os.walk(os.path.join(base, folder), followlinks=True):
+                rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
+                prefix = "" if rel == "." else rel + "/"
+                found.extend(prefix + name for name in names)
+            listings[folder] = found
+        return listings[folder]
 
-    def texts(paths: list[Path]) -> dict[str, str]:
-        return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8-sig") for p in paths}
+    def scan(folders: tuple[str, ...], *suffixes: str) -> list[str]:
+        found = {rel for folder in folders for rel in files_under(folder)
+                 if rel.endswith(suffixes)}
+        # Sorted as paths (by parts, as pathlib sorts), not as strings: 'a/b' before 'a-b'.
+        return sorted((rel for rel in found if os.path.isfile(os.path.join(base, rel))),
+                      key=lambda rel: rel.split("/"))
 
-    prop_paths = scan(config.model_paths + config.seed_paths, "*.yml", "*.yaml")
+    def texts(found: list[str]) -> dict[str, str]:
+        out = {}
+        for rel in found:
+            with open(os.path.join(base, rel), encoding="utf-8-sig") as handle:
+                out[rel] = handle.read()
+        return out
+
     return ProjectFiles(
-        models=texts(scan(config.model_paths, "*.sql")),
-        properties=texts(prop_paths),
-        seeds=tuple(p.relative_to(root).as_posix() for p in scan(config.seed_paths, "*.csv")),
-        macros=texts(scan(config.macro_paths, "*.sql")),
-        docs=texts(scan(config.docs_paths, "*.md")),
-        tests=texts(scan(config.test_paths, "*.sql")),
+        models=texts(scan(config.model_paths, ".sql")),
+        properties=texts(scan(config.model_paths + config.seed_paths, ".yml", ".yaml")),
+        seeds=tuple(scan(config.seed_paths, ".csv")),
+        macros=texts(scan(config.macro_paths, ".sql")),
+        docs=texts(scan(config.docs_paths, ".md")),
+        tests=texts(scan(config.test_paths, ".sql")),
     )
 
 
@@ -89,12 +106,13 @@ class Project:
     `renderer` may be a function that makes one: a project read from the parse
     cache builds its Jinja environment only if something renders at run time
     (an incremental model). `fingerprints` likewise come from the cache, or are
-    computed on first use."""
+    computed on first use; `cache_key` is the cache's digest of the inputs."""
 
     def __init__(self, config: ProjectConfig, renderer: Renderer | Callable[[], Renderer],
                  nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, tuple[NodeId, ...]],
                  vars: Mapping[str, Any], *,
-                 fingerprints: Mapping[NodeId, Fingerprint] | None = None) -> None:
+                 fingerprints: Mapping[NodeId, Fingerprint] | None = None,
+                 cache_key: str | None = None) -> None:
         from warehouse.dag import Dag
 
         self.config = config
@@ -104,6 +122,7 @@ class Project:
         self.vars = dict(vars)
         self.dag = Dag(self.parents)
         self._fingerprints = dict(fingerprints) if fingerprints is not None else None
+        self.cache_key = cache_key  # the parse cache's digest of every input, if it loaded us
 
     @property
     def renderer(self) -> Renderer:

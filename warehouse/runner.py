@@ -19,7 +19,7 @@ from warehouse.console import Console
 from warehouse.errors import ProjectError, WarehouseError
 from warehouse.identity import NodeId, NodeKind
 from warehouse.nodes import ModelNode, Node, SeedNode, TestNode
-from warehouse.state import StateUnreadable
+from warehouse.state import STAMP_NAME, StateUnreadable
 
 KINDS_BY_COMMAND = {
     "seed": frozenset({NodeKind.SEED}),
@@ -129,7 +129,7 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
         raise ProjectError(f"no warehouse at {published}: run `warehouse build` first")
     stored, unreadable = None, None
     try:
-        stored = read_published_state(published)
+        stored = read_published_state(published, project.target_path / STAMP_NAME)
     except StateUnreadable as exc:
         unreadable = str(exc)
     state = selection_state(project, options, stored, unreadable)
@@ -148,7 +148,7 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
     import duckdb
 
     from warehouse.publish import WorkingCopy
-    from warehouse.state import read_state
+    from warehouse.state import file_identity, read_state, write_stamp
 
     keep_failed = project.target_path / "failed_build.duckdb"
     with WorkingCopy(published, keep_failed_as=keep_failed) as work:
@@ -158,8 +158,10 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
             _create_schemas(con, project, [n for n in order if n in plan.run])
             results = _run_nodes(project, options, order, con, console, plan)
             ok = not any(r.blocking for r in results)
+            final = None
             if ok:
                 _store_state(con, project, results)
+                final = read_state(con)
             con.execute("checkpoint")
         finally:
             con.close()
@@ -167,6 +169,7 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
         if ok and options.publish:
             work.publish()
             did_publish = True
+            write_stamp(project.target_path / STAMP_NAME, file_identity(published), final)
         elif ok:
             work.discard(keep=False)
     kept = None if ok or not keep_failed.exists() else keep_failed

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import duckdb
-import pytest
 from wh_helpers import build, rows
 
 from warehouse.fingerprint import normalize_sql
@@ -184,6 +184,22 @@ def test_a_second_build_with_nothing_changed_does_no_work(make_project):
     assert not second.published
     assert (db.stat().st_ino, db.stat().st_mtime_ns) == (inode, mtime), "file not replaced"
     assert not db.with_name(db.name + ".work").exists()
+
+
+def test_a_no_op_build_neither_imports_duckdb_nor_renders(make_project, cli):
+    root = make_project(BASE)
+    assert cli(root, "build").code == 0
+    script = ("import sys; from warehouse.cli import main; code = main(['build', "
+              f"'--project-dir', {str(root)!r}]); "
+              "sys.exit(code or 10 * ('duckdb' in sys.modules) + 20 * ('jinja2' in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "UNCHANGED=4" in proc.stdout
+    con = duckdb.connect(str(root / "warehouse.duckdb"))  # any write changes the file
+    con.execute("create table scratch as select 1 as x")
+    con.close()
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 10, "a changed file is read again, with DuckDB"
 
 
 def test_state_is_stored_in_the_published_warehouse(make_project):
@@ -394,12 +410,12 @@ def test_state_modified_build_on_the_command_line(make_project, cli):
     assert rows(root, "select * from other") == [(7,)]
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a second process")
 def test_state_cannot_be_read_while_another_process_writes_the_file(make_project, cli):
     root = make_project(BASE)
     assert cli(root, "build").code == 0
     writer = duckdb.connect(str(root / "warehouse.duckdb"))
     try:
+        writer.execute("create table scratch as select 1 as x")  # a WAL: the file changed
         res = cli(root, "build", "--select", "state:modified")
         assert res.code == 2 and "cannot read the stored state" in res.err, res.text
     finally:
