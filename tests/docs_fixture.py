@@ -17,7 +17,7 @@ FIGURES_CSV = "\n".join([
     "figure_id,source_id,period_id,period_start,period_end,flow,measure,"
     "value,value_low,value_high,figure_as_written",
     "f1,doc_a,2024,2024-01-01,2024-12-31,total,trade_value,2.25e9,2.245e9,2.255e9,USD 2.25 bn",
-    "f2,doc_b,2024,2024-01-01,2024-12-31,total,trade_value,2e9,2e9,,more than USD 2 bn",
+    "f2,doc_b,2024,2024-01-01,2024-12-31,total,trade_value,2e9,2e9,,more than <b>2 bn</b>",
     "f3,doc_a,2025,2025-01-01,2025-12-31,total,trade_value,2.75e9,2.5e9,3e9,almost USD 3 bn",
     "f4,doc_a,2025,2025-01-01,2025-12-31,vn_to_la,trade_value,0.9e9,0.85e9,0.95e9,USD 0.9 bn",
     "f5,doc_a,2025,2025-01-01,2025-12-31,total,growth_yoy_pct,22,21.5,22.5,22%",
@@ -48,11 +48,11 @@ FILES = {
         b_growth,growth_vs_prior,error,inconsistent,{SCRIPT} The growth rate implies another value.
         c_multi,multi_year,error,unverifiable,A year is missing.
         """,
-    "seeds/commodities.csv": """
+    "seeds/commodities.csv": f"""
         direction,commodity_id,commodity_name,section_number,section_name
         la_to_vn,maize,Maize,2,Vegetable products
         vn_to_la,steel,Steel,15,Base metals
-        la_to_vn,coal,Coal,5,Mineral products
+        la_to_vn,coal,Coal {SCRIPT},5,Mineral products
         """,
     "seeds/_seeds.yml": f"""
         seeds:

@@ -112,6 +112,8 @@ def test_trade_chart_draws_each_trade_value_figure_and_estimate(built):
     assert "USD bn" in chart and "Vietnam → Laos" in chart  # axis title, legend
     commodities = re.search(r'<svg class="chart" id="commodity-chart".*?</svg>', index).group(0)
     assert "Mineral products" in commodities and "Laos → Vietnam" in commodities
+    assert f"Coal {ESCAPED}" in commodities  # a seed value in a tooltip
+    assert "more than &lt;b&gt;2 bn&lt;/b&gt;" in chart and "<b>2 bn" not in chart
 
 
 def test_open_interval_is_an_arrow_and_ticks_are_round():
