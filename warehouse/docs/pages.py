@@ -148,7 +148,8 @@ def _columns_table(site: Site, doc: NodeDoc) -> str:
                  f'<td>{esc(c.description)}</td>')
         if is_model:
             cells += f'<td class="lineage">{_lineage_cell(site, c.lineage)}</td>'
-        cells += f'<td class="used-by">{_refs(site, c.used_by, limit=6)}</td>'
+        used = _refs(site, c.used_by, limit=6) or '<span class="muted">—</span>'
+        cells += f'<td class="used-by">{used}</td>'
         rows.append(f"<tr>{cells}</tr>")
     note = ""
     if doc.lineage_error:
