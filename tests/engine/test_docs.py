@@ -220,3 +220,11 @@ def test_columns_list_what_is_built_from_them(built):
     used = re.findall(r'href="([^"]+)"', row.group(0).split('class="used-by"')[1])
     assert used == ["model.fct_trade_estimate.html#col-estimate_low_usd",
                     "model.fct_trade_estimate.html#col-estimate_usd"]
+
+
+def test_index_counts_each_test_once_by_last_result(built, make_project):
+    _, files = built
+    assert re.findall(r'<span class="status \w+">(\d+ [\w ]+)</span>', files["index.html"]) == [
+        "2 pass", "1 warn"]
+    unbuilt = site_files(make_project(FILES, name="unbuilt"))["index.html"]
+    assert "3 not run yet" in unbuilt

@@ -75,8 +75,7 @@ def index_page(site: Site, graph_svg: str, charts: Iterable[tuple[str, str, str]
         counts[doc.id.kind.value] = counts.get(doc.id.kind.value, 0) + 1
     summary = ", ".join(f"{n} {kind}s" for kind, n in sorted(counts.items()))
     parts = [f"<h1>{esc(site.project)}</h1>", not_built_note(site),
-             f'<p>{esc(summary)}. Test results: '
-             f'{esc(site.results_at) if site.results_at else "not run yet"}.</p>']
+             f"<p>{esc(summary)}. Data tests: {_test_summary(site)}.</p>"]
     if site.report is not None:
         bad = sum(1 for r in site.report if r.get("status") == "inconsistent")
         parts.append(f'<p><a href="reconciliation.html">Reconciliation report</a>: '
@@ -99,6 +98,20 @@ def index_page(site: Site, graph_svg: str, charts: Iterable[tuple[str, str, str]
                      f'<th>kind</th><th>relation</th><th>description</th></tr></thead>'
                      f'<tbody>{rows}</tbody></table>')
     return layout(site, "Overview", "".join(parts))
+
+
+def _test_summary(site: Site) -> str:
+    """Each test once (a relationships test is listed on both of its nodes), by last result."""
+    status = {t.name: t.status for doc in site.nodes.values() for t in doc.tests}
+    if not status:
+        return "none"
+    counts: dict[str, int] = {}
+    for value in status.values():
+        counts[value] = counts.get(value, 0) + 1
+    shown = ", ".join(f'<span class="status {STATUS_CLASS.get(k, "muted")}">{n} {esc(k)}</span>'
+                      for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    when = f" (last run {esc(site.results_at)})" if site.results_at else ""
+    return shown + when
 
 
 def _first_sentence(text: str) -> str:
