@@ -233,9 +233,15 @@ def tables_read(tree: exp.Expression) -> list[TableRead]:
     """Tables named in FROM/JOIN clauses that are not CTEs defined in the statement."""
     from sqlglot import exp
 
-    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    cte_names: set[str] = set()
+    tables: list[exp.Table] = []
+    for node in tree.walk():  # one walk for both (find_all twice walked the tree twice)
+        if isinstance(node, exp.Table):
+            tables.append(node)
+        elif isinstance(node, exp.CTE):
+            cte_names.add(node.alias_or_name.lower())
     reads: list[TableRead] = []
-    for table in tree.find_all(exp.Table):
+    for table in tables:
         ident = table.this
         if not isinstance(ident, exp.Identifier):
             continue  # table functions such as read_csv(...) or range(...)

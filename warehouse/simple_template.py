@@ -21,11 +21,13 @@ True
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 _LITERAL_TYPES = (str, int, float, bool, type(None))
+_JINJA_NUMBER = re.compile(r"(0|[1-9](_?[0-9])*)(\.[0-9](_?[0-9])*)?([eE][+-]?[0-9](_?[0-9])*)?")
 
 
 class NotSimple(Exception):
@@ -103,11 +105,14 @@ def _parse_call(expr: str) -> tuple[str, tuple, tuple] | None:
     """`name(constant, key=constant)` as (name, args, kwargs), or None."""
     if expr[:1] in "-+" or expr[-1:] in "-+":
         return None  # whitespace control
+    text = expr.strip()
     try:
-        node = ast.parse(expr.strip(), mode="eval").body
+        node = ast.parse(text, mode="eval").body
     except SyntaxError:
         return None
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if not all(_written_as_jinja(c, text) for c in ast.walk(node) if isinstance(c, ast.Constant)):
         return None
     if any(isinstance(a, ast.Starred) for a in node.args) or any(
             k.arg is None for k in node.keywords):
@@ -120,6 +125,16 @@ def _parse_call(expr: str) -> tuple[str, tuple, tuple] | None:
     if not all(_constant(v) for v in (*args, *(v for _, v in kwargs))):
         return None
     return node.func.id, args, kwargs
+
+
+def _written_as_jinja(node: ast.Constant, text: str) -> bool:
+    """Python reads some literals Jinja rejects (`r'x'`, `.5`, `5.`): those go to Jinja."""
+    written = ast.get_source_segment(text, node) or ""
+    if isinstance(node.value, str):
+        return written[:1] in ("'", '"')
+    if isinstance(node.value, bool) or node.value is None:
+        return True
+    return _JINJA_NUMBER.fullmatch(written) is not None
 
 
 def _constant(value: Any) -> bool:

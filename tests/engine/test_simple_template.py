@@ -20,6 +20,7 @@ SIMPLE = [
     "select {{ mean(['p0.b', 'p1.b']) }} as b, {{ var('n') }} as n, {{ var('x', 1.5) }} as x",
     "select {{var('s')}} as s -- no spaces\n\n\n",
     "select '{{ nothing() }}' as n, {{ var('d', {'k': [1, 2]}) }} as d",
+    "select {{ var('f', 1_000.25e-1) }} as f, {{ var('t', True) }} as t, {{ var('z', -3) }}",
 ]
 NOT_SIMPLE = [
     "{% if true %}select 1{% endif %}",
@@ -31,6 +32,8 @@ NOT_SIMPLE = [
     "select {{ var(true) }}",  # Jinja's literal, Python's name
     "select {{ var({1, 2}) }}",  # a set: no Jinja literal
     "select {{ var('a\\n') }}",  # escapes: left to Jinja's reading
+    "select {{ var(r'a') }}",  # a raw string: Python's, not Jinja's
+    "select {{ var('x', .5) }}",  # Jinja reads no number that starts with a dot
     "select 1 }}",
 ]
 
