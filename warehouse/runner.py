@@ -120,6 +120,7 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     file, re-plans from the copy's state (another build may have published
     since), writes the new fingerprints into the copy beside the relations it
     built, and swaps the copy in when nothing failed."""
+    from warehouse.runstate import plan_for, selection_state
     from warehouse.state import read_published_state
 
     console = console or Console()
@@ -129,7 +130,7 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
         raise ProjectError(f"no warehouse at {published}: run `warehouse build` first")
     stored, unreadable = None, None
     try:
-        stored = read_published_state(published, project.target_path / STAMP_NAME)
+        stored = read_published_state(published, _stamp(project, published))
     except StateUnreadable as exc:
         unreadable = str(exc)
     state = selection_state(project, options, stored, unreadable)
@@ -148,6 +149,7 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
     import duckdb
 
     from warehouse.publish import WorkingCopy
+    from warehouse.runstate import plan_for, store_state
     from warehouse.state import file_identity, read_state, write_stamp
 
     keep_failed = project.target_path / "failed_build.duckdb"
@@ -160,7 +162,7 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
             ok = not any(r.blocking for r in results)
             final = None
             if ok:
-                _store_state(con, project, results)
+                store_state(con, project, results)
                 final = read_state(con)
             con.execute("checkpoint")
         finally:
@@ -169,12 +171,20 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
         if ok and options.publish:
             work.publish()
             did_publish = True
-            write_stamp(project.target_path / STAMP_NAME, file_identity(published), final)
+            stamp = _stamp(project, published)
+            if stamp is not None and final is not None:
+                write_stamp(stamp, file_identity(published), final)
         elif ok:
             work.discard(keep=False)
     kept = None if ok or not keep_failed.exists() else keep_failed
     return _finish(project, options, results, started, published, console,
                    did_publish=did_publish, ok=ok, kept=kept)
+
+
+def _stamp(project: Any, published: Path) -> Path | None:
+    """The state stamp (see state.read_published_state), for the project's own warehouse
+    only: a build into another file (the pytest plugin's) must not replace it."""
+    return project.target_path / STAMP_NAME if published == project.database_path else None
 
 
 def _finish(project: Any, options: RunOptions, results: list[NodeResult], started: float,
@@ -190,91 +200,11 @@ def _finish(project: Any, options: RunOptions, results: list[NodeResult], starte
     return RunResult(options.command, tuple(results), elapsed, did_publish, published, kept)
 
 
-def plan_for(project: Any, options: RunOptions, order: list[NodeId], stored: Any) -> Any:
-    """What the run does with each selected node (see warehouse.changes)."""
-    from warehouse.changes import plan_run
-
-    relations = {n: _built_relation(project.nodes[n]) for n in order}
-    return plan_run(order, project.dag.topological_order(), project.parents,
-                    project.fingerprints, stored, relations, full_refresh=options.full_refresh)
-
-
-def selection_state(project: Any, options: RunOptions, stored: Any,
-                    unreadable: str | None) -> Any:
-    """What `state:` and `result:` selectors compare with: the published warehouse's
-    fingerprints (local ones: `state:modified` is what was edited) and the statuses
-    of the last run (target/run_results.json)."""
-    from warehouse.selection import SelectionState
-
-    terms = [*options.select, *options.exclude]
-    if stored is None and any("state:" in t for t in terms):
-        raise ProjectError(f"cannot read the stored state of {project.database_path.name}: "
-                           f"{unreadable}",
-                           hint="a process holds the warehouse open read-write; close it "
-                                "(BI tools should open it read-only)")
-    current = {str(n): f.local for n, f in project.fingerprints.items()} if any(
-        "state:" in t for t in terms) else {}
-    return SelectionState(
-        current_fingerprints=current,
-        previous_fingerprints=stored.fingerprints(local=True) if stored is not None else None,
-        previous_results=_previous_results(project) if any("result:" in t for t in terms)
-        else None)
-
-
-def _previous_results(project: Any) -> dict[str, str] | None:
-    import json
-
-    path = project.target_path / "run_results.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {r["unique_id"]: r["status"] for r in data["results"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _built_relation(node: Node) -> Any:
-    """The relation a seed or model leaves in the warehouse; None if it leaves none."""
-    if isinstance(node, ModelNode) and node.materialized == "ephemeral":
-        return None
-    return getattr(node, "relation", None) if isinstance(node, (ModelNode, SeedNode)) else None
-
-
-def _store_state(con: Any, project: Any, results: list[NodeResult]) -> None:
-    """Fingerprints of what ran, written into the work file beside what it built.
-
-    Rows of nodes built from inputs this run replaced, but not run themselves
-    (a descendant left out of the selection), are dropped: their next run
-    must not mistake them for unchanged."""
-    from warehouse.state import NodeState, write_state
-
-    ran = [r for r in results if r.status in ("success", "pass", "warn")
-           and not r.detail.get("reused")]
-    ran_ids = {r.node_id for r in ran}
-    stale = project.dag.downstream(ran_ids) - ran_ids
-    states = []
-    for r in ran:
-        fp = project.fingerprints[r.node_id]
-        relation = _built_relation(project.nodes[r.node_id])
-        states.append(NodeState(
-            str(r.node_id), fp.full, fp.local, str(relation) if relation else None, r.status,
-            r.failures, r.message if r.node_id.kind is NodeKind.TEST else ""))
-    keep = {str(n) for n in project.nodes if n not in stale}
-    write_state(con, states, keep)
-
-
-def _not_run(project: Any, node_id: NodeId, plan: Any) -> NodeResult:
-    """The result of a node the plan leaves alone: unchanged, or a test's stored result."""
-    stored = plan.reused.get(node_id)
-    if stored is not None:
-        return NodeResult(node_id, stored.status, message=stored.message or "",
-                          failures=stored.failures, detail={"reused": True})
-    relation = _built_relation(project.nodes[node_id])
-    return NodeResult(node_id, "unchanged", relation=str(relation) if relation else None)
-
-
 def _report_not_run(project: Any, order: list[NodeId], plan: Any,
                     console: Console) -> list[NodeResult]:
-    results = [_not_run(project, n, plan) for n in order]
+    from warehouse.runstate import not_run
+
+    results = [not_run(project, n, plan) for n in order]
     for index, result in enumerate(results, start=1):
         _print_result(console, project, index, len(order), result)
     return results
@@ -320,6 +250,7 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
     """Report what the plan leaves alone, then run the rest in parallel, DAG order."""
     from warehouse.dag import Dag
     from warehouse.materialize import Catalog
+    from warehouse.runstate import not_run
     from warehouse.scheduler import run_dag
 
     catalog = Catalog(con)
@@ -356,7 +287,7 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
 
     for node_id in order:
         if node_id not in plan.run:
-            report(_not_run(project, node_id, plan))
+            report(not_run(project, node_id, plan))
     run_dag(graph, [n for n in order if n in plan.run], work,
             threads=options.threads or project.config.threads,
             on_skip=on_skip, is_failure=lambda r: r.blocking)

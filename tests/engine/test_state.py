@@ -380,7 +380,8 @@ def test_state_modified_selects_what_was_edited_and_plus_what_depends_on_it(make
     root = make_project(BASE)
     build(root)
     write(root, "models/stg.sql", "select id, name || '!' as name from {{ ref('people') }}")
-    from warehouse.runner import RunOptions, selected_nodes, selection_state
+    from warehouse.runner import RunOptions, selected_nodes
+    from warehouse.runstate import selection_state
 
     project = load_project(root)
     stored = read_published_state(project.database_path)
