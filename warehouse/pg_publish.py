@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 BATCH_ROWS = 65_536
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+_NOT_OURS = frozenset({"public", "information_schema"})
 
 
 class PublishError(WarehouseError):
@@ -205,6 +206,10 @@ def publish(project: Project, url: str, schema: str = MARTS_SCHEMA, *,
     if not _SCHEMA_NAME.fullmatch(schema):
         raise UsageError(f"--schema {schema!r} is not a plain schema name",
                          hint="use lowercase letters, digits and _ (at most 40 characters)")
+    if schema in _NOT_OURS or schema.startswith("pg_"):
+        raise UsageError(f"--schema {schema} would replace a schema PostgreSQL or other "
+                         "tools use", hint="publish replaces the whole target schema; "
+                                           "use a schema of its own, such as marts")
     url = normalize(url)
     started = time.perf_counter()
     con = open_published(project)

@@ -336,6 +336,8 @@ def test_usage_errors(typed_project):
     assert "pw" not in bad_scheme.stderr.replace("PostgreSQL", "")
     bad_schema = publish_cli(typed_project, "postgresql://x@127.0.0.1:1/x", "--schema", "a;b")
     assert bad_schema.returncode == 2 and "plain schema name" in bad_schema.stderr
+    public = publish_cli(typed_project, "postgresql://x@127.0.0.1:1/x", "--schema", "public")
+    assert public.returncode == 2 and "schema of its own" in public.stderr
 
 
 # ---------------------------------------------------------------------- URL handling (pure)
