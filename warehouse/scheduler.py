@@ -240,7 +240,7 @@ def _descendant_counts(dag: Dag, chosen: frozenset[NodeId],
     Sets of descendants as bits of Python ints: one OR per edge, so thousands of
     nodes cost milliseconds, where sets of NodeIds would be quadratic.
     """
-    bit = {n: 1 << i for i, n in enumerate(sorted(chosen))}
+    bit = {n: 1 << i for i, n in enumerate(chosen)}  # any order: only counts are read
     below: dict[NodeId, int] = {}
     for node in reversed(dag.topological_order()):
         if node not in between:

@@ -112,7 +112,8 @@ def _parse_call(expr: str) -> tuple[str, tuple, tuple] | None:
         return None
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
         return None
-    if not all(_written_as_jinja(c, text) for c in ast.walk(node) if isinstance(c, ast.Constant)):
+    lines = text.encode().splitlines()
+    if not all(_written_as_jinja(c, lines) for c in ast.walk(node) if isinstance(c, ast.Constant)):
         return None
     if any(isinstance(a, ast.Starred) for a in node.args) or any(
             k.arg is None for k in node.keywords):
@@ -127,9 +128,13 @@ def _parse_call(expr: str) -> tuple[str, tuple, tuple] | None:
     return node.func.id, args, kwargs
 
 
-def _written_as_jinja(node: ast.Constant, text: str) -> bool:
-    """Python reads some literals Jinja rejects (`r'x'`, `.5`, `5.`): those go to Jinja."""
-    written = ast.get_source_segment(text, node) or ""
+def _written_as_jinja(node: ast.Constant, lines: list[bytes]) -> bool:
+    """Python reads some literals Jinja rejects (`r'x'`, `.5`, `5.`): those go to Jinja.
+
+    `lines` are the expression's, in UTF-8, which is what ast's offsets count."""
+    if node.end_lineno != node.lineno or node.end_col_offset is None:
+        return False  # a literal over several lines: Jinja decides
+    written = lines[node.lineno - 1][node.col_offset:node.end_col_offset].decode()
     if isinstance(node.value, str):
         return written[:1] in ("'", '"')
     if isinstance(node.value, bool) or node.value is None:

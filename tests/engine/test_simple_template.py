@@ -21,6 +21,7 @@ SIMPLE = [
     "select {{var('s')}} as s -- no spaces\n\n\n",
     "select '{{ nothing() }}' as n, {{ var('d', {'k': [1, 2]}) }} as d",
     "select {{ var('f', 1_000.25e-1) }} as f, {{ var('t', True) }} as t, {{ var('z', -3) }}",
+    "select '{{ var('naïve', 'café') }}' as c, {{ var('n', 2) }} as n",  # offsets in bytes
 ]
 NOT_SIMPLE = [
     "{% if true %}select 1{% endif %}",
