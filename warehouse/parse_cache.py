@@ -57,6 +57,8 @@ class CachedLoad:
     nodes: Mapping[Any, Any]
     parents: Mapping[Any, Any]
     fingerprints: Mapping[Any, Any]
+    sql_digests: Mapping[str, str]  # fingerprint.DigestMemo, for the next miss
+    normalizer: str  # the DigestMemo's version
 
 
 def cache_path(config: Any) -> Path:
@@ -139,20 +141,24 @@ def engine_signature() -> str:
     return "\n".join(parts)
 
 
-def read_cache(path: Path, key: str) -> CachedLoad | None:
-    """The cached load if its key matches; None on any doubt (missing, foreign, stale, broken)."""
+def read_cache(path: Path, key: str | None) -> CachedLoad | None:
+    """The cached load if its key matches; None on any doubt (missing, foreign, stale, broken).
+    `key=None` reads whatever load is there (for its SQL digests only)."""
     import pickle
 
     try:
         with open(path, "rb") as handle:
-            header = handle.readline()
-            if header.rstrip(b"\n") != f"{FORMAT} {key}".encode():
+            header = handle.readline().rstrip(b"\n")
+            if key is None:
+                if not header.startswith(f"{FORMAT} ".encode()):
+                    return None
+            elif header != f"{FORMAT} {key}".encode():
                 return None
             entry = pickle.load(handle)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
             TypeError, ValueError, IndexError):
         return None
-    if not isinstance(entry, CachedLoad) or entry.key != key:
+    if not isinstance(entry, CachedLoad) or (key is not None and entry.key != key):
         return None
     return entry
 
@@ -193,6 +199,13 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
                        entry.parents, merged, fingerprints=entry.fingerprints, cache_key=key)
     project = load_project(root, vars=vars, files=files)
     project.cache_key = key
-    write_cache(path, CachedLoad(key, project.nodes, project.parents,
-                                 dict(project.fingerprints)))
+    from warehouse.fingerprint import DigestMemo, normalizer_version
+
+    version = normalizer_version()
+    previous = read_cache(path, None)
+    memo = DigestMemo(version, previous.sql_digests
+                      if previous is not None and previous.normalizer == version else None)
+    fingerprints = project.compute_fingerprints(memo)
+    write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),
+                                 memo.used, version))
     return project

@@ -134,10 +134,18 @@ class Project:
     def fingerprints(self) -> Mapping[NodeId, Fingerprint]:
         """Every node's fingerprint (see warehouse.fingerprint), computed once."""
         if self._fingerprints is None:
-            from warehouse.fingerprint import fingerprints
+            self.compute_fingerprints()
+        assert self._fingerprints is not None
+        return self._fingerprints
 
-            self._fingerprints = fingerprints(self.nodes, self.parents,
-                                              incremental_sql=self.render_incremental)
+    def compute_fingerprints(self, sql_digest: Callable[[str], str] | None = None
+                             ) -> Mapping[NodeId, Fingerprint]:
+        """Compute (again) and keep the fingerprints; `sql_digest` may be memoized."""
+        from warehouse.fingerprint import fingerprints
+
+        extra = {"sql_digest": sql_digest} if sql_digest is not None else {}
+        self._fingerprints = fingerprints(self.nodes, self.parents,
+                                          incremental_sql=self.render_incremental, **extra)
         return self._fingerprints
 
     @property

@@ -198,3 +198,19 @@ def test_the_library_loads_without_the_cache_unless_asked(make_project):
     assert not (root / "target" / parse_cache.CACHE_NAME).exists()
     load_project(root, cache=True)
     assert (root / "target" / parse_cache.CACHE_NAME).exists()
+
+
+def test_a_miss_normalizes_only_the_sql_that_changed(make_project, monkeypatch):
+    import warehouse.fingerprint
+
+    root = make_project(FILES)
+    load(root)
+    write(root, "models/stg.sql", "select id, name || '?' as name from {{ ref('people') }}")
+    seen = []
+    real = warehouse.fingerprint.normalize_sql
+    monkeypatch.setattr(warehouse.fingerprint, "normalize_sql",
+                        lambda sql: seen.append(sql) or real(sql))
+    project = load(root)
+    assert len(seen) == 1 and "'?'" in seen[0], "the other model's digest came from the cache"
+    monkeypatch.setattr(warehouse.fingerprint, "normalize_sql", real)
+    assert dict(project.fingerprints) == dict(load_project(root).fingerprints)
