@@ -59,6 +59,7 @@ class CachedLoad:
     fingerprints: Mapping[Any, Any]
     sql_digests: Mapping[str, str]  # fingerprint.DigestMemo, for the next miss
     normalizer: str  # the DigestMemo's version
+    stderr: str = ""  # what the load printed (`exceptions.warn` in templates), replayed
 
 
 def cache_path(config: Any) -> Path:
@@ -195,9 +196,12 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
     path = cache_path(config)
     entry = read_cache(path, key)
     if entry is not None:
+        if entry.stderr:
+            sys.stderr.write(entry.stderr)
         return Project(config, lambda: make_renderer(config, files), entry.nodes,
                        entry.parents, merged, fingerprints=entry.fingerprints, cache_key=key)
-    project = load_project(root, vars=vars, files=files)
+    with _Tee(sys.stderr) as printed:
+        project = load_project(root, vars=vars, files=files)
     project.cache_key = key
     from warehouse.fingerprint import DigestMemo, normalizer_version
 
@@ -207,5 +211,34 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
                       if previous is not None and previous.normalizer == version else None)
     fingerprints = project.compute_fingerprints(memo)
     write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),
-                                 memo.used, version))
+                                 memo.used, version, printed.getvalue()))
     return project
+
+
+class _Tee:
+    """Stands in for sys.stderr during a load: passes everything on and keeps a copy, so
+    the warnings a template prints are printed again when the load comes from the cache."""
+
+    def __init__(self, stream: Any) -> None:
+        import io
+
+        self._stream = stream
+        self._copy = io.StringIO()
+
+    def write(self, text: str) -> int:
+        self._copy.write(text)
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def getvalue(self) -> str:
+        return self._copy.getvalue()
+
+    def __enter__(self) -> _Tee:
+        self._saved = sys.stderr
+        sys.stderr = self  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stderr = self._saved

@@ -214,3 +214,16 @@ def test_a_miss_normalizes_only_the_sql_that_changed(make_project, monkeypatch):
     assert len(seen) == 1 and "'?'" in seen[0], "the other model's digest came from the cache"
     monkeypatch.setattr(warehouse.fingerprint, "normalize_sql", real)
     assert dict(project.fingerprints) == dict(load_project(root).fingerprints)
+
+
+def test_warnings_a_template_prints_are_printed_again_from_the_cache(make_project, counting,
+                                                                      capsys):
+    files = dict(FILES)
+    files["models/stg.sql"] = ("{{ exceptions.warn('stg is deprecated') }}"
+                               "select id, name from {{ ref('people') }}")
+    root = make_project(files)
+    load(root)
+    assert "warning: stg is deprecated" in capsys.readouterr().err
+    load(root)
+    assert len(counting) == 1
+    assert "warning: stg is deprecated" in capsys.readouterr().err
