@@ -116,7 +116,7 @@ def run_results(result: Any) -> dict[str, Any]:
             {"unique_id": str(r.node_id), "status": r.status,
              "execution_time": round(r.elapsed, 4), "rows": r.rows, "failures": r.failures,
              "relation": r.relation, "message": r.message or None,
-             "reused": bool(r.detail.get("reused"))}
+             "reused": bool(r.detail.get("reused")), "reason": r.detail.get("reason")}
             for r in result.results
         ],
     }

@@ -278,7 +278,8 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
                                 message=model_error(project.nodes[node_id], exc))
         finally:
             cur.close()
-        result = _with_elapsed(result, time.perf_counter() - began)
+        result = _with_elapsed(result, time.perf_counter() - began,
+                               reason=plan.reasons.get(node_id))
         report(result)
         return result
 
@@ -294,10 +295,12 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
     return [results[n] for n in order if n in results]
 
 
-def _with_elapsed(result: NodeResult, elapsed: float) -> NodeResult:
+def _with_elapsed(result: NodeResult, elapsed: float, reason: str | None = None) -> NodeResult:
+    """The result with its time, and why it ran (new, changed, upstream runs, ...)."""
     from dataclasses import replace
 
-    return replace(result, elapsed=elapsed)
+    detail = {**result.detail, "reason": reason} if reason else result.detail
+    return replace(result, elapsed=elapsed, detail=detail)
 
 
 def model_error(node: Node, exc: BaseException) -> str:

@@ -376,6 +376,13 @@ def test_manifest_carries_both_fingerprints(make_project, cli):
     results = json.loads((root / "target/run_results.json").read_text())["results"]
     assert {r["status"] for r in results} == {"unchanged", "pass"}
     assert all(r["reused"] for r in results if r["status"] == "pass")
+    write(root, "models/stg.sql", "select id, name || '!' as name from {{ ref('people') }}")
+    assert cli(root, "build").code == 0
+    results = json.loads((root / "target/run_results.json").read_text())["results"]
+    reasons = {r["unique_id"]: r["reason"] for r in results if r["reason"]}
+    assert reasons == {"model.stg": "changed", "model.wide": "parent changed",
+                       "test.unique_wide_id": "parent changed",
+                       "test.not_null_wide_id": "parent changed"}
 
 
 def test_state_modified_selects_what_was_edited_and_plus_what_depends_on_it(make_project):
