@@ -19,7 +19,6 @@ from warehouse.console import Console
 from warehouse.errors import ProjectError, WarehouseError
 from warehouse.identity import NodeId, NodeKind
 from warehouse.nodes import ModelNode, Node, SeedNode, TestNode
-from warehouse.state import STAMP_NAME, StateUnreadable
 
 KINDS_BY_COMMAND = {
     "seed": frozenset({NodeKind.SEED}),
@@ -73,7 +72,15 @@ class RunResult:
 
 def selected_nodes(project: Any, options: RunOptions, state: Any = None,
                    console: Console | None = None) -> list[NodeId]:
+    """The selected nodes the command runs, in DAG order. `state` is what `state:` and
+    `result:` compare with; read from the published warehouse when not given."""
     from warehouse.selection import NodeInfo, resolve_selection
+
+    if state is None and any(m in t for t in (*options.select, *options.exclude)
+                             for m in ("state:", "result:")):
+        from warehouse.runstate import published_state, selection_state
+
+        state = selection_state(project, options, *published_state(project, options))
 
     infos = {
         node_id: NodeInfo(
@@ -120,19 +127,14 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     file, re-plans from the copy's state (another build may have published
     since), writes the new fingerprints into the copy beside the relations it
     built, and swaps the copy in when nothing failed."""
-    from warehouse.runstate import plan_for, selection_state
-    from warehouse.state import read_published_state
+    from warehouse.runstate import plan_for, published_state, selection_state
 
     console = console or Console()
     started = time.perf_counter()
     published = options.database or project.database_path
     if options.command == "test" and not published.exists():
         raise ProjectError(f"no warehouse at {published}: run `warehouse build` first")
-    stored, unreadable = None, None
-    try:
-        stored = read_published_state(published, _stamp(project, published))
-    except StateUnreadable as exc:
-        unreadable = str(exc)
+    stored, unreadable = published_state(project, options)
     state = selection_state(project, options, stored, unreadable)
     order = selected_nodes(project, options, state=state, console=console)
     if stored is not None:
@@ -149,7 +151,7 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
     import duckdb
 
     from warehouse.publish import WorkingCopy
-    from warehouse.runstate import plan_for, store_state
+    from warehouse.runstate import plan_for, stamp_path, store_state
     from warehouse.state import file_identity, read_state, write_stamp
 
     keep_failed = project.target_path / "failed_build.duckdb"
@@ -171,7 +173,7 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
         if ok and options.publish:
             work.publish()
             did_publish = True
-            stamp = _stamp(project, published)
+            stamp = stamp_path(project, published)
             if stamp is not None and final is not None:
                 write_stamp(stamp, file_identity(published), final)
         elif ok:
@@ -179,12 +181,6 @@ def _build(project: Any, options: RunOptions, order: list[NodeId], published: Pa
     kept = None if ok or not keep_failed.exists() else keep_failed
     return _finish(project, options, results, started, published, console,
                    did_publish=did_publish, ok=ok, kept=kept)
-
-
-def _stamp(project: Any, published: Path) -> Path | None:
-    """The state stamp (see state.read_published_state), for the project's own warehouse
-    only: a build into another file (the pytest plugin's) must not replace it."""
-    return project.target_path / STAMP_NAME if published == project.database_path else None
 
 
 def _finish(project: Any, options: RunOptions, results: list[NodeResult], started: float,

@@ -8,12 +8,33 @@ and which rows the run writes back beside the relations it built.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from warehouse.errors import ProjectError
 from warehouse.identity import NodeId, NodeKind
 from warehouse.nodes import ModelNode, Node, SeedNode
 from warehouse.runner import NodeResult, RunOptions
+
+
+def published_state(project: Any, options: RunOptions) -> tuple[Any, str | None]:
+    """(stored state, None) of the warehouse the run writes to, or (None, why) when it
+    cannot be read (another process holds it read-write)."""
+    from warehouse.state import StateUnreadable, read_published_state
+
+    published = options.database or project.database_path
+    try:
+        return read_published_state(published, stamp_path(project, published)), None
+    except StateUnreadable as exc:
+        return None, str(exc)
+
+
+def stamp_path(project: Any, published: Path) -> Path | None:
+    """The state stamp (see state.read_published_state), for the project's own warehouse
+    only: a build into another file (the pytest plugin's) must not replace it."""
+    from warehouse.state import STAMP_NAME
+
+    return project.target_path / STAMP_NAME if published == project.database_path else None
 
 
 def plan_for(project: Any, options: RunOptions, order: list[NodeId], stored: Any) -> Any:

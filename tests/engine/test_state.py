@@ -408,6 +408,17 @@ def test_state_modified_selects_what_was_edited_and_plus_what_depends_on_it(make
     assert pick("state:new") == {"model.new_one"}
 
 
+def test_ls_and_compile_read_the_stored_state_too(make_project, cli):
+    root = make_project(BASE)
+    assert cli(root, "build").code == 0
+    write(root, "models/wide.sql", "{{ config(materialized='table') }}\n"
+                                   "select id, lower(name) as name from {{ ref('stg') }}")
+    res = cli(root, "ls", "--select", "state:modified", "--resource-type", "model")
+    assert res.code == 0 and res.out.split() == ["model.wide"], res.text
+    res = cli(root, "compile", "--select", "state:modified+")
+    assert res.code == 0 and "compiled 3 nodes" in res.err, res.text
+
+
 def test_state_modified_build_on_the_command_line(make_project, cli):
     root = make_project(BASE)
     res = cli(root, "build", "--select", "state:modified")
