@@ -84,12 +84,21 @@ def read_state(con: Any) -> StoredState:
     tables = con.execute("select table_schema, table_name from information_schema.tables"
                          ).fetchall()
     relations = frozenset((s.lower(), n.lower()) for s, n in tables)
-    if (STATE_SCHEMA, STATE_TABLE) not in relations:
-        return StoredState(relations=relations, exists=False)
+    if (STATE_SCHEMA, STATE_TABLE) not in relations or not _current_layout(con):
+        return StoredState(relations=relations, exists=False)  # everything counts as new
     names = ", ".join(quote_ident(c) for c, _ in _COLUMNS)
     rows = con.execute(f"select {names} from {STATE_RELATION.sql}").fetchall()
     nodes = {row[0]: NodeState(*row) for row in rows}
     return StoredState(nodes, relations, exists=True)
+
+
+def _current_layout(con: Any) -> bool:
+    """Whether the stored table has this engine's columns (an older engine's table is
+    not read, and is replaced by the next build that stores state)."""
+    found = con.execute("select column_name from information_schema.columns "
+                        "where table_schema = ? and table_name = ? order by ordinal_position",
+                        [STATE_SCHEMA, STATE_TABLE]).fetchall()
+    return [name for (name,) in found] == [name for name, _ in _COLUMNS]
 
 
 def read_published_state(path: Path, stamp: Path | None = None) -> StoredState:
@@ -177,6 +186,8 @@ def write_state(con: Any, states: Iterable[NodeState], keep: Iterable[str]) -> N
     states = list(states)
     now = datetime.now(UTC)
     con.execute(f"create schema if not exists {quote_ident(STATE_SCHEMA)}")
+    if not _current_layout(con):
+        con.execute(f"drop table if exists {STATE_RELATION.sql}")
     columns = ", ".join(f"{quote_ident(c)} {t}" for c, t in _COLUMNS)
     con.execute(f"create table if not exists {STATE_RELATION.sql} ({columns})")
     con.execute("begin transaction")

@@ -441,3 +441,17 @@ def test_state_cannot_be_read_while_another_process_writes_the_file(make_project
         assert res.code == 2 and "cannot read the stored state" in res.err, res.text
     finally:
         writer.close()
+
+
+def test_a_state_table_of_another_layout_means_everything_is_new(make_project):
+    root = make_project(BASE)
+    build(root)
+    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    con.execute(f"drop table {STATE_RELATION.sql}")
+    con.execute(f"create table {STATE_RELATION.sql} (unique_id varchar, checksum varchar)")
+    con.execute(f"insert into {STATE_RELATION.sql} values ('model.wide', 'x')")
+    con.close()
+    result, out = build(root)
+    assert result.exit_code == 0, out
+    assert ran(result) == set(statuses(result))
+    assert ran(build(root)[0]) == set(), "the table was replaced with this engine's layout"
