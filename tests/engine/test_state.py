@@ -455,3 +455,24 @@ def test_a_state_table_of_another_layout_means_everything_is_new(make_project):
     assert result.exit_code == 0, out
     assert ran(result) == set(statuses(result))
     assert ran(build(root)[0]) == set(), "the table was replaced with this engine's layout"
+
+
+def test_change_flows_through_a_node_left_out_of_the_selection():
+    from warehouse.changes import plan_run
+    from warehouse.fingerprint import Fingerprint
+    from warehouse.identity import Relation
+    from warehouse.state import NodeState, StoredState
+
+    a, b, c, d = (model(n) for n in "abcd")
+    parents = {a: (), b: (a,), c: (b,), d: ()}
+    now = {n: Fingerprint(f"{n.name}1", f"{n.name}1") for n in parents}
+    before = {n: "a0" if n == a else f"{n.name}1" for n in parents}  # only a was edited
+    stored = StoredState({str(n): NodeState(str(n), before[n], before[n]) for n in parents},
+                         relations=frozenset(("main", n.name) for n in parents), exists=True)
+    relations = {n: Relation("main", n.name) for n in parents}
+    plan = plan_run([a, c, d], [a, b, c, d], parents, now, stored, relations)
+    assert plan.run == {a, c} and plan.unchanged == {d}
+    assert plan.reasons == {a: "changed", c: "upstream runs"}
+    assert plan_run([c, d], [a, b, c, d], parents, now, stored, relations).run == set()
+    assert plan_run([d], [a, b, c, d], parents, now, stored, relations,
+                    full_refresh=True).run == {d}
