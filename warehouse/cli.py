@@ -214,6 +214,12 @@ def _clean(root: Path) -> int:
 
     config = load_config(root)
     target = config.root / config.target_dir
+    local_postgres = target / "postgres"  # where `make publish` keeps its throwaway server
+    if local_postgres.exists():
+        from warehouse import pg_server
+
+        if pg_server.stop(local_postgres):
+            print(f"stopped the PostgreSQL server in {local_postgres}")
     if target.exists():
         shutil.rmtree(target)
     db = config.root / config.database

@@ -431,3 +431,24 @@ def test_a_publish_into_a_schema_another_publish_holds_is_refused(server, loaded
         assert schemas(server) == {"marts", "public"}
     finally:
         other.close()
+
+
+def test_clean_stops_the_local_server_before_removing_target() -> None:
+    """`make publish` keeps a server in target/postgres; `warehouse clean` must not orphan it."""
+    root = Path(tempfile.mkdtemp(prefix="wh-clean-"))
+    root.chmod(0o755)  # as root, the server runs as another user, who must enter the folder
+    try:
+        write_project(root, {"models/a.sql": "select 1 as id\n"})
+        running = pg_server.start(root / "target" / "postgres")
+        assert pg_server.status(root / "target" / "postgres") is not None
+        done = subprocess.run([sys.executable, "-m", "warehouse.cli", "clean",
+                               "--project-dir", str(root)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert "stopped the PostgreSQL server" in done.stdout
+        assert not (root / "target").exists()
+        probe = subprocess.run([str(running.bin_dir / "pg_isready"), "-h", "127.0.0.1",
+                                "-p", str(running.port)], capture_output=True)
+        assert probe.returncode != 0, "the server still answers after clean"
+    finally:
+        pg_server.stop(root / "target" / "postgres")
+        shutil.rmtree(root, ignore_errors=True)
