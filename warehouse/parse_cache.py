@@ -31,6 +31,7 @@ file whose header is not ours, or that fails to load, is a miss.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -160,6 +161,9 @@ def read_cache(path: Path, key: str | None) -> CachedLoad | None:
             TypeError, ValueError, IndexError):
         return None
     if not isinstance(entry, CachedLoad) or (key is not None and entry.key != key):
+        return None
+    # A cache pickled by another version of the engine may lack fields this one reads.
+    if any(not hasattr(entry, field.name) for field in dataclasses.fields(CachedLoad)):
         return None
     return entry
 

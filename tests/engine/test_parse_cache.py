@@ -167,6 +167,22 @@ def test_a_broken_or_foreign_cache_file_is_a_miss(make_project, counting):
     assert len(counting) == 3, "the rewritten cache serves again"
 
 
+def test_a_cache_pickled_by_an_older_engine_is_a_miss(make_project, counting):
+    """An older CachedLoad lacks fields; after any edit, reading it for its digests
+    must not crash the load."""
+    import pickle
+
+    root = make_project(FILES)
+    load(root)
+    path = root / "target" / parse_cache.CACHE_NAME
+    header, _, body = path.read_bytes().partition(b"\n")
+    entry = pickle.loads(body)
+    del entry.__dict__["normalizer"]
+    path.write_bytes(header + b"\n" + pickle.dumps(entry))
+    write(root, "models/extra.sql", "select 1 as id")
+    assert NodeId(NodeKind.MODEL, "extra") in load(root).nodes
+
+
 def test_a_load_error_is_not_cached(make_project, counting):
     root = make_project(FILES)
     write(root, "models/bad.sql", "select {{ undefined_name }}")
