@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warehouse.errors import ProjectError, caret_snippet
 from warehouse.identity import NodeId, NodeKind, Relation
 from warehouse.nodes import ModelNode, Node
 from warehouse.render import Renderer, RenderState, template_position
+
+if TYPE_CHECKING:
+    from warehouse.parse import ParsedModel
 
 EPHEMERAL_PREFIX = "__dbt__cte__"
 _SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "temp"})
@@ -92,11 +95,15 @@ class _EphemeralName(str):
 
 
 def compile_model(renderer: Renderer, model: ModelNode, resolver: Resolver,
-             vars: Mapping[str, Any], nodes: Mapping[NodeId, Node]) -> ModelNode:
-    from warehouse.parse import analyze_model_sql
+                  vars: Mapping[str, Any], nodes: Mapping[NodeId, Node], *,
+                  analyze: Callable[..., ParsedModel] | None = None) -> ModelNode:
+    """The model with its SQL resolved, checked and analysed. `analyze` stands in for
+    `warehouse.parse.analyze_model_sql` (the parse cache passes a memoized one)."""
+    if analyze is None:
+        from warehouse.parse import analyze_model_sql as analyze
 
     sql = _render_final(renderer, model, resolver, vars, incremental=False)
-    parsed = analyze_model_sql(sql, path=model.path, template=model.template)
+    parsed = analyze(sql, path=model.path, template=model.template)
     _cross_check(parsed.tables, model, sql, nodes)
     full_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
     config_text = json.dumps(model.config, sort_keys=True, default=str)

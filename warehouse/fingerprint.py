@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from warehouse.identity import NodeId
+from warehouse.memo import Memo
 from warehouse.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
 
 # Bumped when what goes into a fingerprint changes, so old stored states
@@ -180,24 +181,13 @@ def fingerprints(nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, Iterable
     return fold(local, parents)
 
 
-class DigestMemo:
+class DigestMemo(Memo[str]):
     """`sql_digest` remembered by the SQL's own hash, to carry from one load to the next:
     a load after one model changed normalizes that model's SQL only. `version` names
-    the normalizer (this module's FINGERPRINT_VERSION and sqlglot's version): a memo
-    made by another is not used."""
-
-    def __init__(self, version: str, known: Mapping[str, str] | None = None) -> None:
-        self.version = version
-        self._known = dict(known or {})
-        self.used: dict[str, str] = {}
+    the normalizer (`normalizer_version()`): a memo made by another is not used."""
 
     def __call__(self, sql: str) -> str:
-        key = hashlib.sha256(sql.encode()).hexdigest()
-        found = self._known.get(key)
-        if found is None:
-            found = sql_digest(sql)
-        self.used[key] = found
-        return found
+        return self.get(sql, sql_digest)
 
 
 def normalizer_version() -> str:

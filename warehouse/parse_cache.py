@@ -23,6 +23,14 @@ one per file, because a model's compiled SQL depends on other files too
 tracking that per file is where a cache goes wrong. A warm load reads and
 hashes the files, unpickles one file and builds no Jinja environment.
 
+What a miss reuses is keyed by the rendered SQL instead, so it is right by
+construction: every model is rendered again (Jinja is cheap), and only SQL
+never seen by the last load is syntax-checked and parsed
+(`parse.analyze_model_sql`) and normalized for its fingerprint. Both are
+`warehouse.memo.Memo`s kept in the file beside the load, each under the
+version of the code that computed it, and each holds what the last load
+used and no more.
+
 The file is a pickle (exact round trip of YAML values such as dates and of
 frozen dataclasses, with no schema to keep in step with the node classes),
 written atomically, and only ever read back by the engine that wrote it: a
@@ -37,13 +45,17 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warehouse.memo import Memo
+    from warehouse.parse import ParsedModel
 
 CACHE_NAME = "parse_cache.pickle"
-FORMAT = "warehouse-parse-cache/1"
+FORMAT = "warehouse-parse-cache/2"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
 _PACKAGES = (("sqlglot", "sqlglot"), ("duckdb", "duckdb"), ("jinja2", "jinja2"),
@@ -58,8 +70,7 @@ class CachedLoad:
     nodes: Mapping[Any, Any]
     parents: Mapping[Any, Any]
     fingerprints: Mapping[Any, Any]
-    sql_digests: Mapping[str, str]  # fingerprint.DigestMemo, for the next miss
-    normalizer: str  # the DigestMemo's version
+    memos: Mapping[str, tuple[str, Mapping[str, Any]]]  # name: Memo.state(), for the next miss
     stderr: str = ""  # what the load printed (`exceptions.warn` in templates), replayed
 
 
@@ -204,19 +215,39 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
             sys.stderr.write(entry.stderr)
         return Project(config, lambda: make_renderer(config, files), entry.nodes,
                        entry.parents, merged, fingerprints=entry.fingerprints, cache_key=key)
-    with _Tee(sys.stderr) as printed:
-        project = load_project(root, vars=vars, files=files)
-    project.cache_key = key
-    from warehouse.fingerprint import DigestMemo, normalizer_version
-
-    version = normalizer_version()
     previous = read_cache(path, None)
-    memo = DigestMemo(version, previous.sql_digests
-                      if previous is not None and previous.normalizer == version else None)
-    fingerprints = project.compute_fingerprints(memo)
+    memos = previous.memos if previous is not None else {}
+    from warehouse.fingerprint import DigestMemo, normalizer_version
+    from warehouse.memo import Memo
+
+    analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(), memos.get("analyses"))
+    with _Tee(sys.stderr) as printed:
+        project = load_project(root, vars=vars, files=files, analyze=memoized_analysis(analyses))
+    project.cache_key = key
+    digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
+    fingerprints = project.compute_fingerprints(digests)
     write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),
-                                 memo.used, version, printed.getvalue()))
+                                 {"analyses": analyses.state(), "sql_digests": digests.state()},
+                                 printed.getvalue()))
     return project
+
+
+def analyzer_version() -> str:
+    """What `parse.analyze_model_sql`'s result depends on besides the SQL: the engine's
+    code and the versions of sqlglot and DuckDB (`engine_signature`)."""
+    return hashlib.sha256(engine_signature().encode()).hexdigest()
+
+
+def memoized_analysis(memo: Memo[ParsedModel]) -> Callable[..., ParsedModel]:
+    """`parse.analyze_model_sql` remembered by the SQL text. Its result depends on the
+    SQL alone (`path` and `template` only place an error, and errors are not kept)."""
+    from warehouse import parse
+
+    def analyze(sql: str, *, path: str, template: str) -> ParsedModel:
+        return memo.get(sql, lambda text: parse.analyze_model_sql(text, path=path,
+                                                                  template=template))
+
+    return analyze
 
 
 class _Tee:

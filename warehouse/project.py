@@ -176,10 +176,12 @@ def make_renderer(config: ProjectConfig, files: ProjectFiles) -> Renderer:
 
 
 def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
-                 files: ProjectFiles | None = None, cache: bool = False) -> Project:
+                 files: ProjectFiles | None = None, cache: bool = False,
+                 analyze: Callable[..., Any] | None = None) -> Project:
     """Render, parse and check every node. `files` is what the caller already read
     (the parse cache hashes them first, so the project matches its key). With
-    `cache`, a load whose inputs are unchanged comes from target/ (warehouse.parse_cache)."""
+    `cache`, a load whose inputs are unchanged comes from target/ (warehouse.parse_cache).
+    `analyze` replaces `warehouse.parse.analyze_model_sql` (the cache memoizes it)."""
     if cache:
         from warehouse.parse_cache import load_cached
 
@@ -196,7 +198,8 @@ def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
         nodes[seed.id] = seed
     for source in _source_nodes(props, renderer):
         nodes[source.id] = source
-    for model in _model_nodes(config, files, props, renderer, merged_vars, nodes):
+    for model in _model_nodes(config, files, props, renderer, merged_vars, nodes,
+                              analyze=analyze):
         if model.id in nodes or NodeId(NodeKind.SEED, model.name) in nodes:
             raise ProjectError(f"two nodes are named {model.name!r}", path=model.path,
                                hint="model and seed names must be unique across the project")
@@ -289,7 +292,8 @@ def _folders_under(rel: Path, roots: tuple[str, ...]) -> tuple[str, ...]:
 
 def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                  renderer: Renderer, vars: Mapping[str, Any],
-                 others: Mapping[NodeId, Node]) -> list[ModelNode]:
+                 others: Mapping[NodeId, Node], *,
+                 analyze: Callable[..., Any] | None = None) -> list[ModelNode]:
     first: list[ModelNode] = []
     seen: dict[str, str] = {}
     known = {Path(p).stem for p in files.models}
@@ -323,7 +327,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
     nodes = dict(others)
     nodes.update({m.id: m for m in first})
     resolver = Resolver(nodes)
-    return [compile_model(renderer, m, resolver, vars, nodes) for m in first]
+    return [compile_model(renderer, m, resolver, vars, nodes, analyze=analyze) for m in first]
 
 
 def _check_refs(state: RenderState, path: str, template: str, *, known: set[str],

@@ -39,6 +39,22 @@ FILES = {
 
 
 @pytest.fixture
+def analysed(monkeypatch):
+    """The SQL texts `analyze_model_sql` parses (the memo's misses)."""
+    import warehouse.parse
+
+    seen: list[str] = []
+    real = warehouse.parse.analyze_model_sql
+
+    def spy(sql, **kwargs):
+        seen.append(sql)
+        return real(sql, **kwargs)
+
+    monkeypatch.setattr(warehouse.parse, "analyze_model_sql", spy)
+    return seen
+
+
+@pytest.fixture
 def counting(monkeypatch):
     """Count the loads that miss the cache (full renders)."""
     calls = []
@@ -177,7 +193,7 @@ def test_a_cache_pickled_by_an_older_engine_is_a_miss(make_project, counting):
     path = root / "target" / parse_cache.CACHE_NAME
     header, _, body = path.read_bytes().partition(b"\n")
     entry = pickle.loads(body)
-    del entry.__dict__["normalizer"]
+    del entry.__dict__["memos"]
     path.write_bytes(header + b"\n" + pickle.dumps(entry))
     write(root, "models/extra.sql", "select 1 as id")
     assert NodeId(NodeKind.MODEL, "extra") in load(root).nodes
@@ -243,3 +259,80 @@ def test_warnings_a_template_prints_are_printed_again_from_the_cache(make_projec
     load(root)
     assert len(counting) == 1
     assert "warning: stg is deprecated" in capsys.readouterr().err
+
+
+def assert_same_as_cold(project, root: Path) -> None:
+    cold = load_project(root)
+    assert project.nodes == cold.nodes  # compiled SQL, columns, refs, config
+    assert project.parents == cold.parents
+    assert dict(project.fingerprints) == dict(cold.fingerprints)
+
+
+def test_a_miss_analyses_only_the_model_that_changed(make_project, counting, analysed):
+    root = make_project(FILES)
+    load(root)
+    assert len(analysed) == 2
+    analysed.clear()
+    write(root, "models/stg.sql", "select id, name || '?' as name from {{ ref('people') }}")
+    project = load(root)
+    assert len(counting) == 2, "a miss: every model is rendered again"
+    assert analysed == [sql_of(project, "stg")], "the other model's analysis came from the cache"
+    analysed.clear()
+    assert_same_as_cold(project, root)
+    assert len(analysed) == 2, "a load without the cache analyses everything"
+
+
+def test_a_macro_edit_re_analyses_the_models_whose_sql_it_changes(make_project, analysed):
+    root = make_project(FILES)
+    load(root)
+    analysed.clear()
+    write(root, "pyproject.toml", "[tool.warehouse]\n[tool.warehouse.vars]\nfactor = 3\n")
+    project = load(root)
+    assert analysed == [sql_of(project, "scaled")] and "* 3" in analysed[0]
+    analysed.clear()
+    write(root, "macros/scale.sql", "{% macro scale(col) %}{{ col }} * 100{% endmacro %}")
+    project = load(root)
+    assert analysed == [sql_of(project, "scaled")] and "* 100" in analysed[0]
+    analysed.clear()
+    write(root, "macros/scale.sql", "{% macro scale(col) %}{{ col }}  *  100{% endmacro %}")
+    load(root)
+    assert analysed == [sql_of(load(root), "scaled")], "any change of the text counts"
+    assert_same_as_cold(load(root), root)
+
+
+def test_the_memo_keeps_only_what_the_last_load_used(make_project):
+    from warehouse.memo import text_key
+
+    root = make_project(FILES)
+    load(root)
+    for n in range(3):
+        write(root, "models/stg.sql", f"select id, name, {n} as n from {{{{ ref('people') }}}}")
+        project = load(root)
+    entry = parse_cache.read_cache(root / "target" / parse_cache.CACHE_NAME, None)
+    assert entry is not None
+    _version, analyses = entry.memos["analyses"]
+    assert set(analyses) == {text_key(sql_of(project, name)) for name in ("stg", "scaled")}
+    _version, digests = entry.memos["sql_digests"]
+    assert len(digests) <= len(project.nodes)
+
+
+def test_an_analysis_error_is_raised_again_on_the_next_load(make_project, counting, analysed):
+    root = make_project(FILES)
+    load(root)
+    write(root, "models/bad.sql", "select 1 as x from from")
+    for _ in range(2):
+        analysed.clear()
+        with pytest.raises(warehouse.project.ProjectError, match="syntax error"):
+            load(root)
+        assert "select 1 as x from from" in analysed, "the error was not remembered"
+    write(root, "models/bad.sql", "select 1 as x")
+    assert sql_of(load(root), "bad") == "select 1 as x"
+
+
+def test_an_analysis_made_by_another_engine_is_not_used(make_project, analysed, monkeypatch):
+    root = make_project(FILES)
+    load(root)
+    analysed.clear()
+    monkeypatch.setattr(parse_cache, "engine_signature", lambda: "another engine")
+    load(root)
+    assert len(analysed) == 2
