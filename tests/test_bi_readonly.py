@@ -13,7 +13,6 @@ whose value is a build variable, so "the new version" is visible.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -21,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from wh_helpers import copy_real_project
 
-REPO = Path(__file__).resolve().parents[1]
 PROBE = "select {{ var('bi_version', 0) }} as version, 'probe' as what\n"
 CONSISTENT = (
     "select (select version from marts.bi_probe), "
@@ -45,11 +44,7 @@ def read_only_engine(db: Path):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("bi") / "project"
-    root.mkdir()
-    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
-    for folder in ("seeds", "models", "macros", "tests/data"):
-        shutil.copytree(REPO / folder, root / folder)
+    root = copy_real_project(tmp_path_factory.mktemp("bi") / "project")
     (root / "models/marts/bi_probe.sql").write_text(PROBE)
     build = start_build(root, 1)
     out, _ = build.communicate(timeout=600)

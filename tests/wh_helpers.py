@@ -25,3 +25,18 @@ def rows(root: Path, sql: str):
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_real_project(root: Path) -> Path:
+    """The repository's own warehouse project, copied to `root` so a test may build it
+    (and edit it) without touching the published file or target/ of the checkout."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    for folder in ("seeds", "models", "macros", "tests/data"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root

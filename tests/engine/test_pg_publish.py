@@ -20,7 +20,7 @@ from urllib.parse import quote
 import duckdb
 import pytest
 from conftest import write_project
-from wh_helpers import build
+from wh_helpers import build, copy_real_project
 
 from warehouse import pg_publish, pg_server
 from warehouse.errors import ProjectError
@@ -55,11 +55,7 @@ def server() -> Iterator[pg_server.PgServer]:
 @pytest.fixture(scope="module")
 def real_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's own project, copied and built into a temporary warehouse."""
-    root = tmp_path_factory.mktemp("real") / "project"
-    root.mkdir()
-    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
-    for folder in ("seeds", "models", "macros", "tests/data"):
-        shutil.copytree(REPO / folder, root / folder)
+    root = copy_real_project(tmp_path_factory.mktemp("real") / "project")
     result, log = build(root)
     assert result.exit_code == 0, log
     return root
