@@ -79,9 +79,11 @@ def cache_path(config: Any) -> Path:
 
 
 def cache_key(config: Any, files: Any, vars: Mapping[str, Any],
-              environ: Mapping[str, str] | None = None) -> str:
-    """One digest of everything a load depends on (see the module docstring)."""
+              environ: Mapping[str, str] | None = None, signature: str | None = None) -> str:
+    """One digest of everything a load depends on (see the module docstring).
+    `signature` is `engine_signature()` when the caller already has it."""
     environ = os.environ if environ is None else environ
+    signature = engine_signature() if signature is None else signature
     h = hashlib.sha256()
 
     def add(*parts: str | bytes) -> None:
@@ -91,7 +93,7 @@ def cache_key(config: Any, files: Any, vars: Mapping[str, Any],
 
     from warehouse import __version__
 
-    add(FORMAT, __version__, engine_signature(), repr(config))
+    add(FORMAT, __version__, signature, repr(config))
     add(json.dumps(vars, sort_keys=True, default=repr))
     texts = {}
     for group in ("models", "properties", "macros", "docs", "tests"):
@@ -207,7 +209,8 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
     config = load_config(root)
     files = read_files(config)
     merged = {**config.vars, **(vars or {})}
-    key = cache_key(config, files, merged)
+    signature = engine_signature()  # stats every engine module: once per load
+    key = cache_key(config, files, merged, signature=signature)
     path = cache_path(config)
     entry = read_cache(path, key)
     if entry is not None:
@@ -220,9 +223,13 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
     from warehouse.fingerprint import DigestMemo, normalizer_version
     from warehouse.memo import Memo
 
-    analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(), memos.get("analyses"))
+    analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(signature),
+                                               memos.get("analyses"))
     with _Tee(sys.stderr) as printed:
-        project = load_project(root, vars=vars, files=files, analyze=memoized_analysis(analyses))
+        # The config and files the key was made of: loading them again would print the
+        # config's notes twice and could build from other inputs than were hashed.
+        project = load_project(root, vars=vars, config=config, files=files,
+                               analyze=memoized_analysis(analyses))
     project.cache_key = key
     digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
     fingerprints = project.compute_fingerprints(digests)
@@ -232,10 +239,10 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
     return project
 
 
-def analyzer_version() -> str:
+def analyzer_version(signature: str) -> str:
     """What `parse.analyze_model_sql`'s result depends on besides the SQL: the engine's
-    code and the versions of sqlglot and DuckDB (`engine_signature`)."""
-    return hashlib.sha256(engine_signature().encode()).hexdigest()
+    code and the versions of sqlglot and DuckDB (`signature`, from `engine_signature`)."""
+    return hashlib.sha256(signature.encode()).hexdigest()
 
 
 def memoized_analysis(memo: Memo[ParsedModel]) -> Callable[..., ParsedModel]:

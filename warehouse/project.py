@@ -176,17 +176,18 @@ def make_renderer(config: ProjectConfig, files: ProjectFiles) -> Renderer:
 
 
 def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
-                 files: ProjectFiles | None = None, cache: bool = False,
+                 config: ProjectConfig | None = None, files: ProjectFiles | None = None,
+                 cache: bool = False,
                  analyze: Callable[..., Any] | None = None) -> Project:
-    """Render, parse and check every node. `files` is what the caller already read
-    (the parse cache hashes them first, so the project matches its key). With
+    """Render, parse and check every node. `config` and `files` are what the caller
+    already read (the parse cache hashes them first, so the project matches its key). With
     `cache`, a load whose inputs are unchanged comes from target/ (warehouse.parse_cache).
     `analyze` replaces `warehouse.parse.analyze_model_sql` (the cache memoizes it)."""
     if cache:
         from warehouse.parse_cache import load_cached
 
         return load_cached(root, vars)
-    config = load_config(root)
+    config = config if config is not None else load_config(root)
     files = files if files is not None else read_files(config)
     merged_vars = {**config.vars, **(vars or {})}
     renderer = make_renderer(config, files)

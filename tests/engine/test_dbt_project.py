@@ -166,6 +166,18 @@ def test_constructs_that_build_nothing_are_ignored_with_a_note(make_project, cli
     assert "exposures" in res.err and "semantic_models" in res.err and "analyses" in res.err
 
 
+def test_a_note_is_printed_once_per_build_with_or_without_the_parse_cache(
+        make_project, cli, monkeypatch):
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    root = make_project({**BASE, "analyses/explore.sql": "select * from {{ ref('a') }}"})
+    (root / "pyproject.toml").unlink()
+    for attempt in ("cache miss", "cache hit"):
+        res = cli(root, "build")
+        assert res.code == 0, res.text
+        notes = [line for line in res.err.splitlines() if "analyses" in line]
+        assert len(notes) == 1, (attempt, res.err)
+
+
 @pytest.mark.parametrize("extra", ["database: other", "meta:\n        external_location: x.csv"])
 def test_source_read_from_elsewhere_is_refused_at_its_line(make_project, cli, extra):
     root = make_project({**BASE, "models/src.yml": (
