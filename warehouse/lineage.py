@@ -211,10 +211,13 @@ def _plain(schema: Schema) -> dict[str, dict[str, dict[str, str]]]:
 
 @dataclass
 class LineageCache:
-    """Results of `analyse_sql` by checksum: JSON-ready, so it can be kept between runs."""
+    """Results of `analyse_sql` by checksum: JSON-ready, so it can be kept between runs.
+    `version` (the engine's code and sqlglot's version) is part of every key, so results
+    of another engine are never served."""
 
     entries: dict[str, Any] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
+    version: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.entries.items() if k in self.used}
@@ -244,13 +247,14 @@ def project_lineage(nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, tuple
         if not isinstance(node, ModelNode):
             continue
         schema = _schema_for(nodes, parents.get(node_id, ()), columns)
-        key = _checksum(node.compiled_sql, schema)
+        fallback = tuple(columns.get(node_id) or node.sql_columns or tuple(
+            c.name for c in node.columns))
+        # The fallback is what an unparsable model reports, so it belongs in the key.
+        key = _checksum(cache.version, node.compiled_sql, schema, fallback)
         if key in cache.entries:
             found, error = _from_json(cache.entries[key])
         else:
-            fallback = columns.get(node_id) or node.sql_columns or tuple(
-                c.name for c in node.columns)
-            found, error = analyse_sql(node.compiled_sql, schema, relations, tuple(fallback))
+            found, error = analyse_sql(node.compiled_sql, schema, relations, fallback)
             cache.entries[key] = _to_json(found, error)
         cache.used.add(key)
         result[node_id] = ModelLineage(node_id, found, error)
@@ -274,8 +278,9 @@ def _schema_for(nodes: Mapping[NodeId, Node], parents: Iterable[NodeId],
     return schema
 
 
-def _checksum(sql: str, schema: Mapping[str, Any]) -> str:
-    text = json.dumps([sql, schema], sort_keys=True)
+def _checksum(version: str, sql: str, schema: Mapping[str, Any],
+              fallback: tuple[str, ...]) -> str:
+    text = json.dumps([version, sql, schema, fallback], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -355,7 +360,9 @@ def lineage_for_project(project: Any, catalog: Mapping[NodeId, tuple[str, ...]]
             entries = {}
     except (OSError, ValueError):
         entries = {}
-    cache = LineageCache(dict(entries))
+    from warehouse.parse_cache import engine_signature
+
+    cache = LineageCache(dict(entries), version=engine_signature())
     result = project_lineage(project.nodes, project.parents, project.dag.topological_order(),
                              known_columns(project.nodes, project.config.root, catalog), cache)
     if set(cache.to_json()) != set(entries):

@@ -126,6 +126,16 @@ def test_cache_gives_the_same_answer_without_sqlglot(project, monkeypatch):
     assert again == first
 
 
+def test_cache_of_another_engine_version_is_not_served(project):
+    known = known_columns(project.nodes, project.config.root, {})
+    order = project.dag.topological_order()
+    old = LineageCache(version="engine 1")
+    project_lineage(project.nodes, project.parents, order, known, old)
+    new = LineageCache(dict(old.to_json()), version="engine 2")
+    project_lineage(project.nodes, project.parents, order, known, new)
+    assert new.used and not new.used & set(old.to_json()), "a stale result was reused"
+
+
 def test_model_trees_both_ways(project):
     up = model_tree(project.dag, NodeId(NodeKind.MODEL, "customer_totals"), upstream=True)
     assert [c.node.name for c in up.children] == ["customer_base", "stg_orders"]
