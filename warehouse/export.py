@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warehouse.errors import ProjectError, UsageError
+from warehouse.generic_sql import sql_literal
 from warehouse.identity import quote_ident
 
 if TYPE_CHECKING:
     import duckdb
 
+    from warehouse.nodes import ModelNode
     from warehouse.project import Project
 
 MARTS_SCHEMA = "marts"
@@ -50,14 +52,15 @@ def open_published(project: Project) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
-def mart_names(project: Project, con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The relations the project materializes in `marts`, all present in the file."""
+def mart_nodes(project: Project, con: duckdb.DuckDBPyConnection) -> list[ModelNode]:
+    """The models the project materializes in `marts`, by name, all present in the file."""
     from warehouse.nodes import ModelNode
 
-    wanted = sorted(
-        node.relation.name for node in project.nodes.values()
-        if isinstance(node, ModelNode) and node.relation.schema == MARTS_SCHEMA
-        and node.materialized != "ephemeral")
+    nodes = sorted(
+        (node for node in project.nodes.values()
+         if isinstance(node, ModelNode) and node.relation.schema == MARTS_SCHEMA
+         and node.materialized != "ephemeral"), key=lambda node: node.relation.name)
+    wanted = [node.relation.name for node in nodes]
     if not wanted:
         raise ProjectError(f"the project materializes no models in schema {MARTS_SCHEMA!r}",
                            hint=f"marts are the models configured with schema = "
@@ -71,7 +74,7 @@ def mart_names(project: Project, con: duckdb.DuckDBPyConnection) -> list[str]:
             f"the published warehouse {project.database_path.name} lacks "
             + ", ".join(f"{MARTS_SCHEMA}.{name}" for name in missing),
             hint="run `warehouse build` to publish the current models")
-    return wanted
+    return nodes
 
 
 def export_parquet(project: Project, folder: Path, *, echo=print) -> list[ExportedFile]:
@@ -81,7 +84,7 @@ def export_parquet(project: Project, folder: Path, *, echo=print) -> list[Export
         raise UsageError(f"--parquet {folder} is a file, not a folder")
     con = open_published(project)
     try:
-        names = mart_names(project, con)
+        names = [node.relation.name for node in mart_nodes(project, con)]
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for name in names:
@@ -99,10 +102,10 @@ def _export_one(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> Expo
     final = folder / f"{name}.parquet"
     temp = folder / f".{name}.parquet.{os.getpid()}.tmp"
     relation = f"{quote_ident(MARTS_SCHEMA)}.{quote_ident(name)}"
-    path_literal = "'" + str(temp).replace("'", "''") + "'"
+
     try:
         rows = con.execute(
-            f"copy (select * from {relation}) to {path_literal} (format parquet)").fetchall()
+            f"copy (select * from {relation}) to {sql_literal(temp)} (format parquet)").fetchall()
         os.replace(temp, final)
     except BaseException:
         temp.unlink(missing_ok=True)

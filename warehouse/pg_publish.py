@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from warehouse.errors import UsageError, WarehouseError
-from warehouse.export import MARTS_SCHEMA, mart_names, open_published
+from warehouse.export import MARTS_SCHEMA, mart_nodes, open_published
+from warehouse.generic_sql import sql_literal
 from warehouse.identity import quote_ident
 from warehouse.pg_types import PgType, pg_type
 from warehouse.pg_url import normalize, redact, scrub
@@ -88,26 +89,18 @@ class PublishResult:
 
 def describe_marts(project: Project, con: duckdb.DuckDBPyConnection) -> list[Mart]:
     """Each mart's columns and types from the file, descriptions from the project's YAML."""
-    from warehouse.nodes import ModelNode
-
-    models = {n.relation.name: n for n in project.nodes.values()
-              if isinstance(n, ModelNode) and n.relation.schema == MARTS_SCHEMA}
     marts = []
-    for name in mart_names(project, con):
+    for node in mart_nodes(project, con):
+        name = node.relation.name
         cols = con.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_schema = ? and table_name = ? order by ordinal_position",
             [MARTS_SCHEMA, name]).fetchall()
-        node = models[name]
         described = {c.name: c.description for c in node.columns}
         marts.append(Mart(name, tuple(
             MartColumn(col, typ, pg_type(typ), described.get(col, "")) for col, typ in cols),
             node.description))
     return marts
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def table_ddl(schema: str, mart: Mart) -> list[str]:
@@ -116,8 +109,8 @@ def table_ddl(schema: str, mart: Mart) -> list[str]:
     cols = ",\n  ".join(f"{quote_ident(c.name)} {c.pg.sql}" for c in mart.columns)
     ddl = [f"create table {table} (\n  {cols}\n)"]
     if mart.description:
-        ddl.append(f"comment on table {table} is {_literal(mart.description)}")
-    ddl += [f"comment on column {table}.{quote_ident(c.name)} is {_literal(c.description)}"
+        ddl.append(f"comment on table {table} is {sql_literal(mart.description)}")
+    ddl += [f"comment on column {table}.{quote_ident(c.name)} is {sql_literal(c.description)}"
             for c in mart.columns if c.description]
     return ddl
 
@@ -169,7 +162,7 @@ def _schemas(cursor: Any) -> list[str]:
 
 def _take_lock(cursor: Any, schema: str) -> None:
     """One publish per target schema at a time (a session lock, freed on disconnect)."""
-    cursor.execute(f"select pg_try_advisory_lock(hashtext({_literal('warehouse:' + schema)}))")
+    cursor.execute(f"select pg_try_advisory_lock(hashtext({sql_literal('warehouse:' + schema)}))")
     if not cursor.fetchall()[0][0]:
         raise PublishError(f"another `warehouse publish` into schema {schema!r} is running",
                            hint="wait for it to finish")

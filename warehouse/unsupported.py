@@ -223,7 +223,9 @@ def _check_property_file(rel: str, path: Any) -> list[str]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        # Runs on every load, cache hit or not: libyaml's loader (as properties.load_yaml).
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=loader)
     except yaml.YAMLError:
         return []  # the property loader reports it with its line
     if not isinstance(data, Mapping):
