@@ -135,38 +135,21 @@ def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_dige
     raise TypeError(f"no fingerprint for {type(node).__name__}")
 
 
-def fold(local: Mapping[NodeId, str], parents: Mapping[NodeId, Iterable[NodeId]]
-         ) -> dict[NodeId, Fingerprint]:
-    """Full fingerprints: each local one with its parents' full ones, in dependency order.
-
-    A parent missing from `local` (not a node of the project) folds in as its
-    name alone, so the result is still deterministic."""
+def fold(local: Mapping[NodeId, str], order: Iterable[NodeId],
+         parents: Mapping[NodeId, Iterable[NodeId]]) -> dict[NodeId, Fingerprint]:
+    """Full fingerprints: each local one with its parents' full ones. `order` puts parents
+    before children (`Dag.topological_order`, which has already rejected cycles and
+    unknown parents)."""
     full: dict[NodeId, str] = {}
-    for root in local:
-        stack: list[tuple[NodeId, bool]] = [(root, False)]
-        on_path: set[NodeId] = set()
-        while stack:  # iterative depth-first: a long chain must not hit the recursion limit
-            node_id, expanded = stack.pop()
-            if node_id in full:
-                continue
-            ups = [p for p in parents.get(node_id, ()) if p in local]
-            if not expanded:
-                if node_id in on_path:  # a cycle: the DAG reports it with its path
-                    full[node_id] = digest("cycle", str(node_id))
-                    continue
-                on_path.add(node_id)
-                stack.append((node_id, True))
-                stack.extend((p, False) for p in ups if p not in full)
-                continue
-            on_path.discard(node_id)
-            folded = sorted(f"{p}={full.get(p) or digest('missing', str(p))}"
-                            for p in parents.get(node_id, ()))
-            full[node_id] = digest(local[node_id], *folded)
+    for node_id in order:
+        folded = sorted(f"{p}={full[p]}" for p in parents.get(node_id, ()))
+        full[node_id] = digest(local[node_id], *folded)
     return {n: Fingerprint(local[n], full[n]) for n in local}
 
 
-def fingerprints(nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, Iterable[NodeId]],
-                 *, incremental_sql: Callable[[ModelNode], str] | None = None,
+def fingerprints(nodes: Mapping[NodeId, Node], order: Iterable[NodeId],
+                 parents: Mapping[NodeId, Iterable[NodeId]], *,
+                 incremental_sql: Callable[[ModelNode], str] | None = None,
                  sql_digest: Callable[[str], str] = sql_digest) -> dict[NodeId, Fingerprint]:
     """Every node's fingerprint. `incremental_sql` renders an incremental model's
     `is_incremental()` branch (the project's renderer); None leaves it out.
@@ -178,7 +161,7 @@ def fingerprints(nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, Iterable
                 and node.materialized == "incremental"):
             inc = incremental_sql(node)
         local[node_id] = local_fingerprint(node, sql_digest=sql_digest, incremental_sql=inc)
-    return fold(local, parents)
+    return fold(local, order, parents)
 
 
 class DigestMemo(Memo[str]):

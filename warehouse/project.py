@@ -144,8 +144,9 @@ class Project:
         from warehouse.fingerprint import fingerprints
 
         extra = {"sql_digest": sql_digest} if sql_digest is not None else {}
-        self._fingerprints = fingerprints(self.nodes, self.parents,
-                                          incremental_sql=self.render_incremental, **extra)
+        self._fingerprints = fingerprints(self.nodes, self.dag.topological_order(),
+                                          self.parents, incremental_sql=self.render_incremental,
+                                          **extra)
         return self._fingerprints
 
     @property
