@@ -18,15 +18,24 @@ from warehouse.nodes import ModelNode, SeedNode, SourceNode, TestNode
 SCHEMA_VERSION = 1
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
+    """A temp file beside `path`, then a rename: a reader sees the old file or the new one,
+    never half of one. The temp file is removed if the write fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
     # One compact string: json.dumps with no indent uses the C encoder, ten times
     # faster than json.dump to a file with indentation (a no-op build writes both files).
-    text = json.dumps(data, sort_keys=False, default=str)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, sort_keys=False, default=str).encode("utf-8"))
 
 
 def _columns(node: Any) -> list[dict[str, Any]]:

@@ -39,6 +39,7 @@ file whose header is not ours, or that fails to load, is a miss.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -185,20 +186,12 @@ def write_cache(path: Path, entry: CachedLoad) -> None:
     """Write atomically (temp file, rename): a reader sees the old cache or the new one.
     A cache that cannot be written (read-only target/) only costs the next load time."""
     import pickle
-    import tempfile
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(f"{FORMAT} {entry.key}\n".encode())
-            pickle.dump(entry, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    from warehouse.artifacts import write_atomic
+
+    header = f"{FORMAT} {entry.key}\n".encode()
+    with contextlib.suppress(OSError):
+        write_atomic(path, header + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:

@@ -163,21 +163,16 @@ def read_stamp(stamp: Path, identity: tuple[int, ...]) -> StoredState | None:
 
 def write_stamp(stamp: Path, identity: tuple[int, ...] | None, state: StoredState) -> None:
     """Remember `state` as the content of the file with `identity` (atomically; best effort)."""
-    import os
+    import contextlib
     import pickle
-    import tempfile
+
+    from warehouse.artifacts import write_atomic
 
     if identity is None:
         stamp.unlink(missing_ok=True)
         return
-    try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=stamp.parent, prefix=stamp.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump((identity, state), out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, stamp)
-    except OSError:
-        return
+    with contextlib.suppress(OSError):
+        write_atomic(stamp, pickle.dumps((identity, state), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def write_state(con: Any, states: Iterable[NodeState], keep: Iterable[str]) -> None:
