@@ -77,9 +77,9 @@ def command(project: Any, args: Any) -> int:
             print("downstream (what reads it):")
             print(_tree_text(down.children) or "  (nothing reads it)")
         return 0
-    catalog = load_catalog(project.database_path, project.nodes)
-    lineages = lineage_for_project(project, catalog.column_names())
-    known = _columns_of(project, node, lineages, catalog)
+    built_columns = load_catalog(project.database_path, project.nodes).column_names()
+    lineages = lineage_for_project(project, built_columns)
+    known = _columns_of(project, node, lineages, built_columns)
     tree = column_tree(lineages, ColumnRef(node, check_column(node, column, known)))
     if as_json:
         print(json.dumps(tree.to_json(), indent=2))
@@ -89,15 +89,14 @@ def command(project: Any, args: Any) -> int:
     return 0
 
 
-def _columns_of(project: Any, node: NodeId, lineages: Any, catalog: Any) -> tuple[str, ...]:
+def _columns_of(project: Any, node: NodeId, lineages: Any, built_columns: Any
+                ) -> tuple[str, ...]:
     if node in lineages and lineages[node].columns:
         return tuple(c.column for c in lineages[node].columns)
     from warehouse.lineage import known_columns
 
-    cols = catalog.column_names().get(node)
-    if cols:
-        return cols
-    return known_columns({node: project.nodes[node]}, project.config.root, {}).get(node, ())
+    return known_columns({node: project.nodes[node]}, project.config.root,
+                         built_columns).get(node, ())
 
 
 def _label(tree: TreeNode) -> str:
