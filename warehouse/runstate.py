@@ -54,18 +54,20 @@ def selection_state(project: Any, options: RunOptions, stored: Any,
     from warehouse.selection import SelectionState
 
     terms = [*options.select, *options.exclude]
-    if stored is None and any("state:" in t for t in terms):
+    wants_state = any("state:" in t for t in terms)
+    wants_results = any("result:" in t for t in terms)
+    if stored is None and wants_state:
         raise ProjectError(f"cannot read the stored state of {project.database_path.name}: "
                            f"{unreadable}",
                            hint="a process holds the warehouse open read-write; close it "
                                 "(BI tools should open it read-only)")
-    current = {str(n): f.local for n, f in project.fingerprints.items()} if any(
-        "state:" in t for t in terms) else {}
+    if not wants_state:
+        return SelectionState(previous_results=previous_results(project) if wants_results
+                              else None)
     return SelectionState(
-        current_fingerprints=current,
-        previous_fingerprints=stored.fingerprints(local=True) if stored is not None else None,
-        previous_results=previous_results(project) if any("result:" in t for t in terms)
-        else None)
+        current_fingerprints={str(n): f.local for n, f in project.fingerprints.items()},
+        previous_fingerprints=stored.local_fingerprints(),
+        previous_results=previous_results(project) if wants_results else None)
 
 
 def previous_results(project: Any) -> dict[str, str] | None:

@@ -67,12 +67,12 @@ class StoredState:
     def has_relation(self, relation: Relation) -> bool:
         return (relation.schema.lower(), relation.name.lower()) in self.relations
 
-    def fingerprints(self, local: bool = False) -> dict[str, str] | None:
-        """Stored fingerprints by node id text (None when there is no stored state)."""
+    def local_fingerprints(self) -> dict[str, str] | None:
+        """Stored local fingerprints by node id text (None when there is no stored state):
+        what `state:modified` compares with."""
         if not self.exists:
             return None
-        return {k: (s.local_fingerprint if local else s.fingerprint)
-                for k, s in self.nodes.items()}
+        return {k: s.local_fingerprint for k, s in self.nodes.items()}
 
 
 class StateUnreadable(Exception):
