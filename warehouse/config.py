@@ -27,6 +27,14 @@ _KNOWN_KEYS = frozenset(
 )
 
 
+def dbt_schema_name(target_schema: str, custom: Any) -> str:
+    """dbt's default `generate_schema_name`: the target's schema, suffixed with the custom
+    one when a node sets it (`main` + `staging` is `main_staging`)."""
+    if custom is None or str(custom).strip() == "":
+        return target_schema
+    return f"{target_schema}_{str(custom).strip()}"
+
+
 @dataclass(frozen=True)
 class ProjectConfig:
     root: Path
@@ -52,10 +60,10 @@ class ProjectConfig:
 
     def schema_name(self, custom: Any) -> str:
         """The schema of a node whose `schema` config is `custom` (None: not set)."""
+        if self.schema_naming == "dbt":
+            return dbt_schema_name(self.default_schema, custom)
         if custom is None or str(custom).strip() == "":
             return self.default_schema
-        if self.schema_naming == "dbt":
-            return f"{self.default_schema}_{str(custom).strip()}"
         return str(custom)
 
     def target_context(self) -> dict[str, Any]:

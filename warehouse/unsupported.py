@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from warehouse.config import dbt_schema_name
 from warehouse.errors import ProjectError
 
 # Configs the engine honours, per resource type.
@@ -126,9 +127,7 @@ def dbt_globals(target: Mapping[str, Any]) -> dict[str, Any]:
     schema = str(target.get("schema", "main"))
 
     def default_schema_name(custom_schema_name: Any = None, node: Any = None) -> str:
-        if custom_schema_name is None or str(custom_schema_name).strip() == "":
-            return schema
-        return f"{schema}_{str(custom_schema_name).strip()}"
+        return dbt_schema_name(schema, custom_schema_name)
 
     def schema_name_for_env(custom_schema_name: Any = None, node: Any = None) -> str:
         if target.get("name") == "prod" and custom_schema_name:
