@@ -38,14 +38,14 @@ publish: build
 		$(BIN)/warehouse publish --postgres "$$PG_URL"; \
 	else \
 		scripts/ensure-postgres >/dev/null && \
-		$(BIN)/python -m warehouse.pg_server start $(PG_FOLDER) && \
+		$(BIN)/python -m warehouse.serve.pg_server start $(PG_FOLDER) && \
 		PGPASSWORD="$$(cat $(PG_FOLDER)/password)" \
-		$(BIN)/warehouse publish --postgres "$$($(BIN)/python -m warehouse.pg_server url $(PG_FOLDER))" && \
-		$(BIN)/python -m warehouse.pg_server info $(PG_FOLDER); \
+		$(BIN)/warehouse publish --postgres "$$($(BIN)/python -m warehouse.serve.pg_server url $(PG_FOLDER))" && \
+		$(BIN)/python -m warehouse.serve.pg_server info $(PG_FOLDER); \
 	fi
 
 publish-stop: $(STAMP)
-	$(BIN)/python -m warehouse.pg_server stop $(PG_FOLDER)
+	$(BIN)/python -m warehouse.serve.pg_server stop $(PG_FOLDER)
 
 # Engine vs DuckDB on generated projects; a quick subset:
 # make bench BENCH_ARGS='--models 100 --repeat 1 --seed-rows 0'

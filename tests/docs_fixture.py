@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.artifacts import manifest, run_results, write_json
+from warehouse.core.atomic import write_json
+from warehouse.run.artifacts import manifest, run_results
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -131,7 +132,7 @@ def build_with_results(root: Path) -> None:
     """Build the project as `warehouse build` does, writing target/run_results.json too."""
     from wh_helpers import build
 
-    from warehouse.project import load_project
+    from warehouse.compile.load import load_project
 
     result, _ = build(root)
     project = load_project(root)

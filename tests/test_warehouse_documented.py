@@ -6,9 +6,10 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.nodes import ModelNode, SeedNode
-from warehouse.project import load_project
-from warehouse.runner import RunOptions, execute
+from warehouse.compile.load import load_project
+from warehouse.core.nodes import ModelNode, SeedNode
+from warehouse.run.results import RunOptions
+from warehouse.run.runner import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_relation_and_column_is_described(tmp_path):
     import io
 
-    from warehouse.console import Console
+    from warehouse.core.console import Console
 
     project = load_project(ROOT)
     database = tmp_path / "warehouse.duckdb"

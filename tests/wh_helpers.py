@@ -7,9 +7,10 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.console import Console
-from warehouse.project import load_project
-from warehouse.runner import RunOptions, execute
+from warehouse.compile.load import load_project
+from warehouse.core.console import Console
+from warehouse.run.results import RunOptions
+from warehouse.run.runner import execute
 
 
 def build(root: Path, command: str = "build", **options):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse import __version__
-from warehouse.errors import UsageError, WarehouseError
+from warehouse.core.errors import UsageError, WarehouseError
 
 COMMANDS = {
     "build": "load seeds, build models and run data tests; publish if all pass",
@@ -34,10 +34,10 @@ COMMANDS = {
 # Commands whose work lives in a module of its own: "module:function". The
 # function takes the loaded project and the parsed arguments, returns an exit code.
 HANDLERS = {
-    "lineage": "warehouse.lineage_cli:command",
-    "docs": "warehouse.docs:command",
-    "publish": "warehouse.pg_publish:command",
-    "export": "warehouse.export:command",
+    "lineage": "warehouse.serve.lineage_cli:command",
+    "docs": "warehouse.serve.docs:command",
+    "publish": "warehouse.serve.pg_publish:command",
+    "export": "warehouse.serve.export:command",
 }
 
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from warehouse.config import find_project_root
+    from warehouse.core.config import find_project_root
 
     root = args.project_dir if args.project_dir else find_project_root(Path.cwd())
     import os  # dbt's flags are its environment variables; the profile loader reads those
@@ -120,7 +120,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         os.environ["DBT_TARGET"] = args.target
     if args.command == "clean":
         return _clean(root)
-    from warehouse.project import load_project
+    from warehouse.compile.load import load_project
 
     project = load_project(root, vars=_parse_vars(args.vars),
                            cache=not getattr(args, "no_parse_cache", False))
@@ -154,8 +154,10 @@ def _parse_vars(text: str | None) -> dict[str, Any]:
 
 
 def _run(project: Any, args: argparse.Namespace) -> int:
-    from warehouse.artifacts import run_results, write_json, write_manifest
-    from warehouse.runner import RunOptions, execute
+    from warehouse.core.atomic import write_json
+    from warehouse.run.artifacts import run_results, write_manifest
+    from warehouse.run.results import RunOptions
+    from warehouse.run.runner import execute
 
     if args.threads is not None and args.threads < 1:
         raise UsageError("--threads must be at least 1")
@@ -168,9 +170,10 @@ def _run(project: Any, args: argparse.Namespace) -> int:
 
 
 def _compile(project: Any, args: argparse.Namespace) -> int:
-    from warehouse.identity import NodeKind
-    from warehouse.nodes import ModelNode, TestNode
-    from warehouse.runner import RunOptions, selected_nodes
+    from warehouse.core.identity import NodeKind
+    from warehouse.core.nodes import ModelNode, TestNode
+    from warehouse.run.results import RunOptions
+    from warehouse.run.runner import selected_nodes
 
     options = RunOptions(command="build", select=args.select, exclude=args.exclude)
     chosen = [n for n in selected_nodes(project, options) if n.kind is not NodeKind.SEED]
@@ -191,7 +194,8 @@ def _compile(project: Any, args: argparse.Namespace) -> int:
 
 
 def _ls(project: Any, args: argparse.Namespace) -> int:
-    from warehouse.runner import RunOptions, selected_nodes
+    from warehouse.run.results import RunOptions
+    from warehouse.run.runner import selected_nodes
 
     options = RunOptions(command="build", select=args.select, exclude=args.exclude)
     chosen = selected_nodes(project, options)
@@ -210,13 +214,13 @@ def _ls(project: Any, args: argparse.Namespace) -> int:
 def _clean(root: Path) -> int:
     import shutil
 
-    from warehouse.config import load_config
+    from warehouse.compile.files import load_config
 
     config = load_config(root)
     target = config.root / config.target_dir
     local_postgres = target / "postgres"  # where `make publish` keeps its throwaway server
     if local_postgres.exists():
-        from warehouse import pg_server
+        from warehouse.serve import pg_server
 
         if pg_server.stop(local_postgres):
             print(f"stopped the PostgreSQL server in {local_postgres}")

@@ -62,8 +62,9 @@ class _SharedBuild:
         self.done = True
         import io
 
-        from warehouse.console import Console
-        from warehouse.runner import RunOptions, execute
+        from warehouse.core.console import Console
+        from warehouse.run.results import RunOptions
+        from warehouse.run.runner import execute
 
         out = io.StringIO()
         result = execute(project, RunOptions(command="prepare", database=self.database),
@@ -87,7 +88,7 @@ class DataTestItem(pytest.Item):
     def runtest(self) -> None:
         import duckdb
 
-        from warehouse.testrun import run_test_node
+        from warehouse.run.testrun import run_test_node
 
         self.shared.ensure(self.project)
         node = self.project.nodes[self.node_id]
@@ -119,9 +120,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     root = _project_root(config)
     if root is None:
         return
-    from warehouse.errors import WarehouseError
-    from warehouse.identity import NodeKind
-    from warehouse.project import load_project
+    from warehouse.compile.load import load_project
+    from warehouse.core.errors import WarehouseError
+    from warehouse.core.identity import NodeKind
 
     try:
         project = load_project(root)

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from docs_fixture import MODELS, SEEDS, build_with_results, write_fixture
 
-from warehouse.docs import build_docs
-from warehouse.project import load_project
+from warehouse.compile.load import load_project
+from warehouse.serve.docs import build_docs
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]

@@ -6,11 +6,11 @@ import json
 
 import duckdb
 
-from warehouse import bench
-from warehouse.bench_project import change_model, generate, leaf_and_root, model_path
-from warehouse.bench_report import Build, SizeResult, rows_for, table
-from warehouse.identity import NodeKind
-from warehouse.project import load_project
+from warehouse.bench import measure as bench
+from warehouse.bench.project import change_model, generate, leaf_and_root, model_path
+from warehouse.bench.report import Build, SizeResult, rows_for, table
+from warehouse.compile.load import load_project
+from warehouse.core.identity import NodeKind
 
 
 def test_generation_is_deterministic():

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 import sqlglot
 
-from warehouse.compile import prepend_ctes
-from warehouse.parse import analyze_model_sql, map_position
+from warehouse.compile.parse import analyze_model_sql, map_position
+from warehouse.compile.resolve import prepend_ctes
 
 
 def same_ast(a: str, b: str) -> bool:

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from warehouse.dag import CycleError, Dag
-from warehouse.errors import ProjectError, WarehouseError
-from warehouse.identity import NodeId, NodeKind
+from warehouse.core.dag import CycleError, Dag
+from warehouse.core.errors import ProjectError, WarehouseError
+from warehouse.core.identity import NodeId, NodeKind
 
 
 def m(name: str) -> NodeId:

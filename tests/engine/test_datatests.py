@@ -10,7 +10,7 @@ import textwrap
 import duckdb
 import pytest
 
-from warehouse.datatests import (
+from warehouse.compile.datatests import (
     TestConfig,
     TestSpec,
     apply_where,
@@ -20,10 +20,10 @@ from warehouse.datatests import (
     generic_test_sql,
     parse_test_entries,
 )
-from warehouse.errors import ProjectError
-from warehouse.identity import NodeId, NodeKind, Relation
-from warehouse.properties import load_yaml
-from warehouse.testrun import failure_message, format_cell, run_test, run_test_node
+from warehouse.core.errors import ProjectError
+from warehouse.core.identity import NodeId, NodeKind, Relation
+from warehouse.core.properties import load_yaml
+from warehouse.run.testrun import failure_message, format_cell, run_test, run_test_node
 
 # ---------------------------------------------------------------------------
 # helpers
@@ -451,7 +451,7 @@ def test_long_cells_are_truncated():
 
 
 def test_run_test_node_for_runner_and_plugin(con):
-    from warehouse.nodes import TestNode
+    from warehouse.core.nodes import TestNode
 
     node = TestNode(name="not_null_dim_code", path="seeds/props.yml",
                     sql="select * from marts.fct where value is null",

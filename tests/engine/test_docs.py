@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from docs_fixture import FILES, MODELS, SCRIPT, SEEDS, build_with_results, write_fixture
 
-from warehouse.docs import build_docs
-from warehouse.docs.charts import nice_ticks, trade_chart
-from warehouse.docs.graph_svg import layers, lineage_svg
-from warehouse.docs.serve import make_server
-from warehouse.identity import NodeId, NodeKind
-from warehouse.project import load_project
+from warehouse.compile.load import load_project
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.serve.docs import build_docs
+from warehouse.serve.docs.charts import nice_ticks, trade_chart
+from warehouse.serve.docs.graph_svg import layers, lineage_svg
+from warehouse.serve.docs.serve import make_server
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -201,8 +201,8 @@ def test_source_gets_a_page_with_its_declared_columns(make_project):
 def test_a_busy_port_is_a_usage_error(tmp_path):
     import socket
 
-    from warehouse.docs.serve import serve
-    from warehouse.errors import UsageError
+    from warehouse.core.errors import UsageError
+    from warehouse.serve.docs.serve import serve
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

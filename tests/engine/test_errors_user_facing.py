@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from warehouse.errors import ProjectError
-from warehouse.project import load_project
+from warehouse.compile.load import load_project
+from warehouse.core.errors import ProjectError
 
 
 def load_error(make_project, files) -> ProjectError:

@@ -9,9 +9,9 @@ import pytest
 from conftest import run_cli, write_project
 from wh_helpers import build
 
-from warehouse import export
-from warehouse.errors import ProjectError
-from warehouse.project import load_project
+from warehouse.compile.load import load_project
+from warehouse.core.errors import ProjectError
+from warehouse.serve import export
 
 FILES = {
     "pyproject.toml": """

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from warehouse.identity import NodeId, NodeKind
-from warehouse.lineage import (
+from warehouse.compile.load import load_project
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.serve.lineage import (
     ColumnRef,
     LineageCache,
     analyse_sql,
@@ -16,7 +17,6 @@ from warehouse.lineage import (
     model_tree,
     project_lineage,
 )
-from warehouse.project import load_project
 
 FILES = {
     "seeds/orders.csv": """
@@ -118,7 +118,7 @@ def test_cache_gives_the_same_answer_without_sqlglot(project, monkeypatch):
     known = known_columns(project.nodes, project.config.root, {})
     order = project.dag.topological_order()
     first = project_lineage(project.nodes, project.parents, order, known, cache)
-    import warehouse.lineage as lineage_module
+    import warehouse.serve.lineage as lineage_module
 
     monkeypatch.setattr(lineage_module, "analyse_sql", lambda *a, **k: pytest.fail("not cached"))
     again = project_lineage(project.nodes, project.parents, order, known,

@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from wh_helpers import rows
 
-import warehouse.project
-from warehouse import parse_cache
-from warehouse.identity import NodeId, NodeKind
-from warehouse.nodes import ModelNode
-from warehouse.project import load_project
+import warehouse.compile.assemble
+import warehouse.compile.project
+from warehouse.compile import parse_cache
+from warehouse.compile.load import load_project
+from warehouse.core.errors import ProjectError
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.core.nodes import ModelNode
 
 FILES = {
     "pyproject.toml": """
@@ -41,16 +43,16 @@ FILES = {
 @pytest.fixture
 def analysed(monkeypatch):
     """The SQL texts `analyze_model_sql` parses (the memo's misses)."""
-    import warehouse.parse
+    import warehouse.compile.parse
 
     seen: list[str] = []
-    real = warehouse.parse.analyze_model_sql
+    real = warehouse.compile.parse.analyze_model_sql
 
     def spy(sql, **kwargs):
         seen.append(sql)
         return real(sql, **kwargs)
 
-    monkeypatch.setattr(warehouse.parse, "analyze_model_sql", spy)
+    monkeypatch.setattr(warehouse.compile.parse, "analyze_model_sql", spy)
     return seen
 
 
@@ -58,13 +60,13 @@ def analysed(monkeypatch):
 def counting(monkeypatch):
     """Count the loads that miss the cache (full renders)."""
     calls = []
-    real = warehouse.project.load_project
+    real = warehouse.compile.assemble.assemble_project
 
-    def spy(root, **kwargs):
-        calls.append(root)
-        return real(root, **kwargs)
+    def spy(config, files, **kwargs):
+        calls.append(config.root)
+        return real(config, files, **kwargs)
 
-    monkeypatch.setattr(warehouse.project, "load_project", spy)
+    monkeypatch.setattr(warehouse.compile.assemble, "assemble_project", spy)
     return calls
 
 
@@ -93,7 +95,7 @@ def test_a_warm_load_equals_a_cold_one_and_renders_nothing(make_project, countin
     def no_jinja(*args, **kwargs):
         raise AssertionError("a warm load must not build the Jinja environment")
 
-    monkeypatch.setattr(warehouse.project, "make_renderer", no_jinja)
+    monkeypatch.setattr(warehouse.compile.project, "make_renderer", no_jinja)
     warm = load(root)
     assert len(counting) == 1, "served from the cache"
     assert warm.nodes == cold.nodes
@@ -203,7 +205,7 @@ def test_a_load_error_is_not_cached(make_project, counting):
     root = make_project(FILES)
     write(root, "models/bad.sql", "select {{ undefined_name }}")
     for _ in range(2):
-        with pytest.raises(warehouse.project.ProjectError):
+        with pytest.raises(ProjectError):
             load(root)
     assert len(counting) == 2
 
@@ -233,18 +235,18 @@ def test_the_library_loads_without_the_cache_unless_asked(make_project):
 
 
 def test_a_miss_normalizes_only_the_sql_that_changed(make_project, monkeypatch):
-    import warehouse.fingerprint
+    import warehouse.compile.fingerprint
 
     root = make_project(FILES)
     load(root)
     write(root, "models/stg.sql", "select id, name || '?' as name from {{ ref('people') }}")
     seen = []
-    real = warehouse.fingerprint.normalize_sql
-    monkeypatch.setattr(warehouse.fingerprint, "normalize_sql",
+    real = warehouse.compile.fingerprint.normalize_sql
+    monkeypatch.setattr(warehouse.compile.fingerprint, "normalize_sql",
                         lambda sql: seen.append(sql) or real(sql))
     project = load(root)
     assert len(seen) == 1 and "'?'" in seen[0], "the other model's digest came from the cache"
-    monkeypatch.setattr(warehouse.fingerprint, "normalize_sql", real)
+    monkeypatch.setattr(warehouse.compile.fingerprint, "normalize_sql", real)
     assert dict(project.fingerprints) == dict(load_project(root).fingerprints)
 
 
@@ -301,7 +303,7 @@ def test_a_macro_edit_re_analyses_the_models_whose_sql_it_changes(make_project, 
 
 
 def test_the_memo_keeps_only_what_the_last_load_used(make_project):
-    from warehouse.memo import text_key
+    from warehouse.compile.memo import text_key
 
     root = make_project(FILES)
     load(root)
@@ -322,7 +324,7 @@ def test_an_analysis_error_is_raised_again_on_the_next_load(make_project, counti
     write(root, "models/bad.sql", "select 1 as x from from")
     for _ in range(2):
         analysed.clear()
-        with pytest.raises(warehouse.project.ProjectError, match="syntax error"):
+        with pytest.raises(ProjectError, match="syntax error"):
             load(root)
         assert "select 1 as x from from" in analysed, "the error was not remembered"
     write(root, "models/bad.sql", "select 1 as x")

@@ -1,6 +1,6 @@
 """`warehouse publish --postgres`: the real marts in a real PostgreSQL server on loopback.
 
-One throwaway server (warehouse.pg_server) with password authentication runs
+One throwaway server (warehouse.serve.pg_server) with password authentication runs
 for the session. Every check reads PostgreSQL back through an independent
 client (psql in a subprocess, SQLAlchemy with psycopg2) and compares it
 with the marts in DuckDB by content: row counts, sums of numeric columns,
@@ -22,11 +22,11 @@ import pytest
 from conftest import write_project
 from wh_helpers import build, copy_real_project
 
-from warehouse import pg_publish, pg_server
-from warehouse.errors import ProjectError
-from warehouse.pg_types import pg_type
-from warehouse.pg_url import normalize, passwords, redact, scrub
-from warehouse.project import load_project
+from warehouse.compile.load import load_project
+from warehouse.core.errors import ProjectError
+from warehouse.serve import pg_publish, pg_server
+from warehouse.serve.pg_types import pg_type
+from warehouse.serve.pg_url import normalize, passwords, redact, scrub
 
 REPO = Path(__file__).resolve().parents[2]
 # Characters that URLs must percent-encode: the scrubbing must catch both forms.

@@ -35,7 +35,7 @@ def test_sources_docs_env_vars_and_config_get(make_project, monkeypatch):
     result, out = build(root, "run")
     assert result.exit_code == 0, out
     assert rows(root, "select * from report") == [(1, "north", "table", "dflt")]
-    from warehouse.project import load_project
+    from warehouse.compile.load import load_project
 
     project = load_project(root)
     report = next(n for n in project.nodes.values() if n.name == "report")
@@ -124,7 +124,7 @@ def test_relationships_test_depends_on_both_models(make_project):
                       - relationships: {to: ref('dim'), field: k}
             """,
     })
-    from warehouse.project import load_project
+    from warehouse.compile.load import load_project
 
     project = load_project(root)
     test_id = next(i for i in project.nodes if i.kind.value == "test")

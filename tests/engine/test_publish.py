@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.errors import ProjectError
-from warehouse.publish import WorkingCopy, finish
+from warehouse.adapters.duckdb.workcopy import WorkingCopy, finish
+from warehouse.core.errors import ProjectError
 
 
 def child(code: str) -> subprocess.Popen:
@@ -109,7 +109,7 @@ def test_kill_9_while_writing_the_work_file_leaves_the_published_file_intact(pub
     before = published.read_bytes()
     writer = child(f"""
         import duckdb
-        from warehouse.publish import WorkingCopy
+        from warehouse.adapters.duckdb.workcopy import WorkingCopy
         with WorkingCopy({str(published)!r}) as wc:
             con = duckdb.connect(str(wc.path))
             con.execute('create or replace table t as select 666 as v')
@@ -163,7 +163,7 @@ def test_failed_cycle_keeps_the_published_file_and_the_failed_work_for_inspectio
 def test_second_concurrent_build_gets_a_clear_lock_error(published):
     first = child(f"""
         import os, sys
-        from warehouse.publish import WorkingCopy
+        from warehouse.adapters.duckdb.workcopy import WorkingCopy
         with WorkingCopy({str(published)!r}) as wc:
             print(os.getpid(), flush=True)
             sys.stdin.readline()

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from warehouse.dag import Dag
-from warehouse.errors import UsageError
-from warehouse.identity import NodeId, NodeKind
-from warehouse.scheduler import EventKind, RunInterrupted, Status, run_dag
+from warehouse.core.dag import Dag
+from warehouse.core.errors import UsageError
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.run.scheduler import EventKind, RunInterrupted, Status, run_dag
 
 
 def m(name: str) -> NodeId:

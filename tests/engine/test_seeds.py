@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.errors import ProjectError
-from warehouse.identity import Relation
-from warehouse.seeds import load_seed, seed_fingerprint
+from warehouse.adapters.duckdb.seeds import load_seed, seed_fingerprint
+from warehouse.core.errors import ProjectError
+from warehouse.core.identity import Relation
 
 REL = Relation("seeds", "s")
 

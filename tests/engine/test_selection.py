@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from warehouse.dag import Dag
-from warehouse.errors import UsageError
-from warehouse.identity import NodeId, NodeKind
-from warehouse.selection import (
+from warehouse.core.dag import Dag
+from warehouse.core.errors import UsageError
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.run.selection import (
     Criterion,
     NodeInfo,
     SelectionState,

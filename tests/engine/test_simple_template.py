@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from warehouse.errors import ProjectError
-from warehouse.project import load_project
-from warehouse.render import Renderer, RenderState
-from warehouse.simple_template import SimpleTemplate
+from warehouse.compile.load import load_project
+from warehouse.compile.render import Renderer, RenderState
+from warehouse.compile.simple_template import SimpleTemplate
+from warehouse.core.errors import ProjectError
 
 MACROS = ("{% macro bump(col, n) %}({{ col }} + {{ n }}){% endmacro %}\n"
           "{% macro mean(cols) %}({{ cols | join(' + ') }}) / {{ cols | length }}{% endmacro %}\n"

@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 from wh_helpers import build, rows
 
-from warehouse.fingerprint import normalize_sql
-from warehouse.identity import NodeId, NodeKind
-from warehouse.project import load_project
-from warehouse.state import STAMP_NAME, STATE_RELATION, read_published_state
+from warehouse.adapters.duckdb.state import STAMP_NAME, STATE_RELATION, read_published_state
+from warehouse.compile.fingerprint import normalize_sql
+from warehouse.compile.load import load_project
+from warehouse.core.identity import NodeId, NodeKind
 
 BASE = {
     "seeds/people.csv": "id,name\n1,An\n2,Binh\n",
@@ -389,8 +389,9 @@ def test_state_modified_selects_what_was_edited_and_plus_what_depends_on_it(make
     root = make_project(BASE)
     build(root)
     write(root, "models/stg.sql", "select id, name || '!' as name from {{ ref('people') }}")
-    from warehouse.runner import RunOptions, selected_nodes
-    from warehouse.runstate import selection_state
+    from warehouse.run.results import RunOptions
+    from warehouse.run.runner import selected_nodes
+    from warehouse.run.runstate import selection_state
 
     project = load_project(root)
     stored = read_published_state(project.database_path)
@@ -458,10 +459,10 @@ def test_a_state_table_of_another_layout_means_everything_is_new(make_project):
 
 
 def test_change_flows_through_a_node_left_out_of_the_selection():
-    from warehouse.changes import plan_run
-    from warehouse.fingerprint import Fingerprint
-    from warehouse.identity import Relation
-    from warehouse.state import NodeState, StoredState
+    from warehouse.adapters.duckdb.state import NodeState, StoredState
+    from warehouse.compile.fingerprint import Fingerprint
+    from warehouse.core.identity import Relation
+    from warehouse.run.plan import plan_run
 
     a, b, c, d = (model(n) for n in "abcd")
     parents = {a: (), b: (a,), c: (b,), d: ()}

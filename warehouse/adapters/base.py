@@ -1,0 +1,240 @@
+"""The adapter protocol: everything the engine asks of a database, and the values that cross.
+
+The layers above never hold a driver's connection: they hold an `Adapter`
+(one target: where the published warehouse lives) and the `Session`s it
+opens. A build works in a `Workspace` (write-audit-publish: readers of the
+published warehouse never see it half-built), and what the build stored
+about itself comes back as a `StoredState`. Nothing here assumes a single
+file: an engine whose warehouse is a catalog of tables publishes by its own
+means behind the same three calls (`workspace`, `publish`, `discard`).
+
+SQL errors come back as `DatabaseError` with the database's own message.
+The SQL a caller hands in (a model's SELECT, a test's query) starts on the
+second line of the statement that runs, so a `LINE n` in that message is
+line n - 1 of the caller's SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from warehouse.core.identity import Relation
+
+RelationKey = tuple[str, str]  # (schema, name), lower case: how a database matches names
+
+
+class DatabaseError(Exception):
+    """The database refused a statement. Not a WarehouseError: the runner turns it into a
+    node's error, placed at the user's line (see run.runner.model_error)."""
+
+
+class Unavailable(Exception):
+    """The published warehouse exists but cannot be opened now (another process writes it);
+    the message says why."""
+
+
+# ---------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """One node as the stored warehouse holds it."""
+
+    unique_id: str
+    fingerprint: str
+    local_fingerprint: str
+    relation: str | None = None
+    status: str = "success"
+    failures: int | None = None
+    message: str = ""
+    built_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What a warehouse says about itself: node states and the relations present.
+
+    `exists` is False for a warehouse not built yet (or built before fingerprints
+    were stored): every node then counts as new."""
+
+    nodes: Mapping[str, NodeState] = field(default_factory=dict)
+    relations: frozenset[RelationKey] = frozenset()
+    exists: bool = False
+
+    def has_relation(self, relation: Relation) -> bool:
+        return (relation.schema.lower(), relation.name.lower()) in self.relations
+
+    def local_fingerprints(self) -> dict[str, str] | None:
+        """Stored local fingerprints by node id text (None when there is no stored state):
+        what `state:modified` compares with."""
+        if not self.exists:
+            return None
+        return {k: s.local_fingerprint for k, s in self.nodes.items()}
+
+
+@dataclass(frozen=True)
+class Materialized:
+    """What building one model did: rows in the relation (None for a view), and a note."""
+
+    relation: Relation
+    kind: str  # "view", "table", "incremental"
+    rows: int | None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class FailingRows:
+    """A test query's failing rows: how many, and the first few with their column names."""
+
+    count: int
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A table a SELECT reads: its (schema, name) as written, and where (1-based)."""
+
+    schema: str | None
+    name: str
+    line: int | None
+    column: int | None
+
+
+@dataclass(frozen=True)
+class ParsedModel:
+    """What the engine needs from a model's SQL, whichever parser read it."""
+
+    tables: tuple[TableRead, ...]
+    columns: tuple[str, ...]
+    parser: str  # "sqlglot", or the database's name where sqlglot cannot read its SQL
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """The database's parser rejects the SQL: its message and the character offset."""
+
+    message: str
+    position: int | None
+
+
+# ---------------------------------------------------------------------- protocols
+
+
+class SqlParser(Protocol):
+    """The database's own parser: the authority on what SQL it will accept."""
+
+    def accepts(self, sql: str) -> bool:
+        """A fast check: False only when the SQL is a syntax error."""
+
+    def parse(self, sql: str) -> ParsedModel | SyntaxProblem | None:
+        """Tables and columns of one query, its syntax error, or None when it cannot say."""
+
+
+class Session(Protocol):
+    """A connection to one database: a build's workspace, or the published warehouse."""
+
+    def cursor(self) -> Session:
+        """Another session on the same database, for one more thread."""
+
+    def close(self) -> None: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement; all its rows."""
+
+    def query(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """Run one query; its column names and rows."""
+
+    # -- the catalog
+    def relation_kind(self, relation: Relation) -> str | None:
+        """'table', 'view' or None (absent); kept current as the session builds."""
+
+    def columns(self) -> dict[RelationKey, list[tuple[str, str]]]:
+        """Every relation's columns and their types, in order."""
+
+    def row_counts(self) -> dict[RelationKey, int]:
+        """Every table's (estimated) row count."""
+
+    # -- building
+    def create_schemas(self, schemas: Iterable[str]) -> None: ...
+
+    def load_seed(self, csv_path: Path, relation: Relation,
+                  column_types: Mapping[str, str] | None, *, display_path: str) -> int:
+        """Load a CSV file as `relation`; rows loaded. A bad value is a ProjectError naming
+        `display_path`, line, column and the expected type."""
+
+    def materialize(self, relation: Relation, materialized: str, sql: str, *,
+                    incremental_sql: str | None = None, strategy: str = "append",
+                    unique_key: Sequence[str] = (), full_refresh: bool = False
+                    ) -> Materialized:
+        """Build a model's SELECT as a view, table or incremental table, atomically."""
+
+    def failing_rows(self, sql: str, *, limit: int | None = None, sample_size: int = 5,
+                     store_as: Relation | None = None) -> FailingRows:
+        """Run a test's query (it returns failing rows): their count and first rows; with
+        `store_as`, every failing row is kept in that table."""
+
+    # -- the stored state
+    def read_state(self) -> StoredState: ...
+
+    def write_state(self, states: Iterable[NodeState], keep: Iterable[str]) -> None:
+        """Replace the rows of `states`; drop rows of nodes not in `keep`."""
+
+    # -- serving
+    def export_parquet(self, relation: Relation, path: Path) -> int:
+        """Write the relation as a Parquet file at `path`; rows written."""
+
+    def arrow_batches(self, sql: str, batch_rows: int) -> Any:
+        """The query's result as a pyarrow RecordBatchReader."""
+
+
+class Workspace(Protocol):
+    """Where one build writes before anything is published (write-audit-publish)."""
+
+    def __enter__(self) -> Workspace: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Discard unless published."""
+
+    def connect(self) -> Session:
+        """The build's session (one; `cursor()` gives each thread its own)."""
+
+    def publish(self) -> None:
+        """Close the build's session and make what it built the published warehouse, at
+        once: a reader sees the old warehouse or the new one, never a mix."""
+
+    def discard(self, *, keep: bool = True) -> str | None:
+        """Drop the build (or keep it aside for inspection: where it was kept)."""
+
+
+class Adapter(Protocol):
+    """One target database: where the published warehouse lives and how to build it."""
+
+    name: str  # "duckdb"
+    dialect: str  # the SQL dialect models are written in (sqlglot's name)
+
+    @property
+    def location(self) -> str:
+        """Where the published warehouse is, as a person would name it."""
+
+    def published_exists(self) -> bool: ...
+
+    def published_state(self) -> StoredState:
+        """The stored state of the published warehouse (empty if there is none).
+        Raises Unavailable when it cannot be read now."""
+
+    def open_published(self) -> Session:
+        """The published warehouse, read-only. Raises Unavailable (with the reason) when
+        there is none or it cannot be opened."""
+
+    def workspace(self) -> Workspace:
+        """A new build's workspace; only one build at a time (a ProjectError otherwise)."""
+
+    def parser(self) -> SqlParser: ...
+
+    def remove_leftovers(self) -> list[str]:
+        """Remove what killed builds left behind; what was removed."""

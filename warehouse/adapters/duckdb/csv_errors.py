@@ -1,0 +1,152 @@
+"""Where a seed CSV goes wrong, as a person opens the file: physical line and column.
+
+Only the seed loader's slow path comes here, after DuckDB's reader has
+failed; Python's csv module walks the file so that a record number becomes
+the line (quoted multi-line fields and CRLF included) and the field a column.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from warehouse.core.errors import ProjectError
+
+
+def records(path: Path, delimiter: str, shown: str) -> Iterator[tuple[int, list[str], str]]:
+    """(first physical line, fields, raw text) of each record, header included.
+
+    The raw text is collected from the lines the csv module pulls, which it
+    does one at a time, so a quoted field spanning lines is one record whose
+    raw text holds all its lines.
+    """
+    raw: list[str] = []
+    with open(path, encoding="utf-8-sig", newline="") as f:
+
+        def lines() -> Iterator[str]:
+            for line in f:
+                raw.append(line)
+                yield line
+
+        # strict: a quote left open or text after a closing quote is an error, as in DuckDB.
+        reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', doublequote=True,
+                            strict=True)
+        start = 1
+        try:
+            for fields in reader:
+                yield start, fields, "".join(raw)
+                start = reader.line_num + 1
+                raw.clear()
+        except UnicodeDecodeError:
+            data = path.read_bytes()
+            try:
+                data.decode("utf-8")
+                offset = 0
+            except UnicodeDecodeError as whole:
+                offset = whole.start
+            line = data[:offset].count(b"\n") + 1
+            raise ProjectError(f"not valid UTF-8 at line {line}", path=shown,
+                               line=line, hint="save the file as UTF-8") from None
+        except csv.Error as e:
+            first = "".join(raw).splitlines()[0] if raw else ""
+            raise ProjectError(f"malformed CSV in the record starting at line {start}: {e}",
+                               path=shown, line=start, snippet=snippet(start, first),
+                               hint='a quoted field must end with a quote followed by the '
+                                    'delimiter or a line break; write a quote inside one as ""'
+                               ) from None
+
+
+def check_structure(path: Path, width: int, delimiter: str, shown: str) -> None:
+    """Every record has as many fields as the header: the error DuckDB words least clearly."""
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, 1 << 30))
+    try:
+        header_seen = False
+        for start, fields, raw in records(path, delimiter, shown):
+            if not fields:
+                continue  # blank line: DuckDB skips it too
+            if not header_seen:
+                header_seen = True
+                continue
+            if len(fields) != width:
+                first = raw.splitlines()[0] if raw else ""
+                raise ProjectError(
+                    f"this record has {len(fields)} fields, the header has {width}",
+                    path=shown, line=start,
+                    snippet=snippet(start, first),
+                    hint="quote values that contain the delimiter or a line break")
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def bad_value(path: Path, delimiter: str, shown: str, row: int, c: Any,
+               value: str) -> ProjectError:
+    """The error for record `row` (0-based, header and blank lines not counted)."""
+    line, column, text = None, None, ""
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, 1 << 30))
+    try:
+        n = -1
+        for start, fields, raw in records(path, delimiter, shown):
+            if fields:
+                n += 1
+            if n == row + 1:
+                line, column, text = locate_field(raw, start, c.index - 1, delimiter)
+                break
+    finally:
+        csv.field_size_limit(old_limit)
+    return ProjectError(
+        f"column {c.index} ({c.name!r}): value {value!r} is not a valid {c.type}",
+        path=shown, line=line, column=column,
+        snippet=snippet(line, text, column, len(value)) if line else None,
+        hint=f"column_types declares {c.name!r} as {c.type}; fix the value or the type")
+
+
+def locate_field(raw: str, start_line: int, k: int, delimiter: str) -> tuple[int, int, str]:
+    """Physical line, 1-based character column and that line's text for field `k` of a record."""
+    starts = [0]
+    quoted = False
+    i = 0
+    while i < len(raw) and len(starts) <= k:
+        ch = raw[i]
+        if quoted:
+            if ch == '"':
+                if raw.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+        elif ch == '"' and i == starts[-1]:
+            quoted = True
+        elif ch == delimiter:
+            starts.append(i + 1)
+        i += 1
+    offset = starts[min(k, len(starts) - 1)]
+    line_start = max(raw.rfind("\n", 0, offset), raw.rfind("\r", 0, offset)) + 1
+    line_end = len(raw)
+    for stop in ("\r", "\n"):
+        pos = raw.find(stop, offset)
+        if pos != -1:
+            line_end = min(line_end, pos)
+    line = start_line + len(re.findall(r"\r\n|\r|\n", raw[:offset]))
+    return line, offset - line_start + 1, raw[line_start:line_end]
+
+
+def snippet(line: int, text: str, column: int | None = None, width: int = 1) -> str:
+    """Like errors.caret_snippet, for one line whose neighbours we did not keep."""
+    gutter = f"{line:>5} | "
+    out = [gutter + text]
+    if column is not None:
+        out.append(" " * (len(gutter) + column - 1) + "^" * max(1, width))
+    return "\n".join(out)
+
+
+def duckdb_error(shown: str, error: Exception) -> ProjectError:
+    """DuckDB's own words when our diagnosis finds nothing more precise."""
+    text = str(error)
+    match = re.search(r"Line: (\d+)", text)
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return ProjectError(f"DuckDB could not load this seed: {first}", path=shown,
+                        line=int(match.group(1)) if match else None)

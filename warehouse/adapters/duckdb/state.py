@@ -1,0 +1,206 @@
+"""The stored state of a warehouse: each node's fingerprint, kept inside the warehouse file.
+
+Fingerprints live in table `_warehouse.node_state` of the DuckDB file they
+describe, written by the same build, in the same work file, that built the
+relations; the write-audit-publish swap therefore publishes relations and
+fingerprints together, and a failed build publishes neither. A side file
+could disagree with the database (a build killed between the two writes, a
+file copied without its side file); a table in the file cannot.
+
+Reading the published state opens the file read-only: BI readers hold it
+read-only too, and read-only opens coexist. Only one process can hold a
+DuckDB file read-write, so when another process has it open for writing the
+state cannot be read; the runner then plans from the work copy instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from warehouse.core.identity import Relation, quote_ident
+
+STATE_SCHEMA = "_warehouse"
+STATE_TABLE = "node_state"
+STATE_RELATION = Relation(STATE_SCHEMA, STATE_TABLE)
+STAMP_NAME = "state_stamp.pickle"  # in target/: see read_published_state
+_COLUMNS = (
+    ("unique_id", "varchar primary key"),
+    ("fingerprint", "varchar not null"),  # full: the node and its ancestors
+    ("local_fingerprint", "varchar not null"),  # the node alone (state:modified)
+    ("relation", "varchar"),  # what was built; null for tests and ephemeral models
+    ("status", "varchar not null"),  # success, pass, warn
+    ("failures", "bigint"),  # tests: failing rows
+    ("message", "varchar"),  # tests: what was printed (a warn's failing rows)
+    ("built_at", "timestamptz not null"),
+)
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """One node as the stored warehouse holds it."""
+
+    unique_id: str
+    fingerprint: str
+    local_fingerprint: str
+    relation: str | None = None
+    status: str = "success"
+    failures: int | None = None
+    message: str = ""
+    built_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What a warehouse file says about itself: node states and the relations present.
+
+    `exists` is False for a warehouse not built yet (or built before fingerprints
+    were stored): every node then counts as new."""
+
+    nodes: Mapping[str, NodeState] = field(default_factory=dict)
+    relations: frozenset[tuple[str, str]] = frozenset()
+    exists: bool = False
+
+    def has_relation(self, relation: Relation) -> bool:
+        return (relation.schema.lower(), relation.name.lower()) in self.relations
+
+    def local_fingerprints(self) -> dict[str, str] | None:
+        """Stored local fingerprints by node id text (None when there is no stored state):
+        what `state:modified` compares with."""
+        if not self.exists:
+            return None
+        return {k: s.local_fingerprint for k, s in self.nodes.items()}
+
+
+class StateUnreadable(Exception):
+    """The published file exists but cannot be opened read-only (another process writes it)."""
+
+
+def read_state(con: Any) -> StoredState:
+    """The state stored in the database of an open connection (read-only is enough)."""
+    tables = con.execute("select table_schema, table_name from information_schema.tables"
+                         ).fetchall()
+    relations = frozenset((s.lower(), n.lower()) for s, n in tables)
+    if (STATE_SCHEMA, STATE_TABLE) not in relations or not _current_layout(con):
+        return StoredState(relations=relations, exists=False)  # everything counts as new
+    names = ", ".join(quote_ident(c) for c, _ in _COLUMNS)
+    rows = con.execute(f"select {names} from {STATE_RELATION.sql}").fetchall()
+    nodes = {row[0]: NodeState(*row) for row in rows}
+    return StoredState(nodes, relations, exists=True)
+
+
+def _current_layout(con: Any) -> bool:
+    """Whether the stored table has this engine's columns (an older engine's table is
+    not read, and is replaced by the next build that stores state)."""
+    found = con.execute("select column_name from information_schema.columns "
+                        "where table_schema = ? and table_name = ? order by ordinal_position",
+                        [STATE_SCHEMA, STATE_TABLE]).fetchall()
+    return [name for (name,) in found] == [name for name, _ in _COLUMNS]
+
+
+def read_published_state(path: Path, stamp: Path | None = None) -> StoredState:
+    """The state of the published warehouse, opened read-only; empty if there is none.
+
+    With `stamp` (a file in target/), the state read last time is used again
+    without opening DuckDB at all when the published file is provably the
+    same file: same device, inode, size, mtime and ctime, and no write-ahead
+    log beside it. A build publishes by renaming a new file over the old one
+    (a new inode) and DuckDB writes change size or mtime, so any change to the
+    warehouse sends the read back to the file itself. That keeps a no-op
+    build from importing DuckDB (a third of its time).
+
+    Raises StateUnreadable when the file cannot be opened read-only (a process
+    holds it read-write)."""
+    if not path.exists():
+        return StoredState()
+    identity = file_identity(path)
+    if stamp is not None and identity is not None:
+        known = read_stamp(stamp, identity)
+        if known is not None:
+            return known
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise StateUnreadable(str(exc).splitlines()[0]) from None
+    try:
+        state = read_state(con)
+    finally:
+        con.close()
+    if stamp is not None and identity is not None and file_identity(path) == identity:
+        write_stamp(stamp, identity, state)
+    return state
+
+
+def file_identity(path: Path) -> tuple[int, ...] | None:
+    """What changes whenever the file's content may have: None while a WAL is beside it."""
+    if path.with_name(path.name + ".wal").exists():
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def read_stamp(stamp: Path, identity: tuple[int, ...]) -> StoredState | None:
+    import pickle
+
+    try:
+        with open(stamp, "rb") as handle:
+            saved_identity, state = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError):
+        return None
+    if tuple(saved_identity) != identity or not isinstance(state, StoredState):
+        return None
+    return state
+
+
+def write_stamp(stamp: Path, identity: tuple[int, ...] | None, state: StoredState) -> None:
+    """Remember `state` as the content of the file with `identity` (atomically; best effort)."""
+    import contextlib
+    import pickle
+
+    from warehouse.core.atomic import write_atomic
+
+    if identity is None:
+        stamp.unlink(missing_ok=True)
+        return
+    with contextlib.suppress(OSError):
+        write_atomic(stamp, pickle.dumps((identity, state), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write_state(con: Any, states: Iterable[NodeState], keep: Iterable[str]) -> None:
+    """Replace the stored rows of `states`, and drop rows of nodes not in `keep` (nodes
+    that left the project). Run in the work file before it is checkpointed and published."""
+    states = list(states)
+    now = datetime.now(UTC)
+    con.execute(f"create schema if not exists {quote_ident(STATE_SCHEMA)}")
+    if not _current_layout(con):
+        con.execute(f"drop table if exists {STATE_RELATION.sql}")
+    columns = ", ".join(f"{quote_ident(c)} {t}" for c, t in _COLUMNS)
+    con.execute(f"create table if not exists {STATE_RELATION.sql} ({columns})")
+    con.execute("begin transaction")
+    try:
+        keep_ids = sorted(set(keep))
+        con.execute(f"delete from {STATE_RELATION.sql} where not list_contains(?, unique_id)",
+                    [keep_ids])
+        ids = [s.unique_id for s in states]
+        con.execute(f"delete from {STATE_RELATION.sql} where list_contains(?, unique_id)", [ids])
+        if states:
+            lists = [
+                ids, [s.fingerprint for s in states], [s.local_fingerprint for s in states],
+                [s.relation for s in states], [s.status for s in states],
+                [s.failures for s in states], [s.message or "" for s in states],
+            ]
+            unnest = ", ".join(f"unnest(?::{t.split()[0]}[])" for _, t in _COLUMNS[:-1])
+            con.execute(f"insert into {STATE_RELATION.sql} select {unnest}, ?", [*lists, now])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise

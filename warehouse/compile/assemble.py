@@ -1,0 +1,223 @@
+"""Assemble a project from its files: seeds, sources, models and tests as checked nodes.
+
+Models are rendered twice, as dbt does: the first pass records `ref()`,
+`source()` and `config()` calls; once every model's schema is known, the
+second pass resolves them to relations (`warehouse.compile.resolve`). Each
+step is a function of what the previous produced; nothing here reads a file
+(`warehouse.compile.files` did).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from warehouse.compile.files import ProjectFiles
+from warehouse.compile.project import Project, make_renderer
+from warehouse.compile.render import Placeholder, Renderer, RenderState
+from warehouse.compile.resolve import Resolver, checksum, compile_model, ref_id, unknown_ref
+from warehouse.compile.testbuild import build_tests
+from warehouse.core.config import (
+    INCREMENTAL_STRATEGIES,
+    MATERIALIZATIONS,
+    ProjectConfig,
+    merge_configs,
+)
+from warehouse.core.errors import ProjectError, caret_snippet
+from warehouse.core.identity import NodeId, NodeKind, Relation
+from warehouse.core.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
+from warehouse.core.properties import ColumnProps, NodeProps, Properties, load_properties
+from warehouse.dbt.naming import node_relation
+from warehouse.dbt.subset import check_node_config
+
+
+def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
+                     vars: Mapping[str, Any] | None = None,
+                     analyze: Callable[..., Any] | None = None) -> Project:
+    """Render, parse and check every node of `files`, read with `config`. `vars` come on
+    top of the project's. `analyze` replaces `warehouse.compile.parse.analyze_model_sql`
+    (the parse cache passes a memoized one)."""
+    merged_vars = {**config.vars, **(vars or {})}
+    renderer = make_renderer(config, files)
+    props = load_properties(files.properties)
+    _check_orphan_properties(props, files, config)
+
+    nodes: dict[NodeId, Node] = {}
+    for seed in _seed_nodes(config, files, props, renderer):
+        nodes[seed.id] = seed
+    for source in _source_nodes(props, renderer):
+        nodes[source.id] = source
+    for model in _model_nodes(config, files, props, renderer, merged_vars, nodes,
+                              analyze=analyze):
+        if model.id in nodes or NodeId(NodeKind.SEED, model.name) in nodes:
+            raise ProjectError(f"two nodes are named {model.name!r}", path=model.path,
+                               hint="model and seed names must be unique across the project")
+        nodes[model.id] = model
+    for test in build_tests(config, files, props, renderer, merged_vars, nodes):
+        if test.id in nodes:
+            raise ProjectError(f"two data tests are named {test.name!r}", path=test.path,
+                               line=test.line)
+        nodes[test.id] = test
+    return Project(config, renderer, nodes, _parents(nodes), merged_vars)
+
+
+def _parents(nodes: Mapping[NodeId, Node]) -> dict[NodeId, tuple[NodeId, ...]]:
+    parents: dict[NodeId, tuple[NodeId, ...]] = {}
+    for node_id, node in nodes.items():
+        if isinstance(node, ModelNode):
+            deps = [ref_id(nodes, r) for r in node.refs]
+            deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t in node.sources]
+            parents[node_id] = tuple(sorted(set(deps)))
+        elif isinstance(node, TestNode):
+            parents[node_id] = tuple(sorted(set(node.depends_on)))
+        else:
+            parents[node_id] = ()
+    return parents
+
+
+def _columns(renderer: Renderer, p: NodeProps | None) -> tuple[ColumnProps, ...]:
+    """Column properties with `doc()` and other Jinja in their descriptions rendered."""
+    if p is None:
+        return ()
+    return tuple(replace(c, description=_describe(renderer, c.description, p.path))
+                 for c in p.columns)
+
+
+def _describe(renderer: Renderer, text: str, path: str) -> str:
+    if "{{" not in text and "{%" not in text:
+        return text
+    return renderer.render_string(text, RenderState(path), {}).strip()
+
+
+def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
+                renderer: Renderer) -> list[SeedNode]:
+    seeds = []
+    for path in files.seeds:
+        rel = Path(path)
+        name = rel.stem
+        folders = _folders_under(rel, config.seed_paths)
+        cfg = {**config.folder_config("seed", (*folders, name))}  # dbt: a key may name the seed
+        p = props.seeds.get(name)
+        if p:
+            cfg = merge_configs(cfg, p.config)
+        types = cfg.get("column_types") or {}
+        if not isinstance(types, Mapping):
+            raise ProjectError(f"column_types of seed {name!r} must be a mapping",
+                               path=p.path if p else config.config_file, line=p.line if p else None)
+        if cfg.get("enabled") is False:
+            continue
+        check_node_config(config, cfg, p.path if p else config.config_file, "seed")
+        relation = node_relation(config, renderer, cfg, name, path, "seed")
+        digest = checksum(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
+        seeds.append(SeedNode(
+            name=name, path=path, relation=relation,
+            column_types={str(k): str(v) for k, v in types.items()}, config=cfg,
+            description=_describe(renderer, p.description, p.path) if p else "",
+            columns=_columns(renderer, p), checksum=digest))
+    return seeds
+
+
+def _source_nodes(props: Properties, renderer: Renderer) -> list[SourceNode]:
+    return [
+        SourceNode(source_name=src, table_name=tbl,
+                   relation=Relation(_describe(renderer, t.schema, t.props.path),  # Jinja
+                                     _describe(renderer, t.identifier, t.props.path)),
+                   path=t.props.path,
+                   description=_describe(renderer, t.props.description, t.props.path),
+                   columns=_columns(renderer, t.props))
+        for (src, tbl), t in sorted(props.sources.items())
+    ]
+
+
+def _folders_under(rel: Path, roots: tuple[str, ...]) -> tuple[str, ...]:
+    for root in roots:
+        root_parts = Path(root).parts
+        if rel.parts[: len(root_parts)] == root_parts:
+            return rel.parts[len(root_parts):-1]
+    return rel.parts[:-1]
+
+
+def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
+                 renderer: Renderer, vars: Mapping[str, Any],
+                 others: Mapping[NodeId, Node], *,
+                 analyze: Callable[..., Any] | None = None) -> list[ModelNode]:
+    first: list[ModelNode] = []
+    seen: dict[str, str] = {}
+    known = {Path(p).stem for p in files.models}
+    known |= {i.name for i in others if i.kind is NodeKind.SEED}
+    source_ids = {i.name for i in others if i.kind is NodeKind.SOURCE}
+    for path, template in files.models.items():
+        name = Path(path).stem
+        if name in seen:
+            raise ProjectError(f"two models are named {name!r} (also {seen[name]})", path=path)
+        seen[name] = path
+        state = RenderState(path, vars=vars, this=Placeholder(name))
+        renderer.render(path, state)
+        p = props.models.get(name)
+        cfg = {**config.folder_config("model", (*_folders_under(Path(path), config.model_paths),
+                                                name))}  # dbt: a key may name the model
+        if p:
+            cfg = merge_configs(cfg, p.config)
+        cfg = merge_configs(cfg, state.config)  # dbt: tags accumulate, meta merges
+        if cfg.get("enabled") is False:
+            continue
+        check_node_config(config, cfg, path, "model")
+        _validate_model_config(cfg, path)
+        relation = node_relation(config, renderer, cfg, name, path, "model")
+        first.append(ModelNode(
+            name=name, path=path, template=template, config=cfg, relation=relation,
+            refs=tuple(dict.fromkeys(r for r, _ in state.refs)),
+            sources=tuple(dict.fromkeys((s, t) for s, t, _ in state.sources)),
+            compiled_sql="", description=_describe(renderer, p.description, p.path) if p else "",
+            columns=_columns(renderer, p)))
+        _check_refs(state, path, template, known=known, source_ids=source_ids)
+    nodes = dict(others)
+    nodes.update({m.id: m for m in first})
+    resolver = Resolver(nodes)
+    return [compile_model(renderer, m, resolver, vars, nodes, analyze=analyze) for m in first]
+
+
+def _check_refs(state: RenderState, path: str, template: str, *, known: set[str],
+                source_ids: set[str]) -> None:
+    for name, line in state.refs:
+        if name not in known:
+            raise unknown_ref(name, known, path=path, line=line, template=template)
+    for src, tbl, line in state.sources:
+        if f"{src}.{tbl}" not in source_ids:
+            raise ProjectError(
+                f"source({src!r}, {tbl!r}) is not declared in any property file", path=path,
+                line=line, snippet=caret_snippet(template, line, None) if line else None,
+                hint="declare it under 'sources:' in a .yml file beside the models")
+
+
+def _validate_model_config(cfg: Mapping[str, Any], path: str) -> None:
+    mat = cfg.get("materialized", "view")
+    if mat not in MATERIALIZATIONS:
+        raise ProjectError(f"materialized={mat!r} is not supported", path=path,
+                           hint=f"use one of {', '.join(sorted(MATERIALIZATIONS))}")
+    if mat == "incremental":
+        strategy = cfg.get("incremental_strategy", "merge" if cfg.get("unique_key") else "append")
+        if strategy not in INCREMENTAL_STRATEGIES:
+            raise ProjectError(f"incremental_strategy={strategy!r} is not supported", path=path,
+                               hint=f"use one of {', '.join(sorted(INCREMENTAL_STRATEGIES))}")
+        if strategy != "append" and not cfg.get("unique_key"):
+            raise ProjectError(f"incremental_strategy={strategy!r} needs a unique_key", path=path)
+    for hook in ("pre_hook", "post_hook", "pre-hook", "post-hook"):
+        if cfg.get(hook):
+            raise ProjectError(f"the dbt config {hook!r} is not supported", path=path)
+
+
+def _check_orphan_properties(props: Properties, files: ProjectFiles, config: ProjectConfig):
+    model_names = {Path(p).stem for p in files.models}
+    for name, p in props.models.items():
+        if name not in model_names:
+            raise ProjectError(f"properties describe model {name!r}, which has no .sql file",
+                               path=p.path, line=p.line)
+    seed_names = {Path(p).stem for p in files.seeds}
+    for name, p in props.seeds.items():
+        if name not in seed_names:
+            raise ProjectError(f"properties describe seed {name!r}, which has no .csv file",
+                               path=p.path, line=p.line)

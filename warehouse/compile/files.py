@@ -1,0 +1,85 @@
+"""Reading a project from disk: its configuration and every file the engine reads.
+
+The only step of the compile pipeline that touches the filesystem. The
+configuration is a `[tool.warehouse]` table in pyproject.toml or, when the
+folder holds a `dbt_project.yml`, a dbt project with its DuckDB profile
+(`warehouse.dbt.project`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from warehouse.core.config import ProjectConfig, load_pyproject_config
+from warehouse.core.errors import ProjectError
+
+
+def load_config(root: Path) -> ProjectConfig:
+    """The project's configuration, from dbt_project.yml if there is one, else pyproject.toml."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise ProjectError(f"project folder {root} does not exist")
+    if (root / "dbt_project.yml").is_file():
+        from warehouse.dbt.project import load_dbt_config
+
+        return load_dbt_config(root)
+    return load_pyproject_config(root)
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """Every file the engine reads, by project-relative posix path."""
+
+    models: Mapping[str, str]
+    properties: Mapping[str, str]
+    seeds: tuple[str, ...]
+    macros: Mapping[str, str]
+    docs: Mapping[str, str]
+    tests: Mapping[str, str]
+
+
+def read_files(config: ProjectConfig) -> ProjectFiles:
+    """Every file the engine reads. Each folder is walked once, whatever the number of
+    patterns and file kinds looked for in it: a warm (cached) load spends most of its
+    time here."""
+    root = config.root
+    base = str(root)
+    listings: dict[str, list[str]] = {}
+
+    def files_under(folder: str) -> list[str]:
+        if folder not in listings:
+            found: list[str] = []
+            for dirpath, _dirs, names in os.walk(os.path.join(base, folder), followlinks=True):
+                rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
+                prefix = "" if rel == "." else rel + "/"
+                found.extend(prefix + name for name in names)
+            listings[folder] = found
+        return listings[folder]
+
+    def scan(folders: tuple[str, ...], *suffixes: str) -> list[str]:
+        found = {rel for folder in folders for rel in files_under(folder)
+                 if rel.endswith(suffixes)}
+        # Sorted as paths (by parts, as pathlib sorts), not as strings: 'a/b' before 'a-b'.
+        return sorted((rel for rel in found if os.path.isfile(os.path.join(base, rel))),
+                      key=lambda rel: rel.split("/"))
+
+    def texts(found: list[str]) -> dict[str, str]:
+        out = {}
+        for rel in found:
+            with open(os.path.join(base, rel), encoding="utf-8-sig") as handle:
+                out[rel] = handle.read()
+        return out
+
+    return ProjectFiles(
+        models=texts(scan(config.model_paths, ".sql")),
+        properties=texts(scan(config.model_paths + config.seed_paths, ".yml", ".yaml")),
+        seeds=tuple(scan(config.seed_paths, ".csv")),
+        macros=texts(scan(config.macro_paths, ".sql")),
+        docs=texts(scan(config.docs_paths, ".md")),
+        tests=texts(scan(config.test_paths, ".sql")),
+    )
+
+

@@ -1,0 +1,179 @@
+"""Fingerprints: what a node's relation (or a test's result) is a function of.
+
+A node's *local* fingerprint hashes what the node itself says: a model's SQL,
+normalized so that whitespace, comments and the case of keywords do not
+count, and the config that shapes its relation (materialization, schema,
+alias, unique key, strategy, ...); a seed's file content and declared column
+types; a source's relation; a test's SQL and the config that judges it.
+Descriptions, tags and a model's tests are documentation and selection, not
+data: editing them changes no fingerprint, so no table is rebuilt for them.
+
+The *full* fingerprint folds in the parents' full fingerprints, as SQLMesh
+does, so a change anywhere upstream changes every fingerprint below it. The
+runner compares full fingerprints with the ones stored in the warehouse
+(`warehouse.adapters.duckdb.state`) to skip unchanged nodes; `state:modified` compares local
+ones, so `state:modified` is what was edited and `state:modified+` adds what
+depends on it.
+
+Everything here is pure: nodes in, hex digests out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from warehouse.compile.memo import Memo
+from warehouse.core.identity import NodeId
+from warehouse.core.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
+
+# Bumped when what goes into a fingerprint changes, so old stored states
+# read as "changed" (a rebuild) instead of as a false "unchanged".
+FINGERPRINT_VERSION = "1"
+
+# Config keys that document or select a node but do not change what it builds.
+DOC_ONLY_CONFIG = frozenset({
+    "tags", "description", "meta", "docs", "persist_docs", "group", "access", "columns",
+    "tests", "data_tests", "enabled", "labels",
+})
+# Test config that judges the result (`where` is already part of the SQL; tags are not).
+TEST_RESULT_CONFIG = ("severity", "warn_if", "error_if", "limit", "store_failures")
+
+_LITERAL_TOKENS = frozenset({
+    "STRING", "NUMBER", "IDENTIFIER", "VAR", "NATIONAL_STRING", "RAW_STRING", "BIT_STRING",
+    "HEX_STRING", "BYTE_STRING", "HEREDOC_STRING", "UNICODE_STRING", "PARAMETER",
+    "PLACEHOLDER",
+})
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """`local`: the node alone; `full`: the node and, transitively, its parents."""
+
+    local: str
+    full: str
+
+
+def digest(*parts: str) -> str:
+    """A short, stable hex digest of text parts (NUL-separated, so parts cannot run together)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+def normalize_sql(sql: str) -> str:
+    """The SQL as sqlglot's DuckDB tokenizer reads it, one token per line.
+
+    Comments and whitespace fall away (the tokenizer keeps them off the token
+    stream) and keywords and operators are upper-cased; literals and
+    identifiers keep their exact text, since `as Foo` names a different
+    column than `as foo`. Tokenizing is about five times cheaper than a full
+    parse and also reads SQL that sqlglot's parser rejects; where even the
+    tokenizer fails, whitespace-normalized text stands in.
+
+    >>> normalize_sql("SELECT 1 -- one") == normalize_sql("select\\n  1")
+    True
+    """
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.errors import SqlglotError
+
+    try:
+        tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
+    except (SqlglotError, ValueError, IndexError):
+        return " ".join(sql.split())
+    out = []
+    for token in tokens:
+        kind = token.token_type.name
+        if kind == "SEMICOLON":
+            continue
+        out.append(f"{kind}:{token.text if kind in _LITERAL_TOKENS else token.text.upper()}")
+    return "\n".join(out)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr, separators=(",", ":"))
+
+
+def relevant_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config that shapes the built relation: everything but documentation keys."""
+    return {k: v for k, v in config.items() if k not in DOC_ONLY_CONFIG}
+
+
+def sql_digest(sql: str) -> str:
+    """The digest of a query's normalized form: what a fingerprint holds of SQL."""
+    return digest(normalize_sql(sql))
+
+
+def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_digest,
+                      incremental_sql: str | None = None) -> str:
+    """The node's own fingerprint, parents left out.
+
+    `incremental_sql` is an incremental model's SQL with `is_incremental()`
+    true: an edit to that branch alone changes what the next run appends.
+    A generic test's SQL is generated from its YAML, so whitespace-normalized
+    text stands for it (tokenizing hundreds of generated tests was a quarter
+    of a cold load); a singular test's SQL is the user's and is normalized."""
+    if isinstance(node, ModelNode):
+        return digest(FINGERPRINT_VERSION, "model", str(node.relation), node.materialized,
+                      _canonical(relevant_config(node.config)), sql_digest(node.compiled_sql),
+                      sql_digest(incremental_sql) if incremental_sql is not None else "")
+    if isinstance(node, SeedNode):
+        return digest(FINGERPRINT_VERSION, "seed", str(node.relation), node.checksum,
+                      _canonical(dict(node.column_types)),
+                      _canonical(relevant_config(node.config)))
+    if isinstance(node, SourceNode):
+        return digest(FINGERPRINT_VERSION, "source", str(node.relation))
+    if isinstance(node, TestNode):
+        config = {k: getattr(node.config, k, None) for k in TEST_RESULT_CONFIG}
+        sql = " ".join(node.sql.split()) if node.test_name is not None else sql_digest(node.sql)
+        return digest(FINGERPRINT_VERSION, "test", sql, _canonical(config))
+    raise TypeError(f"no fingerprint for {type(node).__name__}")
+
+
+def fold(local: Mapping[NodeId, str], order: Iterable[NodeId],
+         parents: Mapping[NodeId, Iterable[NodeId]]) -> dict[NodeId, Fingerprint]:
+    """Full fingerprints: each local one with its parents' full ones. `order` puts parents
+    before children (`Dag.topological_order`, which has already rejected cycles and
+    unknown parents)."""
+    full: dict[NodeId, str] = {}
+    for node_id in order:
+        folded = sorted(f"{p}={full[p]}" for p in parents.get(node_id, ()))
+        full[node_id] = digest(local[node_id], *folded)
+    return {n: Fingerprint(local[n], full[n]) for n in local}
+
+
+def fingerprints(nodes: Mapping[NodeId, Node], order: Iterable[NodeId],
+                 parents: Mapping[NodeId, Iterable[NodeId]], *,
+                 incremental_sql: Callable[[ModelNode], str] | None = None,
+                 sql_digest: Callable[[str], str] = sql_digest) -> dict[NodeId, Fingerprint]:
+    """Every node's fingerprint. `incremental_sql` renders an incremental model's
+    `is_incremental()` branch (the project's renderer); None leaves it out.
+    `sql_digest` may be a memoized `sql_digest` (the parse cache keeps one)."""
+    local = {}
+    for node_id, node in nodes.items():
+        inc = None
+        if (incremental_sql is not None and isinstance(node, ModelNode)
+                and node.materialized == "incremental"):
+            inc = incremental_sql(node)
+        local[node_id] = local_fingerprint(node, sql_digest=sql_digest, incremental_sql=inc)
+    return fold(local, order, parents)
+
+
+class DigestMemo(Memo[str]):
+    """`sql_digest` remembered by the SQL's own hash, to carry from one load to the next:
+    a load after one model changed normalizes that model's SQL only. `version` names
+    the normalizer (`normalizer_version()`): a memo made by another is not used."""
+
+    def __call__(self, sql: str) -> str:
+        return self.get(sql, sql_digest)
+
+
+def normalizer_version() -> str:
+    import sqlglot
+
+    return f"{FINGERPRINT_VERSION}/sqlglot {sqlglot.__version__}"

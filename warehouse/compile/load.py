@@ -1,0 +1,29 @@
+"""`load_project`: the entry point of the compile layer.
+
+A load reads the configuration and files (`warehouse.compile.files`) and
+assembles them (`warehouse.compile.assemble`); with `cache`, a load whose
+inputs are unchanged comes from target/ instead (`warehouse.compile.parse_cache`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from warehouse.compile.project import Project
+
+
+def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
+                 cache: bool = False) -> Project:
+    """Render, parse and check every node of the project in `root`; `vars` on top of the
+    project's own."""
+    if cache:
+        from warehouse.compile.parse_cache import load_cached
+
+        return load_cached(root, vars)
+    from warehouse.compile.assemble import assemble_project
+    from warehouse.compile.files import load_config, read_files
+
+    config = load_config(root)
+    return assemble_project(config, read_files(config), vars=vars)

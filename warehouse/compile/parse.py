@@ -1,0 +1,280 @@
+"""Parse rendered SQL with sqlglot and map positions back to the file the user wrote.
+
+Jinja keeps no source map, so positions are mapped by aligning the rendered
+text with the template text: lines that Jinja left alone match exactly, and a
+line where an expression was substituted is aligned character by character.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from warehouse.core.errors import ProjectError, caret_snippet
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+
+@dataclass(frozen=True)
+class ParsedModel:
+    """What the engine needs from a model's SQL, whichever parser read it."""
+
+    tables: tuple[TableRead, ...]
+    columns: tuple[str, ...]
+    parser: str  # "sqlglot", or "duckdb" where sqlglot cannot read valid DuckDB SQL
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A table the SQL reads: its (schema, name) as written, and where."""
+
+    schema: str | None
+    name: str
+    line: int | None
+    column: int | None
+
+
+def map_position(template: str, rendered: str, line: int, column: int) -> tuple[int, int]:
+    """Map (line, column) in `rendered` to the matching position in `template` (1-based)."""
+    src_lines = template.splitlines()
+    out_lines = rendered.splitlines()
+    matcher = difflib.SequenceMatcher(None, src_lines, out_lines, autojunk=False)
+    target = line - 1
+    for tag, s1, s2, r1, r2 in matcher.get_opcodes():
+        if not r1 <= target < r2:
+            continue
+        if tag == "equal":
+            return s1 + (target - r1) + 1, column
+        if s2 == s1:  # rendered lines with no template counterpart (macro output)
+            return max(s1, 1), 1
+        src_index = _most_alike(src_lines, s1, s2, out_lines[target], s1 + (target - r1))
+        return src_index + 1, _map_column(src_lines[src_index], out_lines[target], column)
+    return min(line, max(len(src_lines), 1)), column
+
+
+def _most_alike(src_lines: list[str], start: int, stop: int, out: str, guess: int) -> int:
+    """The template line in [start, stop) that the rendered line most resembles; among
+    equals, the one nearest the positional guess (Jinja blocks shift lines, not order)."""
+    def score(i: int) -> tuple[float, int]:
+        ratio = difflib.SequenceMatcher(None, src_lines[i], out, autojunk=False).ratio()
+        return ratio, -abs(i - guess)
+
+    return max(range(start, stop), key=score)
+
+
+def _map_column(src: str, out: str, column: int) -> int:
+    pos = column - 1
+    matcher = difflib.SequenceMatcher(None, src, out, autojunk=False)
+    for tag, s1, _s2, r1, r2 in matcher.get_opcodes():
+        if r1 <= pos < r2:
+            return (s1 + (pos - r1) if tag == "equal" else s1) + 1
+    return min(column, len(src) + 1)
+
+
+def parse_model_sql(sql: str, *, path: str, template: str) -> exp.Expression:
+    """One SELECT-like statement, or a ProjectError at the template's line and column."""
+    import sqlglot
+    from sqlglot.errors import ParseError, TokenError
+
+    try:
+        statements = [s for s in sqlglot.parse(sql, dialect="duckdb") if s is not None]
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        line, col = first.get("line") or 1, first.get("col") or 1
+        # sqlglot's column is the end of the offending token; point at its start.
+        col = max(1, col - len(first.get("highlight") or "x") + 1)
+        message = first.get("description") or str(exc).splitlines()[0]
+        raise _positioned(f"SQL syntax error: {message}", path, template, sql, line, col) from None
+    except TokenError as exc:
+        raise ProjectError(f"SQL syntax error: {exc}", path=path) from None
+    if len(statements) != 1:
+        raise ProjectError(
+            f"a model must be exactly one SQL statement, found {len(statements)}",
+            path=path,
+            hint="remove trailing statements; hooks are not supported",
+        )
+    return statements[0]
+
+
+def analyze_model_sql(sql: str, *, path: str, template: str) -> ParsedModel:
+    """Tables read and output columns of a model, or a syntax error at the user's line.
+
+    DuckDB's own parser is the authority on syntax (it is what will run the
+    SQL, and sqlglot accepts some SQL DuckDB rejects); sqlglot then reads the
+    SQL for analysis and lineage. Where sqlglot rejects SQL that DuckDB accepts
+    (a CTE named `values`, newer DuckDB syntax), DuckDB's parse tree is used
+    instead, so a valid model is never refused because of the analyser.
+    """
+    from warehouse.core.errors import ProjectError as _ProjectError
+
+    if not duckdb_accepts(sql):
+        duck = duckdb_parse(sql)
+        if isinstance(duck, _DuckSyntaxError):
+            line, col = _line_col(sql, duck.position)
+            raise _positioned(f"SQL syntax error: {duck.message}", path, template, sql,
+                              line or 1, col or 1)
+    try:
+        tree = parse_model_sql(sql, path=path, template=template)
+    except _ProjectError as sqlglot_error:
+        duck = duckdb_parse(sql)
+        if not isinstance(duck, ParsedModel):
+            raise sqlglot_error from None
+        return duck
+    return ParsedModel(tuple(tables_read(tree)), tuple(output_columns(tree)), "sqlglot")
+
+
+@dataclass(frozen=True)
+class _DuckSyntaxError:
+    message: str
+    position: int | None
+
+
+_LOCAL = threading.local()
+
+
+def _parser_connection():
+    import duckdb
+
+    con = getattr(_LOCAL, "con", None)
+    if con is None:
+        con = _LOCAL.con = duckdb.connect()
+    return con
+
+
+def duckdb_accepts(sql: str) -> bool:
+    """A fast syntax check by DuckDB's parser (no JSON tree, no binding)."""
+    import duckdb
+
+    try:
+        _parser_connection().extract_statements(sql)
+    except duckdb.ParserException:
+        return False
+    except duckdb.Error:
+        return True  # not a syntax matter: leave it to sqlglot and to the run
+    return True
+
+
+def duckdb_parse(sql: str) -> ParsedModel | _DuckSyntaxError | None:
+    """DuckDB's parser (json_serialize_sql: parse only, no binding).
+
+    None when DuckDB cannot say (more than one statement, or not a query)."""
+    import json
+
+    import duckdb
+
+    try:
+        text = _parser_connection().execute("select json_serialize_sql(?)", [sql]).fetchall()
+    except duckdb.Error:
+        return None
+    data = json.loads(text[0][0])
+    if data.get("error"):
+        if data.get("error_subtype") != "SYNTAX_ERROR" and data.get("error_type") != "parser":
+            return None
+        position = data.get("position")
+        return _DuckSyntaxError(str(data.get("error_message", "syntax error")),
+                                int(position) if str(position).isdigit() else None)
+    if len(data.get("statements", [])) != 1:
+        return None
+    node = data["statements"][0]["node"]
+    ctes: set[str] = set()
+    found: list[tuple[str, str, int | None]] = []
+    _walk_duckdb(node, ctes, found)
+    tables = []
+    for schema, name, offset in found:
+        if not schema and name.lower() in ctes:
+            continue
+        line, col = _line_col(sql, offset)
+        tables.append(TableRead(schema or None, name, line, col))
+    columns = tuple(_duck_column_name(item) for item in node.get("select_list", []))
+    return ParsedModel(tuple(tables), columns if all(columns) else (), "duckdb")
+
+
+def _duck_column_name(item: dict) -> str:
+    if item.get("alias"):
+        return item["alias"]
+    if item.get("class") == "COLUMN_REF" and item.get("column_names"):
+        return item["column_names"][-1]
+    return ""
+
+
+def _walk_duckdb(value: object, ctes: set[str], found: list) -> None:
+    if isinstance(value, dict):
+        cte_map = value.get("cte_map")
+        for entry in cte_map.get("map", []) if isinstance(cte_map, dict) else []:
+            ctes.add(str(entry.get("key", "")).lower())
+        if value.get("type") == "BASE_TABLE" and "table_name" in value:
+            offset = value.get("query_location")
+            found.append((value.get("schema_name") or "", value["table_name"],
+                          offset if isinstance(offset, int) else None))
+        for child in value.values():
+            _walk_duckdb(child, ctes, found)
+    elif isinstance(value, list):
+        for child in value:
+            _walk_duckdb(child, ctes, found)
+
+
+def _line_col(sql: str, offset: int | None) -> tuple[int | None, int | None]:
+    if offset is None or offset > len(sql):
+        return None, None
+    line = sql.count("\n", 0, offset) + 1
+    return line, offset - (sql.rfind("\n", 0, offset) + 1) + 1
+
+
+def _positioned(message: str, path: str, template: str, sql: str, line: int, col: int):
+    src_line, src_col = map_position(template, sql, line, col)
+    return ProjectError(message, path=path, line=src_line, column=src_col,
+                        snippet=caret_snippet(template, src_line, src_col))
+
+
+def tables_read(tree: exp.Expression) -> list[TableRead]:
+    """Tables named in FROM/JOIN clauses that are not CTEs defined in the statement."""
+    from sqlglot import exp
+
+    cte_names: set[str] = set()
+    tables: list[exp.Table] = []
+    for node in tree.walk():  # one walk for both (find_all twice walked the tree twice)
+        if isinstance(node, exp.Table):
+            tables.append(node)
+        elif isinstance(node, exp.CTE):
+            cte_names.add(node.alias_or_name.lower())
+    reads: list[TableRead] = []
+    for table in tables:
+        ident = table.this
+        if not isinstance(ident, exp.Identifier):
+            continue  # table functions such as read_csv(...) or range(...)
+        schema = table.db or None
+        if not schema and ident.name.lower() in cte_names:
+            continue
+        meta = ident.meta or {}
+        reads.append(TableRead(schema, ident.name, meta.get("line"), meta.get("col")))
+    return reads
+
+
+def output_columns(tree: exp.Expression) -> list[str]:
+    """Names of the columns a SELECT produces, where they can be read off the SQL."""
+    from sqlglot import exp
+
+    select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
+    if select is None:
+        return []
+    names = []
+    for projection in select.expressions:
+        if isinstance(projection, exp.Star) or projection.is_star:
+            return []
+        names.append(projection.alias_or_name)
+    return names
+
+
+def unknown_table_error(read: TableRead, *, path: str, template: str, sql: str) -> ProjectError:
+    shown = f"{read.schema}.{read.name}" if read.schema else read.name
+    message = (f"the model reads table {shown!r}, which is neither a ref(), a source() "
+               f"nor a CTE")
+    hint = "use {{ ref('...') }} or {{ source('...', '...') }} so the engine knows the dependency"
+    if read.line:
+        err = _positioned(message, path, template, sql, read.line, read.column or 1)
+        err.hint = hint
+        return err
+    return ProjectError(message, path=path, hint=hint)

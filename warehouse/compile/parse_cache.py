@@ -1,0 +1,280 @@
+"""The parse cache: a loaded project's nodes and fingerprints, kept in `target/` between runs.
+
+Loading renders every model twice with Jinja and parses it with sqlglot;
+for 500 models that is seconds, and it is the same work each time nothing
+changed. So a load that succeeded is saved, under a key that hashes
+everything the load read or depended on:
+
+* every file it reads: models, tests, macros, property YAML, docs blocks
+  (text) and seed CSV files (bytes);
+* the project configuration as loaded (pyproject or dbt_project.yml and the
+  profile: paths, folder configs, target) and the variables, `--vars` merged;
+* the environment variables the templates name in `env_var('X')`, by value;
+  a template that computes the name (`env_var(name)`) puts the whole
+  environment in the key;
+* the engine: the versions of Python, sqlglot, duckdb, jinja2 and PyYAML,
+  `warehouse.__version__`, and the size and mtime of every module of the
+  `warehouse` package (an edited engine must not serve nodes an older
+  engine made).
+
+Any difference and the whole project loads again: the key is one digest, not
+one per file, because a model's compiled SQL depends on other files too
+(macros, its parents' schema and alias, inlined ephemeral models), and
+tracking that per file is where a cache goes wrong. A warm load reads and
+hashes the files, unpickles one file and builds no Jinja environment.
+
+What a miss reuses is keyed by the rendered SQL instead, so it is right by
+construction: every model is rendered again (Jinja is cheap), and only SQL
+never seen by the last load is syntax-checked and parsed
+(`parse.analyze_model_sql`) and normalized for its fingerprint. Both are
+`warehouse.compile.memo.Memo`s kept in the file beside the load, each under the
+version of the code that computed it, and each holds what the last load
+used and no more.
+
+The file is a pickle (exact round trip of YAML values such as dates and of
+frozen dataclasses, with no schema to keep in step with the node classes),
+written atomically, and only ever read back by the engine that wrote it: a
+file whose header is not ours, or that fails to load, is a miss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from warehouse.compile.memo import Memo
+    from warehouse.compile.parse import ParsedModel
+
+CACHE_NAME = "parse_cache.pickle"
+FORMAT = "warehouse-parse-cache/2"
+_ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
+_ENV_CALL = re.compile(r"env_var\s*\(")
+_PACKAGES = (("sqlglot", "sqlglot"), ("duckdb", "duckdb"), ("jinja2", "jinja2"),
+             ("yaml", "PyYAML"))  # (module, distribution)
+
+
+@dataclass(frozen=True)
+class CachedLoad:
+    """What is pickled: the output of `load_project` that costs time to compute."""
+
+    key: str
+    nodes: Mapping[Any, Any]
+    parents: Mapping[Any, Any]
+    fingerprints: Mapping[Any, Any]
+    memos: Mapping[str, tuple[str, Mapping[str, Any]]]  # name: Memo.state(), for the next miss
+    stderr: str = ""  # what the load printed (`exceptions.warn` in templates), replayed
+
+
+def cache_path(config: Any) -> Path:
+    return config.root / config.target_dir / CACHE_NAME
+
+
+def cache_key(config: Any, files: Any, vars: Mapping[str, Any],
+              environ: Mapping[str, str] | None = None, signature: str | None = None) -> str:
+    """One digest of everything a load depends on (see the module docstring).
+    `signature` is `engine_signature()` when the caller already has it."""
+    environ = os.environ if environ is None else environ
+    signature = engine_signature() if signature is None else signature
+    h = hashlib.sha256()
+
+    def add(*parts: str | bytes) -> None:
+        for part in parts:
+            h.update(part if isinstance(part, bytes) else part.encode())
+            h.update(b"\0")
+
+    from warehouse import __version__
+
+    add(FORMAT, __version__, signature, repr(config))
+    add(json.dumps(vars, sort_keys=True, default=repr))
+    texts = {}
+    for group in ("models", "properties", "macros", "docs", "tests"):
+        mapping = getattr(files, group)
+        add(group, str(len(mapping)))
+        for rel in sorted(mapping):
+            add(rel, mapping[rel])
+            texts[rel] = mapping[rel]
+    add("seeds", str(len(files.seeds)))
+    for rel in files.seeds:
+        add(rel, (config.root / rel).read_bytes())
+    add("env", json.dumps(env_used(texts.values(), environ), sort_keys=True))
+    return h.hexdigest()
+
+
+def env_used(texts: Any, environ: Mapping[str, str]) -> dict[str, str | None]:
+    """The environment variables templates can read, with their values (None: unset).
+
+    Names are read off `env_var('NAME')` calls; a call whose name is not a
+    literal could read anything, so then the whole environment counts."""
+    names: set[str] = set()
+    for text in texts:
+        if "env_var" not in text:
+            continue
+        literal = {m.group(2) for m in _ENV_LITERAL.finditer(text)}
+        if len(_ENV_CALL.findall(text)) > len(_ENV_LITERAL.findall(text)):
+            return dict(environ)
+        names |= literal
+    return {name: environ.get(name) for name in sorted(names)}
+
+
+def engine_signature() -> str:
+    """Versions of the engine and what it parses with, and the state of its own modules.
+
+    Versions come from the installed distributions' `*.dist-info` folder names
+    and the packages' files are stat'ed, not imported: importing sqlglot and
+    importlib.metadata alone would cost a warm load more than the rest of it."""
+    from importlib.util import find_spec
+
+    parts = [sys.version]
+    listings: dict[Path, list[str]] = {}
+    for module, dist in _PACKAGES:
+        spec = find_spec(module)
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        if origin is None or not origin.exists():
+            parts.append(f"{module}=?")
+            continue
+        stat = origin.stat()
+        site = origin.parent.parent
+        if site not in listings:
+            listings[site] = sorted(os.listdir(site))
+        prefix = dist.lower() + "-"
+        dists = [n for n in listings[site]
+                 if n.lower().startswith(prefix) and n.endswith(".dist-info")]
+        parts.append(f"{module}:{origin}:{stat.st_size}:{stat.st_mtime_ns}:{dists}")
+    here = Path(__file__).parent
+    for module in sorted(here.rglob("*.py")):
+        stat = module.stat()
+        parts.append(f"{module.relative_to(here)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def read_cache(path: Path, key: str | None) -> CachedLoad | None:
+    """The cached load if its key matches; None on any doubt (missing, foreign, stale, broken).
+    `key=None` reads whatever load is there (for its SQL digests only)."""
+    import pickle
+
+    try:
+        with open(path, "rb") as handle:
+            header = handle.readline().rstrip(b"\n")
+            if key is None:
+                if not header.startswith(f"{FORMAT} ".encode()):
+                    return None
+            elif header != f"{FORMAT} {key}".encode():
+                return None
+            entry = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError, IndexError):
+        return None
+    if not isinstance(entry, CachedLoad) or (key is not None and entry.key != key):
+        return None
+    # A cache pickled by another version of the engine may lack fields this one reads.
+    if any(not hasattr(entry, field.name) for field in dataclasses.fields(CachedLoad)):
+        return None
+    return entry
+
+
+def write_cache(path: Path, entry: CachedLoad) -> None:
+    """Write atomically (temp file, rename): a reader sees the old cache or the new one.
+    A cache that cannot be written (read-only target/) only costs the next load time."""
+    import pickle
+
+    from warehouse.core.atomic import write_atomic
+
+    header = f"{FORMAT} {entry.key}\n".encode()
+    with contextlib.suppress(OSError):
+        write_atomic(path, header + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
+    """`load_project`, served from the cache when nothing it depends on changed."""
+    from warehouse.compile.assemble import assemble_project
+    from warehouse.compile.files import load_config, read_files
+    from warehouse.compile.project import Project, make_renderer
+
+    config = load_config(root)
+    files = read_files(config)
+    merged = {**config.vars, **(vars or {})}
+    signature = engine_signature()  # stats every engine module: once per load
+    key = cache_key(config, files, merged, signature=signature)
+    path = cache_path(config)
+    entry = read_cache(path, key)
+    if entry is not None:
+        if entry.stderr:
+            sys.stderr.write(entry.stderr)
+        return Project(config, lambda: make_renderer(config, files), entry.nodes,
+                       entry.parents, merged, fingerprints=entry.fingerprints, cache_key=key)
+    previous = read_cache(path, None)
+    memos = previous.memos if previous is not None else {}
+    from warehouse.compile.fingerprint import DigestMemo, normalizer_version
+    from warehouse.compile.memo import Memo
+
+    analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(signature),
+                                               memos.get("analyses"))
+    with _Tee(sys.stderr) as printed:
+        # The config and files the key was made of: loading them again would print the
+        # config's notes twice and could build from other inputs than were hashed.
+        project = assemble_project(config, files, vars=vars,
+                                   analyze=memoized_analysis(analyses))
+    project.cache_key = key
+    digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
+    fingerprints = project.compute_fingerprints(digests)
+    write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),
+                                 {"analyses": analyses.state(), "sql_digests": digests.state()},
+                                 printed.getvalue()))
+    return project
+
+
+def analyzer_version(signature: str) -> str:
+    """What `parse.analyze_model_sql`'s result depends on besides the SQL: the engine's
+    code and the versions of sqlglot and DuckDB (`signature`, from `engine_signature`)."""
+    return hashlib.sha256(signature.encode()).hexdigest()
+
+
+def memoized_analysis(memo: Memo[ParsedModel]) -> Callable[..., ParsedModel]:
+    """`parse.analyze_model_sql` remembered by the SQL text. Its result depends on the
+    SQL alone (`path` and `template` only place an error, and errors are not kept)."""
+    from warehouse.compile import parse
+
+    def analyze(sql: str, *, path: str, template: str) -> ParsedModel:
+        return memo.get(sql, lambda text: parse.analyze_model_sql(text, path=path,
+                                                                  template=template))
+
+    return analyze
+
+
+class _Tee:
+    """Stands in for sys.stderr during a load: passes everything on and keeps a copy, so
+    the warnings a template prints are printed again when the load comes from the cache."""
+
+    def __init__(self, stream: Any) -> None:
+        import io
+
+        self._stream = stream
+        self._copy = io.StringIO()
+
+    def write(self, text: str) -> int:
+        self._copy.write(text)
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def getvalue(self) -> str:
+        return self._copy.getvalue()
+
+    def __enter__(self) -> _Tee:
+        self._saved = sys.stderr
+        sys.stderr = self  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stderr = self._saved

@@ -1,0 +1,97 @@
+"""A loaded project: its nodes, their DAG and fingerprints, and the renderer for run time.
+
+What `warehouse.compile.load.load_project` returns and every layer above
+reads. Built by `warehouse.compile.assemble` from files, or by
+`warehouse.compile.parse_cache` from the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from warehouse.compile.files import ProjectFiles
+from warehouse.compile.fingerprint import Fingerprint
+from warehouse.compile.render import Renderer
+from warehouse.compile.resolve import Resolver, finish_sql
+from warehouse.core.config import ProjectConfig
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.core.nodes import ModelNode, Node
+from warehouse.core.properties import load_docs_blocks
+
+
+class Project:
+    """A loaded project: nodes by id, the DAG, and the renderer for run-time re-renders.
+
+    `renderer` may be a function that makes one: a project read from the parse
+    cache builds its Jinja environment only if something renders at run time
+    (an incremental model). `fingerprints` likewise come from the cache, or are
+    computed on first use; `cache_key` is the cache's digest of the inputs."""
+
+    def __init__(self, config: ProjectConfig, renderer: Renderer | Callable[[], Renderer],
+                 nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, tuple[NodeId, ...]],
+                 vars: Mapping[str, Any], *,
+                 fingerprints: Mapping[NodeId, Fingerprint] | None = None,
+                 cache_key: str | None = None) -> None:
+        from warehouse.core.dag import Dag
+
+        self.config = config
+        self._renderer = renderer
+        self.nodes = dict(nodes)
+        self.parents = dict(parents)
+        self.vars = dict(vars)
+        self.dag = Dag(self.parents)
+        self._fingerprints = dict(fingerprints) if fingerprints is not None else None
+        self.cache_key = cache_key  # the parse cache's digest of every input, if it loaded us
+
+    @property
+    def renderer(self) -> Renderer:
+        if not isinstance(self._renderer, Renderer):
+            self._renderer = self._renderer()
+        return self._renderer
+
+    @property
+    def fingerprints(self) -> Mapping[NodeId, Fingerprint]:
+        """Every node's fingerprint (see warehouse.compile.fingerprint), computed once."""
+        if self._fingerprints is None:
+            self.compute_fingerprints()
+        assert self._fingerprints is not None
+        return self._fingerprints
+
+    def compute_fingerprints(self, sql_digest: Callable[[str], str] | None = None
+                             ) -> Mapping[NodeId, Fingerprint]:
+        """Compute (again) and keep the fingerprints; `sql_digest` may be memoized."""
+        from warehouse.compile.fingerprint import fingerprints
+
+        extra = {"sql_digest": sql_digest} if sql_digest is not None else {}
+        self._fingerprints = fingerprints(self.nodes, self.dag.topological_order(),
+                                          self.parents, incremental_sql=self.render_incremental,
+                                          **extra)
+        return self._fingerprints
+
+    @property
+    def database_path(self) -> Path:
+        return self.config.root / self.config.database
+
+    @property
+    def target_path(self) -> Path:
+        return self.config.root / self.config.target_dir
+
+    def of_kind(self, kind: NodeKind) -> list[Node]:
+        return [n for i, n in self.nodes.items() if i.kind is kind]
+
+    def render_incremental(self, model: ModelNode) -> str:
+        """The model's SQL with `is_incremental()` true (its relation exists)."""
+        resolver = Resolver(self.nodes)
+        return finish_sql(self.renderer, model, resolver, self.vars, incremental=True,
+                           nodes=self.nodes)
+
+
+def make_renderer(config: ProjectConfig, files: ProjectFiles) -> Renderer:
+    """The project's Jinja environment: models, tests and macros, with the docs blocks."""
+    sources = dict(files.models)
+    sources.update(files.tests)
+    sources.update(files.macros)
+    return Renderer(sources, sorted(files.macros), load_docs_blocks(files.docs),
+                    config.target_context())

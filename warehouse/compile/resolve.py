@@ -1,0 +1,186 @@
+"""The second render pass: `ref()`/`source()` resolved to relations, SQL parsed and checked.
+
+Ephemeral models are inlined as CTEs here, the way dbt does, so the SQL a
+model runs with is complete on its own.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from warehouse.compile.render import Renderer, RenderState, template_position
+from warehouse.core.errors import ProjectError, caret_snippet
+from warehouse.core.identity import NodeId, NodeKind, Relation
+from warehouse.core.nodes import ModelNode, Node
+
+if TYPE_CHECKING:
+    from warehouse.compile.parse import ParsedModel
+
+EPHEMERAL_PREFIX = "__dbt__cte__"
+_SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "temp"})
+
+
+def ref_id(nodes: Mapping[NodeId, Node], name: str) -> NodeId:
+    model = NodeId(NodeKind.MODEL, name)
+    return model if model in nodes else NodeId(NodeKind.SEED, name)
+
+
+def checksum(*parts: str | bytes) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def unknown_ref(name: str, known: set[str], *, path: str | None, line: int | None,
+                template: str | None = None) -> ProjectError:
+    """The error for a `ref()` to a name that is no model or seed, with close names."""
+    close = difflib.get_close_matches(name, sorted(known), n=3)
+    return ProjectError(
+        f"ref({name!r}): no model or seed named {name!r}", path=path, line=line,
+        snippet=caret_snippet(template, line, None) if template and line else None,
+        hint=f"did you mean {', '.join(close)}?" if close else None)
+
+
+class Resolver:
+    """Resolves `ref()`/`source()` to relations once every node's relation is known.
+
+    It also keeps each ephemeral model's rendered SQL, so a model inlined into
+    several others is rendered once per load."""
+
+    def __init__(self, nodes: Mapping[NodeId, Node]) -> None:
+        self.nodes = nodes
+        self.ephemeral_sql: dict[str, str] = {}
+
+    def ref(self, name: str) -> Any:
+        node = self.nodes.get(ref_id(self.nodes, name))
+        if node is None:
+            path, line = template_position()
+            known = {i.name for i in self.nodes if i.kind in (NodeKind.MODEL, NodeKind.SEED)}
+            raise unknown_ref(name, known, path=path, line=line)
+        if isinstance(node, ModelNode) and node.materialized == "ephemeral":
+            return _EphemeralName(EPHEMERAL_PREFIX + name)
+        return RelationView(node.relation)
+
+    def source(self, src: str, tbl: str) -> Any:
+        node = self.nodes.get(NodeId(NodeKind.SOURCE, f"{src}.{tbl}"))
+        if node is None:
+            path, line = template_position()
+            raise ProjectError(f"source({src!r}, {tbl!r}) is not declared in any property file",
+                               path=path, line=line)
+        return RelationView(node.relation)
+
+
+class RelationView:
+    """What templates see for a relation: `.schema`, `.identifier`, and its quoted SQL."""
+
+    def __init__(self, relation: Relation) -> None:
+        self.schema = relation.schema
+        self.name = self.identifier = self.table = relation.name
+        self.database = None
+
+    def __str__(self) -> str:
+        return Relation(self.schema, self.name).sql
+
+
+class _EphemeralName(str):
+    pass
+
+
+def compile_model(renderer: Renderer, model: ModelNode, resolver: Resolver,
+                  vars: Mapping[str, Any], nodes: Mapping[NodeId, Node], *,
+                  analyze: Callable[..., ParsedModel] | None = None) -> ModelNode:
+    """The model with its SQL resolved, checked and analysed. `analyze` stands in for
+    `warehouse.compile.parse.analyze_model_sql` (the parse cache passes a memoized one)."""
+    if analyze is None:
+        from warehouse.compile.parse import analyze_model_sql as analyze
+
+    sql = _render_final(renderer, model, resolver, vars, incremental=False)
+    parsed = analyze(sql, path=model.path, template=model.template)
+    _cross_check(parsed.tables, model, sql, nodes)
+    full_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
+    config_text = json.dumps(model.config, sort_keys=True, default=str)
+    return replace(model, compiled_sql=full_sql, sql_columns=parsed.columns,
+                   checksum=checksum(full_sql, config_text))
+
+
+def _render_final(renderer: Renderer, model: ModelNode, resolver: Resolver,
+                  vars: Mapping[str, Any], *, incremental: bool) -> str:
+    state = RenderState(model.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
+                        this=RelationView(model.relation), incremental=incremental, vars=vars)
+    return renderer.render(model.path, state)
+
+
+def finish_sql(renderer, model, resolver, vars, *, incremental, nodes) -> str:
+    sql = _render_final(renderer, model, resolver, vars, incremental=incremental)
+    return _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
+
+
+def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId, Node]) -> None:
+    from warehouse.compile.parse import unknown_table_error
+
+    allowed = {(model.relation.schema.lower(), model.relation.name.lower())}
+    ephemeral = set()
+    for name in model.refs:
+        node = nodes[ref_id(nodes, name)]
+        if isinstance(node, ModelNode) and node.materialized == "ephemeral":
+            ephemeral.add((EPHEMERAL_PREFIX + name).lower())
+        else:
+            allowed.add((node.relation.schema.lower(), node.relation.name.lower()))
+    for src, tbl in model.sources:
+        rel = nodes[NodeId(NodeKind.SOURCE, f"{src}.{tbl}")].relation
+        allowed.add((rel.schema.lower(), rel.name.lower()))
+    for read in tables:
+        schema = (read.schema or "").lower()
+        if schema in _SYSTEM_SCHEMAS or (not schema and read.name.lower() in ephemeral):
+            continue
+        if (schema, read.name.lower()) not in allowed:
+            raise unknown_table_error(read, path=model.path, template=model.template, sql=sql)
+
+
+def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,
+                       vars: Mapping[str, Any], nodes: Mapping[NodeId, Node], sql: str) -> str:
+    """Prepend ephemeral models this one refers to (transitively) as CTEs, dbt-style."""
+    order: list[ModelNode] = []
+
+    def visit(m: ModelNode, trail: tuple[str, ...]) -> None:
+        for name in m.refs:
+            dep = nodes.get(NodeId(NodeKind.MODEL, name))
+            if isinstance(dep, ModelNode) and dep.materialized == "ephemeral":
+                if name in trail:
+                    return  # the DAG reports the cycle with its path
+                if dep not in order:
+                    visit(dep, (*trail, name))
+                    if dep not in order:
+                        order.append(dep)
+
+    visit(model, (model.name,))
+    if not order:
+        return sql
+    ctes = []
+    for dep in order:
+        dep_sql = resolver.ephemeral_sql.get(dep.name)
+        if dep_sql is None:
+            dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False)
+            resolver.ephemeral_sql[dep.name] = dep_sql
+        ctes.append(f"{EPHEMERAL_PREFIX}{dep.name} as (\n{dep_sql.strip().rstrip(';')}\n)")
+    return prepend_ctes(sql, ctes)
+
+
+def prepend_ctes(sql: str, ctes: list[str]) -> str:
+    from sqlglot.tokens import Tokenizer, TokenType
+
+    tokens = Tokenizer(dialect="duckdb").tokenize(sql)
+    if tokens and tokens[0].token_type == TokenType.WITH:
+        cut = tokens[0].end + 1
+        if len(tokens) > 1 and tokens[1].text.lower() == "recursive":
+            cut = tokens[1].end + 1
+        return sql[:cut] + " " + ",\n".join(ctes) + ",\n" + sql[cut:]
+    return "with " + ",\n".join(ctes) + "\n" + sql

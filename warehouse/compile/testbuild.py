@@ -1,0 +1,123 @@
+"""Data test nodes: generic tests from property files and singular tests from .sql files.
+
+A generic test's arguments may name other nodes (`to: ref('dim_x')`); they
+are rendered like model Jinja, so the test depends on those nodes too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from warehouse.compile.files import ProjectFiles
+from warehouse.compile.render import Renderer, RenderState
+from warehouse.compile.resolve import RelationView, Resolver, ref_id
+from warehouse.core.config import ProjectConfig
+from warehouse.core.errors import ProjectError
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.core.nodes import ModelNode, Node, TestNode
+from warehouse.core.properties import NodeProps, Properties
+
+
+def build_tests(config: ProjectConfig, files: ProjectFiles, props: Properties,
+                renderer: Renderer, vars: Mapping[str, Any],
+                nodes: Mapping[NodeId, Node]) -> list[TestNode]:
+    resolver = Resolver(nodes)
+    tests: list[TestNode] = []
+    targets: list[tuple[NodeId, NodeProps]] = []
+    targets += [(NodeId(NodeKind.MODEL, n), p) for n, p in props.models.items()]
+    targets += [(NodeId(NodeKind.SEED, n), p) for n, p in props.seeds.items()]
+    targets += [(NodeId(NodeKind.SOURCE, f"{s}.{t}"), sp.props)
+                for (s, t), sp in props.sources.items()]
+    for target_id, p in targets:
+        if target_id not in nodes:
+            continue
+        tests += _generic_tests(renderer, resolver, vars, nodes, target_id, p)
+    for path, _text in sorted(files.tests.items()):
+        tests.append(_singular_test(renderer, resolver, vars, nodes, path))
+    return [t for t in tests if getattr(t.config, "enabled", True)]
+
+
+def _generic_tests(renderer, resolver, vars, nodes, target_id: NodeId,
+                   p: NodeProps) -> list[TestNode]:
+    from warehouse.compile.datatests import parse_test_entries
+
+    out = []
+    groups = [(None, p.tests, p.line)] + [(c.name, c.tests, c.line) for c in p.columns]
+    for column, entries, line in groups:
+        if not entries:
+            continue
+        specs = parse_test_entries(list(entries), attached_to=p.name, column_name=column,
+                                   yaml_path=p.path, yaml_line=line)
+        for spec in specs:
+            out.append(_generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line))
+    return out
+
+
+def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> TestNode:
+    from warehouse.compile.generic_sql import BUILTIN_ARGS, apply_where, generic_test_sql
+
+    target = nodes[target_id]
+    if isinstance(target, ModelNode) and target.materialized == "ephemeral":
+        raise ProjectError(f"test {spec.name}: tests on ephemeral models are not supported",
+                           path=p.path, line=line)
+    state = RenderState(p.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
+                        vars=vars)
+    kwargs = {k: _render_arg(renderer, state, v) for k, v in dict(spec.kwargs).items()}
+    deps = _dependencies(state, nodes) | {target_id}
+    model_sql = apply_where(target.relation.sql, spec.config.where)
+    if spec.test_name in BUILTIN_ARGS:
+        sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
+                               kwargs=kwargs)
+    else:
+        macro = f"test_{spec.test_name}"
+        if macro not in renderer.macros:
+            raise ProjectError(
+                f"unknown generic test {spec.test_name!r} on {p.name}"
+                + (f".{spec.column_name}" if spec.column_name else ""), path=p.path, line=line,
+                hint="built-in tests: " + ", ".join(sorted(BUILTIN_ARGS)) +
+                "; define others with {% test name(model, column_name) %} in macros/")
+        args = dict(kwargs, model=_ModelArg(model_sql, target.relation))
+        if spec.column_name is not None:
+            args["column_name"] = spec.column_name
+        sql = renderer.call_macro(macro, state, **args)
+    return TestNode(name=spec.name, path=p.path, sql=str(sql), depends_on=tuple(sorted(deps)),
+                    config=spec.config, attached_to=p.name, column_name=spec.column_name,
+                    test_name=spec.test_name, line=line)
+
+
+class _ModelArg(RelationView):
+    """The `model` argument of a generic test: the relation, or its `where`-filtered subquery."""
+
+    def __init__(self, sql: str, relation) -> None:
+        super().__init__(relation)
+        self._sql = sql
+
+    def __str__(self) -> str:
+        return self._sql
+
+
+def _render_arg(renderer: Renderer, state: RenderState, value: Any) -> Any:
+    if isinstance(value, str) and ("ref(" in value or "source(" in value) and "{{" not in value:
+        return str(renderer.render_string("{{ " + value + " }}", state, {}))
+    if isinstance(value, str) and "{{" in value:
+        return renderer.render_string(value, state, {})
+    return value
+
+
+def _singular_test(renderer, resolver, vars, nodes, path: str) -> TestNode:
+    from warehouse.compile.datatests import config_from_mapping
+
+    state = RenderState(path, resolve_ref=resolver.ref, resolve_source=resolver.source,
+                        vars=vars)
+    sql = renderer.render(path, state)
+    config = config_from_mapping(state.config, path=path)
+    return TestNode(name=Path(path).stem, path=path, sql=sql.rstrip(),
+                    depends_on=tuple(sorted(_dependencies(state, nodes))), config=config)
+
+
+def _dependencies(state: RenderState, nodes: Mapping[NodeId, Node]) -> set[NodeId]:
+    """Nodes a rendered test refers to; the resolver has already rejected unknown names."""
+    deps = {ref_id(nodes, name) for name, _ in state.refs}
+    return deps | {NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t, _ in state.sources}

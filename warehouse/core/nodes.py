@@ -1,0 +1,123 @@
+"""The project's nodes as frozen values: what the loader produces and the runner consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from warehouse.core.identity import NodeId, NodeKind, Relation
+from warehouse.core.properties import ColumnProps
+
+
+@dataclass(frozen=True)
+class ModelNode:
+    name: str
+    path: str
+    template: str
+    config: Mapping[str, Any]
+    relation: Relation
+    refs: tuple[str, ...]
+    sources: tuple[tuple[str, str], ...]
+    compiled_sql: str
+    description: str = ""
+    columns: tuple[ColumnProps, ...] = ()
+    sql_columns: tuple[str, ...] = ()
+    checksum: str = ""
+
+    @property
+    def id(self) -> NodeId:
+        return NodeId(NodeKind.MODEL, self.name)
+
+    @property
+    def materialized(self) -> str:
+        return self.config.get("materialized", "view")
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return _tags(self.config)
+
+
+@dataclass(frozen=True)
+class SeedNode:
+    name: str
+    path: str
+    relation: Relation
+    column_types: Mapping[str, str]
+    config: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    columns: tuple[ColumnProps, ...] = ()
+    checksum: str = ""
+
+    @property
+    def id(self) -> NodeId:
+        return NodeId(NodeKind.SEED, self.name)
+
+    @property
+    def materialized(self) -> str:
+        return "seed"
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return _tags(self.config)
+
+
+@dataclass(frozen=True)
+class SourceNode:
+    source_name: str
+    table_name: str
+    relation: Relation
+    path: str
+    description: str = ""
+    columns: tuple[ColumnProps, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.source_name}.{self.table_name}"
+
+    @property
+    def id(self) -> NodeId:
+        return NodeId(NodeKind.SOURCE, self.name)
+
+    @property
+    def materialized(self) -> None:
+        return None
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return frozenset()
+
+
+@dataclass(frozen=True)
+class TestNode:
+    """A data test, generic (from YAML) or singular (a .sql file), with its SQL resolved."""
+
+    name: str
+    path: str
+    sql: str
+    depends_on: tuple[NodeId, ...]
+    config: Any  # datatests.TestConfig
+    attached_to: str | None = None
+    column_name: str | None = None
+    test_name: str | None = None  # None for singular tests
+    line: int | None = None
+
+    @property
+    def id(self) -> NodeId:
+        return NodeId(NodeKind.TEST, self.name)
+
+    @property
+    def materialized(self) -> str:
+        return "test"
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return frozenset(getattr(self.config, "tags", ()) or ())
+
+
+Node = ModelNode | SeedNode | SourceNode | TestNode
+
+
+def _tags(config: Mapping[str, Any]) -> frozenset[str]:
+    tags = config.get("tags") or ()
+    return frozenset([tags] if isinstance(tags, str) else tags)

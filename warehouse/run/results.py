@@ -1,0 +1,64 @@
+"""What a run is asked to do and what it returns: plain values every run module shares.
+
+They live below the runner so that the modules the runner calls (plan,
+test verdicts, artifacts) can speak of options and results without
+importing the runner back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from warehouse.core.identity import NodeId, NodeKind
+
+KINDS_BY_COMMAND = {
+    "seed": frozenset({NodeKind.SEED}),
+    "run": frozenset({NodeKind.MODEL}),
+    "test": frozenset({NodeKind.TEST}),
+    "build": frozenset({NodeKind.SEED, NodeKind.MODEL, NodeKind.TEST}),
+    "prepare": frozenset({NodeKind.SEED, NodeKind.MODEL}),  # what data tests need
+}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    command: str = "build"
+    select: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    threads: int | None = None
+    full_refresh: bool = False
+    database: Path | None = None  # overrides the project's published file
+    publish: bool = True
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    node_id: NodeId
+    status: str  # success, error, skipped, pass, warn, fail; unchanged (not run, see changes)
+    elapsed: float = 0.0
+    message: str = ""
+    rows: int | None = None
+    failures: int | None = None
+    relation: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> bool:
+        return self.status in ("error", "fail")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    command: str
+    results: tuple[NodeResult, ...]
+    elapsed: float
+    published: bool
+    database: Path
+    kept_failed: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(r.blocking for r in self.results) else 0

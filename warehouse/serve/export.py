@@ -1,0 +1,123 @@
+"""`warehouse export --parquet DIR`: each mart of the published warehouse as a Parquet file.
+
+Exports read the *published* file read-only, never rebuild: what lands in
+DIR is exactly what analysts see. Each file is written under a temporary
+name and renamed into place, so a reader of `DIR/<mart>.parquet` sees the
+old file or the new one, never a half-written one.
+
+The mart list is shared with `warehouse publish`: the relations the project
+materializes in schema `marts`, each checked to exist in the published file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from warehouse.compile.generic_sql import sql_literal
+from warehouse.core.errors import ProjectError, UsageError
+from warehouse.core.identity import quote_ident
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from warehouse.compile.project import Project
+    from warehouse.core.nodes import ModelNode
+
+MARTS_SCHEMA = "marts"
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    mart: str
+    path: Path
+    rows: int
+    seconds: float
+
+
+def open_published(project: Project) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published warehouse; a clear error if there is none."""
+    import duckdb
+
+    path = project.database_path
+    if not path.exists():
+        raise ProjectError(f"there is no published warehouse at {path}",
+                           hint="run `warehouse build` first; this command copies what it "
+                                "published and never builds")
+    return duckdb.connect(str(path), read_only=True)
+
+
+def mart_nodes(project: Project, con: duckdb.DuckDBPyConnection) -> list[ModelNode]:
+    """The models the project materializes in `marts`, by name, all present in the file."""
+    from warehouse.core.nodes import ModelNode
+
+    nodes = sorted(
+        (node for node in project.nodes.values()
+         if isinstance(node, ModelNode) and node.relation.schema == MARTS_SCHEMA
+         and node.materialized != "ephemeral"), key=lambda node: node.relation.name)
+    wanted = [node.relation.name for node in nodes]
+    if not wanted:
+        raise ProjectError(f"the project materializes no models in schema {MARTS_SCHEMA!r}",
+                           hint=f"marts are the models configured with schema = "
+                                f"{MARTS_SCHEMA!r}")
+    present = {name for (name,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?",
+        [MARTS_SCHEMA]).fetchall()}
+    missing = [name for name in wanted if name not in present]
+    if missing:
+        raise ProjectError(
+            f"the published warehouse {project.database_path.name} lacks "
+            + ", ".join(f"{MARTS_SCHEMA}.{name}" for name in missing),
+            hint="run `warehouse build` to publish the current models")
+    return nodes
+
+
+def export_parquet(project: Project, folder: Path, *, echo=print) -> list[ExportedFile]:
+    """Write every mart to `folder/<mart>.parquet`; one line per file through `echo`."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--parquet {folder} is a file, not a folder")
+    con = open_published(project)
+    try:
+        names = [node.relation.name for node in mart_nodes(project, con)]
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in names:
+            done = _export_one(con, name, folder)
+            echo(f"  {MARTS_SCHEMA}.{name} {'.' * max(3, 40 - len(name))} "
+                 f"[{done.rows} rows in {done.seconds:.2f}s] -> {done.path}")
+            written.append(done)
+        return written
+    finally:
+        con.close()
+
+
+def _export_one(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> ExportedFile:
+    started = time.perf_counter()
+    final = folder / f"{name}.parquet"
+    temp = folder / f".{name}.parquet.{os.getpid()}.tmp"
+    relation = f"{quote_ident(MARTS_SCHEMA)}.{quote_ident(name)}"
+
+    try:
+        rows = con.execute(
+            f"copy (select * from {relation}) to {sql_literal(temp)} (format parquet)").fetchall()
+        os.replace(temp, final)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    count = rows[0][0] if rows and rows[0] else 0
+    return ExportedFile(name, final, int(count), time.perf_counter() - started)
+
+
+def command(project: Project, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    written = export_parquet(project, args.parquet)
+    total = sum(f.rows for f in written)
+    print(f"\nExported {len(written)} marts ({total} rows) to {args.parquet} "
+          f"in {time.perf_counter() - started:.2f}s", file=sys.stderr)
+    return 0
