@@ -226,9 +226,9 @@ def _clean(root: Path) -> int:
             print(f"stopped the PostgreSQL server in {local_postgres}")
     if target.exists():
         shutil.rmtree(target)
-    db = config.root / config.database
-    for stale in db.parent.glob(db.name + ".work*"):
-        stale.unlink()
+    from warehouse.adapters.target import adapter_for
+
+    adapter_for(config).remove_leftovers()
     print(f"removed {target}")
     return 0
 

@@ -86,17 +86,16 @@ class DataTestItem(pytest.Item):
         self.shared = shared
 
     def runtest(self) -> None:
-        import duckdb
-
+        from warehouse.adapters.target import adapter_for
         from warehouse.run.testrun import run_test_node
 
         self.shared.ensure(self.project)
         node = self.project.nodes[self.node_id]
-        con = duckdb.connect(str(self.shared.database), read_only=True)
+        session = adapter_for(self.project.config, self.shared.database).open_published()
         try:
-            result = run_test_node(con.cursor(), node, store=False)
+            result = run_test_node(session, node, store=False)
         finally:
-            con.close()
+            session.close()
         if result.status in ("fail", "error"):
             raise DataTestError(result.message)
         if result.status == "warn":

@@ -10,6 +10,7 @@ import textwrap
 import duckdb
 import pytest
 
+from warehouse.adapters.duckdb.adapter import DuckDBSession
 from warehouse.compile.datatests import (
     TestConfig,
     TestSpec,
@@ -49,14 +50,15 @@ def yaml_tests(text: str):
 
 @pytest.fixture
 def con():
-    con = duckdb.connect()
+    """An adapter session on an in-memory DuckDB database, as the runner hands tests one."""
+    con = DuckDBSession(duckdb.connect())
     con.execute("""
         create schema marts;
         create table marts.fct as
         select * from (values (1, 'a', 10), (2, 'b', 20), (3, 'c', null), (4, 'c', 40),
                               (5, 'zz', 50)) t(id, code, value);
         create table marts.dim as select * from (values ('a'), ('b'), ('c')) t(code);
-    """).fetchall()
+    """)
     yield con
     con.close()
 
@@ -370,7 +372,7 @@ def test_thresholds_and_severity_when_running(con):
     assert run_test(cur, spec(error_if=">=4"), BAD_IDS).status == "fail"
     assert run_test(cur, spec(severity="warn"), BAD_IDS).status == "warn"
     # the same cursor keeps working (DuckDB 2.0 unfinished-result trap)
-    assert cur.execute("select 1").fetchall() == [(1,)]
+    assert cur.execute("select 1") == [(1,)]
 
 
 def test_sample_size_and_message_counts(con):
@@ -385,13 +387,13 @@ def test_store_failures_keeps_every_failing_row(con):
     r = run_test(con.cursor(), spec("big_ids", limit=1, store_failures=True), BAD_IDS,
                  store_relation=relation)
     assert r.failures == 1 and r.stored == relation
-    stored = con.execute("select id from test_failures.big_ids order by id").fetchall()
+    stored = con.execute("select id from test_failures.big_ids order by id")
     assert stored == [(2,), (3,), (4,), (5,)]
     # a later passing run replaces the table with an empty one
     r = run_test(con.cursor(), spec("big_ids"), "select * from marts.fct where id > 99",
                  store_relation=relation)
     assert r.status == "pass"
-    assert con.execute("select count(*) from test_failures.big_ids").fetchall() == [(0,)]
+    assert con.execute("select count(*) from test_failures.big_ids") == [(0,)]
 
 
 def test_sql_error_is_a_status_not_an_exception(con):
@@ -401,7 +403,7 @@ def test_sql_error_is_a_status_not_an_exception(con):
     assert "LINE 1: select nope" in r.message  # the line of the test's own SQL
     text = failure_message(r, "fct", "nope")
     assert text.startswith("ERROR broken (model fct, column nope): Binder Error")
-    assert con.execute("select 2").fetchall() == [(2,)]
+    assert con.execute("select 2") == [(2,)]
     r = run_test(con.cursor(), spec("broken"), "\n\nselect 1\nfrom marts.fct where nope;",
                  store_relation=Relation("test_failures", "broken"))
     assert "LINE 4: from marts.fct where nope" in r.message
@@ -414,8 +416,7 @@ def test_sql_error_is_a_status_not_an_exception(con):
 
 def test_failure_message_content(con):
     con.execute("create table marts.fct_trade_figure as select * from (values "
-                "('f1', null), ('f2', null), ('f3', null), ('f4', 1.5)) t(figure_id, value)"
-                ).fetchall()
+                "('f1', null), ('f2', null), ('f3', null), ('f4', 1.5)) t(figure_id, value)")
     sql = generic_test_sql("not_null", model=Relation("marts", "fct_trade_figure").sql,
                            column_name="value", kwargs={})
     test = one("not_null", model="fct_trade_figure")

@@ -389,9 +389,9 @@ def test_state_modified_selects_what_was_edited_and_plus_what_depends_on_it(make
     root = make_project(BASE)
     build(root)
     write(root, "models/stg.sql", "select id, name || '!' as name from {{ ref('people') }}")
+    from warehouse.run.plan import select_nodes
     from warehouse.run.results import RunOptions
-    from warehouse.run.runner import selected_nodes
-    from warehouse.run.runstate import selection_state
+    from warehouse.run.state import selection_state
 
     project = load_project(root)
     stored = read_published_state(project.database_path)
@@ -399,7 +399,7 @@ def test_state_modified_selects_what_was_edited_and_plus_what_depends_on_it(make
     def pick(*select: str) -> set[str]:
         options = RunOptions(select=select)
         state = selection_state(project, options, stored, None)
-        return {str(n) for n in selected_nodes(project, options, state=state)}
+        return {str(n) for n in select_nodes(project, options, state)}
 
     assert pick("state:modified") == {"model.stg"}
     assert pick("state:modified+") == {"model.stg", "model.wide", "test.unique_wide_id",

@@ -116,10 +116,11 @@ class ParsedModel:
 
 @dataclass(frozen=True)
 class SyntaxProblem:
-    """The database's parser rejects the SQL: its message and the character offset."""
+    """The database's parser rejects the SQL: its message, and where (1-based), if it says."""
 
     message: str
-    position: int | None
+    line: int | None
+    column: int | None
 
 
 # ---------------------------------------------------------------------- protocols
@@ -219,7 +220,11 @@ class Adapter(Protocol):
 
     @property
     def location(self) -> str:
-        """Where the published warehouse is, as a person would name it."""
+        """Where the published warehouse is, in full (a path, a catalog URL)."""
+
+    @property
+    def label(self) -> str:
+        """The published warehouse's short name, for progress messages."""
 
     def published_exists(self) -> bool: ...
 

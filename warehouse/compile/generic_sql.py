@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from warehouse.core.errors import ProjectError
+from warehouse.core.identity import sql_literal
 
 BUILTIN_ARGS: Mapping[str, frozenset[str]] = {
     "unique": frozenset(),
@@ -29,11 +30,6 @@ def apply_where(model_sql: str, where: str | None) -> str:
     if not where:
         return model_sql
     return f"(select * from {model_sql} where {where}) as dbt_subquery"
-
-
-def sql_literal(value: Any) -> str:
-    """A value as an SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 _COLUMN_OPERATOR = re.compile(

@@ -8,33 +8,13 @@ line where an expression was substituted is aligned character by character.
 from __future__ import annotations
 
 import difflib
-import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from warehouse.adapters.base import ParsedModel, SyntaxProblem, TableRead
 from warehouse.core.errors import ProjectError, caret_snippet
 
 if TYPE_CHECKING:
     from sqlglot import exp
-
-
-@dataclass(frozen=True)
-class ParsedModel:
-    """What the engine needs from a model's SQL, whichever parser read it."""
-
-    tables: tuple[TableRead, ...]
-    columns: tuple[str, ...]
-    parser: str  # "sqlglot", or "duckdb" where sqlglot cannot read valid DuckDB SQL
-
-
-@dataclass(frozen=True)
-class TableRead:
-    """A table the SQL reads: its (schema, name) as written, and where."""
-
-    schema: str | None
-    name: str
-    line: int | None
-    column: int | None
 
 
 def map_position(template: str, rendered: str, line: int, column: int) -> tuple[int, int]:
@@ -108,119 +88,22 @@ def analyze_model_sql(sql: str, *, path: str, template: str) -> ParsedModel:
     (a CTE named `values`, newer DuckDB syntax), DuckDB's parse tree is used
     instead, so a valid model is never refused because of the analyser.
     """
-    from warehouse.core.errors import ProjectError as _ProjectError
+    from warehouse.adapters.target import sql_parser
 
-    if not duckdb_accepts(sql):
-        duck = duckdb_parse(sql)
-        if isinstance(duck, _DuckSyntaxError):
-            line, col = _line_col(sql, duck.position)
-            raise _positioned(f"SQL syntax error: {duck.message}", path, template, sql,
-                              line or 1, col or 1)
+    native = sql_parser("duckdb")
+    if not native.accepts(sql):
+        problem = native.parse(sql)
+        if isinstance(problem, SyntaxProblem):
+            raise _positioned(f"SQL syntax error: {problem.message}", path, template, sql,
+                              problem.line or 1, problem.column or 1)
     try:
         tree = parse_model_sql(sql, path=path, template=template)
-    except _ProjectError as sqlglot_error:
-        duck = duckdb_parse(sql)
-        if not isinstance(duck, ParsedModel):
+    except ProjectError as sqlglot_error:
+        parsed = native.parse(sql)
+        if not isinstance(parsed, ParsedModel):
             raise sqlglot_error from None
-        return duck
+        return parsed
     return ParsedModel(tuple(tables_read(tree)), tuple(output_columns(tree)), "sqlglot")
-
-
-@dataclass(frozen=True)
-class _DuckSyntaxError:
-    message: str
-    position: int | None
-
-
-_LOCAL = threading.local()
-
-
-def _parser_connection():
-    import duckdb
-
-    con = getattr(_LOCAL, "con", None)
-    if con is None:
-        con = _LOCAL.con = duckdb.connect()
-    return con
-
-
-def duckdb_accepts(sql: str) -> bool:
-    """A fast syntax check by DuckDB's parser (no JSON tree, no binding)."""
-    import duckdb
-
-    try:
-        _parser_connection().extract_statements(sql)
-    except duckdb.ParserException:
-        return False
-    except duckdb.Error:
-        return True  # not a syntax matter: leave it to sqlglot and to the run
-    return True
-
-
-def duckdb_parse(sql: str) -> ParsedModel | _DuckSyntaxError | None:
-    """DuckDB's parser (json_serialize_sql: parse only, no binding).
-
-    None when DuckDB cannot say (more than one statement, or not a query)."""
-    import json
-
-    import duckdb
-
-    try:
-        text = _parser_connection().execute("select json_serialize_sql(?)", [sql]).fetchall()
-    except duckdb.Error:
-        return None
-    data = json.loads(text[0][0])
-    if data.get("error"):
-        if data.get("error_subtype") != "SYNTAX_ERROR" and data.get("error_type") != "parser":
-            return None
-        position = data.get("position")
-        return _DuckSyntaxError(str(data.get("error_message", "syntax error")),
-                                int(position) if str(position).isdigit() else None)
-    if len(data.get("statements", [])) != 1:
-        return None
-    node = data["statements"][0]["node"]
-    ctes: set[str] = set()
-    found: list[tuple[str, str, int | None]] = []
-    _walk_duckdb(node, ctes, found)
-    tables = []
-    for schema, name, offset in found:
-        if not schema and name.lower() in ctes:
-            continue
-        line, col = _line_col(sql, offset)
-        tables.append(TableRead(schema or None, name, line, col))
-    columns = tuple(_duck_column_name(item) for item in node.get("select_list", []))
-    return ParsedModel(tuple(tables), columns if all(columns) else (), "duckdb")
-
-
-def _duck_column_name(item: dict) -> str:
-    if item.get("alias"):
-        return item["alias"]
-    if item.get("class") == "COLUMN_REF" and item.get("column_names"):
-        return item["column_names"][-1]
-    return ""
-
-
-def _walk_duckdb(value: object, ctes: set[str], found: list) -> None:
-    if isinstance(value, dict):
-        cte_map = value.get("cte_map")
-        for entry in cte_map.get("map", []) if isinstance(cte_map, dict) else []:
-            ctes.add(str(entry.get("key", "")).lower())
-        if value.get("type") == "BASE_TABLE" and "table_name" in value:
-            offset = value.get("query_location")
-            found.append((value.get("schema_name") or "", value["table_name"],
-                          offset if isinstance(offset, int) else None))
-        for child in value.values():
-            _walk_duckdb(child, ctes, found)
-    elif isinstance(value, list):
-        for child in value:
-            _walk_duckdb(child, ctes, found)
-
-
-def _line_col(sql: str, offset: int | None) -> tuple[int | None, int | None]:
-    if offset is None or offset > len(sql):
-        return None, None
-    line = sql.count("\n", 0, offset) + 1
-    return line, offset - (sql.rfind("\n", 0, offset) + 1) + 1
 
 
 def _positioned(message: str, path: str, template: str, sql: str, line: int, col: int):

@@ -52,8 +52,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from warehouse.adapters.base import ParsedModel
     from warehouse.compile.memo import Memo
-    from warehouse.compile.parse import ParsedModel
 
 CACHE_NAME = "parse_cache.pickle"
 FORMAT = "warehouse-parse-cache/2"

@@ -18,7 +18,7 @@ from warehouse.core.identity import NodeId, NodeKind, Relation
 from warehouse.core.nodes import ModelNode, Node
 
 if TYPE_CHECKING:
-    from warehouse.compile.parse import ParsedModel
+    from warehouse.adapters.base import ParsedModel
 
 EPHEMERAL_PREFIX = "__dbt__cte__"
 _SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "temp"})

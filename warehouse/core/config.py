@@ -82,6 +82,15 @@ _ADDITIVE = frozenset({"tags"})  # dbt: lists that accumulate from folder to fil
 _MERGED = frozenset({"meta", "docs"})  # dbt: dictionaries merged key by key
 
 
+def unique_key_columns(unique_key: Any) -> list[str]:
+    """A `unique_key` config (a column, a comma-separated list, or a list) as column names."""
+    if unique_key is None:
+        return []
+    if isinstance(unique_key, str):
+        return [k.strip() for k in unique_key.split(",") if k.strip()]
+    return [str(k) for k in unique_key]
+
+
 def merge_configs(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """`override` on top of `base`, as dbt merges config levels: tags accumulate,
     meta and docs merge, anything else is replaced."""

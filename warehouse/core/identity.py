@@ -22,6 +22,11 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sql_literal(value: object) -> str:
+    """A value as an SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 @dataclass(frozen=True, order=True)
 class Relation:
     """A table or view in the warehouse: schema and name."""

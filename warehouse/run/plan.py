@@ -1,7 +1,9 @@
-"""What a run must do: which selected nodes changed, which can be skipped, which tests reused.
+"""What a run must do: the nodes it selects, which changed, which can be skipped, which
+tests are reused, and why.
 
-A pure function of the selected nodes, the DAG, the current fingerprints
-and the stored state of the warehouse. The rules:
+Pure functions of the project, the run's options, what the selectors
+compare with (`SelectionState`) and the stored state of the warehouse: the
+runner asks once and executes the answer. The rules:
 
 * A seed or model runs when its full fingerprint differs from the stored one
   (or none is stored), when its relation is missing from the warehouse, or
@@ -27,23 +29,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from warehouse.adapters.duckdb.state import NodeState, StoredState
+from warehouse.adapters.base import NodeState, StoredState
 from warehouse.compile.fingerprint import Fingerprint
+from warehouse.core.console import Console
 from warehouse.core.identity import NodeId, NodeKind, Relation
+from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
+from warehouse.run.results import KINDS_BY_COMMAND, NodeResult, RunOptions
+from warehouse.run.selection import NodeInfo, SelectionState, resolve_selection
 
 REUSABLE_TEST_STATUSES = frozenset({"pass", "warn"})
 
 
 @dataclass(frozen=True)
 class Plan:
-    """`run`: nodes to execute; `unchanged`: seeds/models to skip; `reused`: tests whose
-    stored result stands. Each selected node is in exactly one of them."""
+    """`order`: the selected nodes in DAG order; `run`: nodes to execute; `unchanged`:
+    seeds/models to skip; `reused`: tests whose stored result stands. Each selected node
+    is in exactly one of the last three. `based_on` is the stored state it was made from."""
 
+    order: tuple[NodeId, ...]
     run: frozenset[NodeId]
     unchanged: frozenset[NodeId]
     reused: Mapping[NodeId, NodeState]
     reasons: Mapping[NodeId, str]  # why a node runs: 'new', 'changed', 'missing', ...
+    based_on: StoredState | None = None
 
     @property
     def nothing_to_do(self) -> bool:
@@ -61,7 +71,8 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
     the selected ones), so that change flows through unselected nodes;
     `relations` gives each seed/model the relation it must find in the
     warehouse (None for ephemeral models, which build nothing)."""
-    chosen = frozenset(selected)
+    order = tuple(selected)
+    chosen = frozenset(order)
     run: set[NodeId] = set()
     unchanged: set[NodeId] = set()
     reused: dict[NodeId, NodeState] = {}
@@ -83,7 +94,7 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
             reused[node_id] = stored.nodes[str(node_id)]
         else:
             unchanged.add(node_id)
-    return Plan(frozenset(run), frozenset(unchanged), reused, reasons)
+    return Plan(order, frozenset(run), frozenset(unchanged), reused, reasons, stored)
 
 
 def _reason(node_id: NodeId, fingerprint: Fingerprint | None, stored: StoredState,
@@ -105,3 +116,58 @@ def _reason(node_id: NodeId, fingerprint: Fingerprint | None, stored: StoredStat
     if relation is not None and not stored.has_relation(relation):
         return "relation missing"
     return None
+
+
+# ---------------------------------------------------------------------------
+# The project's side: selection, and what is planned for each node
+# ---------------------------------------------------------------------------
+
+
+def select_nodes(project: Any, options: RunOptions, state: SelectionState | None = None,
+                 console: Console | None = None) -> list[NodeId]:
+    """The nodes the command runs, in DAG order; `state` is what `state:` and `result:`
+    compare with. A selector term that matches nothing is a warning on `console`."""
+    infos = {
+        node_id: NodeInfo(
+            id=node_id, name=node.name, kind=node_id.kind, path=node.path, tags=node.tags,
+            materialized=node.materialized,
+            source_name=getattr(node, "source_name", None),
+            attached_to=tuple(node.depends_on) if isinstance(node, TestNode) else (),
+            test_name=node.test_name if isinstance(node, TestNode) else None,
+        )
+        for node_id, node in project.nodes.items()
+    }
+    selection = resolve_selection(project.dag, infos, list(options.select) or None,
+                                  list(options.exclude) or None, state)
+    if console is not None:
+        for term in selection.unmatched:
+            console.line(f"warning: the selector {term!r} matches no node")
+    chosen = selection.nodes
+    kinds = KINDS_BY_COMMAND[options.command]
+    return [n for n in project.dag.topological_order() if n in chosen and n.kind in kinds]
+
+
+def plan_for(project: Any, options: RunOptions, order: Iterable[NodeId],
+             stored: StoredState) -> Plan:
+    """What the run does with each selected node of `order`, given the stored state."""
+    order = tuple(order)
+    relations = {n: built_relation(project.nodes[n]) for n in order}
+    return plan_run(order, project.dag.topological_order(), project.parents,
+                    project.fingerprints, stored, relations, full_refresh=options.full_refresh)
+
+
+def built_relation(node: Node) -> Relation | None:
+    """The relation a seed or model leaves in the warehouse; None if it leaves none."""
+    if isinstance(node, ModelNode) and node.materialized == "ephemeral":
+        return None
+    return node.relation if isinstance(node, (ModelNode, SeedNode)) else None
+
+
+def not_run(project: Any, node_id: NodeId, plan: Plan) -> NodeResult:
+    """The result of a node the plan leaves alone: unchanged, or a test's stored result."""
+    stored = plan.reused.get(node_id)
+    if stored is not None:
+        return NodeResult(node_id, stored.status, message=stored.message or "",
+                          failures=stored.failures, detail={"reused": True})
+    relation = built_relation(project.nodes[node_id])
+    return NodeResult(node_id, "unchanged", relation=str(relation) if relation else None)

@@ -56,8 +56,8 @@ class RunResult:
     results: tuple[NodeResult, ...]
     elapsed: float
     published: bool
-    database: Path
-    kept_failed: Path | None = None
+    database: str  # where the warehouse is (the adapter's location)
+    kept_failed: str | None = None  # where a failed build was kept for inspection
 
     @property
     def exit_code(self) -> int:

@@ -1,55 +1,114 @@
 """Run a command over the selected nodes: seeds, models and tests, in DAG order.
 
-The runner is the one place that joins the loaded project, the scheduler, the
-DuckDB connection and the write-audit-publish working copy. Every command
-that writes (seed, run, build, test) works in a copy of the published file
-and swaps it in only when nothing failed.
+One trip per run: the runner reads the published state through the adapter,
+asks the planner once what to do (`plan`), executes that through the
+scheduler in the adapter's workspace, and publishes when nothing failed. The
+planner is asked again only if the warehouse changed between the read and
+the start of the build (another build published in between): a plan is
+always made from the state of the warehouse it is applied to.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
+from warehouse.adapters.target import adapter_for
+from warehouse.core.config import unique_key_columns
 from warehouse.core.console import Console
 from warehouse.core.errors import ProjectError, WarehouseError
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
-from warehouse.run.results import KINDS_BY_COMMAND, NodeResult, RunOptions, RunResult
+from warehouse.run.plan import Plan, not_run, plan_for, select_nodes
+from warehouse.run.progress import print_result, summary_label
+from warehouse.run.results import NodeResult, RunOptions, RunResult
+from warehouse.run.state import published_state, selection_state, states_to_store, wants_state
 
 
-def selected_nodes(project: Any, options: RunOptions, state: Any = None,
+def selected_nodes(project: Any, options: RunOptions,
                    console: Console | None = None) -> list[NodeId]:
-    """The selected nodes the command runs, in DAG order. `state` is what `state:` and
-    `result:` compare with; read from the published warehouse when not given."""
-    from warehouse.run.selection import NodeInfo, resolve_selection
+    """The nodes a selection picks, for commands that run nothing (compile, ls): the
+    published state is read only when a `state:` or `result:` selector needs it."""
+    state = None
+    if wants_state(options):
+        adapter = adapter_for(project.config, options.database)
+        state = selection_state(project, options, *published_state(adapter))
+    return select_nodes(project, options, state, console)
 
-    if state is None and any(m in t for t in (*options.select, *options.exclude)
-                             for m in ("state:", "result:")):
-        from warehouse.run.runstate import published_state, selection_state
 
-        state = selection_state(project, options, *published_state(project, options))
+def execute(project: Any, options: RunOptions, console: Console | None = None) -> RunResult:
+    """Run the selected nodes that changed; report the others from the stored state.
 
-    infos = {
-        node_id: NodeInfo(
-            id=node_id, name=node.name, kind=node_id.kind, path=node.path, tags=node.tags,
-            materialized=node.materialized,
-            source_name=getattr(node, "source_name", None),
-            attached_to=tuple(node.depends_on) if isinstance(node, TestNode) else (),
-            test_name=node.test_name if isinstance(node, TestNode) else None,
-        )
-        for node_id, node in project.nodes.items()
-    }
-    selection = resolve_selection(project.dag, infos, list(options.select) or None,
-                                  list(options.exclude) or None, state)
-    if console is not None:
-        for term in selection.unmatched:
-            console.line(f"warning: the selector {term!r} matches no node")
-    chosen = selection.nodes
-    kinds = KINDS_BY_COMMAND[options.command]
-    return [n for n in project.dag.topological_order() if n in chosen and n.kind in kinds]
+    When nothing selected has changed the run ends after the plan: no lock, no
+    workspace, nothing published. Otherwise the build works in the adapter's
+    workspace, stores the new fingerprints beside the relations it built, and
+    publishes when nothing failed."""
+    console = console or Console()
+    started = time.perf_counter()
+    adapter = adapter_for(project.config, options.database)
+    if options.command == "test" and not adapter.published_exists():
+        raise ProjectError(f"no warehouse at {adapter.location}: run `warehouse build` first")
+    stored, unreadable = published_state(adapter)
+    order = select_nodes(project, options, selection_state(project, options, stored, unreadable),
+                         console)
+    plan = plan_for(project, options, order, stored) if stored is not None else None
+    if plan is not None and plan.nothing_to_do:
+        results = [not_run(project, n, plan) for n in plan.order]
+        for index, result in enumerate(results, start=1):
+            print_result(console, project, index, len(results), result)
+        return _finish(adapter, options, results, started, console, published=False,
+                       ok=True, kept=None)
+    return _build(project, options, adapter, order, plan, started, console)
+
+
+def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
+           plan: Plan | None, started: float, console: Console) -> RunResult:
+    kept = None
+    with adapter.workspace() as work:
+        session = work.connect()
+        current = session.read_state()
+        if plan is None or plan.based_on != current:
+            plan = plan_for(project, options, order, current)
+        session.create_schemas(_schemas_written(project, plan))
+        results = _run_nodes(project, options, session, console, plan)
+        ok = not any(r.blocking for r in results)
+        if ok:
+            session.write_state(*states_to_store(project, results))
+            if options.publish:
+                work.publish()
+            else:
+                work.discard(keep=False)
+        else:
+            kept = work.discard()
+    return _finish(adapter, options, results, started, console,
+                   published=ok and options.publish, ok=ok, kept=kept)
+
+
+def _finish(adapter: Any, options: RunOptions, results: list[NodeResult], started: float,
+            console: Console, *, published: bool, ok: bool, kept: str | None) -> RunResult:
+    elapsed = time.perf_counter() - started
+    console.summary([summary_label(r) for r in results], elapsed,
+                    reused=sum(1 for r in results if r.detail.get("reused")))
+    if not ok:
+        where = f"; the failed build is kept in {kept} for inspection" if kept else ""
+        state = "is unchanged" if adapter.published_exists() else "was not created"
+        console.line(f"Nothing published: {adapter.label} {state}{where}.")
+    return RunResult(options.command, tuple(results), elapsed, published, adapter.location,
+                     kept)
+
+
+def _schemas_written(project: Any, plan: Plan) -> set[str]:
+    """Every schema the run writes to, created up front (see Session.create_schemas)."""
+    from warehouse.run.testrun import FAILURES_SCHEMA
+
+    running = [project.nodes[n] for n in plan.order if n in plan.run]
+    stores = any(getattr(getattr(node, "config", None), "store_failures", False)
+                 for node in running if isinstance(node, TestNode))
+    schemas = {FAILURES_SCHEMA} if stores else set()
+    return schemas | {node.relation.schema for node in running
+                      if getattr(node, "relation", None) is not None}
 
 
 def run_graph(project: Any, command: str) -> dict[NodeId, tuple[NodeId, ...]]:
@@ -68,140 +127,14 @@ def run_graph(project: Any, command: str) -> dict[NodeId, tuple[NodeId, ...]]:
     return {n: tuple(p) for n, p in parents.items()}
 
 
-def execute(project: Any, options: RunOptions, console: Console | None = None) -> RunResult:
-    """Run the selected nodes that changed; report the others from the stored state.
-
-    The stored state is read from the published file, opened read-only. When
-    nothing selected has changed the run ends there: no lock, no work copy,
-    nothing published. Otherwise the build works in a copy of the published
-    file, re-plans from the copy's state (another build may have published
-    since), writes the new fingerprints into the copy beside the relations it
-    built, and swaps the copy in when nothing failed."""
-    from warehouse.run.runstate import plan_for, published_state, selection_state
-
-    console = console or Console()
-    started = time.perf_counter()
-    published = options.database or project.database_path
-    if options.command == "test" and not published.exists():
-        raise ProjectError(f"no warehouse at {published}: run `warehouse build` first")
-    stored, unreadable = published_state(project, options)
-    state = selection_state(project, options, stored, unreadable)
-    order = selected_nodes(project, options, state=state, console=console)
-    if stored is not None:
-        plan = plan_for(project, options, order, stored)
-        if plan.nothing_to_do:
-            results = _report_not_run(project, order, plan, console)
-            return _finish(project, options, results, started, published, console,
-                           did_publish=False, ok=True, kept=None)
-    return _build(project, options, order, published, started, console)
-
-
-def _build(project: Any, options: RunOptions, order: list[NodeId], published: Path,
-           started: float, console: Console) -> RunResult:
-    import duckdb
-
-    from warehouse.adapters.duckdb.state import file_identity, read_state, write_stamp
-    from warehouse.adapters.duckdb.workcopy import WorkingCopy
-    from warehouse.run.runstate import plan_for, stamp_path, store_state
-
-    keep_failed = project.target_path / "failed_build.duckdb"
-    with WorkingCopy(published, keep_failed_as=keep_failed) as work:
-        con = duckdb.connect(str(work.path))
-        try:
-            plan = plan_for(project, options, order, read_state(con))
-            _create_schemas(con, project, [n for n in order if n in plan.run])
-            results = _run_nodes(project, options, order, con, console, plan)
-            ok = not any(r.blocking for r in results)
-            final = None
-            if ok:
-                store_state(con, project, results)
-                final = read_state(con)
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        did_publish = False
-        if ok and options.publish:
-            work.publish()
-            did_publish = True
-            stamp = stamp_path(project, published)
-            if stamp is not None and final is not None:
-                write_stamp(stamp, file_identity(published), final)
-        elif ok:
-            work.discard(keep=False)
-    kept = None if ok or not keep_failed.exists() else keep_failed
-    return _finish(project, options, results, started, published, console,
-                   did_publish=did_publish, ok=ok, kept=kept)
-
-
-def _finish(project: Any, options: RunOptions, results: list[NodeResult], started: float,
-            published: Path, console: Console, *, did_publish: bool, ok: bool,
-            kept: Path | None) -> RunResult:
-    elapsed = time.perf_counter() - started
-    console.summary([_summary_label(r) for r in results], elapsed,
-                    reused=sum(1 for r in results if r.detail.get("reused")))
-    if not ok:
-        where = f"; the failed build is kept in {kept} for inspection" if kept else ""
-        state = "is unchanged" if published.exists() else "was not created"
-        console.line(f"Nothing published: {published.name} {state}{where}.")
-    return RunResult(options.command, tuple(results), elapsed, did_publish, published, kept)
-
-
-def _report_not_run(project: Any, order: list[NodeId], plan: Any,
-                    console: Console) -> list[NodeResult]:
-    from warehouse.run.runstate import not_run
-
-    results = [not_run(project, n, plan) for n in order]
-    for index, result in enumerate(results, start=1):
-        _print_result(console, project, index, len(order), result)
-    return results
-
-
-def _print_result(console: Console, project: Any, index: int, total: int,
-                  result: NodeResult) -> None:
-    console.node(index, total, _label(result), _what(project.nodes[result.node_id]),
-                 _detail(result), result.elapsed)
-    if result.message and result.status != "success":
-        console.block(result.message)
-
-
-def _create_schemas(con: Any, project: Any, order: list[NodeId]) -> None:
-    """Every schema the run writes to, created up front: concurrent CREATE SCHEMA
-    statements in parallel transactions conflict in DuckDB."""
-    from warehouse.core.identity import quote_ident
-    from warehouse.run.testrun import FAILURES_SCHEMA
-
-    stores = any(getattr(getattr(project.nodes[n], "config", None), "store_failures", False)
-                 for n in order if n.kind is NodeKind.TEST)
-    schemas = {FAILURES_SCHEMA} if stores else set()
-    for node_id in order:
-        relation = getattr(project.nodes[node_id], "relation", None)
-        if relation is not None:
-            schemas.add(relation.schema)
-    for schema in sorted(schemas):
-        con.execute(f"create schema if not exists {quote_ident(schema)}")
-
-
-def _label(result: NodeResult) -> str:
-    return {"success": "OK", "error": "ERROR", "skipped": "SKIP", "pass": "PASS",
-            "warn": "WARN", "fail": "FAIL", "unchanged": "SKIP"}[result.status]
-
-
-def _summary_label(result: NodeResult) -> str:
-    """Skipped because unchanged is counted apart from skipped because upstream failed."""
-    return "UNCHANGED" if result.status == "unchanged" else _label(result)
-
-
-def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
-               console: Console, plan: Any) -> list[NodeResult]:
+def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console,
+               plan: Plan) -> list[NodeResult]:
     """Report what the plan leaves alone, then run the rest in parallel, DAG order."""
-    from warehouse.adapters.duckdb.materialize import Catalog
     from warehouse.core.dag import Dag
-    from warehouse.run.runstate import not_run
     from warehouse.run.scheduler import run_dag
 
-    catalog = Catalog(con)
     graph = Dag(run_graph(project, options.command))
-    total = len(order)
+    total = len(plan.order)
     counter = iter(range(1, total + 1))
     lock = threading.Lock()
     results: dict[NodeId, NodeResult] = {}
@@ -210,47 +143,41 @@ def _run_nodes(project: Any, options: RunOptions, order: list[NodeId], con: Any,
         with lock:
             index = next(counter)
             results[result.node_id] = result
-        _print_result(console, project, index, total, result)
+        print_result(console, project, index, total, result)
 
     def work(node_id: NodeId) -> NodeResult:
-        cur = con.cursor()
+        cursor = session.cursor()
         began = time.perf_counter()
         try:
-            result = _run_one(project, project.nodes[node_id], cur, options, catalog)
+            result = run_node(project, project.nodes[node_id], cursor, options)
         except WarehouseError as exc:  # a bad seed value: file, line and column already
             result = NodeResult(node_id, "error", message=str(exc))
-        except Exception as exc:  # DuckDB errors: the node fails, the build goes on
+        except Exception as exc:  # database errors: the node fails, the build goes on
             result = NodeResult(node_id, "error",
                                 message=model_error(project.nodes[node_id], exc))
         finally:
-            cur.close()
-        result = _with_elapsed(result, time.perf_counter() - began,
-                               reason=plan.reasons.get(node_id))
+            cursor.close()
+        reason = plan.reasons.get(node_id)
+        detail = {**result.detail, "reason": reason} if reason else result.detail
+        result = replace(result, elapsed=time.perf_counter() - began, detail=detail)
         report(result)
         return result
 
     def on_skip(node_id: NodeId, reason: str) -> None:
         report(NodeResult(node_id, "skipped", message=reason))
 
-    for node_id in order:
+    for node_id in plan.order:
         if node_id not in plan.run:
             report(not_run(project, node_id, plan))
-    run_dag(graph, [n for n in order if n in plan.run], work,
+    run_dag(graph, [n for n in plan.order if n in plan.run], work,
             threads=options.threads or project.config.threads,
             on_skip=on_skip, is_failure=lambda r: r.blocking)
-    return [results[n] for n in order if n in results]
-
-
-def _with_elapsed(result: NodeResult, elapsed: float, reason: str | None = None) -> NodeResult:
-    """The result with its time, and why it ran (new, changed, upstream runs, ...)."""
-    from dataclasses import replace
-
-    detail = {**result.detail, "reason": reason} if reason else result.detail
-    return replace(result, elapsed=elapsed, detail=detail)
+    return [results[n] for n in plan.order if n in results]
 
 
 def model_error(node: Node, exc: BaseException) -> str:
-    """DuckDB's error, placed at the line of the file the user wrote where DuckDB says."""
+    """The database's error, placed at the line of the file the user wrote where it says
+    (the model's SQL starts on the second line of what ran: see adapters.base)."""
     import re
 
     from warehouse.compile.parse import map_position
@@ -266,64 +193,33 @@ def model_error(node: Node, exc: BaseException) -> str:
     return f"{node.path}: {text}"
 
 
-def _what(node: Node) -> str:
-    if isinstance(node, TestNode):
-        return f"test {node.name}"
+def run_node(project: Any, node: Node, session: Any, options: RunOptions) -> NodeResult:
+    """Load a seed, build a model or run a test in `session`."""
     if isinstance(node, SeedNode):
-        return f"seed {node.relation}"
-    assert isinstance(node, ModelNode)
-    return f"{node.materialized} {node.relation}" if node.materialized != "ephemeral" else (
-        f"ephemeral {node.name}")
-
-
-def _detail(result: NodeResult) -> str:
-    if result.status in ("skipped", "unchanged"):
-        return result.status
-    if result.detail.get("reused"):
-        failures = result.failures or 0
-        return (f"{failures} failing rows" if failures else "0 failures") + ", stored result"
-    if result.status == "error":
-        return "error"
-    if result.failures is not None:
-        return f"{result.failures} failing rows" if result.failures else "0 failures"
-    if result.rows is None:
-        return result.detail.get("kind", "done")
-    extra = result.detail.get("note")
-    return f"{result.rows} rows" + (f", {extra}" if extra else "")
-
-
-def _run_one(project: Any, node: Node, cur: Any, options: RunOptions,
-             catalog: Any) -> NodeResult:
-    if isinstance(node, SeedNode):
-        from warehouse.adapters.duckdb.seeds import load_seed
-
-        rows = load_seed(cur, project.config.root / node.path, node.relation, node.column_types,
-                         display_path=node.path)
+        rows = session.load_seed(project.config.root / node.path, node.relation,
+                                 node.column_types, display_path=node.path)
         return NodeResult(node.id, "success", rows=rows, relation=str(node.relation))
     if isinstance(node, ModelNode):
-        return _run_model(project, node, cur, options, catalog)
+        return _run_model(project, node, session, options)
     if isinstance(node, TestNode):
         from warehouse.run.testrun import run_test_node
 
-        return run_test_node(cur, node)
+        return run_test_node(session, node)
     raise ProjectError(f"cannot run {node.id}")
 
 
-def _run_model(project: Any, node: ModelNode, cur: Any, options: RunOptions,
-               catalog: Any) -> NodeResult:
-    from warehouse.adapters.duckdb.materialize import materialize, unique_key_columns
-
+def _run_model(project: Any, node: ModelNode, session: Any, options: RunOptions) -> NodeResult:
     if node.materialized == "ephemeral":
         return NodeResult(node.id, "success", detail={"kind": "inlined as CTE"})
     incremental_sql = None
     if node.materialized == "incremental" and not (options.full_refresh or
                                                    node.config.get("full_refresh") is True):
-        if catalog.kind(node.relation) == "table":
+        if session.relation_kind(node.relation) == "table":
             incremental_sql = project.render_incremental(node)
     unique_key = unique_key_columns(node.config.get("unique_key"))
     strategy = node.config.get("incremental_strategy") or ("merge" if unique_key else "append")
-    outcome = materialize(cur, node.relation, node.materialized, node.compiled_sql,
-                          catalog=catalog, incremental_sql=incremental_sql, strategy=strategy,
-                          unique_key=unique_key, full_refresh=options.full_refresh)
+    outcome = session.materialize(node.relation, node.materialized, node.compiled_sql,
+                                  incremental_sql=incremental_sql, strategy=strategy,
+                                  unique_key=unique_key, full_refresh=options.full_refresh)
     return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),
                       detail={"kind": node.materialized, "note": outcome.detail})

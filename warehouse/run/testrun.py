@@ -1,12 +1,11 @@
-"""Running data tests against DuckDB, and the message a person reads when one fails.
+"""Running data tests through an adapter session, and the message a person reads when one fails.
 
-A test's SQL returns its failing rows. The count and the first few rows come
-back in one query (the count as a window over all failing rows), so a test
-runs its SQL once; with `store_failures` the rows go to a table in schema
-`test_failures` first, and the count and sample are read from there. A DuckDB
-error while testing is the test's result ('error'), not an exception: the
-build goes on around it. The CLI and the pytest plugin print the same text,
-`failure_message`.
+A test's SQL returns its failing rows; the session counts them and returns
+the first few (`Session.failing_rows`), storing every one in schema
+`test_failures` when `store_failures` is set. The verdict (pass, warn, fail)
+is the test's config applied to the count. A database error while testing
+is the test's result ('error'), not an exception: the build goes on around
+it. The CLI and the pytest plugin print the same text, `failure_message`.
 """
 
 from __future__ import annotations
@@ -18,12 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from warehouse.compile.datatests import TestConfig, config_from_mapping, evaluate
-from warehouse.core.identity import Relation, quote_ident
+from warehouse.core.identity import Relation
 
 FAILURES_SCHEMA = "test_failures"
 CELL_WIDTH = 60
 MAX_COLUMNS = 8
-_COUNT_COLUMN = "__warehouse_failures"
 
 
 @dataclass(frozen=True)
@@ -43,34 +41,28 @@ class TestResult:
     stored: Relation | None = None
 
 
-def run_test(cur: Any, test: Any, sql: str, *, store_relation: Relation | None = None,
+def run_test(session: Any, test: Any, sql: str, *, store_relation: Relation | None = None,
              sample_size: int = 5) -> TestResult:
-    """Run one test's SQL on a DuckDB cursor and judge it by its config.
+    """Run one test's SQL in an adapter session and judge it by its config.
 
     `test` is a TestSpec or anything with `.name` and `.config` (a test node).
     `limit` caps the failing rows counted, as dbt applies it to the query; a stored
     table holds every failing row."""
-    import duckdb
+    from warehouse.adapters.base import DatabaseError
 
     config = _config_of(test)
     body = strip_sql(sql)
     began = time.perf_counter()
     try:
-        if store_relation is not None:
-            _store(cur, store_relation, body)
-            source = store_relation.sql
-        else:
-            source = f"(\n{body}\n) as failing_rows"
-        if config.limit is not None:
-            source = f"(select * from {source} limit {config.limit}) as limited_rows"
-        failures, columns, rows = _count_and_sample(cur, source, sample_size)
-    except duckdb.Error as exc:
+        found = session.failing_rows(body, limit=config.limit, sample_size=sample_size,
+                                     store_as=store_relation)
+    except DatabaseError as exc:
         return TestResult(test.name, "error", None, elapsed=time.perf_counter() - began,
                           message=db_message(exc), sql=body)
-    status = evaluate(failures, config)
-    return TestResult(test.name, status, failures, columns, rows,
+    status = evaluate(found.count, config)
+    return TestResult(test.name, status, found.count, found.columns, found.rows,
                       elapsed=time.perf_counter() - began,
-                      message=_summary(status, failures, config), sql=body,
+                      message=_summary(status, found.count, config), sql=body,
                       stored=store_relation)
 
 
@@ -96,8 +88,8 @@ def strip_sql(sql: str) -> str:
 
 
 def db_message(exc: BaseException, line_offset: int = 1) -> str:
-    """DuckDB's own message, without a traceback. The test's SQL starts on line 2 of
-    the query that ran, so DuckDB's `LINE n:` is shifted to be the test's own line
+    """The database's own message, without a traceback. The test's SQL starts on line 2
+    of the query that ran (see adapters.base), so a `LINE n:` is shifted to be the test's own line
     (padded so the caret under it stays aligned)."""
     text = str(exc).strip() or type(exc).__name__
 
@@ -116,38 +108,6 @@ def _config_of(test: Any) -> TestConfig:
     if isinstance(config, Mapping):
         return config_from_mapping(config, path=getattr(test, "path", "") or "")
     return config
-
-
-def _count_and_sample(cur: Any, source: str,
-                      sample_size: int) -> tuple[int, tuple[str, ...], tuple[tuple, ...]]:
-    # DuckDB 2.0: always fetchall(), an unfinished result blocks the next query.
-    # A plain count first: most tests pass, and then no sample is needed.
-    if cur.execute(f"select count(*) from {source}").fetchall()[0][0] == 0:
-        return 0, (), ()
-    query = (f"select count(*) over () as {_COUNT_COLUMN}, * from {source} "
-             f"limit {max(1, sample_size)}")
-    fetched = cur.execute(query).fetchall()
-    columns = tuple(d[0] for d in (cur.description or ())[1:])
-    failures = int(fetched[0][0]) if fetched else 0
-    rows = tuple(tuple(r[1:]) for r in fetched[:max(0, sample_size)])
-    return failures, columns, rows
-
-
-def _store(cur: Any, relation: Relation, body: str) -> None:
-    """Every failing row, in a table an analyst can query; replaced on each run, so an
-    empty table means the last run found nothing."""
-    import duckdb
-
-    for attempt in range(5):
-        try:
-            cur.execute(f"create schema if not exists {quote_ident(relation.schema)}").fetchall()
-            break
-        except duckdb.TransactionException:  # another thread created it at the same moment
-            if attempt == 4:
-                raise
-            time.sleep(0.02 * (attempt + 1))
-    cur.execute(f"create or replace table {relation.sql} as select * from (\n{body}\n) "
-                "as failing_rows").fetchall()
 
 
 def _plural(n: int) -> str:
@@ -222,7 +182,7 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
 # Test nodes (what the runner and the pytest plugin hold)
 # ---------------------------------------------------------------------------
 
-def run_test_node(cur: Any, node: Any, *, store: bool = True, sample_size: int = 5):
+def run_test_node(session: Any, node: Any, *, store: bool = True, sample_size: int = 5):
     """Run a loaded test node and return the runner's NodeResult, message included.
 
     `store=False` (a read-only database, as in the pytest plugin) skips store_failures."""
@@ -231,7 +191,8 @@ def run_test_node(cur: Any, node: Any, *, store: bool = True, sample_size: int =
     config = _config_of(node)
     relation = Relation(FAILURES_SCHEMA, node.name) if store and config.store_failures \
         else None
-    result = run_test(cur, node, node.sql, store_relation=relation, sample_size=sample_size)
+    result = run_test(session, node, node.sql, store_relation=relation,
+                      sample_size=sample_size)
     message = "" if result.status == "pass" else failure_message(
         result, node.attached_to, node.column_name, kind=_kind_of(node), path=node.path)
     return NodeResult(

@@ -19,13 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warehouse.compile.generic_sql import sql_literal
 from warehouse.core.errors import ProjectError, UsageError
-from warehouse.core.identity import quote_ident
+from warehouse.core.identity import Relation
 
 if TYPE_CHECKING:
-    import duckdb
-
+    from warehouse.adapters.base import Session
     from warehouse.compile.project import Project
     from warehouse.core.nodes import ModelNode
 
@@ -40,19 +38,24 @@ class ExportedFile:
     seconds: float
 
 
-def open_published(project: Project) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published warehouse; a clear error if there is none."""
-    import duckdb
+def open_published(project: Project) -> Session:
+    """A read-only session on the published warehouse; a clear error if there is none."""
+    from warehouse.adapters.base import Unavailable
+    from warehouse.adapters.target import adapter_for
 
-    path = project.database_path
-    if not path.exists():
-        raise ProjectError(f"there is no published warehouse at {path}",
+    adapter = adapter_for(project.config)
+    if not adapter.published_exists():
+        raise ProjectError(f"there is no published warehouse at {adapter.location}",
                            hint="run `warehouse build` first; this command copies what it "
                                 "published and never builds")
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return adapter.open_published()
+    except Unavailable as exc:
+        raise ProjectError(str(exc), hint="close the program that holds it open read-write "
+                                          "(BI tools should open it read-only)") from None
 
 
-def mart_nodes(project: Project, con: duckdb.DuckDBPyConnection) -> list[ModelNode]:
+def mart_nodes(project: Project, session: Session) -> list[ModelNode]:
     """The models the project materializes in `marts`, by name, all present in the file."""
     from warehouse.core.nodes import ModelNode
 
@@ -65,9 +68,9 @@ def mart_nodes(project: Project, con: duckdb.DuckDBPyConnection) -> list[ModelNo
         raise ProjectError(f"the project materializes no models in schema {MARTS_SCHEMA!r}",
                            hint=f"marts are the models configured with schema = "
                                 f"{MARTS_SCHEMA!r}")
-    present = {name for (name,) in con.execute(
+    present = {name for (name,) in session.execute(
         "select table_name from information_schema.tables where table_schema = ?",
-        [MARTS_SCHEMA]).fetchall()}
+        [MARTS_SCHEMA])}
     missing = [name for name in wanted if name not in present]
     if missing:
         raise ProjectError(
@@ -82,36 +85,32 @@ def export_parquet(project: Project, folder: Path, *, echo=print) -> list[Export
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--parquet {folder} is a file, not a folder")
-    con = open_published(project)
+    session = open_published(project)
     try:
-        names = [node.relation.name for node in mart_nodes(project, con)]
+        names = [node.relation.name for node in mart_nodes(project, session)]
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for name in names:
-            done = _export_one(con, name, folder)
+            done = _export_one(session, name, folder)
             echo(f"  {MARTS_SCHEMA}.{name} {'.' * max(3, 40 - len(name))} "
                  f"[{done.rows} rows in {done.seconds:.2f}s] -> {done.path}")
             written.append(done)
         return written
     finally:
-        con.close()
+        session.close()
 
 
-def _export_one(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> ExportedFile:
+def _export_one(session: Session, name: str, folder: Path) -> ExportedFile:
     started = time.perf_counter()
     final = folder / f"{name}.parquet"
     temp = folder / f".{name}.parquet.{os.getpid()}.tmp"
-    relation = f"{quote_ident(MARTS_SCHEMA)}.{quote_ident(name)}"
-
     try:
-        rows = con.execute(
-            f"copy (select * from {relation}) to {sql_literal(temp)} (format parquet)").fetchall()
+        rows = session.export_parquet(Relation(MARTS_SCHEMA, name), temp)
         os.replace(temp, final)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    count = rows[0][0] if rows and rows[0] else 0
-    return ExportedFile(name, final, int(count), time.perf_counter() - started)
+    return ExportedFile(name, final, rows, time.perf_counter() - started)
 
 
 def command(project: Project, args: argparse.Namespace) -> int:

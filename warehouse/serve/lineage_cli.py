@@ -77,7 +77,7 @@ def command(project: Any, args: Any) -> int:
             print("downstream (what reads it):")
             print(_tree_text(down.children) or "  (nothing reads it)")
         return 0
-    built_columns = load_catalog(project.database_path, project.nodes).column_names()
+    built_columns = load_catalog(project).column_names()
     lineages = lineage_for_project(project, built_columns)
     known = _columns_of(project, node, lineages, built_columns)
     tree = column_tree(lineages, ColumnRef(node, check_column(node, column, known)))

@@ -27,16 +27,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from warehouse.compile.generic_sql import sql_literal
 from warehouse.core.errors import UsageError, WarehouseError
-from warehouse.core.identity import quote_ident
+from warehouse.core.identity import quote_ident, sql_literal
 from warehouse.serve.export import MARTS_SCHEMA, mart_nodes, open_published
 from warehouse.serve.pg_types import PgType, pg_type
 from warehouse.serve.pg_url import normalize, redact, scrub
 
 if TYPE_CHECKING:
-    import duckdb
-
+    from warehouse.adapters.base import Session
     from warehouse.compile.project import Project
 
 BATCH_ROWS = 65_536
@@ -87,15 +85,15 @@ class PublishResult:
 # ---------------------------------------------------------------------- what to copy
 
 
-def describe_marts(project: Project, con: duckdb.DuckDBPyConnection) -> list[Mart]:
+def describe_marts(project: Project, session: Session) -> list[Mart]:
     """Each mart's columns and types from the file, descriptions from the project's YAML."""
     marts = []
-    for node in mart_nodes(project, con):
+    for node in mart_nodes(project, session):
         name = node.relation.name
-        cols = con.execute(
+        cols = session.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_schema = ? and table_name = ? order by ordinal_position",
-            [MARTS_SCHEMA, name]).fetchall()
+            [MARTS_SCHEMA, name])
         described = {c.name: c.description for c in node.columns}
         marts.append(Mart(name, tuple(
             MartColumn(col, typ, pg_type(typ), described.get(col, "")) for col, typ in cols),
@@ -205,22 +203,22 @@ def publish(project: Project, url: str, schema: str = MARTS_SCHEMA, *,
                                            "use a schema of its own, such as marts")
     url = normalize(url)
     started = time.perf_counter()
-    con = open_published(project)
+    session = open_published(project)
     try:
-        marts = describe_marts(project, con)
+        marts = describe_marts(project, session)
         with _scrubbed(url, f"connecting to {redact(url)}"):
             pg = _connect(url)
         try:
-            loads = _publish_marts(con, pg, url, schema, marts, echo)
+            loads = _publish_marts(session, pg, url, schema, marts, echo)
         finally:
             with contextlib.suppress(Exception):
                 pg.close()
     finally:
-        con.close()
+        session.close()
     return PublishResult(schema, loads, time.perf_counter() - started)
 
 
-def _publish_marts(con: duckdb.DuckDBPyConnection, pg: Any, url: str, schema: str,
+def _publish_marts(session: Session, pg: Any, url: str, schema: str,
                    marts: list[Mart], echo: Callable[[str], None]) -> tuple[TableLoad, ...]:
     loading = f"{schema}__loading_{secrets.token_hex(4)}"
     cursor = pg.cursor()
@@ -237,7 +235,7 @@ def _publish_marts(con: duckdb.DuckDBPyConnection, pg: Any, url: str, schema: st
         for mart in marts:
             began = time.perf_counter()
             with _scrubbed(url, f"loading {schema}.{mart.name}"):
-                reader = con.sql(mart.select_sql()).to_arrow_reader(BATCH_ROWS)
+                reader = session.arrow_batches(mart.select_sql(), BATCH_ROWS)
                 rows = _ingest(cursor, loading, mart.name, reader)
                 pg.commit()
             load = TableLoad(mart.name, int(rows), time.perf_counter() - began)

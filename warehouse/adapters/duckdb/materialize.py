@@ -8,20 +8,12 @@ relation as it was.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from warehouse.adapters.base import Materialized
 from warehouse.core.identity import Relation, quote_ident
 
 _STAGE = "__warehouse_incoming"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    relation: Relation
-    kind: str  # "view", "table", "incremental", "ephemeral"
-    rows: int | None
-    detail: str = ""
 
 
 class Catalog:
@@ -52,14 +44,6 @@ class Catalog:
                 self._kinds.pop(key, None)
             else:
                 self._kinds[key] = kind
-
-
-def unique_key_columns(unique_key: Any) -> list[str]:
-    if unique_key is None:
-        return []
-    if isinstance(unique_key, str):
-        return [k.strip() for k in unique_key.split(",") if k.strip()]
-    return [str(k) for k in unique_key]
 
 
 def plan_statements(relation: Relation, materialized: str, sql: str, *,
@@ -101,7 +85,7 @@ def plan_statements(relation: Relation, materialized: str, sql: str, *,
 
 def materialize(cur: Any, relation: Relation, materialized: str, sql: str, *,
                 catalog: Catalog, incremental_sql: str | None = None, strategy: str = "append",
-                unique_key: Sequence[str] = (), full_refresh: bool = False) -> Outcome:
+                unique_key: Sequence[str] = (), full_refresh: bool = False) -> Materialized:
     existing = catalog.kind(relation)
     if full_refresh:
         incremental_sql = None
@@ -126,5 +110,5 @@ def materialize(cur: Any, relation: Relation, materialized: str, sql: str, *,
     catalog.record(relation, "view" if materialized == "view" else "table")
     if materialized == "incremental" and incremental_sql is not None and existing:
         total = cur.execute(f"select count(*) from {relation.sql}").fetchall()[0][0]
-        return Outcome(relation, materialized, total, f"{rows or 0} new or changed")
-    return Outcome(relation, materialized, None if materialized == "view" else rows)
+        return Materialized(relation, materialized, total, f"{rows or 0} new or changed")
+    return Materialized(relation, materialized, None if materialized == "view" else rows)

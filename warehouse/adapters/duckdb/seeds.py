@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from warehouse.adapters.duckdb import csv_errors
 from warehouse.core.errors import ProjectError
-from warehouse.core.identity import Relation, quote_ident
+from warehouse.core.identity import Relation, quote_ident, sql_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -196,8 +196,8 @@ def _sniffed_types(con: Any, path: Path, width: int, delimiter: str) -> list[str
     """DuckDB's inferred types with the overrides the module docstring lists."""
     import duckdb
 
-    sql = (f"SELECT Columns, DateFormat, TimestampFormat FROM sniff_csv({_lit(str(path))}, "
-           f"header=true, delim={_lit(delimiter)}, quote='\"', escape='\"', "
+    sql = (f"SELECT Columns, DateFormat, TimestampFormat FROM sniff_csv({sql_literal(str(path))}, "
+           f"header=true, delim={sql_literal(delimiter)}, quote='\"', escape='\"', "
            f"sample_size={_SNIFF_SAMPLE})")
     try:
         columns, date_format, ts_format = con.execute(sql).fetchall()[0]
@@ -225,14 +225,10 @@ def _iso(fmt: str | None) -> bool:
 # --------------------------------------------------------------------------- SQL
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _read_csv_sql(path: Path, header: list[str], delimiter: str) -> str:
-    cols = ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in header)
-    return (f"read_csv({_lit(str(path))}, auto_detect=false, header=true, "
-            f"delim={_lit(delimiter)}, quote='\"', escape='\"', columns={{{cols}}})")
+    cols = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in header)
+    return (f"read_csv({sql_literal(str(path))}, auto_detect=false, header=true, "
+            f"delim={sql_literal(delimiter)}, quote='\"', escape='\"', columns={{{cols}}})")
 
 
 def _leading_zero(col: str) -> str:
@@ -250,7 +246,7 @@ def _fast_expr(c: _Column) -> str:
     if c.type == "VARCHAR":
         return col
     if c.guarded:
-        msg = _lit(f"leading zero in column {c.name}")
+        msg = sql_literal(f"leading zero in column {c.name}")
         return (f"CASE WHEN {_leading_zero(col)} THEN error({msg}) "
                 f"ELSE CAST({col} AS {c.type}) END AS {col}")
     return f"CAST({col} AS {c.type}) AS {col}"

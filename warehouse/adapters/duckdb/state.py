@@ -15,12 +15,12 @@ state cannot be read; the runner then plans from the work copy instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from warehouse.adapters.base import NodeState, StoredState, Unavailable
 from warehouse.core.identity import Relation, quote_ident
 
 STATE_SCHEMA = "_warehouse"
@@ -37,46 +37,6 @@ _COLUMNS = (
     ("message", "varchar"),  # tests: what was printed (a warn's failing rows)
     ("built_at", "timestamptz not null"),
 )
-
-
-@dataclass(frozen=True)
-class NodeState:
-    """One node as the stored warehouse holds it."""
-
-    unique_id: str
-    fingerprint: str
-    local_fingerprint: str
-    relation: str | None = None
-    status: str = "success"
-    failures: int | None = None
-    message: str = ""
-    built_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class StoredState:
-    """What a warehouse file says about itself: node states and the relations present.
-
-    `exists` is False for a warehouse not built yet (or built before fingerprints
-    were stored): every node then counts as new."""
-
-    nodes: Mapping[str, NodeState] = field(default_factory=dict)
-    relations: frozenset[tuple[str, str]] = frozenset()
-    exists: bool = False
-
-    def has_relation(self, relation: Relation) -> bool:
-        return (relation.schema.lower(), relation.name.lower()) in self.relations
-
-    def local_fingerprints(self) -> dict[str, str] | None:
-        """Stored local fingerprints by node id text (None when there is no stored state):
-        what `state:modified` compares with."""
-        if not self.exists:
-            return None
-        return {k: s.local_fingerprint for k, s in self.nodes.items()}
-
-
-class StateUnreadable(Exception):
-    """The published file exists but cannot be opened read-only (another process writes it)."""
 
 
 def read_state(con: Any) -> StoredState:
@@ -112,7 +72,7 @@ def read_published_state(path: Path, stamp: Path | None = None) -> StoredState:
     warehouse sends the read back to the file itself. That keeps a no-op
     build from importing DuckDB (a third of its time).
 
-    Raises StateUnreadable when the file cannot be opened read-only (a process
+    Raises Unavailable when the file cannot be opened read-only (a process
     holds it read-write)."""
     if not path.exists():
         return StoredState()
@@ -126,7 +86,7 @@ def read_published_state(path: Path, stamp: Path | None = None) -> StoredState:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise StateUnreadable(str(exc).splitlines()[0]) from None
+        raise Unavailable(str(exc).splitlines()[0]) from None
     try:
         state = read_state(con)
     finally:

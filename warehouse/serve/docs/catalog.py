@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from warehouse.core.identity import NodeId
@@ -33,48 +32,35 @@ class Catalog:
         return next((t for c, t in self.columns.get(node, ()) if c.lower() == wanted), None)
 
 
-def connect_read_only(path: Path) -> tuple[Any, str]:
-    """A read-only connection to the published file, or None and the reason there is none."""
-    import duckdb
+def open_read_only(project: Any) -> tuple[Any, str]:
+    """A read-only session on the published warehouse, or None and the reason there is none."""
+    from warehouse.adapters.base import Unavailable
+    from warehouse.adapters.target import adapter_for
 
-    if not path.exists():
-        return None, f"{path.name} does not exist yet: run `warehouse build` to create it"
     try:
-        return duckdb.connect(str(path), read_only=True), ""
-    except duckdb.Error as exc:
-        return None, f"{path.name} could not be opened read-only ({str(exc).splitlines()[0]})"
+        return adapter_for(project.config).open_published(), ""
+    except Unavailable as exc:
+        return None, str(exc)
 
 
-def read_catalog(con: Any, nodes: Mapping[NodeId, Any], note: str = "") -> Catalog:
+def read_catalog(session: Any, nodes: Mapping[NodeId, Any], note: str = "") -> Catalog:
     """Columns and types of every node whose relation exists in the open warehouse."""
-    if con is None:
+    if session is None:
         return Catalog(note=note)
     by_relation = {(n.relation.schema.lower(), n.relation.name.lower()): i
                    for i, n in nodes.items() if hasattr(n, "relation")}
-    columns: dict[NodeId, list[tuple[str, str]]] = {}
-    rows = con.execute(
-        "select table_schema, table_name, column_name, data_type from information_schema.columns"
-        " where table_catalog = current_database() order by table_schema, table_name,"
-        " ordinal_position").fetchall()
-    for schema, table, column, data_type in rows:
-        node = by_relation.get((schema.lower(), table.lower()))
-        if node is not None:
-            columns.setdefault(node, []).append((column, data_type))
-    counts: dict[NodeId, int] = {}
-    tables = con.execute(
-        "select schema_name, table_name, estimated_size from duckdb_tables()"
-        " where database_name = current_database()").fetchall()
-    for schema, table, size in tables:
-        node = by_relation.get((schema.lower(), table.lower()))
-        if node is not None and size is not None:
-            counts[node] = int(size)
-    return Catalog({n: tuple(c) for n, c in columns.items()}, counts, True, note)
+    columns = {by_relation[key]: tuple(cols) for key, cols in session.columns().items()
+               if key in by_relation}
+    counts = {by_relation[key]: rows for key, rows in session.row_counts().items()
+              if key in by_relation}
+    return Catalog(columns, counts, True, note)
 
 
-def load_catalog(path: Path, nodes: Mapping[NodeId, Any]) -> Catalog:
-    con, note = connect_read_only(path)
+def load_catalog(project: Any) -> Catalog:
+    """The catalog of the project's published warehouse (empty, with a note, if none)."""
+    session, note = open_read_only(project)
     try:
-        return read_catalog(con, nodes, note)
+        return read_catalog(session, project.nodes, note)
     finally:
-        if con is not None:
-            con.close()
+        if session is not None:
+            session.close()

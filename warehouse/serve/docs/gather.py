@@ -15,7 +15,7 @@ from typing import Any
 
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, SeedNode, SourceNode, TestNode
-from warehouse.serve.docs.catalog import Catalog, connect_read_only, read_catalog
+from warehouse.serve.docs.catalog import Catalog, open_read_only, read_catalog
 from warehouse.serve.lineage import DATA_KINDS, ColumnLineage, ColumnRef
 
 
@@ -74,13 +74,13 @@ def gather(project: Any) -> Site:
     from warehouse.serve.docs.marts import read_marts
     from warehouse.serve.lineage import lineage_for_project
 
-    con, note = connect_read_only(project.database_path)
+    session, note = open_read_only(project)
     try:
-        catalog = read_catalog(con, project.nodes, note)
-        marts = read_marts(con, catalog, project.nodes)
+        catalog = read_catalog(session, project.nodes, note)
+        marts = read_marts(session, catalog, project.nodes)
     finally:
-        if con is not None:
-            con.close()
+        if session is not None:
+            session.close()
     lineages = lineage_for_project(project, catalog.column_names())
     results, results_at = _run_results(project.target_path / "run_results.json")
     tests = _tests_by_node(project, results)

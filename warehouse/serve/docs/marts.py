@@ -38,16 +38,16 @@ class Marts:
     commodities: tuple[Mapping[str, Any], ...] | None = None
 
 
-def read_marts(con: Any, catalog: Catalog, nodes: Mapping[NodeId, Any]) -> Marts:
+def read_marts(session: Any, catalog: Catalog, nodes: Mapping[NodeId, Any]) -> Marts:
     """The marts' rows, or a Marts without them if the relations are missing or unreadable
     (a page or chart is left out rather than the whole site failing)."""
-    import duckdb
+    from warehouse.adapters.base import DatabaseError
 
-    if con is None:
+    if session is None:
         return Marts()
     try:
-        return _read(con, catalog, nodes)
-    except duckdb.Error:
+        return _read(session, catalog, nodes)
+    except DatabaseError:
         return Marts()
 
 
@@ -93,7 +93,6 @@ def _columns_by_relation(catalog: Catalog, nodes: Mapping[NodeId, Any]
     return out
 
 
-def _rows(con: Any, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+def _rows(session: Any, sql: str) -> list[dict[str, Any]]:
+    names, rows = session.query(sql)
+    return [dict(zip(names, row, strict=True)) for row in rows]

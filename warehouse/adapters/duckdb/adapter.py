@@ -1,0 +1,300 @@
+"""The DuckDB adapter: `warehouse.adapters.base.Adapter` over one local DuckDB file.
+
+A build works in a copy of the published file and renames it over the
+published path when it is done (`workcopy`); readers open the file
+read-only. Every DuckDB error a caller may meet comes out as `DatabaseError`
+with DuckDB's own message; seed errors stay `ProjectError`s with their file,
+line and column.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from warehouse.adapters.base import (
+    DatabaseError,
+    FailingRows,
+    Materialized,
+    NodeState,
+    RelationKey,
+    StoredState,
+    Unavailable,
+)
+from warehouse.core.identity import Relation, quote_ident, sql_literal
+
+_COUNT_COLUMN = "__warehouse_failures"
+
+
+@contextmanager
+def _translated():
+    """DuckDB's exceptions as the protocol's DatabaseError, with the same text."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise DatabaseError(str(exc)) from exc
+
+
+class DuckDBAdapter:
+    """The published warehouse is the file `path`. `stamp` (in target/) remembers the state
+    read last time (see `state.read_published_state`); `keep_failed_as` is where a failed
+    build's file is left for inspection."""
+
+    name = "duckdb"
+    dialect = "duckdb"
+
+    def __init__(self, path: Path, *, stamp: Path | None = None,
+                 keep_failed_as: Path | None = None) -> None:
+        self.path = Path(path)
+        self.stamp = stamp
+        self.keep_failed_as = keep_failed_as
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def label(self) -> str:
+        return self.path.name
+
+    def published_exists(self) -> bool:
+        return self.path.exists()
+
+    def published_state(self) -> StoredState:
+        from warehouse.adapters.duckdb.state import read_published_state
+
+        return read_published_state(self.path, self.stamp)
+
+    def open_published(self) -> DuckDBSession:
+        import duckdb
+
+        if not self.path.exists():
+            raise Unavailable(f"{self.path.name} does not exist yet: run `warehouse build` "
+                              "to create it")
+        try:
+            return DuckDBSession(duckdb.connect(str(self.path), read_only=True))
+        except duckdb.Error as exc:
+            raise Unavailable(f"{self.path.name} could not be opened read-only "
+                              f"({str(exc).splitlines()[0]})") from None
+
+    def workspace(self) -> DuckDBWorkspace:
+        return DuckDBWorkspace(self)
+
+    def parser(self) -> Any:
+        from warehouse.adapters.duckdb.parser import DuckDBParser
+
+        return DuckDBParser()
+
+    def remove_leftovers(self) -> list[str]:
+        removed = []
+        for stale in self.path.parent.glob(self.path.name + ".work*"):
+            stale.unlink()
+            removed.append(stale.name)
+        return removed
+
+
+class DuckDBWorkspace:
+    """A build's copy of the published file (`workcopy.WorkingCopy`), its one connection,
+    and the swap that publishes it with the state stamp rewritten to match."""
+
+    def __init__(self, adapter: DuckDBAdapter) -> None:
+        from warehouse.adapters.duckdb.workcopy import WorkingCopy
+
+        self._adapter = adapter
+        self._copy = WorkingCopy(adapter.path, keep_failed_as=adapter.keep_failed_as)
+        self._session: DuckDBSession | None = None
+
+    def __enter__(self) -> DuckDBWorkspace:
+        self._copy.open()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        try:  # after an exception (an interrupt), close without writing anything more
+            self._close_session(checkpoint=exc_type is None)
+        finally:
+            self._copy.close()
+
+    def connect(self) -> DuckDBSession:
+        import duckdb
+
+        if self._session is None:
+            self._session = DuckDBSession(duckdb.connect(str(self._copy.path)))
+        return self._session
+
+    def publish(self) -> None:
+        from warehouse.adapters.duckdb.state import file_identity, write_stamp
+
+        final = self._session.read_state() if self._session is not None else None
+        self._close_session()
+        self._copy.publish()
+        if self._adapter.stamp is not None and final is not None:
+            write_stamp(self._adapter.stamp, file_identity(self._adapter.path), final)
+
+    def discard(self, *, keep: bool = True) -> str | None:
+        self._close_session()
+        kept = self._copy.discard(keep=keep)
+        return str(kept) if kept is not None else None
+
+    def _close_session(self, *, checkpoint: bool = True) -> None:
+        """CHECKPOINT (everything into the main file, no WAL) and close."""
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                if checkpoint:
+                    session.execute("checkpoint")
+            finally:
+                session.close()
+
+
+class DuckDBSession:
+    """A DuckDB connection or cursor. Cursors of one session share its relation catalog."""
+
+    def __init__(self, con: Any, catalog: Any = None) -> None:
+        self.con = con
+        self._catalog = catalog
+        self._catalog_lock = threading.Lock() if catalog is None else None
+
+    def cursor(self) -> DuckDBSession:
+        return DuckDBSession(self.con.cursor(), self._shared_catalog())
+
+    def close(self) -> None:
+        self.con.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with _translated():
+            return self.con.execute(sql, list(params)).fetchall()
+
+    def query(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        with _translated():
+            result = self.con.execute(sql)
+            rows = result.fetchall()
+            return tuple(d[0] for d in result.description or ()), rows
+
+    # ------------------------------------------------------------------ catalog
+
+    def _shared_catalog(self) -> Any:
+        """The relations present, read on first use and kept current as models build."""
+        if self._catalog is None:
+            from warehouse.adapters.duckdb.materialize import Catalog
+
+            assert self._catalog_lock is not None
+            with self._catalog_lock:
+                if self._catalog is None:
+                    self._catalog = Catalog(self.con)
+        return self._catalog
+
+    def relation_kind(self, relation: Relation) -> str | None:
+        return self._shared_catalog().kind(relation)
+
+    def columns(self) -> dict[RelationKey, list[tuple[str, str]]]:
+        out: dict[RelationKey, list[tuple[str, str]]] = {}
+        for schema, table, column, data_type in self.execute(
+                "select table_schema, table_name, column_name, data_type "
+                "from information_schema.columns where table_catalog = current_database() "
+                "order by table_schema, table_name, ordinal_position"):
+            out.setdefault((schema.lower(), table.lower()), []).append((column, data_type))
+        return out
+
+    def row_counts(self) -> dict[RelationKey, int]:
+        return {(schema.lower(), table.lower()): int(size) for schema, table, size in self.execute(
+            "select schema_name, table_name, estimated_size from duckdb_tables() "
+            "where database_name = current_database()") if size is not None}
+
+    # ------------------------------------------------------------------ building
+
+    def create_schemas(self, schemas: Iterable[str]) -> None:
+        """Up front and one by one: concurrent CREATE SCHEMA in parallel transactions
+        conflict in DuckDB."""
+        for schema in sorted(set(schemas)):
+            self.execute(f"create schema if not exists {quote_ident(schema)}")
+
+    def load_seed(self, csv_path: Path, relation: Relation,
+                  column_types: Mapping[str, str] | None, *, display_path: str) -> int:
+        from warehouse.adapters.duckdb.seeds import load_seed
+
+        rows = load_seed(self.con, csv_path, relation, column_types, display_path=display_path)
+        self._shared_catalog().record(relation, "table")
+        return rows
+
+    def materialize(self, relation: Relation, materialized: str, sql: str, *,
+                    incremental_sql: str | None = None, strategy: str = "append",
+                    unique_key: Sequence[str] = (), full_refresh: bool = False
+                    ) -> Materialized:
+        from warehouse.adapters.duckdb.materialize import materialize
+
+        with _translated():
+            return materialize(self.con, relation, materialized, sql,
+                               catalog=self._shared_catalog(), incremental_sql=incremental_sql,
+                               strategy=strategy, unique_key=unique_key,
+                               full_refresh=full_refresh)
+
+    def failing_rows(self, sql: str, *, limit: int | None = None, sample_size: int = 5,
+                     store_as: Relation | None = None) -> FailingRows:
+        """The query runs once: stored first when asked (then counted from the table), and a
+        plain count before any sample, since most tests pass."""
+        with _translated():
+            if store_as is not None:
+                self._store(store_as, sql)
+                source = store_as.sql
+            else:
+                source = f"(\n{sql}\n) as failing_rows"
+            if limit is not None:
+                source = f"(select * from {source} limit {limit}) as limited_rows"
+            # DuckDB 2.0: always fetchall(), an unfinished result blocks the next query.
+            if self.con.execute(f"select count(*) from {source}").fetchall()[0][0] == 0:
+                return FailingRows(0)
+            result = self.con.execute(f"select count(*) over () as {_COUNT_COLUMN}, * "
+                                      f"from {source} limit {max(1, sample_size)}")
+            fetched = result.fetchall()
+            columns = tuple(d[0] for d in (result.description or ())[1:])
+        count = int(fetched[0][0]) if fetched else 0
+        return FailingRows(count, columns, tuple(tuple(r[1:]) for r in fetched[:sample_size]))
+
+    def _store(self, relation: Relation, sql: str) -> None:
+        """Every failing row, in a table an analyst can query; replaced on each run, so an
+        empty table means the last run found nothing."""
+        import duckdb
+
+        for attempt in range(5):
+            try:
+                self.con.execute(f"create schema if not exists {quote_ident(relation.schema)}"
+                                 ).fetchall()
+                break
+            except duckdb.TransactionException:  # another thread created it at the same time
+                if attempt == 4:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+        self.con.execute(f"create or replace table {relation.sql} as select * from (\n{sql}\n) "
+                         "as failing_rows").fetchall()
+        self._shared_catalog().record(relation, "table")
+
+    # ------------------------------------------------------------------ state
+
+    def read_state(self) -> StoredState:
+        from warehouse.adapters.duckdb.state import read_state
+
+        with _translated():
+            return read_state(self.con)
+
+    def write_state(self, states: Iterable[NodeState], keep: Iterable[str]) -> None:
+        from warehouse.adapters.duckdb.state import write_state
+
+        with _translated():
+            write_state(self.con, states, keep)
+
+    # ------------------------------------------------------------------ serving
+
+    def export_parquet(self, relation: Relation, path: Path) -> int:
+        rows = self.execute(f"copy (select * from {relation.sql}) to {sql_literal(path)} "
+                            "(format parquet)")
+        return int(rows[0][0]) if rows and rows[0] else 0
+
+    def arrow_batches(self, sql: str, batch_rows: int) -> Any:
+        with _translated():
+            return self.con.sql(sql).to_arrow_reader(batch_rows)

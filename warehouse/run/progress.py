@@ -1,0 +1,60 @@
+"""The text of a run's progress: one line per node, its label, what it is and how it went.
+
+`1 of 12 OK    table marts.fct_trade ........ [24 rows in 0.03s]`. Pure
+functions of a node and its result, printed through `core.console.Console`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warehouse.core.console import Console
+from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
+from warehouse.run.results import NodeResult
+
+_LABELS = {"success": "OK", "error": "ERROR", "skipped": "SKIP", "pass": "PASS",
+           "warn": "WARN", "fail": "FAIL", "unchanged": "SKIP"}
+
+
+def print_result(console: Console, project: Any, index: int, total: int,
+                 result: NodeResult) -> None:
+    """The node's line, and under it the message of anything that did not simply succeed."""
+    console.node(index, total, label(result), what(project.nodes[result.node_id]),
+                 detail(result), result.elapsed)
+    if result.message and result.status != "success":
+        console.block(result.message)
+
+
+def label(result: NodeResult) -> str:
+    return _LABELS[result.status]
+
+
+def summary_label(result: NodeResult) -> str:
+    """Skipped because unchanged is counted apart from skipped because upstream failed."""
+    return "UNCHANGED" if result.status == "unchanged" else label(result)
+
+
+def what(node: Node) -> str:
+    if isinstance(node, TestNode):
+        return f"test {node.name}"
+    if isinstance(node, SeedNode):
+        return f"seed {node.relation}"
+    assert isinstance(node, ModelNode)
+    return f"{node.materialized} {node.relation}" if node.materialized != "ephemeral" else (
+        f"ephemeral {node.name}")
+
+
+def detail(result: NodeResult) -> str:
+    if result.status in ("skipped", "unchanged"):
+        return result.status
+    if result.detail.get("reused"):
+        failures = result.failures or 0
+        return (f"{failures} failing rows" if failures else "0 failures") + ", stored result"
+    if result.status == "error":
+        return "error"
+    if result.failures is not None:
+        return f"{result.failures} failing rows" if result.failures else "0 failures"
+    if result.rows is None:
+        return result.detail.get("kind", "done")
+    extra = result.detail.get("note")
+    return f"{result.rows} rows" + (f", {extra}" if extra else "")
