@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.adapters.duckdb.seeds import load_seed, seed_fingerprint
+from warehouse.adapters.duckdb.seeds import load_seed
 from warehouse.core.errors import ProjectError
 from warehouse.core.identity import Relation
 
@@ -205,14 +205,3 @@ def test_semicolon_delimiter(con, tmp_path):
     path = write(tmp_path, "a;b\n1;x,y\n")
     load_seed(con, path, REL, delimiter=";")
     assert content(con) == [(1, "x,y")]
-
-
-def test_fingerprint_follows_bytes_and_declared_types(tmp_path):
-    path = write(tmp_path, "a\n1\n")
-    first = seed_fingerprint(path, {"a": "integer"})
-    assert first == seed_fingerprint(path, {"a": "integer"})
-    assert first != seed_fingerprint(path, {"a": "varchar"})
-    assert first != seed_fingerprint(path, None)
-    write(tmp_path, "a\n2\n")
-    assert first != seed_fingerprint(path, {"a": "integer"})
-    assert len(first) == 64

@@ -477,3 +477,37 @@ def test_change_flows_through_a_node_left_out_of_the_selection():
     assert plan_run([c, d], [a, b, c, d], parents, now, stored, relations).run == set()
     assert plan_run([d], [a, b, c, d], parents, now, stored, relations,
                     full_refresh=True).run == {d}
+
+
+# --------------------------------------------------------------------- one plan per run
+
+
+def test_the_runner_plans_once_and_again_only_when_the_warehouse_changed_meanwhile(
+        make_project, monkeypatch):
+    import warehouse.run.runner as runner
+    from warehouse.adapters.base import StoredState
+
+    root = make_project(BASE)
+    build(root)
+    plans = []
+    real_plan_for = runner.plan_for
+
+    def counting_plan_for(project, options, order, stored):
+        plans.append(stored)
+        return real_plan_for(project, options, order, stored)
+
+    monkeypatch.setattr(runner, "plan_for", counting_plan_for)
+    write(root, "models/other.sql", "{{ config(materialized='table') }}\nselect 43 as answer")
+    result, _ = build(root)
+    assert len(plans) == 1, "the work copy holds the state the plan was made from"
+    assert ran(result) == {"model.other"}
+
+    # The published state as it was read is not the warehouse the build works on (as
+    # when another build publishes in between): the plan is made again, from the copy.
+    write(root, "models/other.sql", "{{ config(materialized='table') }}\nselect 44 as answer")
+    monkeypatch.setattr(runner, "published_state", lambda adapter: (StoredState(), None))
+    plans.clear()
+    result, _ = build(root)
+    assert len(plans) == 2 and plans[0] == StoredState() and plans[1].exists
+    assert ran(result) == {"model.other"}, "planned from the copy: the rest is unchanged"
+    assert rows(root, "select answer from main.other") == [(44,)]

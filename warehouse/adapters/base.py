@@ -239,7 +239,5 @@ class Adapter(Protocol):
     def workspace(self) -> Workspace:
         """A new build's workspace; only one build at a time (a ProjectError otherwise)."""
 
-    def parser(self) -> SqlParser: ...
-
     def remove_leftovers(self) -> list[str]:
         """Remove what killed builds left behind; what was removed."""

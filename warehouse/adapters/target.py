@@ -37,7 +37,4 @@ def sql_parser(dialect: str) -> SqlParser:
         raise ProjectError(f"no adapter runs SQL of dialect {dialect!r}")
     from warehouse.adapters.duckdb.parser import DuckDBParser
 
-    return _PARSERS.setdefault(dialect, DuckDBParser())
-
-
-_PARSERS: dict[str, SqlParser] = {}
+    return DuckDBParser()

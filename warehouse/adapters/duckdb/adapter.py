@@ -86,11 +86,6 @@ class DuckDBAdapter:
     def workspace(self) -> DuckDBWorkspace:
         return DuckDBWorkspace(self)
 
-    def parser(self) -> Any:
-        from warehouse.adapters.duckdb.parser import DuckDBParser
-
-        return DuckDBParser()
-
     def remove_leftovers(self) -> list[str]:
         removed = []
         for stale in self.path.parent.glob(self.path.name + ".work*"):

@@ -42,8 +42,6 @@ byte-order mark, blank lines skipped. Empty fields are NULL.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -112,17 +110,6 @@ def load_seed(
     except duckdb.Error as fast_error:
         return _slow_load(con, csv_path, relation, columns, source, delimiter, shown,
                           full_refresh, fast_error)
-
-
-def seed_fingerprint(csv_path: Path, column_types: Mapping[str, str] | None = None) -> str:
-    """sha256 of the file's bytes and its declared types: equal means nothing to reload."""
-    digest = hashlib.sha256()
-    with open(csv_path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    types = sorted((str(k), str(v)) for k, v in (column_types or {}).items())
-    digest.update(b"\0column_types\0" + json.dumps(types).encode())
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- header and types
