@@ -28,7 +28,7 @@ from warehouse.serve import pg_publish, pg_server
 from warehouse.serve.pg_types import pg_type
 from warehouse.serve.pg_url import normalize, passwords, redact, scrub
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 # Characters that URLs must percent-encode: the scrubbing must catch both forms.
 PASSWORD = "Pw:9f/x@T7q"
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "DECIMAL")
