@@ -196,7 +196,6 @@ def write_cache(path: Path, entry: CachedLoad) -> None:
 
 def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
     """`load_project`, served from the cache when nothing it depends on changed."""
-    from warehouse.compile.assemble import assemble_project
     from warehouse.compile.files import load_config, read_files
     from warehouse.compile.project import Project, make_renderer
 
@@ -214,6 +213,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
                        entry.parents, merged, fingerprints=entry.fingerprints, cache_key=key)
     previous = read_cache(path, None)
     memos = previous.memos if previous is not None else {}
+    from warehouse.compile.assemble import assemble_project  # a miss: render everything
     from warehouse.compile.fingerprint import DigestMemo, normalizer_version
     from warehouse.compile.memo import Memo
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from warehouse.compile.files import ProjectFiles
-from warehouse.compile.fingerprint import Fingerprint
-from warehouse.compile.render import Renderer
-from warehouse.compile.resolve import Resolver, finish_sql
 from warehouse.core.config import ProjectConfig
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node
-from warehouse.core.properties import load_docs_blocks
+
+if TYPE_CHECKING:  # a project from the cache runs without Jinja unless it renders
+    from warehouse.compile.files import ProjectFiles
+    from warehouse.compile.fingerprint import Fingerprint
+    from warehouse.compile.render import Renderer
 
 
 class Project:
@@ -47,6 +47,8 @@ class Project:
 
     @property
     def renderer(self) -> Renderer:
+        from warehouse.compile.render import Renderer
+
         if not isinstance(self._renderer, Renderer):
             self._renderer = self._renderer()
         return self._renderer
@@ -83,6 +85,8 @@ class Project:
 
     def render_incremental(self, model: ModelNode) -> str:
         """The model's SQL with `is_incremental()` true (its relation exists)."""
+        from warehouse.compile.resolve import Resolver, finish_sql
+
         resolver = Resolver(self.nodes)
         return finish_sql(self.renderer, model, resolver, self.vars, incremental=True,
                            nodes=self.nodes)
@@ -90,6 +94,9 @@ class Project:
 
 def make_renderer(config: ProjectConfig, files: ProjectFiles) -> Renderer:
     """The project's Jinja environment: models, tests and macros, with the docs blocks."""
+    from warehouse.compile.render import Renderer
+    from warehouse.core.properties import load_docs_blocks
+
     sources = dict(files.models)
     sources.update(files.tests)
     sources.update(files.macros)

@@ -148,15 +148,21 @@ class DuckDBWorkspace:
 
 
 class DuckDBSession:
-    """A DuckDB connection or cursor. Cursors of one session share its relation catalog."""
+    """A DuckDB connection, or a cursor of one. A connection's cursors share its relation
+    catalog, read once on first use (one query a run, not one a model)."""
 
     def __init__(self, con: Any, catalog: Any = None) -> None:
         self.con = con
         self._catalog = catalog
-        self._catalog_lock = threading.Lock() if catalog is None else None
+        # A connection (not a cursor) guards its catalog and the cursors worker threads
+        # take from it: they are made on the connection itself, one thread at a time.
+        self._lock = threading.Lock() if catalog is None else None
 
     def cursor(self) -> DuckDBSession:
-        return DuckDBSession(self.con.cursor(), self._shared_catalog())
+        if self._lock is None:
+            return DuckDBSession(self.con.cursor(), self._catalog)
+        with self._lock:
+            return DuckDBSession(self.con.cursor(), self._read_catalog())
 
     def close(self) -> None:
         self.con.close()
@@ -173,16 +179,19 @@ class DuckDBSession:
 
     # ------------------------------------------------------------------ catalog
 
-    def _shared_catalog(self) -> Any:
+    def _read_catalog(self) -> Any:
         """The relations present, read on first use and kept current as models build."""
         if self._catalog is None:
             from warehouse.adapters.duckdb.materialize import Catalog
 
-            assert self._catalog_lock is not None
-            with self._catalog_lock:
-                if self._catalog is None:
-                    self._catalog = Catalog(self.con)
+            self._catalog = Catalog(self.con)
         return self._catalog
+
+    def _shared_catalog(self) -> Any:
+        if self._lock is None:
+            return self._catalog
+        with self._lock:
+            return self._read_catalog()
 
     def relation_kind(self, relation: Relation) -> str | None:
         return self._shared_catalog().kind(relation)
