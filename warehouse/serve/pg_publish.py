@@ -118,7 +118,11 @@ def table_ddl(schema: str, mart: Mart) -> list[str]:
 
 @contextlib.contextmanager
 def _scrubbed(url: str, doing: str) -> Iterator[None]:
-    """Re-raise any driver error as a PublishError whose text holds no password."""
+    """Re-raise any driver error as a PublishError whose text holds no password.
+
+    `from None` keeps the driver's own exception, with its unscrubbed text, out
+    of the traceback `--debug` prints.
+    """
     try:
         yield
     except WarehouseError:
@@ -131,7 +135,7 @@ def _scrubbed(url: str, doing: str) -> Iterator[None]:
 def _connect(url: str) -> Any:
     import adbc_driver_postgresql.dbapi as pg
 
-    if "://" in url and "connect_timeout" not in url:
+    if url.startswith("postgresql://") and "connect_timeout" not in url:  # as normalize spells URIs
         url += ("&" if "?" in url else "?") + "connect_timeout=10"
     return pg.connect(url)
 
@@ -221,8 +225,8 @@ def publish(project: Project, url: str, schema: str = MARTS_SCHEMA, *,
 def _publish_marts(session: Session, pg: Any, url: str, schema: str,
                    marts: list[Mart], echo: Callable[[str], None]) -> tuple[TableLoad, ...]:
     loading = f"{schema}__loading_{secrets.token_hex(4)}"
-    cursor = pg.cursor()
     with _scrubbed(url, "preparing the load"):
+        cursor = pg.cursor()
         _take_lock(cursor, schema)
         _drop_leftovers(cursor, schema)
         ddl = [f"create schema {quote_ident(loading)}"]
