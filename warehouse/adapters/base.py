@@ -17,6 +17,7 @@ line n - 1 of the caller's SQL.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -112,6 +113,7 @@ class ParsedModel:
     tables: tuple[TableRead, ...]
     columns: tuple[str, ...]
     parser: str  # "sqlglot", or the database's name where sqlglot cannot read its SQL
+    volatile: tuple[str, ...] = ()  # functions it calls whose result changes between runs
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,11 @@ class SyntaxProblem:
 
 class SqlParser(Protocol):
     """The database's own parser: the authority on what SQL it will accept."""
+
+    # Functions whose result differs from one run to the next on the same data (the
+    # clock, random numbers, sequences, files and the environment read at run time):
+    # a model that calls one is never skipped as unchanged.
+    volatile_functions: frozenset[str]
 
     def accepts(self, sql: str) -> bool:
         """A fast check: False only when the SQL is a syntax error."""
@@ -159,6 +166,10 @@ class Session(Protocol):
 
     def row_counts(self) -> dict[RelationKey, int]:
         """Every table's (estimated) row count."""
+
+    def data_signatures(self, relations: Iterable[Relation]) -> dict[Relation, str | None]:
+        """A digest of each relation's columns and rows (None when it cannot be read):
+        equal digests mean the same data, whatever order the rows are in."""
 
     # -- building
     def create_schemas(self, schemas: Iterable[str]) -> None: ...
@@ -232,6 +243,11 @@ class Adapter(Protocol):
         """The stored state of the published warehouse (empty if there is none).
         Raises Unavailable when it cannot be read now."""
 
+    def published_signatures(self, relations: Iterable[Relation]
+                             ) -> dict[Relation, str | None]:
+        """`Session.data_signatures` of the published warehouse, as cheaply as the adapter
+        can prove them (a file untouched since they were taken needs no scan)."""
+
     def open_published(self) -> Session:
         """The published warehouse, read-only. Raises Unavailable (with the reason) when
         there is none or it cannot be opened."""
@@ -239,5 +255,13 @@ class Adapter(Protocol):
     def workspace(self) -> Workspace:
         """A new build's workspace; only one build at a time (a ProjectError otherwise)."""
 
+    def without_builds(self) -> AbstractContextManager[list[str]]:
+        """For a caller that must not run beside a build (`warehouse clean`): while the
+        block runs no build can start, and what killed builds left behind is removed first
+        (the names are what the block gets). Does not wait: while a build runs, a
+        ProjectError names it (pid and start time where the adapter knows them) and
+        nothing is removed, so a running build never loses its files."""
+
     def remove_leftovers(self) -> list[str]:
-        """Remove what killed builds left behind; what was removed."""
+        """Remove what killed builds left behind (as `without_builds`, refusing while a
+        build runs); what was removed."""

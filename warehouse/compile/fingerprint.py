@@ -109,19 +109,18 @@ def sql_digest(sql: str) -> str:
     return digest(normalize_sql(sql))
 
 
-def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_digest,
-                      incremental_sql: str | None = None) -> str:
+def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_digest) -> str:
     """The node's own fingerprint, parents left out.
 
-    `incremental_sql` is an incremental model's SQL with `is_incremental()`
-    true: an edit to that branch alone changes what the next run appends.
-    A generic test's SQL is generated from its YAML, so whitespace-normalized
-    text stands for it (tokenizing hundreds of generated tests was a quarter
-    of a cold load); a singular test's SQL is the user's and is normalized."""
+    An incremental model's `is_incremental()` branch counts too: an edit to that
+    branch alone changes what the next run appends. A generic test's SQL is
+    generated from its YAML, so whitespace-normalized text stands for it
+    (tokenizing hundreds of generated tests was a quarter of a cold load); a
+    singular test's SQL is the user's and is normalized."""
     if isinstance(node, ModelNode):
         return digest(FINGERPRINT_VERSION, "model", str(node.relation), node.materialized,
                       _canonical(relevant_config(node.config)), sql_digest(node.compiled_sql),
-                      sql_digest(incremental_sql) if incremental_sql is not None else "")
+                      sql_digest(node.incremental_sql) if node.incremental_sql else "")
     if isinstance(node, SeedNode):
         return digest(FINGERPRINT_VERSION, "seed", str(node.relation), node.checksum,
                       _canonical(dict(node.column_types)),
@@ -149,18 +148,11 @@ def fold(local: Mapping[NodeId, str], order: Iterable[NodeId],
 
 def fingerprints(nodes: Mapping[NodeId, Node], order: Iterable[NodeId],
                  parents: Mapping[NodeId, Iterable[NodeId]], *,
-                 incremental_sql: Callable[[ModelNode], str] | None = None,
                  sql_digest: Callable[[str], str] = sql_digest) -> dict[NodeId, Fingerprint]:
-    """Every node's fingerprint. `incremental_sql` renders an incremental model's
-    `is_incremental()` branch (the project's renderer); None leaves it out.
-    `sql_digest` may be a memoized `sql_digest` (the parse cache keeps one)."""
-    local = {}
-    for node_id, node in nodes.items():
-        inc = None
-        if (incremental_sql is not None and isinstance(node, ModelNode)
-                and node.materialized == "incremental"):
-            inc = incremental_sql(node)
-        local[node_id] = local_fingerprint(node, sql_digest=sql_digest, incremental_sql=inc)
+    """Every node's fingerprint. `sql_digest` may be a memoized `sql_digest` (the parse
+    cache keeps one)."""
+    local = {node_id: local_fingerprint(node, sql_digest=sql_digest)
+             for node_id, node in nodes.items()}
     return fold(local, order, parents)
 
 

@@ -8,6 +8,7 @@ line where an expression was substituted is aligned character by character.
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from warehouse.adapters.base import ParsedModel, SyntaxProblem, TableRead
@@ -71,12 +72,29 @@ def parse_model_sql(sql: str, *, path: str, template: str) -> exp.Expression:
     except TokenError as exc:
         raise ProjectError(f"SQL syntax error: {exc}", path=path) from None
     if len(statements) != 1:
-        raise ProjectError(
-            f"a model must be exactly one SQL statement, found {len(statements)}",
-            path=path,
-            hint="remove trailing statements; hooks are not supported",
-        )
+        found = f"found {len(statements)}" if statements else "found none"
+        line, col = _second_statement(sql)
+        if line is None:
+            raise ProjectError(f"a model must be exactly one SQL statement, {found}", path=path,
+                               hint="remove trailing statements; hooks are not supported")
+        err = _positioned(f"a model must be exactly one SQL statement, {found}; another "
+                          "one starts here", path, template, sql, line, col or 1)
+        err.hint = "remove trailing statements; hooks are not supported"
+        raise err
     return statements[0]
+
+
+def _second_statement(sql: str) -> tuple[int | None, int | None]:
+    """Where the statement after the first `;` begins (what a second statement would
+    run), read off the tokens; (None, None) when there is none to point at."""
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.tokens import TokenType
+
+    tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
+    for before, token in zip(tokens, tokens[1:], strict=False):
+        if before.token_type == TokenType.SEMICOLON and token.token_type != TokenType.SEMICOLON:
+            return token.line, max(1, token.col - len(token.text) + 1)
+    return None, None
 
 
 def analyze_model_sql(sql: str, *, path: str, template: str) -> ParsedModel:
@@ -96,14 +114,53 @@ def analyze_model_sql(sql: str, *, path: str, template: str) -> ParsedModel:
         if isinstance(problem, SyntaxProblem):
             raise _positioned(f"SQL syntax error: {problem.message}", path, template, sql,
                               problem.line or 1, problem.column or 1)
+    volatile = volatile_calls(sql, native.volatile_functions)
     try:
         tree = parse_model_sql(sql, path=path, template=template)
     except ProjectError as sqlglot_error:
         parsed = native.parse(sql)
         if not isinstance(parsed, ParsedModel):
             raise sqlglot_error from None
-        return parsed
-    return ParsedModel(tuple(tables_read(tree)), tuple(output_columns(tree)), "sqlglot")
+        return replace(parsed, volatile=volatile)
+    return ParsedModel(tuple(tables_read(tree)), tuple(output_columns(tree)), "sqlglot",
+                       volatile)
+
+
+def volatile_in(sql: str) -> tuple[str, ...]:
+    """The volatile functions (by the database's own list) that `sql` calls."""
+    from warehouse.adapters.target import sql_parser
+
+    return volatile_calls(sql, sql_parser("duckdb").volatile_functions)
+
+
+_KEYWORD_CALLS = frozenset({"CURRENT_DATE", "CURRENT_TIMESTAMP", "CURRENT_TIME",
+                            "LOCALTIMESTAMP", "LOCALTIME"})  # functions written without ()
+
+
+def volatile_calls(sql: str, names: frozenset[str]) -> tuple[str, ...]:
+    """The functions of `names` the SQL calls, read off its tokens: a name followed by `(`
+    (not `t.now`, a column), or a clock keyword such as `current_date`. Comments and string
+    literals are not tokens, so `-- now()` and `'now()'` do not count. SQL the tokenizer
+    cannot read is searched as text: a false "volatile" only costs a rebuild."""
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.errors import SqlglotError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
+    except (SqlglotError, ValueError, IndexError):
+        lowered = sql.lower()
+        return tuple(sorted(n for n in names if n in lowered))
+    found = set()
+    for i, token in enumerate(tokens):
+        name = token.text.lower()
+        if token.token_type.name in _KEYWORD_CALLS and name in names:
+            found.add(name)
+        elif (name in names and i + 1 < len(tokens)
+              and tokens[i + 1].token_type == TokenType.L_PAREN
+              and (i == 0 or tokens[i - 1].token_type != TokenType.DOT)):
+            found.add(name)
+    return tuple(sorted(found))
 
 
 def _positioned(message: str, path: str, template: str, sql: str, line: int, col: int):

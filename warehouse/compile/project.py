@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from warehouse.core.config import ProjectConfig
 from warehouse.core.identity import NodeId, NodeKind
-from warehouse.core.nodes import ModelNode, Node
+from warehouse.core.nodes import Node
 
 if TYPE_CHECKING:  # a project from the cache runs without Jinja unless it renders
     from warehouse.compile.files import ProjectFiles
@@ -68,8 +68,7 @@ class Project:
 
         extra = {"sql_digest": sql_digest} if sql_digest is not None else {}
         self._fingerprints = fingerprints(self.nodes, self.dag.topological_order(),
-                                          self.parents, incremental_sql=self.render_incremental,
-                                          **extra)
+                                          self.parents, **extra)
         return self._fingerprints
 
     @property
@@ -82,14 +81,6 @@ class Project:
 
     def of_kind(self, kind: NodeKind) -> list[Node]:
         return [n for i, n in self.nodes.items() if i.kind is kind]
-
-    def render_incremental(self, model: ModelNode) -> str:
-        """The model's SQL with `is_incremental()` true (its relation exists)."""
-        from warehouse.compile.resolve import Resolver, finish_sql
-
-        resolver = Resolver(self.nodes)
-        return finish_sql(self.renderer, model, resolver, self.vars, incremental=True,
-                           nodes=self.nodes)
 
 
 def make_renderer(config: ProjectConfig, files: ProjectFiles) -> Renderer:

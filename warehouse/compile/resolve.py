@@ -106,9 +106,20 @@ def compile_model(renderer: Renderer, model: ModelNode, resolver: Resolver,
     parsed = analyze(sql, path=model.path, template=model.template)
     _cross_check(parsed.tables, model, sql, nodes)
     full_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
+    volatile = set(parsed.volatile)
+    incremental_sql = ""
+    if model.materialized == "incremental":
+        # The branch an incremental run takes is checked like the rest: one statement,
+        # tables read only through ref()/source()/CTEs (and `this`), errors located.
+        branch = _render_final(renderer, model, resolver, vars, incremental=True)
+        checked = analyze(branch, path=model.path, template=model.template)
+        _cross_check(checked.tables, model, branch, nodes)
+        incremental_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, branch)
+        volatile.update(checked.volatile)
     config_text = json.dumps(model.config, sort_keys=True, default=str)
     return replace(model, compiled_sql=full_sql, sql_columns=parsed.columns,
-                   checksum=checksum(full_sql, config_text))
+                   checksum=checksum(full_sql, incremental_sql, config_text),
+                   incremental_sql=incremental_sql, volatile=tuple(sorted(volatile)))
 
 
 def _render_final(renderer: Renderer, model: ModelNode, resolver: Resolver,
@@ -116,11 +127,6 @@ def _render_final(renderer: Renderer, model: ModelNode, resolver: Resolver,
     state = RenderState(model.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
                         this=RelationView(model.relation), incremental=incremental, vars=vars)
     return renderer.render(model.path, state)
-
-
-def finish_sql(renderer, model, resolver, vars, *, incremental, nodes) -> str:
-    sql = _render_final(renderer, model, resolver, vars, incremental=incremental)
-    return _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
 
 
 def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId, Node]) -> None:

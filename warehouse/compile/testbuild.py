@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse.compile.files import ProjectFiles
+from warehouse.compile.parse import volatile_in
 from warehouse.compile.render import Renderer, RenderState
 from warehouse.compile.resolve import RelationView, Resolver, ref_id
 from warehouse.core.config import ProjectConfig
@@ -82,9 +83,10 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
         if spec.column_name is not None:
             args["column_name"] = spec.column_name
         sql = renderer.call_macro(macro, state, **args)
-    return TestNode(name=spec.name, path=p.path, sql=str(sql), depends_on=tuple(sorted(deps)),
+    sql = str(sql)
+    return TestNode(name=spec.name, path=p.path, sql=sql, depends_on=tuple(sorted(deps)),
                     config=spec.config, attached_to=p.name, column_name=spec.column_name,
-                    test_name=spec.test_name, line=line)
+                    test_name=spec.test_name, line=line, volatile=volatile_in(sql))
 
 
 class _ModelArg(RelationView):
@@ -114,7 +116,8 @@ def _singular_test(renderer, resolver, vars, nodes, path: str) -> TestNode:
     sql = renderer.render(path, state)
     config = config_from_mapping(state.config, path=path)
     return TestNode(name=Path(path).stem, path=path, sql=sql.rstrip(),
-                    depends_on=tuple(sorted(_dependencies(state, nodes))), config=config)
+                    depends_on=tuple(sorted(_dependencies(state, nodes))), config=config,
+                    volatile=volatile_in(sql))
 
 
 def _dependencies(state: RenderState, nodes: Mapping[NodeId, Node]) -> set[NodeId]:

@@ -82,6 +82,13 @@ _ADDITIVE = frozenset({"tags"})  # dbt: lists that accumulate from folder to fil
 _MERGED = frozenset({"meta", "docs"})  # dbt: dictionaries merged key by key
 
 
+def should_full_refresh(config: Mapping[str, Any], flag: bool) -> bool:
+    """dbt's rule: a node's own `full_refresh` config, when set, wins over --full-refresh
+    (`full_refresh: false` protects a large incremental table from the flag)."""
+    value = config.get("full_refresh")
+    return flag if value is None else value is True
+
+
 def unique_key_columns(unique_key: Any) -> list[str]:
     """A `unique_key` config (a column, a comma-separated list, or a list) as column names."""
     if unique_key is None:

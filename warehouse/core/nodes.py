@@ -24,6 +24,10 @@ class ModelNode:
     columns: tuple[ColumnProps, ...] = ()
     sql_columns: tuple[str, ...] = ()
     checksum: str = ""
+    # An incremental model's SQL with `is_incremental()` true, compiled and checked at load
+    # like `compiled_sql` ("" for other materializations).
+    incremental_sql: str = ""
+    volatile: tuple[str, ...] = ()  # volatile functions its SQL calls: it always runs
 
     @property
     def id(self) -> NodeId:
@@ -101,6 +105,7 @@ class TestNode:
     column_name: str | None = None
     test_name: str | None = None  # None for singular tests
     line: int | None = None
+    volatile: tuple[str, ...] = ()  # volatile functions its SQL calls: it always runs
 
     @property
     def id(self) -> NodeId:

@@ -27,12 +27,14 @@ everything from them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from warehouse.adapters.base import NodeState, StoredState
-from warehouse.compile.fingerprint import Fingerprint
+from warehouse.compile.fingerprint import Fingerprint, digest, fold
+from warehouse.core.config import should_full_refresh
 from warehouse.core.console import Console
 from warehouse.core.identity import NodeId, NodeKind, Relation
 from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
@@ -54,6 +56,9 @@ class Plan:
     reused: Mapping[NodeId, NodeState]
     reasons: Mapping[NodeId, str]  # why a node runs: 'new', 'changed', 'missing', ...
     based_on: StoredState | None = None
+    # The fingerprints it compared: the project's, with the data of its sources folded in.
+    fingerprints: Mapping[NodeId, Fingerprint] = field(default_factory=dict)
+    source_data: Mapping[NodeId, str | None] = field(default_factory=dict)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -64,13 +69,15 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
              parents: Mapping[NodeId, Iterable[NodeId]],
              fingerprints: Mapping[NodeId, Fingerprint], stored: StoredState,
              relations: Mapping[NodeId, Relation | None], *,
-             full_refresh: bool = False) -> Plan:
+             full_refresh: bool = False, always: Mapping[NodeId, str] | None = None) -> Plan:
     """Decide, in dependency order, what each selected node does.
 
     `topological` is every node of the project in dependency order (not only
     the selected ones), so that change flows through unselected nodes;
     `relations` gives each seed/model the relation it must find in the
-    warehouse (None for ephemeral models, which build nothing)."""
+    warehouse (None for ephemeral models, which build nothing); `always` names
+    the nodes that run whatever is stored, with the reason (see `always_run`)."""
+    always = always or {}
     order = tuple(selected)
     chosen = frozenset(order)
     run: set[NodeId] = set()
@@ -84,8 +91,9 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
             if upstream:
                 tainted.add(node_id)
             continue
-        reason = _reason(node_id, fingerprints.get(node_id), stored, relations.get(node_id),
-                         full_refresh=full_refresh, upstream=upstream)
+        reason = "full refresh" if full_refresh else always.get(node_id) or _reason(
+            node_id, fingerprints.get(node_id), stored, relations.get(node_id),
+            upstream=upstream)
         if reason is not None:
             run.add(node_id)
             reasons[node_id] = reason
@@ -94,14 +102,13 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
             reused[node_id] = stored.nodes[str(node_id)]
         else:
             unchanged.add(node_id)
-    return Plan(order, frozenset(run), frozenset(unchanged), reused, reasons, stored)
+    return Plan(order, frozenset(run), frozenset(unchanged), reused, reasons, stored,
+                fingerprints)
 
 
 def _reason(node_id: NodeId, fingerprint: Fingerprint | None, stored: StoredState,
-            relation: Relation | None, *, full_refresh: bool, upstream: bool) -> str | None:
+            relation: Relation | None, *, upstream: bool) -> str | None:
     """Why the node must run, or None when its stored relation or result stands."""
-    if full_refresh:
-        return "full refresh"
     if fingerprint is None:
         return "no fingerprint"
     before = stored.nodes.get(str(node_id))
@@ -148,12 +155,58 @@ def select_nodes(project: Any, options: RunOptions, state: SelectionState | None
 
 
 def plan_for(project: Any, options: RunOptions, order: Iterable[NodeId],
-             stored: StoredState) -> Plan:
-    """What the run does with each selected node of `order`, given the stored state."""
+             stored: StoredState, sources: Mapping[NodeId, str | None] | None = None) -> Plan:
+    """What the run does with each selected node of `order`, given the stored state and the
+    data signatures of the sources it reads (`sources_read`; None when it reads none)."""
     order = tuple(order)
     relations = {n: built_relation(project.nodes[n]) for n in order}
-    return plan_run(order, project.dag.topological_order(), project.parents,
-                    project.fingerprints, stored, relations, full_refresh=options.full_refresh)
+    plan = plan_run(order, project.dag.topological_order(), project.parents,
+                    with_source_data(project, sources), stored, relations,
+                    always=always_run(project, order, options.full_refresh))
+    return replace(plan, source_data=dict(sources or {}))
+
+
+def sources_read(project: Any, order: Iterable[NodeId]) -> list[NodeId]:
+    """The sources upstream of the selected nodes: their data is part of what those
+    nodes are a function of."""
+    order = tuple(order)
+    if not any(n.kind is NodeKind.SOURCE for n in project.nodes):
+        return []
+    return sorted(n for n in project.dag.upstream(order) | set(order)
+                  if n.kind is NodeKind.SOURCE)
+
+
+def with_source_data(project: Any, signatures: Mapping[NodeId, str | None] | None
+                     ) -> Mapping[NodeId, Fingerprint]:
+    """The project's fingerprints with each source's data signature folded into the
+    source, so that new data in a source changes the full fingerprint of everything
+    built from it, and a node not run since keeps looking changed. A source whose data
+    could not be read gets a signature that matches nothing: what reads it runs."""
+    if not signatures:
+        return project.fingerprints
+    local = {n: f.local for n, f in project.fingerprints.items()}
+    for source, signature in signatures.items():
+        local[source] = digest(local[source], "data", signature or uuid.uuid4().hex)
+    return fold(local, project.dag.topological_order(), project.parents)
+
+
+def always_run(project: Any, order: Iterable[NodeId], full_refresh: bool) -> dict[NodeId, str]:
+    """Nodes that run whatever the stored state says, and why: a full refresh (the flag, or
+    the node's own `full_refresh` config, which wins over the flag as in dbt), an
+    incremental model (its step may add rows however unchanged its inputs look), and SQL
+    that calls a volatile function (`now()`, `random()`, `read_csv(...)` ...)."""
+    reasons = {}
+    for node_id in order:
+        node = project.nodes[node_id]
+        config = node.config if isinstance(getattr(node, "config", None), Mapping) else {}
+        if should_full_refresh(config, full_refresh):
+            reasons[node_id] = ("full refresh" if config.get("full_refresh") is None
+                                else "full_refresh config")
+        elif isinstance(node, ModelNode) and node.materialized == "incremental":
+            reasons[node_id] = "incremental"
+        elif getattr(node, "volatile", ()):
+            reasons[node_id] = "calls " + ", ".join(f"{f}()" for f in node.volatile)
+    return reasons
 
 
 def built_relation(node: Node) -> Relation | None:

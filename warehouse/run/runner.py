@@ -15,16 +15,23 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from warehouse.adapters.base import Unavailable
 from warehouse.adapters.target import adapter_for
-from warehouse.core.config import unique_key_columns
+from warehouse.core.config import should_full_refresh, unique_key_columns
 from warehouse.core.console import Console
 from warehouse.core.errors import ProjectError, WarehouseError
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
-from warehouse.run.plan import Plan, not_run, plan_for, select_nodes
+from warehouse.run.plan import Plan, not_run, plan_for, select_nodes, sources_read
 from warehouse.run.progress import print_result, summary_label
 from warehouse.run.results import NodeResult, RunOptions, RunResult
-from warehouse.run.state import published_state, selection_state, states_to_store, wants_state
+from warehouse.run.state import (
+    published_state,
+    selection_state,
+    source_data,
+    states_to_store,
+    wants_state,
+)
 
 
 def selected_nodes(project: Any, options: RunOptions,
@@ -53,7 +60,15 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     stored, unreadable = published_state(adapter)
     order = select_nodes(project, options, selection_state(project, options, stored, unreadable),
                          console)
-    plan = plan_for(project, options, order, stored) if stored is not None else None
+    plan = None
+    if stored is not None:
+        try:
+            data = source_data(project, sources_read(project, order),
+                               adapter.published_signatures)
+        except Unavailable:
+            data = None  # the workspace will read the sources
+        if data is not None:
+            plan = plan_for(project, options, order, stored, data)
     if plan is not None and plan.nothing_to_do:
         results = [not_run(project, n, plan) for n in plan.order]
         for index, result in enumerate(results, start=1):
@@ -69,13 +84,14 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
     with adapter.workspace() as work:
         session = work.connect()
         current = session.read_state()
-        if plan is None or plan.based_on != current:
-            plan = plan_for(project, options, order, current)
+        data = source_data(project, sources_read(project, order), session.data_signatures)
+        if plan is None or plan.based_on != current or plan.source_data != data:
+            plan = plan_for(project, options, order, current, data)
         session.create_schemas(_schemas_written(project, plan))
         results = _run_nodes(project, options, session, console, plan)
         ok = not any(r.blocking for r in results)
         if ok:
-            session.write_state(*states_to_store(project, results))
+            session.write_state(*states_to_store(project, results, plan))
             if options.publish:
                 work.publish()
             else:
@@ -211,15 +227,15 @@ def run_node(project: Any, node: Node, session: Any, options: RunOptions) -> Nod
 def _run_model(project: Any, node: ModelNode, session: Any, options: RunOptions) -> NodeResult:
     if node.materialized == "ephemeral":
         return NodeResult(node.id, "success", detail={"kind": "inlined as CTE"})
+    full_refresh = should_full_refresh(node.config, options.full_refresh)
     incremental_sql = None
-    if node.materialized == "incremental" and not (options.full_refresh or
-                                                   node.config.get("full_refresh") is True):
+    if node.materialized == "incremental" and not full_refresh:
         if session.relation_kind(node.relation) == "table":
-            incremental_sql = project.render_incremental(node)
+            incremental_sql = node.incremental_sql
     unique_key = unique_key_columns(node.config.get("unique_key"))
     strategy = node.config.get("incremental_strategy") or ("merge" if unique_key else "append")
     outcome = session.materialize(node.relation, node.materialized, node.compiled_sql,
                                   incremental_sql=incremental_sql, strategy=strategy,
-                                  unique_key=unique_key, full_refresh=options.full_refresh)
+                                  unique_key=unique_key, full_refresh=full_refresh)
     return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),
                       detail={"kind": node.materialized, "note": outcome.detail})

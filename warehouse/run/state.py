@@ -11,14 +11,14 @@ published with those relations or not at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from warehouse.adapters.base import NodeState, StoredState, Unavailable
 from warehouse.core.errors import ProjectError
 from warehouse.core.identity import NodeId, NodeKind
-from warehouse.run.plan import built_relation
+from warehouse.run.plan import Plan, built_relation
 from warehouse.run.results import NodeResult, RunOptions
 from warehouse.run.selection import SelectionState
 
@@ -30,6 +30,18 @@ def published_state(adapter: Any) -> tuple[StoredState | None, str | None]:
         return adapter.published_state(), None
     except Unavailable as exc:
         return None, str(exc)
+
+
+def source_data(project: Any, sources: Sequence[NodeId],
+                signatures: Callable[[list[Any]], Mapping[Any, str | None]]
+                ) -> dict[NodeId, str | None]:
+    """The data signature of each source node, from `signatures` (the adapter's, for the
+    published warehouse, or a workspace session's)."""
+    if not sources:
+        return {}
+    relations = {n: project.nodes[n].relation for n in sources}
+    found = signatures(list(relations.values()))
+    return {n: found.get(relation) for n, relation in relations.items()}
 
 
 def wants_state(options: RunOptions) -> bool:
@@ -69,9 +81,10 @@ def previous_results(target_path: Path) -> dict[str, str] | None:
         return None
 
 
-def states_to_store(project: Any, results: Sequence[NodeResult]
+def states_to_store(project: Any, results: Sequence[NodeResult], plan: Plan
                     ) -> tuple[list[NodeState], set[str]]:
-    """Fingerprints of what ran, and the node ids whose stored rows may stay.
+    """Fingerprints of what ran (as the plan compared them: with the sources' data folded
+    in), and the node ids whose stored rows may stay.
 
     Rows of nodes built from inputs this run replaced, but not run themselves
     (a descendant left out of the selection), are dropped: their next run
@@ -80,9 +93,10 @@ def states_to_store(project: Any, results: Sequence[NodeResult]
            and not r.detail.get("reused")]
     ran_ids: set[NodeId] = {r.node_id for r in ran}
     stale = project.dag.downstream(ran_ids) - ran_ids
+    fingerprints = plan.fingerprints or project.fingerprints
     states = []
     for r in ran:
-        fp = project.fingerprints[r.node_id]
+        fp = fingerprints[r.node_id]
         relation = built_relation(project.nodes[r.node_id])
         states.append(NodeState(
             str(r.node_id), fp.full, fp.local, str(relation) if relation else None, r.status,

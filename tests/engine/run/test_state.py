@@ -277,18 +277,27 @@ def test_a_dropped_relation_is_rebuilt_with_what_reads_it(make_project):
     assert rows(root, "select count(*) from wide") == [(2,)]
 
 
-def test_an_unchanged_incremental_model_is_not_appended_to_again(make_project):
-    root = make_project({"models/inc.sql": """
-        {{ config(materialized='incremental') }}
-        select * from range({{ var('n', 3) }}) t(id)
-        """})
+def test_an_incremental_model_runs_its_step_on_every_build_as_in_dbt(make_project):
+    """Its step may add rows however unchanged its inputs look (new data the engine cannot
+    see, the clock): it always runs, and its usual `is_incremental()` filter keeps a run
+    on unchanged data from adding anything. What reads it runs after it."""
+    root = make_project({
+        "models/inc.sql": """
+            {{ config(materialized='incremental') }}
+            select * from range({{ var('n', 3) }}) t(id)
+            {% if is_incremental() %} where id > (select max(id) from {{ this }}) {% endif %}
+            """,
+        "models/after.sql": "select count(*) as n from {{ ref('inc') }}",
+    })
     build(root)
     result, _ = build(root)
-    assert ran(result) == set()
+    assert ran(result) == {"model.inc", "model.after"}
+    assert {str(r.node_id): r.detail.get("reason") for r in result.results} == {
+        "model.inc": "incremental", "model.after": "upstream runs"}
     assert rows(root, "select count(*) from inc") == [(3,)]
-    result, _ = build(root, vars={"n": 4})
-    assert ran(result) == {"model.inc"}
-    assert rows(root, "select count(*) from inc") == [(7,)]
+    result, _ = build(root, vars={"n": 5})
+    assert rows(root, "select count(*) from inc") == [(5,)]
+    assert rows(root, "select n from after") == [(5,)]
 
 
 def test_a_failed_build_stores_nothing_and_the_next_build_retries(make_project):
@@ -492,9 +501,9 @@ def test_the_runner_plans_once_and_again_only_when_the_warehouse_changed_meanwhi
     plans = []
     real_plan_for = runner.plan_for
 
-    def counting_plan_for(project, options, order, stored):
+    def counting_plan_for(project, options, order, stored, sources=None):
         plans.append(stored)
-        return real_plan_for(project, options, order, stored)
+        return real_plan_for(project, options, order, stored, sources)
 
     monkeypatch.setattr(runner, "plan_for", counting_plan_for)
     write(root, "models/other.sql", "{{ config(materialized='table') }}\nselect 43 as answer")

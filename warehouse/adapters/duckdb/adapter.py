@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,34 @@ class DuckDBAdapter:
 
         return read_published_state(self.path, self.stamp)
 
+    def published_signatures(self, relations: Iterable[Relation]
+                             ) -> dict[Relation, str | None]:
+        """From the stamp when the file is the one they were taken of (a build that
+        published it, or an earlier read), else by a scan in a read-only session."""
+        from warehouse.adapters.duckdb.state import (
+            file_identity,
+            stamp_signatures,
+            write_stamp,
+        )
+
+        relations = list(relations)
+        if not relations or not self.path.exists():
+            return {r: None for r in relations}
+        identity = file_identity(self.path)
+        known = stamp_signatures(self.stamp, identity) if self.stamp and identity else {}
+        if all(str(r) in known for r in relations):
+            return {r: known[str(r)] for r in relations}
+        session = self.open_published()
+        try:
+            found = session.data_signatures(relations)
+            state = session.read_state()
+        finally:
+            session.close()
+        if self.stamp is not None and identity is not None and (
+                file_identity(self.path) == identity):
+            write_stamp(self.stamp, identity, state, {str(r): s for r, s in found.items()})
+        return found
+
     def open_published(self) -> DuckDBSession:
         import duckdb
 
@@ -86,12 +114,24 @@ class DuckDBAdapter:
     def workspace(self) -> DuckDBWorkspace:
         return DuckDBWorkspace(self)
 
+    @contextmanager
+    def without_builds(self) -> Iterator[list[str]]:
+        """Hold the build lock, with what killed builds left removed (yields the names);
+        refuses while a build runs (see base.Adapter.without_builds)."""
+        from warehouse.adapters.duckdb.workcopy import WorkingCopy, remove_leftovers
+
+        if not self.path.parent.is_dir():  # no database folder yet: no build, nothing left
+            yield []
+            return
+        with WorkingCopy(self.path).locked(
+                f"a build is running on {self.path.name}: cleaning now would delete its work "
+                "file, so nothing was removed",
+                hint="wait for that build to finish (or stop it), then clean again"):
+            yield remove_leftovers(self.path)
+
     def remove_leftovers(self) -> list[str]:
-        removed = []
-        for stale in self.path.parent.glob(self.path.name + ".work*"):
-            stale.unlink()
-            removed.append(stale.name)
-        return removed
+        with self.without_builds() as removed:
+            return removed
 
 
 class DuckDBWorkspace:
@@ -125,26 +165,39 @@ class DuckDBWorkspace:
     def publish(self) -> None:
         from warehouse.adapters.duckdb.state import file_identity, write_stamp
 
-        final = self._session.read_state() if self._session is not None else None
-        self._close_session()
+        session = self._session
+        final = session.read_state() if session is not None else None
+        taken = {str(r): s for r, s in session.signatures_taken.items()} if session else {}
+        refused = self._close_session()
+        if refused is not None:
+            raise self._copy.fail(f"could not write the build into {self._copy.path.name} "
+                                  "(CHECKPOINT)", refused) from refused
         self._copy.publish()
         if self._adapter.stamp is not None and final is not None:
-            write_stamp(self._adapter.stamp, file_identity(self._adapter.path), final)
+            write_stamp(self._adapter.stamp, file_identity(self._adapter.path), final, taken)
 
     def discard(self, *, keep: bool = True) -> str | None:
-        self._close_session()
+        # A kept build is checkpointed into one file; if the disk refuses (the build may
+        # have failed for want of room), its file and WAL are kept together, or dropped.
+        self._close_session(checkpoint=keep)
         kept = self._copy.discard(keep=keep)
         return str(kept) if kept is not None else None
 
-    def _close_session(self, *, checkpoint: bool = True) -> None:
-        """CHECKPOINT (everything into the main file, no WAL) and close."""
+    def _close_session(self, *, checkpoint: bool = True) -> DatabaseError | None:
+        """CHECKPOINT (everything into the main file, no WAL) and close; the CHECKPOINT's
+        error if the disk refused it (full, I/O error: DuckDB then invalidates the whole
+        database, so the connection is closed either way and the caller decides)."""
         session, self._session = self._session, None
-        if session is not None:
-            try:
-                if checkpoint:
-                    session.execute("checkpoint")
-            finally:
-                session.close()
+        if session is None:
+            return None
+        try:
+            if checkpoint:
+                session.execute("checkpoint")
+        except DatabaseError as exc:
+            return exc
+        finally:
+            session.close()
+        return None
 
 
 class DuckDBSession:
@@ -153,6 +206,7 @@ class DuckDBSession:
 
     def __init__(self, con: Any, catalog: Any = None) -> None:
         self.con = con
+        self.signatures_taken: dict[Relation, str | None] = {}  # for the state stamp
         self._catalog = catalog
         # A connection (not a cursor) guards its catalog and the cursors worker threads
         # take from it: they are made on the connection itself, one thread at a time.
@@ -209,6 +263,13 @@ class DuckDBSession:
         return {(schema.lower(), table.lower()): int(size) for schema, table, size in self.execute(
             "select schema_name, table_name, estimated_size from duckdb_tables() "
             "where database_name = current_database()") if size is not None}
+
+    def data_signatures(self, relations: Iterable[Relation]) -> dict[Relation, str | None]:
+        from warehouse.adapters.duckdb.state import data_signatures
+
+        found = data_signatures(self.con, relations)
+        self.signatures_taken.update(found)
+        return found
 
     # ------------------------------------------------------------------ building
 

@@ -22,6 +22,21 @@ _LOCAL = threading.local()
 class DuckDBParser:
     """`warehouse.adapters.base.SqlParser` for DuckDB."""
 
+    volatile_functions = frozenset({
+        # the clock
+        "now", "current_timestamp", "current_date", "current_time", "localtimestamp",
+        "localtime", "current_localtimestamp", "get_current_timestamp", "get_current_time",
+        "transaction_timestamp", "today",
+        # chance and sequences
+        "random", "rand", "setseed", "uuid", "gen_random_uuid", "uuidv4", "uuidv7",
+        "nextval", "currval",
+        # what lies outside the database, read at run time
+        "getenv", "read_csv", "read_csv_auto", "read_parquet", "parquet_scan", "read_json",
+        "read_json_auto", "read_json_objects", "read_ndjson", "read_ndjson_auto",
+        "read_ndjson_objects", "read_text", "read_blob", "glob", "sniff_csv", "read_xlsx",
+        "parquet_metadata", "parquet_schema",
+    })
+
     def accepts(self, sql: str) -> bool:
         import duckdb
 

@@ -108,21 +108,38 @@ def file_identity(path: Path) -> tuple[int, ...] | None:
 
 
 def read_stamp(stamp: Path, identity: tuple[int, ...]) -> StoredState | None:
+    """The state remembered for the file with `identity`, or None."""
+    found = _read_stamp(stamp, identity)
+    return found[0] if found is not None else None
+
+
+def stamp_signatures(stamp: Path, identity: tuple[int, ...]) -> dict[str, str | None]:
+    """Data signatures remembered for the file with `identity` (relation text -> digest)."""
+    found = _read_stamp(stamp, identity)
+    return dict(found[1]) if found is not None else {}
+
+
+def _read_stamp(stamp: Path, identity: tuple[int, ...]
+                ) -> tuple[StoredState, dict[str, str | None]] | None:
     import pickle
 
     try:
         with open(stamp, "rb") as handle:
-            saved_identity, state = pickle.load(handle)
+            saved_identity, state, signatures = pickle.load(handle)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
             TypeError, ValueError):
         return None
-    if tuple(saved_identity) != identity or not isinstance(state, StoredState):
+    if (tuple(saved_identity) != identity or not isinstance(state, StoredState)
+            or not isinstance(signatures, dict)):
         return None
-    return state
+    return state, signatures
 
 
-def write_stamp(stamp: Path, identity: tuple[int, ...] | None, state: StoredState) -> None:
-    """Remember `state` as the content of the file with `identity` (atomically; best effort)."""
+def write_stamp(stamp: Path, identity: tuple[int, ...] | None, state: StoredState,
+                signatures: dict[str, str | None] | None = None) -> None:
+    """Remember `state` (and data signatures taken of it) as the content of the file with
+    `identity`, atomically; best effort. Signatures already remembered for the same
+    identity are kept."""
     import contextlib
     import pickle
 
@@ -131,8 +148,39 @@ def write_stamp(stamp: Path, identity: tuple[int, ...] | None, state: StoredStat
     if identity is None:
         stamp.unlink(missing_ok=True)
         return
+    known = stamp_signatures(stamp, identity)
+    known.update(signatures or {})
     with contextlib.suppress(OSError):
-        write_atomic(stamp, pickle.dumps((identity, state), protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(stamp, pickle.dumps((identity, state, known),
+                                         protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def data_signatures(con: Any, relations: Iterable[Relation]) -> dict[Relation, str | None]:
+    """A digest of each relation's column names and types, row count and an order-free sum
+    of its rows' hashes: new, changed or deleted rows change it. None when the relation
+    is missing or cannot be read. Costs one scan of each relation."""
+    import hashlib
+
+    import duckdb
+
+    out: dict[Relation, str | None] = {}
+    for relation in relations:
+        try:
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where lower(table_schema) = lower(?) and lower(table_name) = lower(?) "
+                "order by ordinal_position", [relation.schema, relation.name]).fetchall()
+            if not columns:
+                out[relation] = None
+                continue
+            count, total = con.execute(
+                f"select count(*), sum(hash(__warehouse_row)) from {relation.sql} "
+                "as __warehouse_row").fetchall()[0]
+        except duckdb.Error:
+            out[relation] = None
+            continue
+        out[relation] = hashlib.sha256(repr((columns, count, total)).encode()).hexdigest()[:32]
+    return out
 
 
 def write_state(con: Any, states: Iterable[NodeState], keep: Iterable[str]) -> None:
