@@ -1,8 +1,10 @@
 """Property files: dbt's schema.yml shape (`models:`, `seeds:`, `sources:`), validated here.
 
-YAML is read with line numbers kept, so a problem in a property file is
-reported at its line. The result is plain frozen data; nothing downstream
-touches YAML.
+YAML is read with line numbers kept (yaml_load.py, which also refuses a key
+written twice), so a problem in a property file is reported at its line. A
+key dbt would not accept where it is written is an error too
+(property_keys.py): a misspelt key must not drop what is under it. The
+result is plain frozen data; nothing downstream touches YAML.
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from warehouse.core import property_keys as keys
 from warehouse.core.errors import ProjectError
+from warehouse.core.yaml_load import LINE_KEY, load_yaml, strip_lines
 
-LINE_KEY = "__line__"
+__all__ = ["LINE_KEY", "ColumnProps", "NodeProps", "Properties", "SourceTableProps",
+           "load_docs_blocks", "load_properties", "load_yaml", "strip_lines"]
+
 _DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
 
 
@@ -56,40 +62,9 @@ class Properties:
     sources: Mapping[tuple[str, str], SourceTableProps]
 
 
-def load_yaml(text: str, path: str) -> Any:
-    """YAML with each mapping's line number stored under LINE_KEY."""
-    import yaml
-
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 8x faster
-
-    class LineLoader(base):
-        pass
-
-    def construct_mapping(loader, node, deep=False):
-        mapping = base.construct_mapping(loader, node, deep=deep)
-        mapping[LINE_KEY] = node.start_mark.line + 1
-        return mapping
-
-    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    try:
-        return yaml.load(text, Loader=LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProjectError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path=path,
-                           line=mark.line + 1 if mark else None) from None
-
-
-def strip_lines(value: Any) -> Any:
-    """The same data without the line-number keys."""
-    if isinstance(value, Mapping):
-        return {k: strip_lines(v) for k, v in value.items() if k != LINE_KEY}
-    if isinstance(value, list):
-        return [strip_lines(v) for v in value]
-    return value
-
-
 def load_properties(files: Mapping[str, str]) -> Properties:
-    """Merge every property file of the project; a name declared twice is an error."""
+    """Merge every property file of the project; a name declared twice is an error, and so
+    is a key dbt would not accept where it is written (property_keys.py)."""
     models: dict[str, NodeProps] = {}
     seeds: dict[str, NodeProps] = {}
     sources: dict[tuple[str, str], SourceTableProps] = {}
@@ -100,25 +75,46 @@ def load_properties(files: Mapping[str, str]) -> Properties:
         if not isinstance(data, Mapping):
             raise ProjectError("a property file must be a mapping (models:, seeds:, sources:)",
                                path=path)
+        keys.check_top_level(data, path=path, text=text)
+        src = _Source(path, text)
         for key, target in (("models", models), ("seeds", seeds)):
             for entry in _entries(data, key, path):
                 if entry.get("versions"):
                     raise ProjectError(f"model versions are not supported ({entry['name']!r} "
                                        "lists versions:)", path=path, line=entry.get(LINE_KEY))
-                props = _node_props(entry, path)
+                props = _node_props(entry, key[:-1], src)
                 if props.name in target:
                     raise ProjectError(f"{key[:-1]} {props.name!r} is described twice "
                                        f"(also in {target[props.name].path})", path=path,
                                        line=props.line)
                 target[props.name] = props
         for entry in _entries(data, "sources", path):
-            for table in _source_tables(entry, path):
+            for table in _source_tables(entry, src):
                 key2 = (table.source_name, table.props.name)
                 if key2 in sources:
                     raise ProjectError(f"source {key2[0]}.{key2[1]} is declared twice", path=path,
                                        line=table.props.line)
                 sources[key2] = table
     return Properties(models, seeds, sources)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The file being read: its path for errors, its text for their snippets."""
+
+    path: str
+    text: str
+
+    def check_keys(self, entry: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
+        keys.check_keys(entry, allowed, what, path=self.path, text=self.text)
+
+    def located(self, entry: Mapping[str, Any], key: str) -> dict[str, Any]:
+        """line, column and snippet of `key` in `entry`, for a ProjectError."""
+        return keys.located(entry, key, self.text)
+
+
+_ALLOWED = {"model": keys.MODEL_KEYS, "seed": keys.SEED_KEYS,
+            "source table": keys.SOURCE_TABLE_KEYS}
 
 
 def _entries(data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
@@ -133,39 +129,72 @@ def _entries(data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, 
     return entries
 
 
-def _tests_of(entry: Mapping[str, Any]) -> tuple[Any, ...]:
+def _tests_of(entry: Mapping[str, Any], src: _Source) -> tuple[Any, ...]:
+    """`data_tests:` or its old name `tests:`; both at once would lose one list (dbt
+    refuses it too)."""
+    if entry.get("tests") and "data_tests" in entry:
+        raise ProjectError(f"{entry['name']!r} has both 'tests:' and 'data_tests:'",
+                           path=src.path, **src.located(entry, "tests"),
+                           hint="'tests:' is the old name of 'data_tests:': merge them into one")
     tests = entry.get("data_tests", entry.get("tests")) or []
     return tuple(tests) if isinstance(tests, list) else (tests,)
 
 
-def _node_props(entry: Mapping[str, Any], path: str) -> NodeProps:
+def _node_props(entry: Mapping[str, Any], kind: str, src: _Source,
+                label: str | None = None) -> NodeProps:
+    label = label or f"{kind} {entry['name']!r}"
+    src.check_keys(entry, _ALLOWED[kind], label)
     columns = []
     for col in entry.get("columns") or []:
         if not isinstance(col, Mapping) or not isinstance(col.get("name"), str):
-            raise ProjectError("every column needs a name", path=path, line=entry.get(LINE_KEY))
+            raise ProjectError("every column needs a name", path=src.path,
+                               line=entry.get(LINE_KEY))
+        src.check_keys(col, keys.COLUMN_KEYS, f"column {col['name']!r} of {label}")
         columns.append(ColumnProps(
             name=col["name"], description=str(col.get("description") or ""),
-            data_type=col.get("data_type"), tests=_tests_of(col), line=col.get(LINE_KEY)))
+            data_type=col.get("data_type"), tests=_tests_of(col, src), line=col.get(LINE_KEY)))
+    return NodeProps(
+        name=entry["name"], path=src.path, line=entry.get(LINE_KEY),
+        description=str(entry.get("description") or ""), config=_config(entry, kind, src),
+        columns=tuple(columns), tests=_tests_of(entry, src))
+
+
+def _config(entry: Mapping[str, Any], kind: str, src: _Source) -> dict[str, Any]:
+    """`config:`, with the keys dbt moves into it from a model's or seed's top level (so a
+    top-level `contract:` meets the same checks as one under config:)."""
     config = entry.get("config") or {}
     if not isinstance(config, Mapping):
-        raise ProjectError("'config:' must be a mapping", path=path, line=entry.get(LINE_KEY))
-    return NodeProps(
-        name=entry["name"], path=path, line=entry.get(LINE_KEY),
-        description=str(entry.get("description") or ""), config=strip_lines(config),
-        columns=tuple(columns), tests=_tests_of(entry))
+        raise ProjectError("'config:' must be a mapping", path=src.path,
+                           line=entry.get(LINE_KEY))
+    config = strip_lines(config)
+    for key in keys.MOVED_TO_CONFIG if kind != "source table" else ():
+        if key not in entry:
+            continue
+        if key in config:
+            raise ProjectError(f"{key!r} of {kind} {entry['name']!r} is set both here and "
+                               "under config:", path=src.path, **src.located(entry, key),
+                               hint="keep the one under config:")
+        config[key] = strip_lines(entry[key])
+    return config
 
 
-def _source_tables(entry: Mapping[str, Any], path: str) -> list[SourceTableProps]:
+def _source_tables(entry: Mapping[str, Any], src: _Source) -> list[SourceTableProps]:
     source_name = entry["name"]
-    _check_source_location(entry, path, f"source {source_name!r}")
+    _check_source_location(entry, src.path, f"source {source_name!r}")
+    src.check_keys(entry, keys.SOURCE_KEYS, f"source {source_name!r}")
+    if entry.get("overrides"):
+        raise ProjectError(f"source {source_name!r}: 'overrides:' patches a source of a dbt "
+                           "package, and dbt packages are not supported", path=src.path,
+                           **src.located(entry, "overrides"))
     schema = str(entry.get("schema") or source_name)
     tables = []
     for table in entry.get("tables") or []:
         if not isinstance(table, Mapping) or not isinstance(table.get("name"), str):
-            raise ProjectError(f"every table of source {source_name!r} needs a name", path=path,
-                               line=entry.get(LINE_KEY))
-        _check_source_location(table, path, f"source table {source_name}.{table['name']}")
-        props = _node_props(table, path)
+            raise ProjectError(f"every table of source {source_name!r} needs a name",
+                               path=src.path, line=entry.get(LINE_KEY))
+        what = f"source table {source_name}.{table['name']}"
+        _check_source_location(table, src.path, what)
+        props = _node_props(table, "source table", src, what)
         tables.append(SourceTableProps(source_name, schema, props,
                                        str(table.get("identifier") or table["name"]),
                                        str(entry.get("description") or "")))
@@ -175,9 +204,10 @@ def _source_tables(entry: Mapping[str, Any], path: str) -> list[SourceTableProps
 def _check_source_location(entry: Mapping[str, Any], path: str, what: str) -> None:
     """A source read from another database or from files (dbt-duckdb's
     `external_location`) would be read from the wrong place: refuse it by name."""
-    if entry.get("database"):
-        raise ProjectError(f"{what}: 'database:' is not supported (sources are read from the "
-                           "warehouse's own database)", path=path, line=entry.get(LINE_KEY))
+    for key in ("database", "catalog"):  # (dbt's newer schema: a catalog is a database here)
+        if entry.get(key):
+            raise ProjectError(f"{what}: '{key}:' is not supported (sources are read from the "
+                               "warehouse's own database)", path=path, line=entry.get(LINE_KEY))
     for block in ("meta", "config"):
         inner = entry.get(block)
         if isinstance(inner, Mapping) and inner.get("external_location"):

@@ -127,18 +127,6 @@ def default_macros(target: Mapping[str, Any]) -> dict[str, Any]:
 # Files outside the subset
 # ---------------------------------------------------------------------------
 
-_PROPERTY_KEYS_USED = frozenset({"version", "models", "seeds", "sources", "macros"})
-_PROPERTY_KEYS_IGNORED = {
-    "exposures": "exposures build nothing",
-    "metrics": "metrics build nothing",
-    "semantic_models": "semantic models build nothing",
-    "saved_queries": "saved queries build nothing",
-    "groups": "groups build nothing",
-    "analyses": "analyses build nothing",
-    "unit_tests": "unit tests are not run by the engine",
-}
-
-
 def scan_dbt_files(root: Any, paths: Mapping[str, tuple[str, ...]]) -> list[str]:
     """Refuse files a dbt project may hold that would build something the engine does not
     (python models, snapshots, package dependencies); return notes on what is ignored."""
@@ -197,27 +185,20 @@ def _check_packages(root: Any, name: str) -> None:
 
 
 def _check_property_file(rel: str, path: Any) -> list[str]:
+    """Notes for the top-level keys of a property file that build nothing. Which keys may
+    be there is core/property_keys.py's rule, applied (with the line) when the file is
+    loaded; the notes are made here because this runs on every load, cache hit or not."""
     import yaml
 
+    from warehouse.core.property_keys import IGNORED_TOP_LEVEL
+
     try:
-        # Runs on every load, cache hit or not: libyaml's loader (as properties.load_yaml).
+        # libyaml's loader, as properties.load_yaml (which reports errors, with their line)
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=loader)
     except yaml.YAMLError:
-        return []  # the property loader reports it with its line
+        return []
     if not isinstance(data, Mapping):
         return []
-    notes = []
-    for key, value in data.items():
-        if key in _PROPERTY_KEYS_USED or not value:
-            continue
-        if key in _PROPERTY_KEYS_IGNORED:
-            notes.append(f"{rel}: '{key}:' ignored ({_PROPERTY_KEYS_IGNORED[key]})")
-        elif key == "snapshots":
-            raise ProjectError("snapshots are not supported ('snapshots:' in a property file)",
-                               path=rel)
-        else:
-            raise ProjectError(f"unknown top-level key {key!r} in a property file", path=rel,
-                               hint="known: " + ", ".join(sorted(
-                                   _PROPERTY_KEYS_USED | set(_PROPERTY_KEYS_IGNORED))))
-    return notes
+    return [f"{rel}: '{key}:' ignored ({IGNORED_TOP_LEVEL[key]})"
+            for key, value in data.items() if key in IGNORED_TOP_LEVEL and value]
