@@ -212,23 +212,27 @@ def _ls(project: Any, args: argparse.Namespace) -> int:
 
 
 def _clean(root: Path) -> int:
+    """Remove target/ and what killed builds left, holding the build lock throughout: while
+    a build runs, clean refuses (exit 2, naming the build) and removes nothing, rather than
+    wait for a build that may take minutes; no build starts while target/ goes."""
     import shutil
 
+    from warehouse.adapters.target import adapter_for
     from warehouse.compile.files import load_config
 
     config = load_config(root)
     target = config.root / config.target_dir
-    local_postgres = target / "postgres"  # where `make publish` keeps its throwaway server
-    if local_postgres.exists():
-        from warehouse.serve import pg_server
+    with adapter_for(config).without_builds() as leftovers:
+        local_postgres = target / "postgres"  # where `make publish` keeps its throwaway server
+        if local_postgres.exists():
+            from warehouse.serve import pg_server
 
-        if pg_server.stop(local_postgres):
-            print(f"stopped the PostgreSQL server in {local_postgres}")
-    if target.exists():
-        shutil.rmtree(target)
-    from warehouse.adapters.target import adapter_for
-
-    adapter_for(config).remove_leftovers()
+            if pg_server.stop(local_postgres):
+                print(f"stopped the PostgreSQL server in {local_postgres}")
+        if target.exists():
+            shutil.rmtree(target)
+    if leftovers:
+        print(f"removed what a killed build left: {', '.join(leftovers)}")
     print(f"removed {target}")
     return 0
 

@@ -12,7 +12,9 @@ materializes in schema `marts`, each checked to exist in the published file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -89,6 +91,7 @@ def export_parquet(project: Project, folder: Path, *, echo=print) -> list[Export
     try:
         names = [node.relation.name for node in mart_nodes(project, session)]
         folder.mkdir(parents=True, exist_ok=True)
+        remove_dead_temps(folder)
         written = []
         for name in names:
             done = _export_one(session, name, folder)
@@ -111,6 +114,35 @@ def _export_one(session: Session, name: str, folder: Path) -> ExportedFile:
         temp.unlink(missing_ok=True)
         raise
     return ExportedFile(name, final, rows, time.perf_counter() - started)
+
+
+def remove_dead_temps(folder: Path) -> list[str]:
+    """Remove the `.<mart>.parquet.<pid>.tmp` files of exports that were killed: those whose
+    pid is no live process. The pid in the name says who writes it, and a live one may be
+    another export writing right now (a dead export's file whose pid was reused meanwhile
+    waits for that process to end: never removed while someone might be writing it)."""
+    removed = []
+    for temp in folder.glob(".*.parquet.*.tmp"):
+        found = re.fullmatch(r"\..+\.parquet\.(\d+)\.tmp", temp.name)
+        if found and not _alive(int(found.group(1))):
+            with contextlib.suppress(OSError):  # another export removed it first
+                temp.unlink()
+                removed.append(temp.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if pid <= 0:  # no process's (and 0 would ask about our own process group)
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:
+        return True  # it exists, as another user's process (EPERM)
+    return True
 
 
 def command(project: Project, args: argparse.Namespace) -> int:

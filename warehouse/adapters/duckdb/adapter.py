@@ -124,9 +124,9 @@ class DuckDBAdapter:
             yield []
             return
         with WorkingCopy(self.path).locked(
-                f"a build is running on {self.path.name}: cleaning now would delete its work "
-                "file, so nothing was removed",
-                hint="wait for that build to finish (or stop it), then clean again"):
+                f"cannot clean: a build is running on {self.path.name}",  # + (pid …, since …)
+                hint="nothing was removed (it would delete that build's work file); wait for "
+                     "the build to finish, or stop it, then clean again"):
             yield remove_leftovers(self.path)
 
     def remove_leftovers(self) -> list[str]:
@@ -149,11 +149,24 @@ class DuckDBWorkspace:
         self._copy.open()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None = None,
+                 *tb: object) -> None:
+        """Discard unless published. A DuckDB error that is the disk refusing a write in the
+        build's own statements (the state it stores, the schemas it creates: a model's is
+        that model's error) ends as a refused CHECKPOINT does, as a StorageError."""
+        from warehouse.adapters.duckdb.workcopy import refused_write
+
+        refused = None
         try:  # after an exception (an interrupt), close without writing anything more
             self._close_session(checkpoint=exc_type is None)
+            if (isinstance(exc, DatabaseError) and refused_write(exc)
+                    and self._copy.state == "open"):
+                refused = self._copy.fail(f"could not write the build into "
+                                          f"{self._copy.path.name}", exc)
         finally:
             self._copy.close()
+        if refused is not None:
+            raise refused from exc
 
     def connect(self) -> DuckDBSession:
         import duckdb
@@ -280,10 +293,12 @@ class DuckDBSession:
             self.execute(f"create schema if not exists {quote_ident(schema)}")
 
     def load_seed(self, csv_path: Path, relation: Relation,
-                  column_types: Mapping[str, str] | None, *, display_path: str) -> int:
+                  column_types: Mapping[str, str] | None, *, display_path: str,
+                  types_declared_in: tuple[str, int | None] | None = None) -> int:
         from warehouse.adapters.duckdb.seeds import load_seed
 
-        rows = load_seed(self.con, csv_path, relation, column_types, display_path=display_path)
+        rows = load_seed(self.con, csv_path, relation, column_types, display_path=display_path,
+                         types_declared_in=types_declared_in)
         self._shared_catalog().record(relation, "table")
         return rows
 

@@ -64,9 +64,7 @@ _WRITE_ERROR = re.compile(r'Could not write file "[^"]*": ([^"\n]+)')
 
 class StorageError(ProjectError):
     """The disk refused the build's file (full, over quota, I/O error); nothing was published.
-
-    Exit code 1, as for a failed model: the command and the project are right, the build
-    ran and failed; 2 would tell a script to fix the command or the project."""
+    Exit code 1 as for a failed model: the command and the project are right (2 says not)."""
 
     exit_code = 1
 
@@ -79,6 +77,11 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
         con.close()
 
 
+def refused_write(exc: BaseException) -> bool:
+    """Whether a DuckDB error is the disk refusing a write (a full disk, an I/O error)."""
+    return _WRITE_ERROR.search(str(exc)) is not None
+
+
 def remove_leftovers(published: Path) -> list[str]:
     """Remove `<published>.work` and the files named after it (its WAL, its spill folder,
     a set-aside WAL): what a killed build leaves. Only under the build lock."""
@@ -86,11 +89,8 @@ def remove_leftovers(published: Path) -> list[str]:
 
 
 class WorkingCopy:
-    """The work file of one build, the build lock, and the swap that publishes it.
-
-    Not a frozen dataclass: it is a resource with a lifecycle
-    (new → open → published | discarded), used once.
-    """
+    """The work file of one build, the build lock, and the swap that publishes it: not a
+    frozen dataclass but a resource used once (new → open → published | discarded)."""
 
     def __init__(self, published: Path, keep_failed_as: Path | None = None) -> None:
         self.published = Path(published)
