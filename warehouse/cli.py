@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     lineage.add_argument("--output", choices=["text", "json"], default="text")
     docs = sub.add_parser("docs", help=COMMANDS["docs"], parents=[common])
     docs.add_argument("--serve", action="store_true", help="serve the site on 127.0.0.1")
-    docs.add_argument("--port", type=int, default=8080, help="port for --serve (default 8080)")
+    docs.add_argument("--port", type=_port, default=8080, help="port for --serve (default 8080)")
     publish = sub.add_parser("publish", help=COMMANDS["publish"], parents=[common])
     publish.add_argument("--postgres", metavar="URL", required=True,
                          help="PostgreSQL connection URL (postgresql://user@host:port/db)")
@@ -88,6 +88,17 @@ def _parser() -> argparse.ArgumentParser:
                         help="folder to write one Parquet file per mart into")
     sub.add_parser("clean", help=COMMANDS["clean"], parents=[common])
     return parser
+
+
+def _port(text: str) -> int:
+    """A TCP port number for --port, checked before anything starts."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1 to 65535")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,12 +111,29 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(args)
     except WarehouseError as exc:
         if args.debug:
-            raise
+            import traceback
+
+            traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: nothing was published", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """The reader of our output closed it (`warehouse ls | head`): stop quietly, as other
+    command-line tools do, with the status of a process ended by SIGPIPE."""
+    import os
+
+    try:  # later writes, and the interpreter's own flush at exit, go nowhere
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ RelationKey = tuple[str, str]  # (schema, name), lower case: how a database matc
 
 class DatabaseError(Exception):
     """The database refused a statement. Not a WarehouseError: the runner turns it into a
-    node's error, placed at the user's line (see run.runner.model_error)."""
+    node's error, placed at the user's line (see run.node_errors.model_error)."""
 
 
 class Unavailable(Exception):
@@ -175,9 +175,11 @@ class Session(Protocol):
     def create_schemas(self, schemas: Iterable[str]) -> None: ...
 
     def load_seed(self, csv_path: Path, relation: Relation,
-                  column_types: Mapping[str, str] | None, *, display_path: str) -> int:
+                  column_types: Mapping[str, str] | None, *, display_path: str,
+                  types_declared_in: tuple[str, int | None] | None = None) -> int:
         """Load a CSV file as `relation`; rows loaded. A bad value is a ProjectError naming
-        `display_path`, line, column and the expected type."""
+        `display_path`, line, column and the expected type; a type the database does not
+        know names `types_declared_in` (the file and line the column types came from)."""
 
     def materialize(self, relation: Relation, materialized: str, sql: str, *,
                     incremental_sql: str | None = None, strategy: str = "append",

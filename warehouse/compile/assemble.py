@@ -112,11 +112,13 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         check_node_config(config, cfg, p.path if p else config.config_file, "seed")
         relation = node_relation(config, renderer, cfg, name, path, "seed")
         digest = checksum(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
+        declared_in = ((p.path, p.line) if p and "column_types" in p.config
+                       else (config.config_file, None))
         seeds.append(SeedNode(
             name=name, path=path, relation=relation,
             column_types={str(k): str(v) for k, v in types.items()}, config=cfg,
             description=_describe(renderer, p.description, p.path) if p else "",
-            columns=_columns(renderer, p), checksum=digest))
+            columns=_columns(renderer, p), checksum=digest, types_declared_in=declared_in))
     return seeds
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from warehouse.core.config import ProjectConfig, load_pyproject_config
 from warehouse.core.errors import ProjectError
+from warehouse.core.textfile import read_text
 
 
 def load_config(root: Path) -> ProjectConfig:
@@ -67,11 +68,7 @@ def read_files(config: ProjectConfig) -> ProjectFiles:
                       key=lambda rel: rel.split("/"))
 
     def texts(found: list[str]) -> dict[str, str]:
-        out = {}
-        for rel in found:
-            with open(os.path.join(base, rel), encoding="utf-8-sig") as handle:
-                out[rel] = handle.read()
-        return out
+        return {rel: read_text(os.path.join(base, rel), rel) for rel in found}
 
     return ProjectFiles(
         models=texts(scan(config.model_paths, ".sql")),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import traceback
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ class RenderState:
     sources: list[tuple[str, str, int | None]] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
     vars: Mapping[str, Any] = field(default_factory=dict)
+    line: int | None = None  # where a string template (a test's YAML arguments) was written
 
 
 _STATE: ContextVar[RenderState] = ContextVar("warehouse_render_state")
@@ -91,6 +91,9 @@ def template_position() -> tuple[str | None, int | None]:
     while frame is not None:
         tmpl = frame.f_globals.get("__jinja_template__")
         if tmpl is not None:
+            if tmpl.filename in (None, "<template>"):  # a string: where it was written
+                state = _STATE.get(None)
+                return (state.path, state.line) if state is not None else (None, None)
             return tmpl.filename, tmpl.get_corresponding_lineno(frame.f_lineno)
         if frame.f_code is RENDER_CODE:
             return _SIMPLE_POSITION.get() or (None, None)
@@ -161,12 +164,22 @@ def _ref(*names: str, **kwargs: Any) -> Any:
         raise ProjectError("ref() takes one model name (packages and versions are not supported)",
                            path=state.path, line=template_position()[1])
     name = names[0]
+    if not isinstance(name, str):
+        path, line = template_position()
+        raise ProjectError(f"ref() takes a model name in quotes, not {name!r}",
+                           path=path or state.path, line=line,
+                           hint="write {{ ref('model_name') }}")
     state.refs.append((name, template_position()[1]))
     return state.resolve_ref(name) if state.resolve_ref else Placeholder(name)
 
 
 def _source(source_name: str, table_name: str) -> Any:
     state = _STATE.get()
+    if not (isinstance(source_name, str) and isinstance(table_name, str)):
+        path, line = template_position()
+        raise ProjectError(f"source() takes a source and a table name in quotes, not "
+                           f"{source_name!r}, {table_name!r}", path=path or state.path,
+                           line=line, hint="write {{ source('source_name', 'table_name') }}")
     state.sources.append((source_name, table_name, template_position()[1]))
     if state.resolve_source:
         return state.resolve_source(source_name, table_name)
@@ -331,42 +344,27 @@ class Renderer:
         return self._run(state.path, lambda: _returning(macro)(**kwargs), state)
 
     def _run(self, path: str, action: Callable[[], Any], state: RenderState) -> Any:
+        """Run `action` as `state`'s render; whatever it raises becomes a located
+        ProjectError (see `render_errors`)."""
         import jinja2
+
+        from warehouse.compile import render_errors
 
         token = _STATE.set(state)
         try:
             return action()
-        except jinja2.TemplateSyntaxError as exc:
-            name = exc.filename or exc.name or path
-            raise ProjectError(f"Jinja syntax error: {exc.message}", path=name, line=exc.lineno,
-                               snippet=caret_snippet(self._sources.get(name, ""), exc.lineno or 0,
-                                                     None)) from None
-        except jinja2.UndefinedError as exc:
-            name, line = self._template_line(exc, path)
-            raise ProjectError(f"undefined name in template: {exc.message}", path=name, line=line,
-                               snippet=caret_snippet(self._sources.get(name, ""), line or 0, None)
-                               ) from None
-        except ProjectError as exc:
-            if exc.path is None:
-                exc.path = path
-            if exc.line is not None and exc.snippet is None and exc.path in self._sources:
-                exc.snippet = caret_snippet(self._sources[exc.path], exc.line, None)
-            raise
         except _MacroReturn as ret:
             return ret.value
-        except (TypeError, ValueError, AttributeError, KeyError, ZeroDivisionError) as exc:
-            name, line = self._template_line(exc, path)
-            raise ProjectError(f"error while rendering: {type(exc).__name__}: {exc}", path=name,
-                               line=line) from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise render_errors.syntax_error(exc, path, self._sources) from None
+        except jinja2.UndefinedError as exc:
+            raise render_errors.undefined_error(exc, path, state.line, self._sources) from None
+        except ProjectError as exc:
+            raise render_errors.place(exc, path, self._sources) from None
+        except Exception as exc:  # noqa: BLE001 - whatever a template raises is located
+            raise render_errors.runtime_error(exc, path, state.line, self._sources) from exc
         finally:
             _STATE.reset(token)
-
-    def _template_line(self, exc: BaseException, default: str) -> tuple[str, int | None]:
-        found: tuple[str, int | None] = (default, None)
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if frame.filename in self._sources:
-                found = (frame.filename, frame.lineno)
-        return found
 
 
 def _check_supported(path: str, text: str) -> None:

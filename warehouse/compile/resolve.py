@@ -105,21 +105,23 @@ def compile_model(renderer: Renderer, model: ModelNode, resolver: Resolver,
     sql = _render_final(renderer, model, resolver, vars, incremental=False)
     parsed = analyze(sql, path=model.path, template=model.template)
     _cross_check(parsed.tables, model, sql, nodes)
-    full_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
+    full_sql, spans = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
     volatile = set(parsed.volatile)
-    incremental_sql = ""
+    incremental_sql, incremental_spans = "", ()
     if model.materialized == "incremental":
         # The branch an incremental run takes is checked like the rest: one statement,
         # tables read only through ref()/source()/CTEs (and `this`), errors located.
         branch = _render_final(renderer, model, resolver, vars, incremental=True)
         checked = analyze(branch, path=model.path, template=model.template)
         _cross_check(checked.tables, model, branch, nodes)
-        incremental_sql = _inject_ephemerals(renderer, model, resolver, vars, nodes, branch)
+        incremental_sql, incremental_spans = _inject_ephemerals(renderer, model, resolver, vars,
+                                                                nodes, branch)
         volatile.update(checked.volatile)
     config_text = json.dumps(model.config, sort_keys=True, default=str)
     return replace(model, compiled_sql=full_sql, sql_columns=parsed.columns,
                    checksum=checksum(full_sql, incremental_sql, config_text),
-                   incremental_sql=incremental_sql, volatile=tuple(sorted(volatile)))
+                   incremental_sql=incremental_sql, volatile=tuple(sorted(volatile)),
+                   ephemeral_spans=spans, incremental_spans=incremental_spans)
 
 
 def _render_final(renderer: Renderer, model: ModelNode, resolver: Resolver,
@@ -152,8 +154,11 @@ def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId,
 
 
 def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,
-                       vars: Mapping[str, Any], nodes: Mapping[NodeId, Node], sql: str) -> str:
-    """Prepend ephemeral models this one refers to (transitively) as CTEs, dbt-style."""
+                       vars: Mapping[str, Any], nodes: Mapping[NodeId, Node], sql: str
+                       ) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+    """Prepend ephemeral models this one refers to (transitively) as CTEs, dbt-style; with
+    where each one's SQL lies in the result ((name, first line, last line)), so that an
+    error there is reported in the ephemeral model's own file."""
     order: list[ModelNode] = []
 
     def visit(m: ModelNode, trail: tuple[str, ...]) -> None:
@@ -169,15 +174,23 @@ def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,
 
     visit(model, (model.name,))
     if not order:
-        return sql
-    ctes = []
+        return sql, ()
+    ctes, bodies = [], []
     for dep in order:
         dep_sql = resolver.ephemeral_sql.get(dep.name)
         if dep_sql is None:
             dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False)
             resolver.ephemeral_sql[dep.name] = dep_sql
-        ctes.append(f"{EPHEMERAL_PREFIX}{dep.name} as (\n{dep_sql.strip().rstrip(';')}\n)")
-    return prepend_ctes(sql, ctes)
+        body = dep_sql.strip().rstrip(";")
+        bodies.append((dep.name, body))
+        ctes.append(f"{EPHEMERAL_PREFIX}{dep.name} as (\n{body}\n)")
+    full = prepend_ctes(sql, ctes)
+    spans = []
+    for name, body in bodies:
+        at = full.find(f"{EPHEMERAL_PREFIX}{name} as (\n")
+        first = full.count("\n", 0, at) + 2
+        spans.append((name, first, first + body.count("\n")))
+    return full, tuple(spans)
 
 
 def prepend_ctes(sql: str, ctes: list[str]) -> str:

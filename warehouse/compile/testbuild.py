@@ -59,12 +59,13 @@ def _generic_tests(renderer, resolver, vars, nodes, target_id: NodeId,
 def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> TestNode:
     from warehouse.compile.generic_sql import BUILTIN_ARGS, apply_where, generic_test_sql
 
+    line = spec.yaml_line or line  # the test's own entry in the YAML
     target = nodes[target_id]
     if isinstance(target, ModelNode) and target.materialized == "ephemeral":
         raise ProjectError(f"test {spec.name}: tests on ephemeral models are not supported",
                            path=p.path, line=line)
     state = RenderState(p.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
-                        vars=vars)
+                        vars=vars, line=line)
     kwargs = {k: _render_arg(renderer, state, v) for k, v in dict(spec.kwargs).items()}
     deps = _dependencies(state, nodes) | {target_id}
     model_sql = apply_where(target.relation.sql, spec.config.where)

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from warehouse.core.errors import ProjectError
+from warehouse.core.textfile import read_text
 
 MATERIALIZATIONS = frozenset({"view", "table", "incremental", "ephemeral"})
 INCREMENTAL_STRATEGIES = frozenset({"append", "merge", "delete+insert"})
@@ -138,7 +139,8 @@ def find_project_root(start: Path) -> Path:
         if (folder / "dbt_project.yml").is_file():
             return folder
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.warehouse" in pyproject.read_text(encoding="utf-8"):
+        if pyproject.is_file() and "[tool.warehouse" in pyproject.read_text(
+                encoding="utf-8", errors="replace"):
             return folder
     raise ProjectError(
         f"no project found in {start} or its parents",
@@ -153,7 +155,7 @@ def load_pyproject_config(root: Path) -> ProjectConfig:
     if not path.is_file():
         raise ProjectError(f"{root} has no pyproject.toml (nor dbt_project.yml)")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(path, "pyproject.toml"))
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError(f"invalid TOML: {exc}", path="pyproject.toml") from None
     section = data.get("tool", {}).get("warehouse")
@@ -171,22 +173,22 @@ def config_from_mapping(root: Path, section: Mapping[str, Any], source: str) -> 
             hint=f"known keys: {', '.join(sorted(_KNOWN_KEYS))}",
         )
     threads = section.get("threads", 4)
-    if not isinstance(threads, int) or threads < 1:
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise ProjectError(f"threads must be a positive integer, got {threads!r}", path=source)
     for key in ("vars", "models", "seeds"):
         if not isinstance(section.get(key, {}), Mapping):
             raise ProjectError(f"[tool.warehouse.{key}] must be a table", path=source)
     _validate_tree(section.get("models", {}), source, "models")
+    folders = {key: _paths(section, key, default, source) for key, default in _FOLDERS.items()}
+    database = _path_setting(section, "database", "warehouse.duckdb", source)
+    target = _path_setting(section, "target_path", "target", source)
+    _check_locations(root, database, target, folders, source)
     return ProjectConfig(
         root=root,
         name=str(section.get("name", root.name)),
-        database=Path(section.get("database", "warehouse.duckdb")),
-        target_dir=Path(section.get("target_path", "target")),
-        model_paths=_paths(section, "model_paths", ("models",), source),
-        seed_paths=_paths(section, "seed_paths", ("seeds",), source),
-        macro_paths=_paths(section, "macro_paths", ("macros",), source),
-        test_paths=_paths(section, "test_paths", ("tests",), source),
-        docs_paths=_paths(section, "docs_paths", ("models", "docs"), source),
+        database=database,
+        target_dir=target,
+        **folders,
         threads=threads,
         default_schema=str(section.get("default_schema", "main")),
         vars=MappingProxyType(dict(section.get("vars", {}))),
@@ -194,6 +196,41 @@ def config_from_mapping(root: Path, section: Mapping[str, Any], source: str) -> 
         seed_tree=MappingProxyType(dict(section.get("seeds", {}))),
         config_file=source,
     )
+
+
+_FOLDERS = {"model_paths": ("models",), "seed_paths": ("seeds",), "macro_paths": ("macros",),
+            "test_paths": ("tests",), "docs_paths": ("models", "docs")}
+
+
+def _path_setting(section: Mapping[str, Any], key: str, default: str, source: str) -> Path:
+    value = section.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise ProjectError(f"{key} must be a file path, got {value!r}", path=source)
+    return Path(value)
+
+
+def _check_locations(root: Path, database: Path, target: Path,
+                     folders: Mapping[str, tuple[str, ...]], source: str) -> None:
+    """Refuse places a build could not write to, or where writing would destroy the
+    project: `warehouse clean` removes the target folder, so it must not be the project
+    itself, hold it, or hold any folder of sources."""
+    db = (root / database).resolve()
+    if db.is_dir():
+        raise ProjectError(f"database = {str(database)!r} is a folder; it must name the "
+                           "warehouse file (such as warehouse.duckdb)", path=source)
+    out = (root / target).resolve()
+    if out.exists() and not out.is_dir():
+        raise ProjectError(f"target_path = {str(target)!r} is a file; it must name a folder "
+                           "for build artifacts (such as target)", path=source)
+    project = root.resolve()
+    guarded = [project, project / source] + [
+        (project / f).resolve() for paths in folders.values() for f in paths]
+    for place in guarded:
+        if place == out or out in place.parents:
+            what = "the project folder" if place == project else place.relative_to(project)
+            raise ProjectError(f"target_path = {str(target)!r} would hold {what}: "
+                               "`warehouse clean` deletes the target folder",
+                               path=source, hint="use a folder of its own, such as target")
 
 
 def _paths(section: Mapping[str, Any], key: str, default: tuple[str, ...], source: str):

@@ -28,6 +28,10 @@ class ModelNode:
     # like `compiled_sql` ("" for other materializations).
     incremental_sql: str = ""
     volatile: tuple[str, ...] = ()  # volatile functions its SQL calls: it always runs
+    # Where inlined ephemeral models lie in compiled_sql / incremental_sql: (name, first
+    # line, last line), so a database error there names the ephemeral model's file.
+    ephemeral_spans: tuple[tuple[str, int, int], ...] = ()
+    incremental_spans: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def id(self) -> NodeId:
@@ -52,6 +56,7 @@ class SeedNode:
     description: str = ""
     columns: tuple[ColumnProps, ...] = ()
     checksum: str = ""
+    types_declared_in: tuple[str, int | None] | None = None  # where column_types were written
 
     @property
     def id(self) -> NodeId:

@@ -56,12 +56,13 @@ def load_target(root: Path, profile_name: str, *, profiles_dir: str | Path | Non
     """The DuckDB target of `profile_name`: `target_name`, else DBT_TARGET, else the
     profile's `target:`. Without any profiles.yml, dbt-duckdb's defaults."""
     from warehouse.core.properties import load_yaml, strip_lines
+    from warehouse.core.textfile import read_text
 
     path = find_profiles_file(root, profiles_dir)
     if path is None:
         return DuckDBTarget(profile=profile_name, target=target_name or "dev")
     shown = str(path)
-    profiles = strip_lines(load_yaml(path.read_text(encoding="utf-8"), shown)) or {}
+    profiles = strip_lines(load_yaml(read_text(path, shown), shown)) or {}
     profile = profiles.get(profile_name) if isinstance(profiles, Mapping) else None
     if not isinstance(profile, Mapping):
         raise ProjectError(f"profile {profile_name!r} not found", path=shown,

@@ -46,11 +46,12 @@ _USED = frozenset({"name", "profile", "target-path", "vars", "models", "seeds",
 def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
                     target_name: str | None = None) -> ProjectConfig:
     from warehouse.core.properties import load_yaml, strip_lines
+    from warehouse.core.textfile import read_text
     from warehouse.dbt.profile import load_target, render_value
     from warehouse.dbt.subset import scan_dbt_files
 
     path = root / FILE
-    project = strip_lines(load_yaml(path.read_text(encoding="utf-8"), FILE)) or {}
+    project = strip_lines(load_yaml(read_text(path, FILE), FILE)) or {}
     if not isinstance(project, Mapping) or not project.get("name"):
         raise ProjectError("dbt_project.yml needs a name", path=FILE)
     _check_keys(project)

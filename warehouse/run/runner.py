@@ -15,13 +15,14 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from warehouse.adapters.base import Unavailable
+from warehouse.adapters.base import DatabaseError, Unavailable
 from warehouse.adapters.target import adapter_for
 from warehouse.core.config import should_full_refresh, unique_key_columns
 from warehouse.core.console import Console
 from warehouse.core.errors import ProjectError, WarehouseError
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
+from warehouse.run.node_errors import model_error
 from warehouse.run.plan import Plan, not_run, plan_for, select_nodes, sources_read
 from warehouse.run.progress import print_result, summary_label
 from warehouse.run.results import NodeResult, RunOptions, RunResult
@@ -170,7 +171,7 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
             result = NodeResult(node_id, "error", message=str(exc))
         except Exception as exc:  # database errors: the node fails, the build goes on
             result = NodeResult(node_id, "error",
-                                message=model_error(project.nodes[node_id], exc))
+                                message=model_error(project, project.nodes[node_id], exc))
         finally:
             cursor.close()
         reason = plan.reasons.get(node_id)
@@ -191,29 +192,12 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
     return [results[n] for n in plan.order if n in results]
 
 
-def model_error(node: Node, exc: BaseException) -> str:
-    """The database's error, placed at the line of the file the user wrote where it says
-    (the model's SQL starts on the second line of what ran: see adapters.base)."""
-    import re
-
-    from warehouse.compile.parse import map_position
-    from warehouse.core.errors import caret_snippet
-
-    text = str(exc).strip() or type(exc).__name__
-    first = text.splitlines()[0]
-    where = re.search(r"^LINE (\d+):", text, flags=re.M)
-    if isinstance(node, ModelNode) and where and int(where.group(1)) > 1:
-        line, _ = map_position(node.template, node.compiled_sql, int(where.group(1)) - 1, 1)
-        snippet = caret_snippet(node.template, line, None)
-        return f"{node.path}:{line}: {first}\n{snippet}"
-    return f"{node.path}: {text}"
-
-
 def run_node(project: Any, node: Node, session: Any, options: RunOptions) -> NodeResult:
     """Load a seed, build a model or run a test in `session`."""
     if isinstance(node, SeedNode):
         rows = session.load_seed(project.config.root / node.path, node.relation,
-                                 node.column_types, display_path=node.path)
+                                 node.column_types, display_path=node.path,
+                                 types_declared_in=node.types_declared_in)
         return NodeResult(node.id, "success", rows=rows, relation=str(node.relation))
     if isinstance(node, ModelNode):
         return _run_model(project, node, session, options)
@@ -234,8 +218,12 @@ def _run_model(project: Any, node: ModelNode, session: Any, options: RunOptions)
             incremental_sql = node.incremental_sql
     unique_key = unique_key_columns(node.config.get("unique_key"))
     strategy = node.config.get("incremental_strategy") or ("merge" if unique_key else "append")
-    outcome = session.materialize(node.relation, node.materialized, node.compiled_sql,
-                                  incremental_sql=incremental_sql, strategy=strategy,
-                                  unique_key=unique_key, full_refresh=full_refresh)
+    try:
+        outcome = session.materialize(node.relation, node.materialized, node.compiled_sql,
+                                      incremental_sql=incremental_sql, strategy=strategy,
+                                      unique_key=unique_key, full_refresh=full_refresh)
+    except DatabaseError as exc:
+        return NodeResult(node.id, "error", message=model_error(
+            project, node, exc, incremental=incremental_sql is not None))
     return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),
                       detail={"kind": node.materialized, "note": outcome.detail})

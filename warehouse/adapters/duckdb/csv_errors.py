@@ -41,15 +41,10 @@ def records(path: Path, delimiter: str, shown: str) -> Iterator[tuple[int, list[
                 start = reader.line_num + 1
                 raw.clear()
         except UnicodeDecodeError:
-            data = path.read_bytes()
-            try:
-                data.decode("utf-8")
-                offset = 0
-            except UnicodeDecodeError as whole:
-                offset = whole.start
-            line = data[:offset].count(b"\n") + 1
-            raise ProjectError(f"not valid UTF-8 at line {line}", path=shown,
-                               line=line, hint="save the file as UTF-8") from None
+            from warehouse.core.textfile import decode
+
+            decode(path.read_bytes(), shown)  # raises, at the line and column of the byte
+            raise
         except csv.Error as e:
             first = "".join(raw).splitlines()[0] if raw else ""
             raise ProjectError(f"malformed CSV in the record starting at line {start}: {e}",

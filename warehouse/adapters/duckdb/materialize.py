@@ -51,7 +51,7 @@ def plan_statements(relation: Relation, materialized: str, sql: str, *,
                     strategy: str = "append", unique_key: Sequence[str] = ()) -> list[str]:
     """Statements to run, in order; the last one's count is the row count reported."""
     # Leading lines are kept: the SELECT starts on the statement's second line, so
-    # DuckDB's `LINE n` is line n-1 of the compiled SQL (see runner.model_error).
+    # DuckDB's `LINE n` is line n-1 of the compiled SQL (see run.node_errors).
     body = sql.rstrip().rstrip(";")
     target = relation.sql
     pre: list[str] = []  # the runner creates schemas up front

@@ -85,11 +85,14 @@ def load_seed(
     display_path: str | None = None,
     delimiter: str = ",",
     full_refresh: bool = True,
+    types_declared_in: tuple[str, int | None] | None = None,
 ) -> int:
     """Load `csv_path` into `relation` (schema created if missing); return the row count.
 
     `con` is a DuckDB connection or cursor. `display_path` is how errors name
-    the file (e.g. `seeds/x.csv`). With `full_refresh` (the default) the table
+    the file (e.g. `seeds/x.csv`); `types_declared_in` is the file and line
+    where `column_types` were written, which an unknown type names. With
+    `full_refresh` (the default) the table
     is created or replaced. Without it, an existing table whose columns and
     types already match keeps its identity (comments, constraints) and has
     its rows replaced in one transaction; any other table is replaced.
@@ -99,7 +102,7 @@ def load_seed(
     csv_path = Path(csv_path)
     shown = display_path or str(csv_path)
     header, header_line = _read_header(csv_path, delimiter, shown)
-    declared = _declared_types(con, column_types or {}, shown)
+    declared = _declared_types(con, column_types or {}, types_declared_in or (shown, None))
     _check_header(header, header_line, declared, shown)
     columns = _plan_columns(con, csv_path, header, declared, delimiter)
     _ensure_schema(con, relation.schema)
@@ -127,7 +130,8 @@ def _read_header(path: Path, delimiter: str, shown: str) -> tuple[list[str], str
                        path=shown, line=1)
 
 
-def _declared_types(con: Any, column_types: Mapping[str, str], shown: str) -> dict[str, str]:
+def _declared_types(con: Any, column_types: Mapping[str, str],
+                    origin: tuple[str, int | None]) -> dict[str, str]:
     """Declared types checked by DuckDB itself and spelled as DuckDB spells them."""
     import duckdb
 
@@ -140,7 +144,7 @@ def _declared_types(con: Any, column_types: Mapping[str, str], shown: str) -> di
             canonical = con.execute(f"SELECT typeof(CAST(NULL AS {text}))").fetchall()[0][0]
         except (duckdb.Error, ValueError):
             raise ProjectError(f"column_types: {name!r} has type {type_!r}, "
-                               "which DuckDB does not know", path=shown,
+                               "which DuckDB does not know", path=origin[0], line=origin[1],
                                hint="use a DuckDB type such as varchar, integer, "
                                     "decimal(18,2), date, timestamp or boolean") from None
         out[str(name)] = canonical

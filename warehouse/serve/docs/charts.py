@@ -192,8 +192,10 @@ def commodity_chart(rows: Iterable[Mapping[str, Any]]) -> str:
     """Horizontal stacked bars: commodities per HS section, split by direction of trade."""
     sections: dict[tuple[int, str], dict[str, Mapping[str, Any]]] = {}
     for r in rows:
-        number = r.get("section_number")
-        key = (number if number is not None else 10**6, r.get("section_name") or "Not mapped")
+        if _count(r.get("commodities")) is None or r.get("direction") not in DIRECTIONS:
+            continue  # not something this chart can draw
+        number = _count(r.get("section_number"))
+        key = (number if number is not None else 10**6, str(r.get("section_name") or "Not mapped"))
         sections.setdefault(key, {})[r["direction"]] = r
     if not sections:
         return ""
@@ -247,8 +249,22 @@ def commodity_chart(rows: Iterable[Mapping[str, Any]]) -> str:
 
 
 def _plottable(row: Mapping[str, Any], *numbers: str) -> bool:
+    """A row a chart can draw: a dated period, a known flow, and finite numbers (another
+    project's marts may hold text, or `inf`, where ours hold amounts)."""
     return (isinstance(row.get("period_start"), date) and row.get("flow") in FLOWS
-            and all(row.get(n) is None or isinstance(row.get(n), int | float) for n in numbers))
+            and all(row.get(n) is None or _finite(row.get(n)) for n in numbers))
+
+
+def _finite(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _count(value: Any) -> int | None:
+    """A count to draw as a bar, or None when the value is not a whole number."""
+    if isinstance(value, bool) or not _finite(value) or value < 0 or value != int(value):
+        return None
+    return int(value)
 
 
 def _roman(n: int) -> str:
