@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse import __version__
-from warehouse.core.errors import UsageError, WarehouseError
+from warehouse.core.errors import NodeFailure, UsageError, WarehouseError
 
 COMMANDS = {
     "build": "load seeds, build models and run data tests; publish if all pass",
@@ -192,8 +192,16 @@ def _run(project: Any, args: argparse.Namespace) -> int:
     options = RunOptions(command=args.command, select=args.select, exclude=args.exclude,
                          threads=args.threads, full_refresh=args.full_refresh)
     result = execute(project, options)
-    write_manifest(project.target_path / "manifest.json", project)
-    write_json(project.target_path / "run_results.json", run_results(result))
+    try:
+        write_manifest(project.target_path / "manifest.json", project)
+        write_json(project.target_path / "run_results.json", run_results(result))
+    except OSError as exc:
+        done = "was published" if result.published else "ran"
+        raise NodeFailure(f"the build {done}, but its artifacts could not be written: "
+                          f"{exc.strerror or exc}", path=str(exc.filename or
+                                                             project.target_path),
+                          hint="make room (or fix the folder's permissions); the next build "
+                               "writes them again") from None
     return result.exit_code
 
 
