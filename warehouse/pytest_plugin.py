@@ -93,7 +93,7 @@ class DataTestItem(pytest.Item):
         node = self.project.nodes[self.node_id]
         session = adapter_for(self.project.config, self.shared.database).open_published()
         try:
-            result = run_test_node(session, node, store=False)
+            result = run_test_node(session, node, store=False, root=self.project.config.root)
         finally:
             session.close()
         if result.status in ("fail", "error"):

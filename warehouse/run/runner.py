@@ -204,7 +204,7 @@ def run_node(project: Any, node: Node, session: Any, options: RunOptions) -> Nod
     if isinstance(node, TestNode):
         from warehouse.run.testrun import run_test_node
 
-        return run_test_node(session, node)
+        return run_test_node(session, node, root=project.config.root)
     raise ProjectError(f"cannot run {node.id}")
 
 

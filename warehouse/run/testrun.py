@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from warehouse.compile.datatests import TestConfig, config_from_mapping, evaluate
@@ -134,14 +135,17 @@ def _summary(status: str, failures: int, config: TestConfig) -> str:
 # ---------------------------------------------------------------------------
 
 def failure_message(result: TestResult, attached_to: str | None, column_name: str | None, *,
-                    kind: str = "model", path: str | None = None) -> str:
-    """`FAIL 3 <test> (model m, column c): 3 failing rows`, the first failing rows as a
-    small table, and where all of them are stored. Singular tests (nothing attached)
-    name their file."""
+                    kind: str = "model", path: str | None = None,
+                    location: str | None = None) -> str:
+    """`FAIL 3 <test> (model m, column c; models/x.yml:12): 3 failing rows`, the first
+    failing rows as a small table, and where all of them are stored. Singular tests
+    (nothing attached) name their file; `location` is where the test is written."""
     if attached_to:
         what = f"{kind} {attached_to}" + (f", column {column_name}" if column_name else "")
     else:
         what = f"singular test {path}" if path else "singular test"
+    if location and location != path:
+        what += f"; {location}"
     status = result.status.upper()
     count = "" if result.failures is None else f" {result.failures}"
     lines = [f"{status}{count} {result.name} ({what}): {result.message}"]
@@ -182,11 +186,14 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
 # Test nodes (what the runner and the pytest plugin hold)
 # ---------------------------------------------------------------------------
 
-def run_test_node(session: Any, node: Any, *, store: bool = True, sample_size: int = 5):
+def run_test_node(session: Any, node: Any, *, store: bool = True, sample_size: int = 5,
+                  root: Path | None = None):
     """Run a loaded test node and return the runner's NodeResult, message included.
 
-    `store=False` (a read-only database, as in the pytest plugin) skips store_failures."""
+    `store=False` (a read-only database, as in the pytest plugin) skips store_failures.
+    `root` is the project folder, to place a failure at the line that caused it."""
     from warehouse.run.results import NodeResult
+    from warehouse.run.test_location import test_location
 
     config = _config_of(node)
     relation = Relation(FAILURES_SCHEMA, node.name) if store and config.store_failures \
@@ -194,7 +201,9 @@ def run_test_node(session: Any, node: Any, *, store: bool = True, sample_size: i
     result = run_test(session, node, node.sql, store_relation=relation,
                       sample_size=sample_size)
     message = "" if result.status == "pass" else failure_message(
-        result, node.attached_to, node.column_name, kind=_kind_of(node), path=node.path)
+        result, node.attached_to, node.column_name, kind=_kind_of(node), path=node.path,
+        location=test_location(node, result.message if result.status == "error" else "",
+                               root))
     return NodeResult(
         node.id, result.status, elapsed=result.elapsed, message=message,
         failures=result.failures,

@@ -422,8 +422,7 @@ case("csv_bom_bad_value", "csv",
      transform(T, lambda t: "\ufeff" + t.replace("1,VN", "1x,VN")),
      path=T, line=2, column=1, contains=("1x",))
 case("csv_header_only", "csv", write(C, "code,name,population\n"), path=Y, line=34,
-     contains=("relationships",),
-     xfail="the failing test names its model and column, not models/staging/_staging.yml:34")
+     contains=("relationships",))
 case("csv_empty_file", "csv", write(C, ""), path=C)
 case("csv_only_blank_lines", "csv", write(C, "\n\n\n"), path=C)
 case("csv_duplicate_header", "csv", on_line(C, 1, "population", "population,name"),
@@ -502,8 +501,7 @@ case("yaml_duplicate_columns_key", "yaml",
 case("yaml_test_on_missing_column", "yaml",
      on_line(Y, 23, "country_name", "country_nam"), insert_at(Y, 25, "        data_tests:\n"
                                                               "          - not_null"),
-     code=1, path=Y, line=23, contains=("country_nam",),
-     xfail="the test error names model and column, not the YAML file and line")
+     code=1, path=Y, line=23, contains=("country_nam",))
 case("yaml_test_on_missing_model", "yaml",
      on_line(M, 12, "trade_log", "trade_logs"), path=M, line=12, contains=("trade_logs",))
 case("yaml_relationships_missing_model", "yaml",
@@ -512,8 +510,7 @@ case("yaml_relationships_missing_model", "yaml",
      xfail="at line 34 (the test), not line 36 (the ref)")
 case("yaml_relationships_missing_field", "yaml",
      on_line(Y, 37, "country_code", "country_id"), path=Y, line=37, code=1,
-     contains=("country_id",),
-     xfail="the test error names model and column, not the YAML file and line")
+     contains=("country_id",))
 case("yaml_relationships_without_field", "yaml",
      delete_line(Y, 37, "field: country_code"), path=Y, line=34, contains=("field",))
 case("yaml_unknown_generic_test", "yaml", on_line(Y, 21, "unique", "uniqe"),
@@ -542,8 +539,7 @@ case("yaml_test_severity_unknown", "yaml",
 case("yaml_test_where_bad_sql", "yaml",
      on_line(Y, 22, "- not_null", "- not_null:\n              config:\n"
                                   "                where: \"country_code >\""),
-     code=1, path=Y, line=24,
-     xfail="the test error names model and column, not the YAML file and line")
+     code=1, path=Y, line=24)
 case("yaml_columns_not_a_list", "yaml",
      on_line(M, 14, "columns:", "columns: trade_id"), delete_line(M, 15, "- name"),
      delete_line(M, 15, "data_tests"), delete_line(M, 15, "- unique"), path=M, line=14,
@@ -691,8 +687,7 @@ case("sql_config_only_model", "sql", write("models/marts/later.sql",
 case("sql_singular_test_syntax_error", "sql", on_line(A, 3, "<= 0", "<="), path=A, line=3,
      xfail="not parsed at load: exit 1 at run time, at LINE 4 of the wrapped SQL")
 case("sql_singular_test_missing_column", "sql", on_line(A, 3, "total_amount", "total_amt"),
-     code=1, path=A, line=3, contains=("total_amt",),
-     xfail="no line: the file only")
+     code=1, path=A, line=3, contains=("total_amt",))
 case("sql_singular_test_ref_typo", "sql", on_line(A, 2, "fct_trade", "fct_trades"),
      path=A, line=2, contains=("fct_trades",))
 case("sql_cte_name_typo", "sql",
