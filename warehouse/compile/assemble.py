@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from warehouse.compile.cycles import located_cycle
 from warehouse.compile.files import ProjectFiles
 from warehouse.compile.project import Project, make_renderer
 from warehouse.compile.render import Placeholder, Renderer, RenderState
@@ -26,6 +27,7 @@ from warehouse.core.config import (
     ProjectConfig,
     merge_configs,
 )
+from warehouse.core.dag import CycleError
 from warehouse.core.errors import ProjectError, caret_snippet
 from warehouse.core.identity import NodeId, NodeKind, Relation
 from warehouse.core.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
@@ -61,7 +63,10 @@ def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
             raise ProjectError(f"two data tests are named {test.name!r}", path=test.path,
                                line=test.line)
         nodes[test.id] = test
-    return Project(config, renderer, nodes, _parents(nodes), merged_vars)
+    try:
+        return Project(config, renderer, nodes, _parents(nodes), merged_vars)
+    except CycleError as exc:
+        raise located_cycle(exc, nodes) from None
 
 
 def _parents(nodes: Mapping[NodeId, Node]) -> dict[NodeId, tuple[NodeId, ...]]:

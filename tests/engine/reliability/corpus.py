@@ -634,11 +634,9 @@ case("sql_source_name_typo", "sql", on_line(SE, 5, "'raw'", "'rwa'"), path=SE, l
      contains=("rwa",))
 case("sql_cycle", "sql",
      insert_at(SC, 6, "join {{ ref('fct_trade') }} as t on t.exporter = code"),
-     path=SC, line=6, contains=("model.fct_trade", "model.stg_countries"),
-     xfail="the cycle names nodes, not the file and line of the ref")
+     path=SC, line=6, contains=("model.fct_trade", "model.stg_countries"))
 case("sql_self_ref", "sql", insert_at(ST, 8, "join {{ ref('stg_trades') }} using (trade_id)"),
-     path=ST, line=8, contains=("stg_trades",),
-     xfail="the cycle names nodes, not the file and line of the ref")
+     path=ST, line=8, contains=("stg_trades",))
 case("sql_ref_to_disabled_model", "sql",
      insert_at(SC, 1, "{{ config(enabled=false) }}"), path=F, line=8,
      contains=("stg_countries", "disabled"),
