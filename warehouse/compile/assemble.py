@@ -152,6 +152,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                  others: Mapping[NodeId, Node], *,
                  analyze: Callable[..., Any] | None = None) -> list[ModelNode]:
     first: list[ModelNode] = []
+    disabled: set[str] = set()
     seen: dict[str, str] = {}
     known = {Path(p).stem for p in files.models}
     known |= {i.name for i in others if i.kind is NodeKind.SEED}
@@ -170,6 +171,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             cfg = merge_configs(cfg, p.config)
         cfg = merge_configs(cfg, state.config)  # dbt: tags accumulate, meta merges
         if cfg.get("enabled") is False:
+            disabled.add(name)
             continue
         check_node_config(config, cfg, path, "model")
         _validate_model_config(cfg, path)
@@ -183,7 +185,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         _check_refs(state, path, template, known=known, source_ids=source_ids)
     nodes = dict(others)
     nodes.update({m.id: m for m in first})
-    resolver = Resolver(nodes)
+    resolver = Resolver(nodes, frozenset(disabled))
     return [compile_model(renderer, m, resolver, vars, nodes, analyze=analyze) for m in first]
 
 

@@ -132,7 +132,10 @@ class _Config:
 
     def __call__(self, *args: Any, **kwargs: Any) -> str:
         if args:
-            raise ProjectError("config() takes keyword arguments only", path=_STATE.get().path)
+            path, line = template_position()
+            raise ProjectError("config() takes keyword arguments only",
+                               path=path or _STATE.get().path, line=line,
+                               hint="write {{ config(materialized='table') }}")
         _STATE.get().config.update(kwargs)
         return ""
 
@@ -285,7 +288,12 @@ class Renderer:
                 continue
             if name in self.macros:
                 other = self.macros[name][0]
-                raise ProjectError(f"macro {name!r} is defined twice (also in {other})", path=path)
+                text = self._sources.get(path, "")
+                found = re.search(r"{%-?\s*macro\s+" + re.escape(name) + r"\b", text)
+                line = text.count("\n", 0, found.start()) + 1 if found else None
+                raise ProjectError(f"macro {name!r} is defined twice (also in {other})",
+                                   path=path, line=line,
+                                   snippet=caret_snippet(text, line, None) if line else None)
             self.macros[name] = (path, macro)
             self.env.globals[name] = _returning(macro)
 

@@ -55,12 +55,19 @@ class Resolver:
     It also keeps each ephemeral model's rendered SQL, so a model inlined into
     several others is rendered once per load."""
 
-    def __init__(self, nodes: Mapping[NodeId, Node]) -> None:
+    def __init__(self, nodes: Mapping[NodeId, Node], disabled: frozenset[str] = frozenset()
+                 ) -> None:
         self.nodes = nodes
+        self.disabled = disabled  # models configured enabled=false: not built, not refable
         self.ephemeral_sql: dict[str, str] = {}
 
     def ref(self, name: str) -> Any:
         node = self.nodes.get(ref_id(self.nodes, name))
+        if node is None and name in self.disabled:
+            path, line = template_position()
+            raise ProjectError(f"ref({name!r}): model {name!r} is disabled (enabled=false), "
+                               "so it is not built and cannot be read", path=path, line=line,
+                               hint=f"enable {name!r}, or stop reading it here")
         if node is None:
             path, line = template_position()
             known = {i.name for i in self.nodes if i.kind in (NodeKind.MODEL, NodeKind.SEED)}
@@ -155,9 +162,10 @@ def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId,
 
 def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,
                        vars: Mapping[str, Any], nodes: Mapping[NodeId, Node], sql: str
-                       ) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+                       ) -> tuple[str, tuple[tuple[str, int, int, int], ...]]:
     """Prepend ephemeral models this one refers to (transitively) as CTEs, dbt-style; with
-    where each one's SQL lies in the result ((name, first line, last line)), so that an
+    where each one's SQL lies in the result (name, first and last line, lines stripped
+    above it), so that an
     error there is reported in the ephemeral model's own file."""
     order: list[ModelNode] = []
 
@@ -182,14 +190,15 @@ def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,
             dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False)
             resolver.ephemeral_sql[dep.name] = dep_sql
         body = dep_sql.strip().rstrip(";")
-        bodies.append((dep.name, body))
+        bodies.append((dep.name, body, dep_sql[:len(dep_sql) - len(dep_sql.lstrip())]))
         ctes.append(f"{EPHEMERAL_PREFIX}{dep.name} as (\n{body}\n)")
     full = prepend_ctes(sql, ctes)
     spans = []
-    for name, body in bodies:
+    for name, body, stripped in bodies:
         at = full.find(f"{EPHEMERAL_PREFIX}{name} as (\n")
         first = full.count("\n", 0, at) + 2
-        spans.append((name, first, first + body.count("\n")))
+        # (name, first line, last line, lines of the ephemeral's SQL stripped above the body)
+        spans.append((name, first, first + body.count("\n"), stripped.count("\n")))
     return full, tuple(spans)
 
 

@@ -36,7 +36,7 @@ def build_tests(config: ProjectConfig, files: ProjectFiles, props: Properties,
             continue
         tests += _generic_tests(renderer, resolver, vars, nodes, target_id, p)
     for path, _text in sorted(files.tests.items()):
-        tests.append(_singular_test(renderer, resolver, vars, nodes, path))
+        tests.append(_singular_test(renderer, resolver, vars, nodes, path, _text))
     return [t for t in tests if getattr(t.config, "enabled", True)]
 
 
@@ -109,12 +109,16 @@ def _render_arg(renderer: Renderer, state: RenderState, value: Any) -> Any:
     return value
 
 
-def _singular_test(renderer, resolver, vars, nodes, path: str) -> TestNode:
+def _singular_test(renderer, resolver, vars, nodes, path: str, template: str) -> TestNode:
+    """A test written as a query: rendered and syntax-checked at load like a model, so a
+    typo is an error at its line before anything runs."""
     from warehouse.compile.datatests import config_from_mapping
+    from warehouse.compile.parse import analyze_model_sql
 
     state = RenderState(path, resolve_ref=resolver.ref, resolve_source=resolver.source,
                         vars=vars)
     sql = renderer.render(path, state)
+    analyze_model_sql(sql, path=path, template=template)
     config = config_from_mapping(state.config, path=path)
     return TestNode(name=Path(path).stem, path=path, sql=sql.rstrip(),
                     depends_on=tuple(sorted(_dependencies(state, nodes))), config=config,

@@ -29,9 +29,10 @@ class ModelNode:
     incremental_sql: str = ""
     volatile: tuple[str, ...] = ()  # volatile functions its SQL calls: it always runs
     # Where inlined ephemeral models lie in compiled_sql / incremental_sql: (name, first
-    # line, last line), so a database error there names the ephemeral model's file.
-    ephemeral_spans: tuple[tuple[str, int, int], ...] = ()
-    incremental_spans: tuple[tuple[str, int, int], ...] = ()
+    # line, last line, lines of its own SQL stripped above), so a database error there
+    # names the ephemeral model's file and line.
+    ephemeral_spans: tuple[tuple[str, int, int, int], ...] = ()
+    incremental_spans: tuple[tuple[str, int, int, int], ...] = ()
 
     @property
     def id(self) -> NodeId:

@@ -639,8 +639,7 @@ case("sql_self_ref", "sql", insert_at(ST, 8, "join {{ ref('stg_trades') }} using
      path=ST, line=8, contains=("stg_trades",))
 case("sql_ref_to_disabled_model", "sql",
      insert_at(SC, 1, "{{ config(enabled=false) }}"), path=F, line=8,
-     contains=("stg_countries", "disabled"),
-     xfail="says there is no model named 'stg_countries', not that it is disabled")
+     contains=("stg_countries", "disabled"))
 case("sql_duplicate_model_name", "sql", write("models/marts/stg_trades.sql", "select 1 as x\n"),
      path="models/marts/stg_trades.sql", contains=(ST,))
 case("sql_model_named_like_seed", "sql", write("models/staging/countries.sql",
@@ -655,8 +654,7 @@ case("sql_missing_column_in_table_model", "sql",
 case("sql_missing_column_in_view_model", "sql", on_line(ST, 5, "amount", "amont"), code=1,
      path=ST, line=5, contains=("amont",))
 case("sql_missing_column_in_ephemeral_model", "sql",
-     on_line(E, 4, "importer", "importr"), code=1, path=E, line=4, contains=("importr",),
-     xfail="at models/marts/int_flows.sql:3, not line 4 where importr is")
+     on_line(E, 4, "importer", "importr"), code=1, path=E, line=4, contains=("importr",))
 case("sql_conversion_error_at_runtime", "sql",
      on_line(F, 3, "f.importer", "cast(f.importer as integer) as importer"), code=1,
      path=F, line=3)
@@ -674,16 +672,14 @@ case("sql_error_in_incremental_branch", "sql",
      contains=("traded_date",))
 case("sql_incremental_unique_key_missing_column", "sql",
      on_line(L, 1, "unique_key='trade_id'", "unique_key='trade_key'"), code=1, path=L, line=1,
-     contains=("trade_key",),
-     xfail="no line: the file only")
+     contains=("trade_key",))
 case("sql_non_utf8_byte", "sql", insert_at(SC, 2, "    -- caf\udce9 au lait"), path=SC, line=2)
 case("sql_empty_model", "sql", write(SE, ""), path=SE)
 case("sql_comment_only_model", "sql", write(SE, "-- TODO: events\n"), path=SE)
 case("sql_config_only_model", "sql", write("models/marts/later.sql",
                                            "{{ config(materialized='table') }}\n"),
      path="models/marts/later.sql")
-case("sql_singular_test_syntax_error", "sql", on_line(A, 3, "<= 0", "<="), path=A, line=3,
-     xfail="not parsed at load: exit 1 at run time, at LINE 4 of the wrapped SQL")
+case("sql_singular_test_syntax_error", "sql", on_line(A, 3, "<= 0", "<="), path=A, line=3)
 case("sql_singular_test_missing_column", "sql", on_line(A, 3, "total_amount", "total_amt"),
      code=1, path=A, line=3, contains=("total_amt",))
 case("sql_singular_test_ref_typo", "sql", on_line(A, 2, "fct_trade", "fct_trades"),
@@ -722,8 +718,7 @@ case("jinja_recursive_macro", "jinja",
 case("jinja_macro_defined_twice", "jinja",
      write("macros/cents_again.sql", "{% macro to_cents(column) %}\n"
                                      "    round({{ column }} * 100)\n{% endmacro %}\n"),
-     path="macros/cents_again.sql", line=1, contains=("to_cents", "macros/cents.sql"),
-     xfail="no line: the file only")
+     path="macros/cents_again.sql", line=1, contains=("to_cents", "macros/cents.sql"))
 case("jinja_undefined_macro", "jinja", on_line(E, 6, "to_cents", "to_cent"), path=E, line=6,
      contains=("to_cent",))
 case("jinja_macro_too_many_arguments", "jinja",
@@ -744,7 +739,7 @@ case("jinja_env_var_unset", "jinja",
      env={"WAREHOUSE_CORPUS_UNSET": None})
 case("jinja_config_positional_argument", "jinja",
      on_line(L, 1, "config(materialized=", "config('incremental', materialized="),
-     path=L, line=1, contains=("config",), xfail="no line: the file only")
+     path=L, line=1, contains=("config",))
 case("jinja_call_statement", "jinja",
      insert_at(SC, 1, "{% call statement('rows', fetch_result=True) %}select 1"
                       "{% endcall %}"), path=SC, line=1, contains=("statement",))
