@@ -384,7 +384,7 @@ case("csv_ragged_extra_field", "csv", on_line(T, 3, "2024-02-01", "2024-02-01,la
 case("csv_ragged_missing_field", "csv", on_line(T, 4, "5.00,2024-03-10", "5.00"),
      path=T, line=4)
 case("csv_trailing_delimiter", "csv", on_line(T, 5, "2024-03-11", "2024-03-11,"),
-     path=T, line=5, xfail="accepted: a record with 6 fields (header 5) loads and publishes")
+     path=T, line=5)
 case("csv_unquoted_comma_in_name", "csv",
      on_line(C, 4, "Thailand", "Thailand, Kingdom of"), path=C, line=4)
 case("csv_unclosed_quote", "csv", on_line(C, 3, "Laos", '"Laos'), path=C, line=3)
@@ -436,8 +436,7 @@ case("csv_latin1_on_line_4", "csv", on_line(C, 4, "Thailand", "Tha\udcefland"),
      path=C, line=4)
 case("csv_utf16_file", "csv",
      transform(C, lambda t: t.encode("utf-16")), path=C, line=1)
-case("csv_nul_byte", "csv", on_line(C, 3, "Laos", "La\x00os"), path=C, line=3,
-     xfail="accepted: the NUL byte is loaded into the value and published")
+case("csv_nul_byte", "csv", on_line(C, 3, "Laos", "La\x00os"), path=C, line=3)
 case("csv_semicolon_delimited", "csv",
      transform(C, lambda t: t.replace(",", ";")), path=C, line=1)
 case("csv_semicolon_row", "csv", on_line(T, 3, "2,LA,VN,20.25,2024-02-01",

@@ -104,6 +104,7 @@ def load_seed(
     header, header_line = _read_header(csv_path, delimiter, shown)
     declared = _declared_types(con, column_types or {}, types_declared_in or (shown, None))
     _check_header(header, header_line, declared, shown)
+    csv_errors.check_what_duckdb_accepts(csv_path, len(header), delimiter, shown)
     columns = _plan_columns(con, csv_path, header, declared, delimiter)
     _ensure_schema(con, relation.schema)
     source = _read_csv_sql(csv_path, header, delimiter)
