@@ -9,12 +9,14 @@ step is a function of what the previous produced; nothing here reads a file
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from warehouse.compile.config_origin import ConfigLocator, config_locator
 from warehouse.compile.cycles import located_cycle
 from warehouse.compile.files import ProjectFiles
 from warehouse.compile.project import Project, make_renderer
@@ -114,7 +116,10 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                                path=p.path if p else config.config_file, line=p.line if p else None)
         if cfg.get("enabled") is False:
             continue
-        check_node_config(config, cfg, p.path if p else config.config_file, "seed")
+        shown = p.path if p else config.config_file
+        check_node_config(config, cfg, shown, "seed", config_locator(
+            config, files.properties, path=shown, kind="seed", folders=(*folders, name),
+            props=p))
         relation = node_relation(config, renderer, cfg, name, path, "seed")
         digest = checksum(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
         declared_in = ((p.path, p.line) if p and "column_types" in p.config
@@ -173,8 +178,12 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         if cfg.get("enabled") is False:
             disabled.add(name)
             continue
-        check_node_config(config, cfg, path, "model")
-        _validate_model_config(cfg, path)
+        locate = config_locator(
+            config, files.properties, path=path, kind="model", props=p,
+            folders=(*_folders_under(Path(path), config.model_paths), name),
+            sql_config=state.config, template=template)
+        check_node_config(config, cfg, path, "model", locate)
+        _validate_model_config(cfg, path, locate)
         relation = node_relation(config, renderer, cfg, name, path, "model")
         first.append(ModelNode(
             name=name, path=path, template=template, config=cfg, relation=relation,
@@ -202,21 +211,43 @@ def _check_refs(state: RenderState, path: str, template: str, *, known: set[str]
                 hint="declare it under 'sources:' in a .yml file beside the models")
 
 
-def _validate_model_config(cfg: Mapping[str, Any], path: str) -> None:
+def _validate_model_config(cfg: Mapping[str, Any], path: str,
+                           locate: ConfigLocator | None = None) -> None:
+    """Refuse a config the engine cannot build, at the key that set it (`locate`: in the
+    model's config() call, its property file or the project's config file)."""
     mat = cfg.get("materialized", "view")
     if mat not in MATERIALIZATIONS:
-        raise ProjectError(f"materialized={mat!r} is not supported", path=path,
-                           hint=f"use one of {', '.join(sorted(MATERIALIZATIONS))}")
+        raise _config_error(locate, path, "materialized", f"materialized={mat!r} is not "
+                            "supported", _one_of(mat, MATERIALIZATIONS))
     if mat == "incremental":
         strategy = cfg.get("incremental_strategy", "merge" if cfg.get("unique_key") else "append")
         if strategy not in INCREMENTAL_STRATEGIES:
-            raise ProjectError(f"incremental_strategy={strategy!r} is not supported", path=path,
-                               hint=f"use one of {', '.join(sorted(INCREMENTAL_STRATEGIES))}")
+            raise _config_error(locate, path, "incremental_strategy",
+                                f"incremental_strategy={strategy!r} is not supported",
+                                _one_of(strategy, INCREMENTAL_STRATEGIES))
         if strategy != "append" and not cfg.get("unique_key"):
-            raise ProjectError(f"incremental_strategy={strategy!r} needs a unique_key", path=path)
+            raise _config_error(locate, path, "incremental_strategy",
+                                f"incremental_strategy={strategy!r} needs a unique_key",
+                                "set unique_key to the column (or columns) that identify a "
+                                "row, or use incremental_strategy='append'")
     for hook in ("pre_hook", "post_hook", "pre-hook", "post-hook"):
         if cfg.get(hook):
-            raise ProjectError(f"the dbt config {hook!r} is not supported", path=path)
+            raise _config_error(locate, path, hook, f"the dbt config {hook!r} is not supported")
+
+
+def _config_error(locate: ConfigLocator | None, path: str, key: str, message: str,
+                  hint: str | None = None) -> ProjectError:
+    """The error at the key's place; naming the model when that place is another file."""
+    where = locate(key) if locate else {"path": path}
+    if where.get("path") != path:
+        message += f" (model {path})"
+    return ProjectError(message, hint=hint, **where)
+
+
+def _one_of(value: Any, allowed: frozenset[str]) -> str:
+    close = difflib.get_close_matches(str(value), sorted(allowed), n=1)
+    known = f"use one of {', '.join(sorted(allowed))}"
+    return f"did you mean {close[0]!r}? {known}" if close else known
 
 
 def _check_orphan_properties(props: Properties, files: ProjectFiles, config: ProjectConfig):

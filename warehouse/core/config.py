@@ -8,8 +8,9 @@ sub-folder, and deeper folders override shallower ones.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -26,6 +27,9 @@ _KNOWN_KEYS = frozenset(
         "docs_paths", "threads", "vars", "models", "seeds", "name", "default_schema",
     }
 )
+# Where a key of the config section was written: (keys under the section, value=False) to
+# a ProjectError's location keywords (path, line, column, snippet), at the key or its value.
+Locate = Callable[..., dict[str, Any]]
 
 
 def dbt_schema_name(target_schema: str, custom: Any) -> str:
@@ -132,6 +136,26 @@ def resolve_folder_config(tree: Mapping[str, Any], folders: tuple[str, ...]) -> 
     return merged
 
 
+def folder_config_origin(tree: Mapping[str, Any], folders: tuple[str, ...],
+                         key: str) -> tuple[str, ...] | None:
+    """The keys (folders, then the config as written) of the level whose `key` wins in
+    resolve_folder_config, or None when no level sets it: where an error about that
+    config of a node points."""
+    found = None
+    level, keys = tree, ()
+    for depth in range(len(folders) + 1):
+        for written in (f"+{key}", key):
+            if written in level and (written[0] == "+" or not isinstance(level[written],
+                                                                          Mapping)):
+                found = (*keys, written)
+                break
+        nxt = level.get(folders[depth]) if depth < len(folders) else None
+        if not isinstance(nxt, Mapping):
+            break
+        level, keys = nxt, (*keys, folders[depth])
+    return found
+
+
 def find_project_root(start: Path) -> Path:
     """The nearest folder (from `start` up) holding a warehouse or dbt project file."""
     start = start.resolve()
@@ -154,35 +178,45 @@ def load_pyproject_config(root: Path) -> ProjectConfig:
     path = root / "pyproject.toml"
     if not path.is_file():
         raise ProjectError(f"{root} has no pyproject.toml (nor dbt_project.yml)")
+    from warehouse.core.toml_positions import decode_error, toml_locator
+
+    text = read_text(path, "pyproject.toml")
     try:
-        data = tomllib.loads(read_text(path, "pyproject.toml"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProjectError(f"invalid TOML: {exc}", path="pyproject.toml") from None
-    section = data.get("tool", {}).get("warehouse")
+        raise decode_error(exc, text, "pyproject.toml") from None
+    tool = data.get("tool")
+    section = tool.get("warehouse") if isinstance(tool, Mapping) else None
     if section is None:
         raise ProjectError("no [tool.warehouse] table", path="pyproject.toml")
-    return config_from_mapping(root, section, "pyproject.toml")
+    if not isinstance(section, Mapping):
+        raise ProjectError("tool.warehouse must be a table", hint="write it as [tool.warehouse]",
+                           **toml_locator(text, ("tool",), "pyproject.toml")(("warehouse",)))
+    locate = toml_locator(text, ("tool", "warehouse"), "pyproject.toml")
+    return config_from_mapping(root, section, "pyproject.toml", locate)
 
 
-def config_from_mapping(root: Path, section: Mapping[str, Any], source: str) -> ProjectConfig:
-    unknown = sorted(set(section) - _KNOWN_KEYS)
-    if unknown:
-        raise ProjectError(
-            f"unknown key(s) in [tool.warehouse]: {', '.join(unknown)}",
-            path=source,
-            hint=f"known keys: {', '.join(sorted(_KNOWN_KEYS))}",
-        )
+def config_from_mapping(root: Path, section: Mapping[str, Any], source: str,
+                        locate: Locate | None = None) -> ProjectConfig:
+    """The validated config of `section`. `locate` says where each key was written, so an
+    error names its line (pyproject.toml's, or dbt_project.yml's and profiles.yml's for a
+    dbt project); without it, errors name the file only."""
+    at = locate or (lambda keys, value=False: {"path": source})
+    _check_known_keys(section, at)
     threads = section.get("threads", 4)
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ProjectError(f"threads must be a positive integer, got {threads!r}", path=source)
+        raise ProjectError(f"threads must be a positive integer, got {threads!r}",
+                           **at(("threads",), True),
+                           hint="threads is how many models build at once, such as 4")
     for key in ("vars", "models", "seeds"):
         if not isinstance(section.get(key, {}), Mapping):
-            raise ProjectError(f"[tool.warehouse.{key}] must be a table", path=source)
-    _validate_tree(section.get("models", {}), source, "models")
-    folders = {key: _paths(section, key, default, source) for key, default in _FOLDERS.items()}
-    database = _path_setting(section, "database", "warehouse.duckdb", source)
-    target = _path_setting(section, "target_path", "target", source)
-    _check_locations(root, database, target, folders, source)
+            raise ProjectError(f"[tool.warehouse.{key}] must be a table", **at((key,), True),
+                               hint=f"write it as a [tool.warehouse.{key}] table")
+    _validate_tree(section.get("models", {}), at, ("models",))
+    folders = {key: _paths(section, key, default, at) for key, default in _FOLDERS.items()}
+    database = _path_setting(section, "database", "warehouse.duckdb", at)
+    target = _path_setting(section, "target_path", "target", at)
+    _check_locations(root, database, target, folders, source, at)
     return ProjectConfig(
         root=root,
         name=str(section.get("name", root.name)),
@@ -198,30 +232,48 @@ def config_from_mapping(root: Path, section: Mapping[str, Any], source: str) -> 
     )
 
 
+def _check_known_keys(section: Mapping[str, Any], at: Locate) -> None:
+    """Refuse keys the engine does not read (a misspelt `thread` must not quietly build
+    with the default), at the first one written, with the nearest known key."""
+    unknown = sorted(set(section) - _KNOWN_KEYS)
+    if not unknown:
+        return
+    places = {key: at((key,)) for key in unknown}
+    first = min(unknown, key=lambda k: places[k].get("line") or float("inf"))
+    close = difflib.get_close_matches(str(first), sorted(_KNOWN_KEYS), n=1)
+    known = f"known keys: {', '.join(sorted(_KNOWN_KEYS))}"
+    raise ProjectError(f"unknown key(s) in [tool.warehouse]: {', '.join(unknown)}",
+                       **places[first],
+                       hint=f"did you mean {close[0]!r}? ({known})" if close else known)
+
+
 _FOLDERS = {"model_paths": ("models",), "seed_paths": ("seeds",), "macro_paths": ("macros",),
             "test_paths": ("tests",), "docs_paths": ("models", "docs")}
 
 
-def _path_setting(section: Mapping[str, Any], key: str, default: str, source: str) -> Path:
+def _path_setting(section: Mapping[str, Any], key: str, default: str, at: Locate) -> Path:
     value = section.get(key, default)
     if not isinstance(value, str) or not value.strip():
-        raise ProjectError(f"{key} must be a file path, got {value!r}", path=source)
+        raise ProjectError(f"{key} must be a file path, got {value!r}", **at((key,), True),
+                           hint=f"a path relative to the project, such as {default!r}")
     return Path(value)
 
 
 def _check_locations(root: Path, database: Path, target: Path,
-                     folders: Mapping[str, tuple[str, ...]], source: str) -> None:
+                     folders: Mapping[str, tuple[str, ...]], source: str, at: Locate) -> None:
     """Refuse places a build could not write to, or where writing would destroy the
     project: `warehouse clean` removes the target folder, so it must not be the project
     itself, hold it, or hold any folder of sources."""
     db = (root / database).resolve()
     if db.is_dir():
         raise ProjectError(f"database = {str(database)!r} is a folder; it must name the "
-                           "warehouse file (such as warehouse.duckdb)", path=source)
+                           "warehouse file (such as warehouse.duckdb)",
+                           **at(("database",), True))
     out = (root / target).resolve()
     if out.exists() and not out.is_dir():
         raise ProjectError(f"target_path = {str(target)!r} is a file; it must name a folder "
-                           "for build artifacts (such as target)", path=source)
+                           "for build artifacts (such as target)",
+                           **at(("target_path",), True))
     project = root.resolve()
     guarded = [project, project / source] + [
         (project / f).resolve() for paths in folders.values() for f in paths]
@@ -230,26 +282,31 @@ def _check_locations(root: Path, database: Path, target: Path,
             what = "the project folder" if place == project else place.relative_to(project)
             raise ProjectError(f"target_path = {str(target)!r} would hold {what}: "
                                "`warehouse clean` deletes the target folder",
-                               path=source, hint="use a folder of its own, such as target")
+                               **at(("target_path",), True),
+                               hint="use a folder of its own, such as target")
 
 
-def _paths(section: Mapping[str, Any], key: str, default: tuple[str, ...], source: str):
+def _paths(section: Mapping[str, Any], key: str, default: tuple[str, ...], at: Locate):
     value = section.get(key, default)
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ProjectError(f"{key} must be a list of folder names", path=source)
+        raise ProjectError(f"{key} must be a list of folder names", **at((key,), True),
+                           hint=f"a list of folders relative to the project, such as "
+                           f"{list(default)!r}")
     return tuple(value)
 
 
-def _validate_tree(tree: Mapping[str, Any], source: str, where: str) -> None:
+def _validate_tree(tree: Mapping[str, Any], at: Locate, keys: tuple[str, ...]) -> None:
     for key, value in tree.items():
         name = key.lstrip("+")
         if isinstance(value, Mapping) and not key.startswith("+"):
-            _validate_tree(value, source, f"{where}.{key}")
+            _validate_tree(value, at, (*keys, key))
         elif name == "materialized" and value not in MATERIALIZATIONS:
+            close = difflib.get_close_matches(str(value), sorted(MATERIALIZATIONS), n=1)
             raise ProjectError(
-                f"{where}.{key} = {value!r} is not a materialization",
-                path=source,
-                hint=f"use one of {', '.join(sorted(MATERIALIZATIONS))}",
+                f"{'.'.join((*keys, key))} = {value!r} is not a materialization",
+                **at((*keys, key), True),
+                hint=(f"did you mean {close[0]!r}? " if close else "")
+                + f"use one of {', '.join(sorted(MATERIALIZATIONS))}",
             )

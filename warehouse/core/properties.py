@@ -44,6 +44,9 @@ class NodeProps:
     config: Mapping[str, Any] = field(default_factory=dict)
     columns: tuple[ColumnProps, ...] = ()
     tests: tuple[Any, ...] = ()
+    # (line, column) where each key of `config` was written (under `config:`, or moved
+    # there from the entry's top level): an error about a config points at it
+    config_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,10 @@ def _node_props(entry: Mapping[str, Any], kind: str, src: _Source,
     return NodeProps(
         name=entry["name"], path=src.path, line=entry.get(LINE_KEY),
         description=str(entry.get("description") or ""), config=_config(entry, kind, src),
-        columns=tuple(columns), tests=_tests_of(entry, src))
+        columns=tuple(columns), tests=_tests_of(entry, src),
+        config_marks={**getattr(entry.get("config"), "marks", {}),
+                      **{k: v for k, v in getattr(entry, "marks", {}).items()
+                         if k in keys.MOVED_TO_CONFIG}})
 
 
 def _config(entry: Mapping[str, Any], kind: str, src: _Source) -> dict[str, Any]:

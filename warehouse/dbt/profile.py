@@ -12,12 +12,13 @@ attached database, an extension, a secret) is named in an error instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from warehouse.core.errors import ProjectError
+from warehouse.core.yaml_load import LINE_KEY
 
 _HONOURED = frozenset({"type", "path", "schema", "threads", "database"})
 _IGNORED = frozenset({"keep_open", "retries", "disable_transactions"})  # connection handling
@@ -34,6 +35,9 @@ class DuckDBTarget:
     schema: str = "main"
     threads: int = 4
     file: str | None = None  # the profiles.yml it came from; None when there is none
+    # where `path` is set (a ProjectError's path, line, column, snippet): a database
+    # setting refused later (a folder, say) is reported there
+    path_at: Mapping[str, Any] = field(default_factory=dict)
 
 
 def find_profiles_file(root: Path, profiles_dir: str | Path | None = None) -> Path | None:
@@ -52,48 +56,105 @@ def find_profiles_file(root: Path, profiles_dir: str | Path | None = None) -> Pa
 
 
 def load_target(root: Path, profile_name: str, *, profiles_dir: str | Path | None = None,
-                target_name: str | None = None) -> DuckDBTarget:
+                target_name: str | None = None,
+                named_at: Mapping[str, Any] | None = None) -> DuckDBTarget:
     """The DuckDB target of `profile_name`: `target_name`, else DBT_TARGET, else the
-    profile's `target:`. Without any profiles.yml, dbt-duckdb's defaults."""
-    from warehouse.core.properties import load_yaml, strip_lines
+    profile's `target:`. Without any profiles.yml, dbt-duckdb's defaults. `named_at` is
+    where the profile is named (dbt_project.yml's `profile:`): a profile that is not
+    found is reported there, since that is the line to correct or to check."""
+    from warehouse.core.properties import load_yaml
     from warehouse.core.textfile import read_text
 
     path = find_profiles_file(root, profiles_dir)
     if path is None:
         return DuckDBTarget(profile=profile_name, target=target_name or "dev")
     shown = str(path)
-    profiles = strip_lines(load_yaml(read_text(path, shown), shown)) or {}
+    text = read_text(path, shown)
+    profiles = load_yaml(text, shown) or {}
     profile = profiles.get(profile_name) if isinstance(profiles, Mapping) else None
     if not isinstance(profile, Mapping):
-        raise ProjectError(f"profile {profile_name!r} not found", path=shown,
-                           hint="the profile is named by `profile:` in dbt_project.yml")
-    chosen = target_name or os.environ.get("DBT_TARGET") or render_value(
-        profile.get("target", "dev"), shown)
+        raise _profile_not_found(profile_name, profiles, shown, named_at)
+    at = _locator(shown, text)
+    chosen = target_name or os.environ.get("DBT_TARGET") or _rendered(
+        profile, "target", "dev", shown, at)
     outputs = profile.get("outputs") or {}
-    output = outputs.get(chosen) if isinstance(outputs, Mapping) else None
+    hashable = not isinstance(chosen, (list, dict))
+    output = outputs.get(chosen) if isinstance(outputs, Mapping) and hashable else None
     if not isinstance(output, Mapping):
-        raise ProjectError(f"target {chosen!r} of profile {profile_name!r} not found",
-                           path=shown, hint="targets: " + ", ".join(sorted(map(str, outputs))))
-    output = {k: render_value(v, shown) for k, v in output.items()}
-    return _validated(output, profile_name, str(chosen), shown)
+        raise _target_not_found(str(chosen), profile_name, profile, at, target_name)
+    values = {k: _rendered(output, k, None, shown, at) for k in output if k != LINE_KEY}
+    return _validated(values, profile_name, str(chosen), shown, lambda key: at(output, key))
 
 
-def _validated(output: Mapping[str, Any], profile: str, target: str,
-               shown: str) -> DuckDBTarget:
+def _locator(shown: str, text: str) -> Callable[[Mapping[str, Any], Any], dict[str, Any]]:
+    """(mapping, key) to a ProjectError's location keywords at that key of profiles.yml."""
+    from warehouse.core.property_keys import located
+
+    return lambda mapping, key: {"path": shown, **located(mapping, key, text)}
+
+
+def _rendered(mapping: Mapping[str, Any], key: str, default: Any, shown: str,
+              at: Callable) -> Any:
+    """The value of `key` with its Jinja rendered; an error of the rendering (an unset
+    environment variable) at the key."""
+    from warehouse.core.properties import strip_lines
+
+    try:
+        return render_value(strip_lines(mapping.get(key, default)), shown)
+    except ProjectError as exc:
+        if exc.line is None:
+            where = at(mapping, key)
+            exc.line, exc.column, exc.snippet = where["line"], where["column"], where["snippet"]
+        raise
+
+
+def _profile_not_found(name: str, profiles: Any, shown: str,
+                       named_at: Mapping[str, Any] | None) -> ProjectError:
+    import difflib
+
+    names = sorted(str(k) for k in profiles if k != LINE_KEY) if isinstance(
+        profiles, Mapping) else []
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = (f"did you mean {close[0]!r}? " if close else "") + (
+        f"profiles there: {', '.join(names)}; " if names else "") + (
+        "the profile is named by `profile:` in dbt_project.yml")
+    return ProjectError(f"profile {name!r} not found in {shown}",
+                        **(named_at or {"path": shown}), hint=hint)
+
+
+def _target_not_found(chosen: str, profile_name: str, profile: Mapping[str, Any],
+                      at: Callable, flag: str | None) -> ProjectError:
+    """At the profile's `target:` when that chose it; else (--target, DBT_TARGET) at
+    its `outputs:`, the list the target was looked for in."""
+    outputs = profile.get("outputs")
+    names = sorted(str(k) for k in outputs if k != LINE_KEY) if isinstance(
+        outputs, Mapping) else []
+    by = ("--target" if flag else "--target or DBT_TARGET" if os.environ.get("DBT_TARGET")
+          else None)
+    where = at(profile, "outputs" if by or "target" not in profile else "target")
+    hint = "targets: " + ", ".join(names) + (f" (the target was chosen by {by})" if by else "")
+    return ProjectError(f"target {chosen!r} of profile {profile_name!r} not found", **where,
+                        hint=hint)
+
+
+def _validated(output: Mapping[str, Any], profile: str, target: str, shown: str,
+               at: Callable[[str], dict[str, Any]]) -> DuckDBTarget:
     where = f"target {target!r} of profile {profile!r}"
     if output.get("type") != "duckdb":
         raise ProjectError(f"{where}: only DuckDB targets are supported, not "
-                           f"{output.get('type')!r}", path=shown)
+                           f"{output.get('type')!r}", **at("type"),
+                           hint="the engine builds DuckDB only: type: duckdb")
     for key, value in output.items():
         if key in _HONOURED or key in _IGNORED or value in (None, [], {}, ""):
             continue
         raise ProjectError(f"{where}: the dbt-duckdb setting {key!r} is not supported",
-                           path=shown, hint="the engine builds into one local DuckDB file "
+                           **at(key), hint="the engine builds into one local DuckDB file "
                            "with its own settings; remove the setting")
     db_path = str(output.get("path") or "warehouse.duckdb")
     if db_path == ":memory:" or db_path.startswith(("md:", "motherduck:")) or "://" in db_path:
         raise ProjectError(f"{where}: path {db_path!r} is not supported (a local database "
-                           "file is needed to publish into)", path=shown)
+                           "file is needed to publish into)", **at("path"),
+                           hint="name a local file, such as path: warehouse.duckdb")
     threads = output.get("threads", 4)
     try:
         threads = int(threads)
@@ -101,9 +162,11 @@ def _validated(output: Mapping[str, Any], profile: str, target: str,
         threads = 0
     if threads < 1:
         raise ProjectError(f"{where}: threads must be a positive integer, got "
-                           f"{output.get('threads')!r}", path=shown)
+                           f"{output.get('threads')!r}", **at("threads"),
+                           hint="threads is how many models build at once, such as 4")
     return DuckDBTarget(profile=profile, target=target, path=db_path,
-                        schema=str(output.get("schema") or "main"), threads=threads, file=shown)
+                        schema=str(output.get("schema") or "main"), threads=threads, file=shown,
+                        path_at=at("path"))
 
 
 def render_value(value: Any, path: str, context: Mapping[str, Any] | None = None) -> Any:

@@ -9,14 +9,17 @@ Settings that build nothing (`clean-targets`, `require-dbt-version`,
 
 from __future__ import annotations
 
+import difflib
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from warehouse.core.config import ProjectConfig, config_from_mapping
+from warehouse.core.config import Locate, ProjectConfig, config_from_mapping
 from warehouse.core.errors import ProjectError
+from warehouse.core.yaml_load import LINE_KEY
 
 FILE = "dbt_project.yml"
 _PATHS = {  # dbt key (and its pre-1.0 spelling) → engine key
@@ -41,6 +44,7 @@ _REFUSED = {
 }
 _USED = frozenset({"name", "profile", "target-path", "vars", "models", "seeds",
                    *_PATHS, *_SCANNED})
+_ENGINE_KEYS = {"target_path": "target-path"}  # engine key -> dbt key, where they differ
 
 
 def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
@@ -50,46 +54,50 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
     from warehouse.dbt.profile import load_target, render_value
     from warehouse.dbt.subset import scan_dbt_files
 
-    path = root / FILE
-    project = strip_lines(load_yaml(read_text(path, FILE), FILE)) or {}
+    text = read_text(root / FILE, FILE)
+    raw = load_yaml(text, FILE) or {}
+    project = strip_lines(raw)
     if not isinstance(project, Mapping) or not project.get("name"):
         raise ProjectError("dbt_project.yml needs a name", path=FILE)
-    _check_keys(project)
     name = str(project["name"])
+    at = _yaml_locator(raw, text, name)
+    _check_keys(raw, at)
     target = load_target(root, str(project.get("profile") or name),
-                         profiles_dir=profiles_dir, target_name=target_name)
+                         profiles_dir=profiles_dir, target_name=target_name,
+                         named_at=at(("profile" if project.get("profile") else "name",)))
     context = {"target": {"name": target.target, "schema": target.schema, "type": "duckdb",
                           "threads": target.threads, "profile_name": target.profile}}
-    rendered = {k: (v if k in ("vars", "models", "seeds") else render_value(v, FILE, context))
-                for k, v in project.items()}
+    rendered = {}
+    for key, value in project.items():
+        with _located(at, (key,)):
+            rendered[key] = (value if key in ("vars", "models", "seeds")
+                             else render_value(value, FILE, context))
     section: dict[str, Any] = {
         "name": name,
         "database": target.path,
         "threads": target.threads,
         "default_schema": target.schema,
         "target_path": rendered.get("target-path", "target"),
-        "vars": _vars(rendered.get("vars") or {}, name),
-        # configs are checked as written, then rendered (a refused hook never renders)
-        "models": render_value(_config_tree(project.get("models") or {}, name, "model"),
-                               FILE, context),
-        "seeds": render_value(_config_tree(project.get("seeds") or {}, name, "seed"),
-                              FILE, context),
+        "vars": _vars(rendered.get("vars") or {}, name, at),
     }
+    for kind in ("model", "seed"):  # configs are checked as written, then rendered
+        with _located(at, (f"{kind}s",)):  # (a refused hook never renders)
+            tree = _config_tree(raw.get(f"{kind}s") or {}, name, kind, text)
+            section[f"{kind}s"] = render_value(tree, FILE, context)
     for dbt_key, key in _PATHS.items():
         if dbt_key in rendered:
             section[key] = rendered[dbt_key]
-    config = config_from_mapping(root, section, FILE)
+
+    def locate(keys: tuple[str, ...], value: bool = False) -> dict[str, Any]:
+        return dict(target.path_at) if keys[0] == "database" and target.path_at else at(keys)
+
+    config = config_from_mapping(root, section, FILE, locate)
     if "docs_paths" not in section:  # dbt reads docs blocks from every resource folder
         docs = config.model_paths + config.seed_paths + config.macro_paths + config.test_paths
         config = replace(config, docs_paths=tuple(dict.fromkeys(docs)))
     config = replace(config, schema_naming="dbt", target_name=target.target,
                      profile_name=target.profile)
-    scanned = {"model": config.model_paths, "seed": config.seed_paths,
-               "test": config.test_paths}
-    for dbt_key, default in _SCANNED.items():
-        value = rendered.get(dbt_key, default)
-        scanned[dbt_key.split("-")[0]] = (value,) if isinstance(value, str) else tuple(value)
-    notes = scan_dbt_files(root, scanned)
+    notes = scan_dbt_files(root, _scanned(config, rendered, at))
     if target.file is None:
         notes.insert(0, f"no profiles.yml found for profile {target.profile!r}; building into "
                         f"{target.path}, schema {target.schema}")
@@ -98,20 +106,103 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
     return config
 
 
-def _check_keys(project: Mapping[str, Any]) -> None:
+def _scanned(config: ProjectConfig, rendered: Mapping[str, Any],
+             at: Locate) -> dict[str, tuple[str, ...]]:
+    """The folders scan_dbt_files looks through, by resource type."""
+    scanned = {"model": config.model_paths, "seed": config.seed_paths,
+               "test": config.test_paths}
+    for dbt_key, default in _SCANNED.items():
+        value = rendered.get(dbt_key, default)
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ProjectError(f"{dbt_key} must be a list of folder names", **at((dbt_key,)))
+        scanned[dbt_key.split("-")[0]] = tuple(value)
+    return scanned
+
+
+def project_locator(root: Path) -> Locate:
+    """Where dbt_project.yml (read again: only an error needs it) writes a setting, named
+    by its keys in the engine's config: ("models", "marts", "+materialized")."""
+    from warehouse.core.properties import load_yaml
+    from warehouse.core.textfile import read_text
+
+    try:
+        text = read_text(root / FILE, FILE)
+        raw = load_yaml(text, FILE)
+    except ProjectError:
+        return lambda keys, value=False: {"path": FILE}
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    return _yaml_locator(raw, text, str(name))
+
+
+def _yaml_locator(raw: Any, text: str, project_name: str) -> Locate:
+    """Engine keys (config_from_mapping's, or dbt's own) to their place in dbt_project.yml:
+    `target_path` is `target-path:`, and the folder tree's configs are looked for below
+    the project's own level too, written `+key` or `key`."""
+    from warehouse.core.property_keys import located
+
+    def locate(keys: tuple[str, ...], value: bool = False) -> dict[str, Any]:
+        if not isinstance(raw, Mapping):
+            return {"path": FILE}
+        first = _ENGINE_KEYS.get(keys[0], keys[0])
+        first = next((d for d, k in _PATHS.items() if k == keys[0] and d in raw), first)
+        if first not in raw:  # a default (or a profile's setting): no line here
+            return {"path": FILE}
+        mapping, key, level = raw, first, raw.get(first)
+        for depth, part in enumerate(keys[1:]):
+            if not isinstance(level, Mapping):
+                break
+            if depth == 0 and _written(level, part) is None and isinstance(
+                    level.get(project_name), Mapping):
+                level = level[project_name]  # flattened by _config_tree
+            written = _written(level, part)
+            if written is None:
+                break
+            mapping, key, level = level, written, level[written]
+        return {"path": FILE, **located(mapping, key, text)}
+
+    return locate
+
+
+def _written(level: Mapping[str, Any], key: str) -> str | None:
+    """`key` as written in `level`: itself, or a config without (or with) its `+`."""
+    bare = key.lstrip("+")
+    return next((k for k in (key, bare, "+" + bare) if k in level), None)
+
+
+@contextmanager
+def _located(at: Locate, keys: tuple[str, ...]) -> Iterator[None]:
+    """An error in dbt_project.yml without a line (an unset env_var() in a value, say) is
+    given the line of the key being read."""
+    try:
+        yield
+    except ProjectError as exc:
+        where = at(keys)
+        if exc.line is None and exc.path == where.get("path"):
+            exc.line, exc.column = where.get("line"), where.get("column")
+            exc.snippet = where.get("snippet")
+        raise
+
+
+def _check_keys(project: Mapping[str, Any], at: Locate) -> None:
+    known = sorted({*_USED, *_IGNORED, *_REFUSED})
     for key, value in project.items():
+        if key == LINE_KEY:
+            continue
         if key in _REFUSED and value:
             raise ProjectError(f"the dbt setting {key!r} is not supported: {_REFUSED[key]}",
-                               path=FILE)
+                               **at((key,)), hint=f"remove {key!r} from dbt_project.yml")
         if key not in _USED and key not in _IGNORED and key not in _REFUSED:
-            raise ProjectError(f"unknown dbt_project.yml key {key!r}", path=FILE,
-                               hint="supported: " + ", ".join(sorted(_USED)))
+            close = difflib.get_close_matches(str(key), known, n=1)
+            raise ProjectError(f"unknown dbt_project.yml key {key!r}", **at((key,)),
+                               hint=(f"did you mean {close[0]!r}? " if close else "")
+                               + "supported: " + ", ".join(sorted(_USED)))
 
 
-def _vars(tree: Mapping[str, Any], project_name: str) -> dict[str, Any]:
+def _vars(tree: Mapping[str, Any], project_name: str, at: Locate) -> dict[str, Any]:
     """Global vars, with the ones scoped to this project (`vars: {name: {...}}`) on top."""
     if not isinstance(tree, Mapping):
-        raise ProjectError("vars: must be a mapping", path=FILE)
+        raise ProjectError("vars: must be a mapping", **at(("vars",)))
     merged = {k: v for k, v in tree.items() if k != project_name}
     scoped = tree.get(project_name)
     if isinstance(scoped, Mapping):
@@ -119,45 +210,60 @@ def _vars(tree: Mapping[str, Any], project_name: str) -> dict[str, Any]:
     return merged
 
 
-def _config_tree(tree: Any, project_name: str, kind: str) -> Mapping[str, Any]:
-    """dbt's `models:`/`seeds:` block as the engine's folder tree: the level named after
-    the project is flattened, configs are `+key` whether written `+key` or `key`, and
-    every config is one the engine honours or one that changes no table."""
+def _config_tree(tree: Any, project_name: str, kind: str, text: str) -> Mapping[str, Any]:
+    """dbt's `models:`/`seeds:` block (as read, with positions) as the engine's folder
+    tree: the level named after the project is flattened, configs are `+key` whether
+    written `+key` or `key`, and every config is one the engine honours or one that
+    changes no table. Errors are at the key."""
+    from warehouse.core.property_keys import located
+
     if not isinstance(tree, Mapping):
         raise ProjectError(f"{kind}s: must be a mapping", path=FILE)
     own: dict[str, Any] = {}
     for key, value in tree.items():
+        if key == LINE_KEY:
+            continue
         if _is_config(key, value):
-            own.update(_normalize({key: value}, f"{kind}s", kind))
+            own.update(_config_entry(tree, key, f"{kind}s", kind, text))
         elif key == project_name:
-            own.update(_normalize(value or {}, f"{kind}s.{key}", kind))
+            own.update(_normalize(value or {}, f"{kind}s.{key}", kind, text))
         else:
             raise ProjectError(f"{kind}s.{key}: configs for package {key!r} are not supported "
-                               f"(only this project, {project_name!r})", path=FILE)
+                               f"(only this project, {project_name!r})", path=FILE,
+                               **located(tree, key, text))
     return own
 
 
-def _is_config(key: str, value: Any) -> bool:
+def _is_config(key: Any, value: Any) -> bool:
     from warehouse.dbt.subset import KNOWN
 
-    return key.startswith("+") or key in KNOWN or not isinstance(value, Mapping)
+    return str(key).startswith("+") or key in KNOWN or not isinstance(value, Mapping)
 
 
-def _normalize(tree: Mapping[str, Any], where: str, kind: str) -> dict[str, Any]:
-    from warehouse.dbt.subset import config_problem
-
+def _normalize(tree: Mapping[str, Any], where: str, kind: str, text: str) -> dict[str, Any]:
     if not isinstance(tree, Mapping):
         raise ProjectError(f"{where} must be a mapping of folders and configs", path=FILE)
     out: dict[str, Any] = {}
     for key, value in tree.items():
-        if value is None and not key.startswith("+"):
+        if key == LINE_KEY or (value is None and not str(key).startswith("+")):
             continue  # an empty folder entry configures nothing
         if _is_config(key, value):
-            name = key.lstrip("+")
-            problem = config_problem(name, value, kind)
-            if problem:
-                raise ProjectError(f"{where}.{key}: {problem}", path=FILE)
-            out["+" + name] = value
+            out.update(_config_entry(tree, key, where, kind, text))
         else:
-            out[key] = _normalize(value, f"{where}.{key}", kind)
+            out[str(key)] = _normalize(value, f"{where}.{key}", kind, text)  # a folder name
     return out
+
+
+def _config_entry(tree: Mapping[str, Any], key: str, where: str, kind: str,
+                  text: str) -> dict[str, Any]:
+    """`key` of `tree` as the engine's `+name` config, or an error at the key when the
+    engine would not honour it."""
+    from warehouse.core.property_keys import located
+    from warehouse.core.yaml_load import strip_lines
+    from warehouse.dbt.subset import config_problem
+
+    name = str(key).lstrip("+")
+    problem = config_problem(name, strip_lines(tree[key]), kind)
+    if problem:
+        raise ProjectError(f"{where}.{key}: {problem}", path=FILE, **located(tree, key, text))
+    return {"+" + name: strip_lines(tree[key])}

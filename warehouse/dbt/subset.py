@@ -10,7 +10,7 @@ fails loudly, never builds something else quietly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from warehouse.core.config import dbt_schema_name
@@ -41,17 +41,22 @@ _REASONS = {
 KNOWN = HONOURED["model"] | HONOURED["seed"] | IGNORED | set(ONLY_DEFAULT) | set(_REASONS)
 
 
-def check_node_config(config: Any, cfg: Mapping[str, Any], path: str, resource_type: str) -> None:
+def check_node_config(config: Any, cfg: Mapping[str, Any], path: str, resource_type: str,
+                      locate: Callable[[str], dict[str, Any]] | None = None) -> None:
     """Refuse configs of a dbt project's model or seed that the engine would not honour.
 
     A pyproject project is validated by its own rules (project.py); this is the
-    stricter gate for projects written for dbt."""
+    stricter gate for projects written for dbt. `locate` says where a config key was
+    written (compile/config_origin.py): the error is reported there."""
     if getattr(config, "config_file", "") != "dbt_project.yml":
         return
     for key, value in cfg.items():
         problem = config_problem(key, value, resource_type)
         if problem:
-            raise ProjectError(problem, path=path)
+            where = locate(key) if locate else {"path": path}
+            if where.get("path") != path:
+                problem += f" ({resource_type} {path})"
+            raise ProjectError(problem, **where)
 
 
 def config_problem(key: str, value: Any, resource_type: str) -> str | None:

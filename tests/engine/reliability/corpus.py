@@ -578,8 +578,7 @@ case("yaml_seed_described_without_file", "yaml",
 case("yaml_tests_and_data_tests", "yaml",
      insert_at(M, 10, "        tests:\n          - unique"), path=M, line=10)
 case("yaml_seed_delimiter_refused", "yaml",
-     *dbt(insert_at(S, 22, "      delimiter: ';'")), path=S, line=22, contains=("delimiter",),
-     xfail="no line: the file only")
+     *dbt(insert_at(S, 22, "      delimiter: ';'")), path=S, line=22, contains=("delimiter",))
 case("yaml_source_database_refused", "yaml",
      insert_at(Y, 6, "    database: other"), path=Y, line=6, contains=("database",),
      xfail="at line 4 (the source), not line 6 (database)")
@@ -790,65 +789,51 @@ def _no_clean_damage(root: Path) -> None:
 
 
 case("config_unknown_key", "config", on_line(P, 3, "threads", "thread"), path=P, line=3,
-     contains=("thread",), xfail="no line: the file only")
-case("config_threads_zero", "config", on_line(P, 3, "2", "0"), path=P, line=3,
-     xfail="no line: the file only")
-case("config_threads_negative", "config", on_line(P, 3, "2", "-1"), path=P, line=3,
-     xfail="no line: the file only")
+     contains=("thread",))
+case("config_threads_zero", "config", on_line(P, 3, "2", "0"), path=P, line=3)
+case("config_threads_negative", "config", on_line(P, 3, "2", "-1"), path=P, line=3)
 case("config_threads_string", "config", on_line(P, 3, "2", '"four"'), path=P, line=3,
-     contains=("four",), xfail="no line: the file only")
-case("config_invalid_toml_missing_value", "config", on_line(P, 3, "2", ""), path=P, line=3,
-     xfail="no line in the location: only in the text (at line N, column M)")
+     contains=("four",))
+case("config_invalid_toml_missing_value", "config", on_line(P, 3, "2", ""), path=P, line=3)
 case("config_invalid_toml_unclosed_string", "config", on_line(P, 2, '"trade"', '"trade'),
-     path=P, line=2,
-     xfail="no line in the location: only in the text (at line N, column M)")
-case("config_duplicate_toml_key", "config", insert_at(P, 4, "threads = 4"), path=P, line=4,
-     xfail="no line in the location: only in the text (at line N, column M)")
+     path=P, line=2)
+case("config_duplicate_toml_key", "config", insert_at(P, 4, "threads = 4"), path=P, line=4)
 case("config_no_tool_warehouse_table", "config",
      write(P, "[tool.black]\nline-length = 100\n"), path=P, contains=("[tool.warehouse]",))
 case("config_database_is_a_directory", "config",
      insert_at(P, 3, 'database = "data"'), path=P, line=3,
-     setup=lambda root: (root / "data").mkdir(),
-     xfail="no line: the file only")
+     setup=lambda root: (root / "data").mkdir())
 case("config_database_is_the_project_folder", "config",
-     insert_at(P, 3, 'database = ""'), path=P, line=3,
-     xfail="no line: the file only")
+     insert_at(P, 3, 'database = ""'), path=P, line=3)
 case("config_target_path_is_a_file", "config",
      insert_at(P, 3, 'target_path = "README.md"'), path=P, line=3,
-     setup=lambda root: (root / "README.md").write_text("# trade\n"),
-     xfail="no line: the file only")
+     setup=lambda root: (root / "README.md").write_text("# trade\n"))
 case("config_target_path_is_the_project_root_clean", "config",
      insert_at(P, 3, 'target_path = "."'), argv=("clean",), path=P, line=3,
-     check=_no_clean_damage, xfail="no line: the file only")
+     check=_no_clean_damage)
 case("config_target_path_empty_clean", "config",
      insert_at(P, 3, 'target_path = ""'), argv=("clean",), path=P, line=3,
-     check=_no_clean_damage, xfail="no line: the file only")
+     check=_no_clean_damage)
 case("config_target_path_is_a_file_clean", "config",
      insert_at(P, 3, 'target_path = "README.md"'), argv=("clean",), path=P, line=3,
      setup=lambda root: (root / "README.md").write_text("# trade\n"),
      check=lambda root: (root / "README.md").is_file() or (_ for _ in ()).throw(
-         AssertionError("README.md was deleted")),
-     xfail="no line: the file only")
+         AssertionError("README.md was deleted")))
 case("config_unknown_materialization_folder", "config",
-     on_line(P, 16, '"table"', '"tabel"'), path=P, line=16, contains=("tabel",),
-     xfail="no line: the file only")
+     on_line(P, 16, '"table"', '"tabel"'), path=P, line=16, contains=("tabel",))
 case("config_unknown_materialization_model", "config",
      on_line(L, 1, "materialized='incremental'", "materialized='incremntal'"),
-     path=L, line=1, contains=("incremntal",),
-     xfail="no line: the file only")
+     path=L, line=1, contains=("incremntal",))
 case("config_incremental_strategy_unknown", "config",
      on_line(L, 1, "unique_key='trade_id'", "unique_key='trade_id', incremental_strategy="
-                                            "'upsert'"), path=L, line=1, contains=("upsert",),
-     xfail="no line: the file only")
+                                            "'upsert'"), path=L, line=1, contains=("upsert",))
 case("config_merge_without_unique_key", "config",
      on_line(L, 1, "unique_key='trade_id'", "incremental_strategy='merge'"),
-     path=L, line=1, contains=("unique_key",),
-     xfail="no line: the file only")
+     path=L, line=1, contains=("unique_key",))
 case("config_vars_table_misspelt", "config",
-     on_line(P, 5, "[tool.warehouse.vars]", "[tool.warehouse.variables]"), path=P, line=5,
-     xfail="no line: the file only")
+     on_line(P, 5, "[tool.warehouse.vars]", "[tool.warehouse.variables]"), path=P, line=5)
 case("config_model_paths_not_a_list", "config", insert_at(P, 3, "model_paths = 3"),
-     path=P, line=3, xfail="no line: the file only")
+     path=P, line=3)
 case("config_vars_option_not_a_mapping", "config", argv=("build", "--vars", "[1, 2]"),
      contains=("--vars",))
 case("config_vars_option_bad_yaml", "config", argv=("build", "--vars", "{min_amount: [}"),
@@ -856,27 +841,23 @@ case("config_vars_option_bad_yaml", "config", argv=("build", "--vars", "{min_amo
 case("dbt_project_without_name", "config", *dbt(delete_line(D, 1, "name: trade")),
      path=D, contains=("name",))
 case("dbt_project_unknown_key", "config", *dbt(on_line(D, 4, "model-paths", "modle-paths")),
-     path=D, line=4, contains=("modle-paths",), xfail="no line: the file only")
+     path=D, line=4, contains=("modle-paths",))
 case("dbt_project_refused_key", "config",
      *dbt(insert_at(D, 4, 'on-run-start: ["create schema if not exists audit"]')),
-     path=D, line=4, contains=("on-run-start",), xfail="no line: the file only")
+     path=D, line=4, contains=("on-run-start",))
 case("dbt_project_profile_not_found", "config", *dbt(on_line(D, 2, "trade", "trade_prod")),
-     path=D, line=2, contains=("trade_prod",),
-     xfail="names profiles.yml, not the profile: line of dbt_project.yml")
+     path=D, line=2, contains=("trade_prod",))
 case("dbt_project_invalid_yaml", "config", *dbt(on_line(D, 4, '["models"]', '["models"')),
      path=D, line=4, xfail="located at line 5 (next line); line 4 only in the text")
 case("dbt_project_unknown_materialization", "config",
-     *dbt(on_line(D, 15, "table", "tabel")), path=D, line=15, contains=("tabel",),
-     xfail="no line: the file only")
+     *dbt(on_line(D, 15, "table", "tabel")), path=D, line=15, contains=("tabel",))
 case("dbt_profile_not_duckdb", "config", *dbt(on_line(PR, 5, "duckdb", "postgres")),
-     absolute_ok=True, path=PR, line=5, contains=("postgres",),
-     xfail="no line: the file only")
+     absolute_ok=True, path=PR, line=5, contains=("postgres",))
 case("dbt_profile_target_missing", "config", *dbt(on_line(PR, 2, "dev", "prod")),
-     absolute_ok=True, path=PR, line=2, contains=("prod",),
-     xfail="no line: the file only")
+     absolute_ok=True, path=PR, line=2, contains=("prod",))
 case("dbt_profile_memory_refused", "config",
      *dbt(on_line(PR, 6, "warehouse.duckdb", "':memory:'")), absolute_ok=True, path=PR, line=6,
-     contains=(":memory:",), xfail="no line: the file only")
+     contains=(":memory:",))
 
 # =========================================================================== command line
 
