@@ -176,10 +176,12 @@ class Session(Protocol):
 
     def load_seed(self, csv_path: Path, relation: Relation,
                   column_types: Mapping[str, str] | None, *, display_path: str,
-                  types_declared_in: tuple[str, int | None] | None = None) -> int:
+                  types_declared_in: Mapping[str, tuple[str, int | None]] | None = None
+                  ) -> int:
         """Load a CSV file as `relation`; rows loaded. A bad value is a ProjectError naming
         `display_path`, line, column and the expected type; a type the database does not
-        know names `types_declared_in` (the file and line the column types came from)."""
+        know, or a column the header lacks, names where `types_declared_in` says that
+        column's type was written (file and line)."""
 
     def materialize(self, relation: Relation, materialized: str, sql: str, *,
                     incremental_sql: str | None = None, strategy: str = "append",

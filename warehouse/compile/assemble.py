@@ -89,14 +89,16 @@ def _columns(renderer: Renderer, p: NodeProps | None) -> tuple[ColumnProps, ...]
     """Column properties with `doc()` and other Jinja in their descriptions rendered."""
     if p is None:
         return ()
-    return tuple(replace(c, description=_describe(renderer, c.description, p.path))
+    return tuple(replace(c, description=_describe(renderer, c.description, p.path,
+                                                  c.description_line))
                  for c in p.columns)
 
 
-def _describe(renderer: Renderer, text: str, path: str) -> str:
+def _describe(renderer: Renderer, text: str, path: str, line: int | None = None) -> str:
+    """A description rendered; a failing doc() in it is reported at `line` of `path`."""
     if "{{" not in text and "{%" not in text:
         return text
-    return renderer.render_string(text, RenderState(path), {}).strip()
+    return renderer.render_string(text, RenderState(path, line=line), {}).strip()
 
 
 def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
@@ -113,7 +115,9 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         types = cfg.get("column_types") or {}
         if not isinstance(types, Mapping):
             raise ProjectError(f"column_types of seed {name!r} must be a mapping",
-                               path=p.path if p else config.config_file, line=p.line if p else None)
+                               **config_locator(config, files.properties, kind="seed", props=p,
+                                                path=p.path if p else config.config_file,
+                                                folders=(*folders, name))("column_types"))
         if cfg.get("enabled") is False:
             continue
         shown = p.path if p else config.config_file
@@ -122,14 +126,24 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             props=p))
         relation = node_relation(config, renderer, cfg, name, path, "seed")
         digest = checksum(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
-        declared_in = ((p.path, p.line) if p and "column_types" in p.config
-                       else (config.config_file, None))
+        declared_in = _types_declared_in(config, p, types)
         seeds.append(SeedNode(
             name=name, path=path, relation=relation,
             column_types={str(k): str(v) for k, v in types.items()}, config=cfg,
-            description=_describe(renderer, p.description, p.path) if p else "",
+            description=_describe(renderer, p.description, p.path, p.description_line)
+            if p else "",
             columns=_columns(renderer, p), checksum=digest, types_declared_in=declared_in))
     return seeds
+
+
+def _types_declared_in(config: ProjectConfig, p: NodeProps | None,
+                       types: Mapping[Any, Any]) -> dict[str, tuple[str, int | None]]:
+    """Where each declared column type was written (its line in the property file, else the
+    project's config file): DuckDB checks the types when the seed loads, long after."""
+    if p is not None and "column_types" in p.config:
+        return {str(k): (p.path, p.column_type_marks.get(str(k), (p.line, None))[0])
+                for k in types}
+    return {str(k): (config.config_file, None) for k in types}
 
 
 def _source_nodes(props: Properties, renderer: Renderer) -> list[SourceNode]:

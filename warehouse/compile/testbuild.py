@@ -45,12 +45,14 @@ def _generic_tests(renderer, resolver, vars, nodes, target_id: NodeId,
     from warehouse.compile.datatests import parse_test_entries
 
     out = []
-    groups = [(None, p.tests, p.line)] + [(c.name, c.tests, c.line) for c in p.columns]
-    for column, entries, line in groups:
+    groups = [(None, p.tests, p.test_positions, p.line)]
+    groups += [(c.name, c.tests, c.test_positions, c.line) for c in p.columns]
+    for column, entries, positions, line in groups:
         if not entries:
             continue
         specs = parse_test_entries(list(entries), attached_to=p.name, column_name=column,
-                                   yaml_path=p.path, yaml_line=line)
+                                   yaml_path=p.path, yaml_line=line, positions=positions,
+                                   yaml_text=p.text or None)
         for spec in specs:
             out.append(_generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line))
     return out
@@ -66,7 +68,12 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
                            path=p.path, line=line)
     state = RenderState(p.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
                         vars=vars, line=line)
-    kwargs = {k: _render_arg(renderer, state, v) for k, v in dict(spec.kwargs).items()}
+    kwargs = {}
+    for key, value in spec.kwargs.items():
+        try:
+            kwargs[key] = _render_arg(renderer, state, value)
+        except ProjectError as exc:
+            raise _in_argument(exc, key, dict(spec.arg_lines).get(key), p.path) from None
     deps = _dependencies(state, nodes) | {target_id}
     model_sql = apply_where(target.relation.sql, spec.config.where)
     if spec.test_name in BUILTIN_ARGS:
@@ -88,6 +95,15 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
     return TestNode(name=spec.name, path=p.path, sql=sql, depends_on=tuple(sorted(deps)),
                     config=spec.config, attached_to=p.name, column_name=spec.column_name,
                     test_name=spec.test_name, line=line, volatile=volatile_in(sql))
+
+
+def _in_argument(exc: ProjectError, key: str, line: int | None, path: str) -> ProjectError:
+    """An error in a test's argument (a ref() to nothing) stays at the test's entry, and also
+    names the argument's own line, as `path:line` a terminal makes clickable."""
+    if line is None or exc.path != path or exc.line == line:
+        return exc
+    return ProjectError(f"{exc.message} (argument {key!r} at {path}:{line})", path=exc.path,
+                        line=exc.line, column=exc.column, snippet=exc.snippet, hint=exc.hint)
 
 
 class _ModelArg(RelationView):

@@ -57,7 +57,10 @@ class SeedNode:
     description: str = ""
     columns: tuple[ColumnProps, ...] = ()
     checksum: str = ""
-    types_declared_in: tuple[str, int | None] | None = None  # where column_types were written
+    # Where each of `column_types` was written: column -> (file, line); the line is None
+    # for a folder config of pyproject.toml or dbt_project.yml. A type DuckDB refuses, or a
+    # column the CSV lacks, is only found at load time, and is reported there.
+    types_declared_in: Mapping[str, tuple[str, int | None]] | None = None
 
     @property
     def id(self) -> NodeId:

@@ -16,7 +16,13 @@ from typing import Any
 
 from warehouse.core import property_keys as keys
 from warehouse.core.errors import ProjectError
-from warehouse.core.yaml_load import LINE_KEY, load_yaml, strip_lines
+from warehouse.core.yaml_load import (
+    LINE_KEY,
+    item_position,
+    load_yaml,
+    strip_lines,
+    value_position,
+)
 
 __all__ = ["LINE_KEY", "ColumnProps", "NodeProps", "Properties", "SourceTableProps",
            "load_docs_blocks", "load_properties", "load_yaml", "strip_lines"]
@@ -31,6 +37,9 @@ class ColumnProps:
     data_type: str | None = None
     tests: tuple[Any, ...] = ()
     line: int | None = None
+    description_line: int | None = None  # where `description:` is, for a doc() in it
+    # (line, column) of each entry of `tests`: a bare `- unique` has no line of its own
+    test_positions: tuple[tuple[int, int] | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,11 @@ class NodeProps:
     # (line, column) where each key of `config` was written (under `config:`, or moved
     # there from the entry's top level): an error about a config points at it
     config_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    description_line: int | None = None
+    test_positions: tuple[tuple[int, int] | None, ...] = ()
+    # (line, column) of each column of a seed's `column_types`: the load checks them
+    column_type_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    text: str = field(default="", repr=False, compare=False)  # the file's, for snippets
 
 
 @dataclass(frozen=True)
@@ -75,30 +89,48 @@ def load_properties(files: Mapping[str, str]) -> Properties:
         data = load_yaml(text, path)
         if data is None:
             continue
+        src = _Source(path, text)
         if not isinstance(data, Mapping):
             raise ProjectError("a property file must be a mapping (models:, seeds:, sources:)",
-                               path=path)
+                               path=path, **_first_text(text),
+                               hint="begin it with `version: 2` and `models:` (or seeds:, "
+                                    "sources:) above the list of entries")
         keys.check_top_level(data, path=path, text=text)
-        src = _Source(path, text)
         for key, target in (("models", models), ("seeds", seeds)):
-            for entry in _entries(data, key, path):
+            for entry in _entries(data, key, src):
                 if entry.get("versions"):
                     raise ProjectError(f"model versions are not supported ({entry['name']!r} "
                                        "lists versions:)", path=path, line=entry.get(LINE_KEY))
                 props = _node_props(entry, key[:-1], src)
                 if props.name in target:
                     raise ProjectError(f"{key[:-1]} {props.name!r} is described twice "
-                                       f"(also in {target[props.name].path})", path=path,
-                                       line=props.line)
+                                       f"(also in {_place(target[props.name])})", path=path,
+                                       **src.located_value(entry, "name"))
                 target[props.name] = props
-        for entry in _entries(data, "sources", path):
+        for entry in _entries(data, "sources", src):
             for table in _source_tables(entry, src):
                 key2 = (table.source_name, table.props.name)
                 if key2 in sources:
-                    raise ProjectError(f"source {key2[0]}.{key2[1]} is declared twice", path=path,
+                    raise ProjectError(f"source {key2[0]}.{key2[1]} is declared twice (also in "
+                                       f"{_place(sources[key2].props)})", path=path,
                                        line=table.props.line)
                 sources[key2] = table
     return Properties(models, seeds, sources)
+
+
+def _place(props: NodeProps) -> str:
+    """`path:line` of an entry, as a terminal makes it clickable."""
+    return f"{props.path}:{props.line}" if props.line else props.path
+
+
+def _first_text(text: str) -> dict[str, Any]:
+    """Where a file's YAML begins (comments, directives and `---` aside), for an error about
+    the whole document."""
+    for number, row in enumerate(text.splitlines(), start=1):
+        stripped = row.strip()
+        if stripped and not stripped.startswith(("#", "%")) and stripped not in ("---", "..."):
+            return keys.at(text, number, len(row) - len(row.lstrip()) + 1)
+    return {}
 
 
 @dataclass(frozen=True)
@@ -115,32 +147,69 @@ class _Source:
         """line, column and snippet of `key` in `entry`, for a ProjectError."""
         return keys.located(entry, key, self.text)
 
+    def located_value(self, entry: Mapping[str, Any], key: str) -> dict[str, Any]:
+        return keys.located_value(entry, key, self.text)
+
+    def located_item(self, items: Any, index: int) -> dict[str, Any]:
+        return keys.located_item(items, index, self.text)
+
 
 _ALLOWED = {"model": keys.MODEL_KEYS, "seed": keys.SEED_KEYS,
             "source table": keys.SOURCE_TABLE_KEYS}
 
 
-def _entries(data: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
-    entries = data.get(key) or []
-    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
-        raise ProjectError(f"'{key}:' must be a list of mappings", path=path,
-                           line=data.get(LINE_KEY))
-    for entry in entries:
-        if not isinstance(entry.get("name"), str):
-            raise ProjectError(f"every entry under '{key}:' needs a name", path=path,
-                               line=entry.get(LINE_KEY))
-    return entries
+def _entries(data: Mapping[str, Any], key: str, src: _Source) -> list[Mapping[str, Any]]:
+    return _named_items(data, key, src, noun="entry", missing=f"every entry under '{key}:' "
+                        "needs a name")
 
 
-def _tests_of(entry: Mapping[str, Any], src: _Source) -> tuple[Any, ...]:
-    """`data_tests:` or its old name `tests:`; both at once would lose one list (dbt
-    refuses it too)."""
+def _named_items(entry: Mapping[str, Any], key: str, src: _Source, *, noun: str, missing: str,
+                 of: str = "") -> list[Mapping[str, Any]]:
+    """The mappings listed under `key` of `entry`, each with a name that is text. Anything
+    else is an error at the value, item or name that is wrong: the line of the entry that
+    holds them may be far above it."""
+    items = entry.get(key) or []
+    if not isinstance(items, list):
+        got = "" if isinstance(items, Mapping) else f", got {items!r}"
+        raise ProjectError(f"'{key}:'{of} must be a list of mappings{got}", path=src.path,
+                           hint=f"begin each {noun} with `- name:`",
+                           **src.located_value(entry, key))
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise ProjectError(f"{noun} {index + 1} under '{key}:'{of} is {item!r}, not a "
+                               "mapping with a name", path=src.path,
+                               hint=f"write `- name: {item}`" if isinstance(item, str) else None,
+                               **src.located_item(items, index))
+        if item.get("name") is None:
+            raise ProjectError(missing, path=src.path, **src.located_item(items, index))
+        if not isinstance(item["name"], str):
+            raise ProjectError(f"the name of {noun} {index + 1} under '{key}:'{of} must be "
+                               f"text, got {item['name']!r}", path=src.path,
+                               hint=f"quote it: name: \"{item['name']}\"",
+                               **src.located_value(item, "name"))
+    return items
+
+
+def _tests_of(entry: Mapping[str, Any], src: _Source) -> dict[str, tuple[Any, ...]]:
+    """`data_tests:` or its old name `tests:` (both at once would lose one list; dbt
+    refuses it too), as `tests` and `test_positions` (where each entry is) for NodeProps
+    and ColumnProps."""
     if entry.get("tests") and "data_tests" in entry:
         raise ProjectError(f"{entry['name']!r} has both 'tests:' and 'data_tests:'",
                            path=src.path, **src.located(entry, "tests"),
                            hint="'tests:' is the old name of 'data_tests:': merge them into one")
-    tests = entry.get("data_tests", entry.get("tests")) or []
-    return tuple(tests) if isinstance(tests, list) else (tests,)
+    key = "data_tests" if "data_tests" in entry else "tests"
+    tests = entry.get(key) or []
+    if not isinstance(tests, list):
+        return {"tests": (tests,), "test_positions": (value_position(entry, key),)}
+    return {"tests": tuple(tests),
+            "test_positions": tuple(item_position(tests, i) for i in range(len(tests)))}
+
+
+def _description(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """`description` and `description_line` (a doc() in it that fails is reported there)."""
+    line = value_position(entry, "description")[0] if "description" in entry else None
+    return {"description": str(entry.get("description") or ""), "description_line": line}
 
 
 def _node_props(entry: Mapping[str, Any], kind: str, src: _Source,
@@ -148,18 +217,16 @@ def _node_props(entry: Mapping[str, Any], kind: str, src: _Source,
     label = label or f"{kind} {entry['name']!r}"
     src.check_keys(entry, _ALLOWED[kind], label)
     columns = []
-    for col in entry.get("columns") or []:
-        if not isinstance(col, Mapping) or not isinstance(col.get("name"), str):
-            raise ProjectError("every column needs a name", path=src.path,
-                               line=entry.get(LINE_KEY))
+    for col in _named_items(entry, "columns", src, noun="column", of=f" of {label}",
+                            missing="every column needs a name"):
         src.check_keys(col, keys.COLUMN_KEYS, f"column {col['name']!r} of {label}")
         columns.append(ColumnProps(
-            name=col["name"], description=str(col.get("description") or ""),
-            data_type=col.get("data_type"), tests=_tests_of(col, src), line=col.get(LINE_KEY)))
+            name=col["name"], **_description(col), data_type=col.get("data_type"),
+            **_tests_of(col, src), line=col.get(LINE_KEY)))
     return NodeProps(
-        name=entry["name"], path=src.path, line=entry.get(LINE_KEY),
-        description=str(entry.get("description") or ""), config=_config(entry, kind, src),
-        columns=tuple(columns), tests=_tests_of(entry, src),
+        name=entry["name"], path=src.path, line=entry.get(LINE_KEY), **_description(entry),
+        config=_config(entry, kind, src), columns=tuple(columns), **_tests_of(entry, src),
+        column_type_marks=_column_type_marks(entry), text=src.text,
         config_marks={**getattr(entry.get("config"), "marks", {}),
                       **{k: v for k, v in getattr(entry, "marks", {}).items()
                          if k in keys.MOVED_TO_CONFIG}})
@@ -171,7 +238,7 @@ def _config(entry: Mapping[str, Any], kind: str, src: _Source) -> dict[str, Any]
     config = entry.get("config") or {}
     if not isinstance(config, Mapping):
         raise ProjectError("'config:' must be a mapping", path=src.path,
-                           line=entry.get(LINE_KEY))
+                           **src.located_value(entry, "config"))
     config = strip_lines(config)
     for key in keys.MOVED_TO_CONFIG if kind != "source table" else ():
         if key not in entry:
@@ -184,9 +251,18 @@ def _config(entry: Mapping[str, Any], kind: str, src: _Source) -> dict[str, Any]
     return config
 
 
+def _column_type_marks(entry: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """Where each column of a seed's `config: column_types:` was written: a type DuckDB
+    does not know, or a column the CSV lacks, is only found when the seed loads."""
+    config = entry.get("config")
+    types = config.get("column_types") if isinstance(config, Mapping) else None
+    marks = getattr(types, "marks", None) if isinstance(types, Mapping) else None
+    return {str(name): position for name, position in (marks or {}).items()}
+
+
 def _source_tables(entry: Mapping[str, Any], src: _Source) -> list[SourceTableProps]:
     source_name = entry["name"]
-    _check_source_location(entry, src.path, f"source {source_name!r}")
+    _check_source_location(entry, src, f"source {source_name!r}")
     src.check_keys(entry, keys.SOURCE_KEYS, f"source {source_name!r}")
     if entry.get("overrides"):
         raise ProjectError(f"source {source_name!r}: 'overrides:' patches a source of a dbt "
@@ -194,12 +270,11 @@ def _source_tables(entry: Mapping[str, Any], src: _Source) -> list[SourceTablePr
                            **src.located(entry, "overrides"))
     schema = str(entry.get("schema") or source_name)
     tables = []
-    for table in entry.get("tables") or []:
-        if not isinstance(table, Mapping) or not isinstance(table.get("name"), str):
-            raise ProjectError(f"every table of source {source_name!r} needs a name",
-                               path=src.path, line=entry.get(LINE_KEY))
+    for table in _named_items(entry, "tables", src, noun="table",
+                              of=f" of source {source_name!r}",
+                              missing=f"every table of source {source_name!r} needs a name"):
         what = f"source table {source_name}.{table['name']}"
-        _check_source_location(table, src.path, what)
+        _check_source_location(table, src, what)
         props = _node_props(table, "source table", src, what)
         tables.append(SourceTableProps(source_name, schema, props,
                                        str(table.get("identifier") or table["name"]),
@@ -207,19 +282,22 @@ def _source_tables(entry: Mapping[str, Any], src: _Source) -> list[SourceTablePr
     return tables
 
 
-def _check_source_location(entry: Mapping[str, Any], path: str, what: str) -> None:
+def _check_source_location(entry: Mapping[str, Any], src: _Source, what: str) -> None:
     """A source read from another database or from files (dbt-duckdb's
-    `external_location`) would be read from the wrong place: refuse it by name."""
+    `external_location`) would be read from the wrong place: refuse it by name, at the key
+    (and say where the entry it belongs to begins)."""
+    what = f"{what} ({src.path}:{entry.get(LINE_KEY)})" if entry.get(LINE_KEY) else what
     for key in ("database", "catalog"):  # (dbt's newer schema: a catalog is a database here)
         if entry.get(key):
             raise ProjectError(f"{what}: '{key}:' is not supported (sources are read from the "
-                               "warehouse's own database)", path=path, line=entry.get(LINE_KEY))
+                               "warehouse's own database)", path=src.path,
+                               **src.located(entry, key))
     for block in ("meta", "config"):
         inner = entry.get(block)
         if isinstance(inner, Mapping) and inner.get("external_location"):
             raise ProjectError(f"{what}: {block}.external_location is not supported (external "
-                               "files are not read as sources)", path=path,
-                               line=entry.get(LINE_KEY))
+                               "files are not read as sources)", path=src.path,
+                               **src.located(inner, "external_location"))
 
 
 def load_docs_blocks(files: Mapping[str, str]) -> dict[str, str]:

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from warehouse.core.errors import ProjectError, caret_snippet
-from warehouse.core.yaml_load import LINE_KEY, key_position
+from warehouse.core.yaml_load import LINE_KEY, item_position, key_position, value_position
 
 # Top level: read by the engine (or harmless: `anchors:` only holds YAML anchors).
 TOP_LEVEL_READ = frozenset({"version", "models", "seeds", "sources", "macros", "anchors"})
@@ -128,5 +129,62 @@ def unknown_key(entry: Mapping[str, Any], key: Any, allowed: frozenset[str], wha
 def located(entry: Mapping[str, Any], key: Any, text: str) -> dict[str, Any]:
     """line, column and snippet (a caret under the key) for a ProjectError."""
     line, column = key_position(entry, key)
-    snippet = caret_snippet(text, line, column, len(str(key))) if line else None
+    return at(text, line, column, len(str(key)))
+
+
+def located_value(entry: Mapping[str, Any], key: Any, text: str) -> dict[str, Any]:
+    """The same, under the value of `key`: what is wrong is the value, not its key."""
+    line, column = value_position(entry, key)
+    return at(text, line, column, _width(entry.get(key)))
+
+
+def located_item(sequence: Any, index: int, text: str) -> dict[str, Any]:
+    """The same, under item `index` of a YAML list (a bare string has no line otherwise)."""
+    line, column = item_position(sequence, index)
+    return at(text, line, column, _width(sequence[index]))
+
+
+def at(text: str, line: int | None, column: int | None, width: int = 1) -> dict[str, Any]:
+    """line, column and a caret snippet of `width` for a ProjectError."""
+    snippet = caret_snippet(text, line, column, width) if line else None
     return {"line": line, "column": column, "snippet": snippet or None}
+
+
+def _width(value: Any) -> int:
+    """How many characters a caret spans under a value: a scalar's text, else 1."""
+    is_scalar = isinstance(value, (str, int, float, bool)) and "\n" not in str(value)
+    return len(str(value)) if is_scalar else 1
+
+
+@dataclass(frozen=True)
+class EntryPlace:
+    """Where one entry of a YAML list was written (a test under `data_tests:`), and so where
+    an error in it is reported: at the entry, or, given the file's text, at the key or value
+    inside it that is wrong, with a caret. Without the text (entries built as plain data)
+    everything is at the entry's line."""
+
+    path: str
+    line: int | None
+    column: int | None = None
+    text: str | None = None
+
+    @classmethod
+    def of(cls, entry: Any, position: tuple[int | None, int | None] | None, path: str,
+           line: int | None, text: str | None) -> EntryPlace:
+        """From the entry's `position` in its list, else its own line (a mapping), else
+        `line` (the list's owner)."""
+        if position and position[0] is not None:
+            return cls(path, position[0], position[1], text)
+        if isinstance(entry, Mapping) and entry.get(LINE_KEY) is not None:
+            return cls(path, entry[LINE_KEY], None, text)
+        return cls(path, line, None, text)
+
+    def entry(self) -> dict[str, Any]:
+        """line, column and snippet of the entry, for a ProjectError."""
+        return at(self.text or "", self.line, self.column)
+
+    def at(self, mapping: Any, key: Any, value: bool = True) -> dict[str, Any]:
+        """The same at `key` of `mapping` (or at its value), when it was read from the text."""
+        if self.text is None or key not in (getattr(mapping, "marks", None) or {}):
+            return self.entry()
+        return (located_value if value else located)(mapping, key, self.text)

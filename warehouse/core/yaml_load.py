@@ -3,8 +3,9 @@
 PyYAML keeps the last of two equal keys in a mapping without a word, so a
 second `columns:` under a model drops the first one's tests and the build
 goes on. This loader refuses a repeated key at the place it is written, and
-remembers where every key was written so later checks (unknown keys in
-property files) can point at the key itself, not only at its mapping.
+remembers where every key, value and list item was written so later checks
+(unknown keys, values of the wrong kind) can point at them, not only at the
+mapping that holds them.
 Property files, dbt_project.yml and profiles.yml are all read here.
 """
 
@@ -19,14 +20,24 @@ LINE_KEY = "__line__"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _UNHASHABLE = object()
+Marks = dict[Any, tuple[int, int]]  # key -> (line, column), both 1-based
 
 
 class YamlMap(dict):
     """A YAML mapping: a plain dict (LINE_KEY holds its first line), plus `marks`, where each
-    key was written as (line, column), both 1-based. A dict subclass so every consumer of
-    plain mappings keeps working, and so it pickles like one."""
+    key was written as (line, column), both 1-based, and `value_marks`, where each value
+    begins. A dict subclass so every consumer of plain mappings keeps working, and so it
+    pickles like one."""
 
     marks: dict[Any, tuple[int, int]]
+    value_marks: dict[Any, tuple[int, int]]
+
+
+class YamlList(list):
+    """A YAML sequence: a plain list, plus `marks`, where each item begins (line, column).
+    A bare string item (`- unique`) has no line of its own otherwise."""
+
+    marks: list[tuple[int, int]]
 
 
 def key_position(mapping: Mapping[str, Any], key: Any) -> tuple[int | None, int | None]:
@@ -35,6 +46,25 @@ def key_position(mapping: Mapping[str, Any], key: Any) -> tuple[int | None, int 
     if key in marks:
         return marks[key]
     return mapping.get(LINE_KEY), None
+
+
+def value_position(mapping: Mapping[str, Any], key: Any) -> tuple[int | None, int | None]:
+    """Line and column where the value of `key` begins (a block under the key begins on a
+    later line), else where the key was written."""
+    marks = getattr(mapping, "value_marks", None) or {}
+    if key in marks:
+        return marks[key]
+    return key_position(mapping, key)
+
+
+def item_position(sequence: Any, index: int) -> tuple[int | None, int | None]:
+    """Line and column where item `index` of a YAML sequence begins; (None, None) for a
+    sequence that was not read from YAML."""
+    marks = getattr(sequence, "marks", None) or ()
+    if 0 <= index < len(marks):
+        return marks[index]
+    item = sequence[index] if 0 <= index < len(sequence) else None
+    return (item.get(LINE_KEY), None) if isinstance(item, Mapping) else (None, None)
 
 
 def load_yaml(text: str, path: str) -> Any:
@@ -48,17 +78,27 @@ def load_yaml(text: str, path: str) -> Any:
         pass
 
     def construct_mapping(loader, node, deep=False):
-        marks = _own_key_marks(loader, node, text, path)
+        marks, value_marks = _own_key_marks(loader, node, text, path)
         merges = len(node.value) != len(marks)  # (or an unhashable key, which PyYAML refuses)
         mapping = YamlMap(base.construct_mapping(loader, node, deep=deep))
         if merges:  # node.value now also holds the merged keys; the mapping's own ones win
-            for key_node, _value in node.value:
-                marks.setdefault(_key(loader, key_node), _position(key_node))
-        mapping.marks = marks
+            for key_node, value_node in node.value:
+                key = _key(loader, key_node)
+                marks.setdefault(key, _position(key_node))
+                value_marks.setdefault(key, _position(value_node))
+        mapping.marks, mapping.value_marks = marks, value_marks
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
 
+    def construct_sequence(loader, node):
+        sequence = YamlList()
+        sequence.marks = [_position(item) for item in node.value]
+        yield sequence  # (first the empty list, as PyYAML does, so an alias may refer to it)
+        sequence.extend(loader.construct_sequence(node))
+
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+                               construct_sequence)
     try:
         return yaml.load(text, Loader=LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -82,11 +122,13 @@ def _key(loader: Any, key_node: Any) -> Any:
     return key
 
 
-def _own_key_marks(loader: Any, node: Any, text: str, path: str) -> dict[Any, tuple[int, int]]:
-    """Where each key written in this mapping is, refusing a key written twice (merge keys
-    `<<:` aside: keys written beside a merge override the merged ones, as YAML means)."""
-    marks: dict[Any, tuple[int, int]] = {}
-    for key_node, _value in node.value:
+def _own_key_marks(loader: Any, node: Any, text: str, path: str) -> tuple[Marks, Marks]:
+    """Where each key written in this mapping is, and where its value begins, refusing a key
+    written twice (merge keys `<<:` aside: keys written beside a merge override the merged
+    ones, as YAML means)."""
+    marks: Marks = {}
+    value_marks: Marks = {}
+    for key_node, value_node in node.value:
         if key_node.tag == _MERGE_TAG:
             continue
         key = _key(loader, key_node)
@@ -103,13 +145,16 @@ def _own_key_marks(loader: Any, node: Any, text: str, path: str) -> dict[Any, tu
                 "YAML would keep only the last one", path=path, line=line, column=column,
                 snippet=snippet, hint=f"merge the two {key!r} entries into one, or remove one")
         marks[key] = (line, column)
-    return marks
+        value_marks[key] = _position(value_node)
+    return marks, value_marks
 
 
 def syntax_error(exc: Exception, text: str, path: str) -> ProjectError:
-    """A PyYAML error as a ProjectError at the problem's line and column, with a caret under
-    it, and where an unclosed construct (a bracket, a quote, a block) began when PyYAML
-    says so: the problem is often found far below the mistake."""
+    """A PyYAML error as a ProjectError with a caret under the problem, and where an unclosed
+    construct (a bracket, a quote, a block) began when PyYAML says so: the problem is often
+    found far below the mistake. A quote that is never closed, or that runs on to the next
+    quote, is located where it opened (the end of the file would say nothing); an unclosed
+    bracket stays where the parser stopped, its next line, and the hint names the bracket."""
     problem = getattr(exc, "problem", None) or str(exc)
     mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context", None)
     cmark = getattr(exc, "context_mark", None)
@@ -119,19 +164,60 @@ def syntax_error(exc: Exception, text: str, path: str) -> ProjectError:
         line, column = mark.line + 1, mark.column + 1
         if line > len(lines) and lines:  # at the end of the file: point after its last text
             line, column = len(lines), len(lines[-1]) + 1
+    opened = (cmark.line + 1, cmark.column + 1) if context and cmark is not None else None
     message = f"invalid YAML: {problem}"
-    snippets = []
-    if context and cmark is not None and cmark.line + 1 != line:
-        message += f" ({context} that began at line {cmark.line + 1}, column {cmark.column + 1})"
-        snippets.append(caret_snippet(text, cmark.line + 1, cmark.column + 1))
+    if opened and opened[0] != line:
+        message += f" ({context} that began at line {opened[0]}, column {opened[1]})"
     elif context:
         message += f" ({context})"
-    if line is not None:
-        snippets.append(caret_snippet(text, line, column))
-    tab = line is not None and 1 <= line <= len(lines) and "\t" in lines[line - 1]
-    hint = "YAML indents with spaces, not tabs" if tab else None
-    return ProjectError(message, path=path, line=line, column=column,
-                        snippet="\n".join(s for s in snippets if s) or None, hint=hint)
+    at, hints = (line, column), []
+    runaway = _runaway_quote(text, line) if line is not None else None
+    if opened and "quoted scalar" in context:  # never closed: the file ended inside it
+        at = opened
+    elif runaway:
+        at = runaway[:2]
+        message = (f"invalid YAML: the quoted value that begins here runs on to line {line}, "
+                   f"and YAML fails there: {message.removeprefix('invalid YAML: ')}")
+        hints.append(f"is its closing {runaway[2]} missing? A quoted value may span lines, so "
+                     "YAML read on to the next quote")
+    elif opened and "flow" in context and opened[0] != line:
+        what = context.removeprefix("while parsing a ")
+        closer = "]" if "sequence" in context else "}"
+        hints.append(f"{path}:{opened[0]}:{opened[1]}: is the {what} opened here closed "
+                     f"with {closer!r}?")
+    if line is not None and 1 <= line <= len(lines) and "\t" in lines[line - 1]:
+        hints.append("YAML indents with spaces, not tabs")
+    return ProjectError(message, path=path, line=at[0], column=at[1],
+                        snippet=_snippets(text, runaway or opened, (line, column)),
+                        hint="; ".join(hints) or None)
+
+
+def _snippets(text: str, opened: tuple[int, ...] | None,
+              problem: tuple[int | None, int | None]) -> str | None:
+    """The line where the construct opened (when another) and the problem's, each with a
+    caret."""
+    snippets = []
+    if opened and opened[0] != problem[0]:
+        snippets.append(caret_snippet(text, opened[0], opened[1]))
+    if problem[0] is not None:
+        snippets.append(caret_snippet(text, problem[0], problem[1]))
+    return "\n".join(s for s in snippets if s) or None
+
+
+def _runaway_quote(text: str, line: int) -> tuple[int, int, str] | None:
+    """Where a quoted value that spans lines and ends on `line` opened (line, column, quote):
+    YAML lets a quoted value run over lines, so an unclosed quote takes everything up to the
+    next quote, and the parser only stumbles after it."""
+    import yaml
+
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if (isinstance(token, yaml.ScalarToken) and token.style in ("'", '"')
+                    and token.start_mark.line < token.end_mark.line == line - 1):
+                return token.start_mark.line + 1, token.start_mark.column + 1, token.style
+    except yaml.YAMLError:
+        pass
+    return None
 
 
 def strip_lines(value: Any) -> Any:

@@ -444,17 +444,13 @@ case("csv_semicolon_row", "csv", on_line(T, 3, "2,LA,VN,20.25,2024-02-01",
 case("csv_header_typo", "csv", on_line(C, 1, "population", "populaton"),
      path=C, line=1, contains=("population",))
 case("csv_unknown_declared_type", "csv", on_line(S, 9, "bigint", "bigiint"),
-     path=S, line=9, contains=("bigiint",),
-     xfail="at seeds/_seeds.yml:4 (the seed's entry), not line 9 (the type)")
+     path=S, line=9, contains=("bigiint",))
 case("csv_declared_type_typo_varchr", "csv", on_line(S, 8, "varchar", "varchr"),
-     path=S, line=8, contains=("varchr",),
-     xfail="at seeds/_seeds.yml:4 (the seed's entry), not line 8 (the type)")
+     path=S, line=8, contains=("varchr",))
 case("csv_column_types_key_header_lacks", "csv",
-     on_line(S, 20, "amount:", "amout:"), path=S, line=20, contains=("amout",),
-     xfail="reported at seeds/trades.csv line 1, not at the YAML key")
+     on_line(S, 20, "amount:", "amout:"), path=S, line=20, contains=("amout",))
 case("csv_column_types_sql_injection", "csv",
-     on_line(S, 21, "date", "date); drop table x; --"), path=S, line=21,
-     xfail="at seeds/_seeds.yml:15 (the seed's entry), not line 21 (the type)")
+     on_line(S, 21, "date", "date); drop table x; --"), path=S, line=21)
 
 # =========================================================================== YAML property files
 
@@ -466,14 +462,11 @@ case("yaml_tab_indentation", "yaml",
      on_line(Y, 24, "        description", "\t\tdescription"), path=Y, line=24,
      contains=("tab",))
 case("yaml_unclosed_double_quote", "yaml",
-     on_line(Y, 16, "Countries, renamed.", '"Countries, renamed.'), path=Y, line=16,
-     xfail="at line 44, where the parser gave up; line 16 is not named")
+     on_line(Y, 16, "Countries, renamed.", '"Countries, renamed.'), path=Y, line=16)
 case("yaml_unclosed_single_quote", "yaml",
-     on_line(M, 13, "Every trade", "'Every trade"), path=M, line=13,
-     xfail="located at line 17 (end of file); line 13 only in the text")
+     on_line(M, 13, "Every trade", "'Every trade"), path=M, line=13)
 case("yaml_unclosed_bracket", "yaml",
-     on_line(Y, 42, "'TH']", "'TH'"), path=Y, line=42,
-     xfail="located at line 43 (next line); line 42 only in the text")
+     on_line(Y, 42, "'TH']", "'TH'"), path=Y, line=42)
 case("yaml_colon_in_unquoted_value", "yaml",
      on_line(Y, 26, "Trades, typed.", "Trades: typed, in USD."), path=Y, line=26)
 case("yaml_undefined_alias", "yaml",
@@ -505,69 +498,54 @@ case("yaml_test_on_missing_model", "yaml",
      on_line(M, 12, "trade_log", "trade_logs"), path=M, line=12, contains=("trade_logs",))
 case("yaml_relationships_missing_model", "yaml",
      on_line(Y, 36, "stg_countries", "stg_country"), path=Y, line=36,
-     contains=("stg_country",),
-     xfail="at line 34 (the test), not line 36 (the ref)")
+     contains=("stg_country",))
 case("yaml_relationships_missing_field", "yaml",
      on_line(Y, 37, "country_code", "country_id"), path=Y, line=37, code=1,
      contains=("country_id",))
 case("yaml_relationships_without_field", "yaml",
      delete_line(Y, 37, "field: country_code"), path=Y, line=34, contains=("field",))
 case("yaml_unknown_generic_test", "yaml", on_line(Y, 21, "unique", "uniqe"),
-     path=Y, line=21, contains=("uniqe",),
-     xfail="at line 18 (the column), not line 21 (the test)")
+     path=Y, line=21, contains=("uniqe",))
 case("yaml_unknown_test_argument", "yaml", on_line(Y, 42, "values:", "value:"),
-     path=Y, line=42, contains=("value",),
-     xfail="at line 40 (the test), not line 42 (the argument)")
+     path=Y, line=42, contains=("value",))
 case("yaml_accepted_values_without_values", "yaml",
      on_line(Y, 40, "accepted_values:", "accepted_values"),
      delete_line(Y, 41, "arguments:"), delete_line(Y, 41, "values:"),
-     path=Y, line=40, contains=("values",),
-     xfail="at line 38 (the column), not line 40 (the test)")
+     path=Y, line=40, contains=("values",))
 case("yaml_accepted_values_not_a_list", "yaml",
-     on_line(Y, 42, "['VN', 'LA', 'TH']", "VN"), path=Y, line=42,
-     xfail="at line 40 (the test), not line 42 (the values)")
+     on_line(Y, 42, "['VN', 'LA', 'TH']", "VN"), path=Y, line=42)
 case("yaml_test_arguments_not_a_mapping", "yaml",
      on_line(Y, 35, "arguments:", "arguments: stg_countries"),
-     delete_line(Y, 36, "to:"), delete_line(Y, 36, "field:"), path=Y, line=35,
-     xfail="at line 34 (the test), not line 35 (arguments)")
+     delete_line(Y, 36, "to:"), delete_line(Y, 36, "field:"), path=Y, line=35)
 case("yaml_test_severity_unknown", "yaml",
      on_line(Y, 21, "- unique", "- unique:\n              config:\n"
                                 "                severity: fatal"),
-     path=Y, line=23, contains=("fatal",),
-     xfail="at line 21 (the test), not line 23 (severity)")
+     path=Y, line=23, contains=("fatal",))
 case("yaml_test_where_bad_sql", "yaml",
      on_line(Y, 22, "- not_null", "- not_null:\n              config:\n"
                                   "                where: \"country_code >\""),
      code=1, path=Y, line=24)
 case("yaml_columns_not_a_list", "yaml",
      on_line(M, 14, "columns:", "columns: trade_id"), delete_line(M, 15, "- name"),
-     delete_line(M, 15, "data_tests"), delete_line(M, 15, "- unique"), path=M, line=14,
-     xfail="at line 12 (the model), and says every column needs a name")
+     delete_line(M, 15, "data_tests"), delete_line(M, 15, "- unique"), path=M, line=14)
 case("yaml_models_not_a_list", "yaml",
      write(M, "version: 2\n\nmodels:\n  name: fct_trade\n  description: Trade by flow.\n"),
-     path=M, line=4,
-     xfail="at line 1 (the file), not line 4")
+     path=M, line=4)
 case("yaml_file_is_a_list", "yaml", write(M, "- name: fct_trade\n  description: x\n"),
-     path=M, line=1,
-     xfail="no line: the file only")
-case("yaml_file_is_a_string", "yaml", write(M, "fct_trade trade by flow\n"), path=M, line=1,
-     xfail="no line: the file only")
+     path=M, line=1)
+case("yaml_file_is_a_string", "yaml", write(M, "fct_trade trade by flow\n"), path=M, line=1)
 case("yaml_config_not_a_mapping", "yaml",
-     insert_at(M, 6, "    config: table"), path=M, line=6,
-     xfail="at line 4 (the model), not line 6 (config)")
+     insert_at(M, 6, "    config: table"), path=M, line=6)
 case("yaml_column_without_name", "yaml",
      on_line(M, 10, "- name: total_amount", "- description: total"),
-     delete_line(M, 11, "description"), path=M, line=10,
-     xfail="at line 4 (the model), not line 10 (the column)")
+     delete_line(M, 11, "description"), path=M, line=10)
 case("yaml_column_name_is_a_number", "yaml",
-     on_line(M, 15, "trade_id", "42"), path=M, line=15,
-     xfail="at line 12 (the model), and says the column has no name")
+     on_line(M, 15, "trade_id", "42"), path=M, line=15)
 case("yaml_non_utf8_byte", "yaml",
      on_line(Y, 24, "Name in English.", "Nom fran\udce7ais."), path=Y, line=24)
 case("yaml_model_described_twice", "yaml",
      insert_at(M, 12, "  - name: stg_trades\n    description: Again."), path=M, line=12,
-     contains=("stg_trades", f"{Y}:25"),
-     xfail="names models/marts/_marts.yml without the line of its entry (12)")
+     contains=("stg_trades", f"{Y}:25"))
 case("yaml_source_without_name", "yaml", on_line(Y, 4, "- name: raw", "- schema: raw"),
      delete_line(Y, 5, "schema: raw"), path=Y, line=4)
 case("yaml_source_table_twice", "yaml",
@@ -580,17 +558,14 @@ case("yaml_tests_and_data_tests", "yaml",
 case("yaml_seed_delimiter_refused", "yaml",
      *dbt(insert_at(S, 22, "      delimiter: ';'")), path=S, line=22, contains=("delimiter",))
 case("yaml_source_database_refused", "yaml",
-     insert_at(Y, 6, "    database: other"), path=Y, line=6, contains=("database",),
-     xfail="at line 4 (the source), not line 6 (database)")
+     insert_at(Y, 6, "    database: other"), path=Y, line=6, contains=("database",))
 case("yaml_column_types_not_a_mapping", "yaml",
      on_line(S, 18, "column_types:", "column_types: [trade_id, integer]"),
      delete_line(S, 19, "trade_id"), delete_line(S, 19, "amount"),
-     delete_line(S, 19, "traded_on"), path=S, line=18,
-     xfail="at line 15 (the seed), not line 18 (column_types)")
+     delete_line(S, 19, "traded_on"), path=S, line=18)
 case("yaml_unknown_doc_in_description", "yaml",
      on_line(Y, 44, "trade_amount", "trade_amout"), path=Y, line=44,
-     contains=("trade_amout",),
-     xfail="no line: the file only")
+     contains=("trade_amout",))
 
 # =========================================================================== SQL models
 
@@ -848,7 +823,7 @@ case("dbt_project_refused_key", "config",
 case("dbt_project_profile_not_found", "config", *dbt(on_line(D, 2, "trade", "trade_prod")),
      path=D, line=2, contains=("trade_prod",))
 case("dbt_project_invalid_yaml", "config", *dbt(on_line(D, 4, '["models"]', '["models"')),
-     path=D, line=4, xfail="located at line 5 (next line); line 4 only in the text")
+     path=D, line=4)
 case("dbt_project_unknown_materialization", "config",
      *dbt(on_line(D, 15, "table", "tabel")), path=D, line=15, contains=("tabel",))
 case("dbt_profile_not_duckdb", "config", *dbt(on_line(PR, 5, "duckdb", "postgres")),

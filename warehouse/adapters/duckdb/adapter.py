@@ -294,7 +294,8 @@ class DuckDBSession:
 
     def load_seed(self, csv_path: Path, relation: Relation,
                   column_types: Mapping[str, str] | None, *, display_path: str,
-                  types_declared_in: tuple[str, int | None] | None = None) -> int:
+                  types_declared_in: Mapping[str, tuple[str, int | None]] | None = None
+                  ) -> int:
         from warehouse.adapters.duckdb.seeds import load_seed
 
         rows = load_seed(self.con, csv_path, relation, column_types, display_path=display_path,

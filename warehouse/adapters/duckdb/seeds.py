@@ -85,13 +85,14 @@ def load_seed(
     display_path: str | None = None,
     delimiter: str = ",",
     full_refresh: bool = True,
-    types_declared_in: tuple[str, int | None] | None = None,
+    types_declared_in: Mapping[str, tuple[str, int | None]] | None = None,
 ) -> int:
     """Load `csv_path` into `relation` (schema created if missing); return the row count.
 
     `con` is a DuckDB connection or cursor. `display_path` is how errors name
-    the file (e.g. `seeds/x.csv`); `types_declared_in` is the file and line
-    where `column_types` were written, which an unknown type names. With
+    the file (e.g. `seeds/x.csv`); `types_declared_in` maps each column of
+    `column_types` to the file and line where its type was written, which an
+    unknown type, or a column the header lacks, names. With
     `full_refresh` (the default) the table
     is created or replaced. Without it, an existing table whose columns and
     types already match keeps its identity (comments, constraints) and has
@@ -102,8 +103,9 @@ def load_seed(
     csv_path = Path(csv_path)
     shown = display_path or str(csv_path)
     header, header_line = _read_header(csv_path, delimiter, shown)
-    declared = _declared_types(con, column_types or {}, types_declared_in or (shown, None))
-    _check_header(header, header_line, declared, shown)
+    origins = types_declared_in or {}
+    declared = _declared_types(con, column_types or {}, origins, shown)
+    _check_header(header, header_line, declared, shown, origins)
     csv_errors.check_what_duckdb_accepts(csv_path, len(header), delimiter, shown)
     columns = _plan_columns(con, csv_path, header, declared, delimiter)
     _ensure_schema(con, relation.schema)
@@ -132,8 +134,9 @@ def _read_header(path: Path, delimiter: str, shown: str) -> tuple[list[str], str
 
 
 def _declared_types(con: Any, column_types: Mapping[str, str],
-                    origin: tuple[str, int | None]) -> dict[str, str]:
-    """Declared types checked by DuckDB itself and spelled as DuckDB spells them."""
+                    origins: Mapping[str, tuple[str, int | None]], shown: str) -> dict[str, str]:
+    """Declared types checked by DuckDB itself and spelled as DuckDB spells them; one it
+    does not know is reported where it was written (`origins`), else at the seed."""
     import duckdb
 
     out: dict[str, str] = {}
@@ -144,15 +147,21 @@ def _declared_types(con: Any, column_types: Mapping[str, str],
                 raise ValueError(text)
             canonical = con.execute(f"SELECT typeof(CAST(NULL AS {text}))").fetchall()[0][0]
         except (duckdb.Error, ValueError):
+            path, line = origins.get(str(name), (shown, None))
             raise ProjectError(f"column_types: {name!r} has type {type_!r}, "
-                               "which DuckDB does not know", path=origin[0], line=origin[1],
+                               "which DuckDB does not know", path=path, line=line,
                                hint="use a DuckDB type such as varchar, integer, "
                                     "decimal(18,2), date, timestamp or boolean") from None
         out[str(name)] = canonical
     return out
 
 
-def _check_header(header: list[str], raw: str, declared: Mapping[str, str], shown: str) -> None:
+def _check_header(header: list[str], raw: str, declared: Mapping[str, str], shown: str,
+                  origins: Mapping[str, tuple[str, int | None]]) -> None:
+    """Header names that are there and unique; and every declared column among them. Which
+    of the two is misspelt only the user knows, so the message names both places: the
+    error is at the declaration (when its line is known) if the header has some declared
+    columns, else at the header (a wrong delimiter, another file)."""
     seen: dict[str, int] = {}
     for i, name in enumerate(header, start=1):
         if not name.strip():
@@ -165,12 +174,19 @@ def _check_header(header: list[str], raw: str, declared: Mapping[str, str], show
                                path=shown, line=1, snippet=csv_errors.snippet(1, raw))
         seen[key] = i
     missing = [n for n in declared if n.lower() not in seen]
-    if missing:
-        names = ", ".join(repr(n) for n in missing)
-        raise ProjectError(f"column_types declares {names}, which the header does not have "
-                           f"(columns: {', '.join(header)})", path=shown, line=1,
-                           snippet=csv_errors.snippet(1, raw),
-                           hint="fix the name in column_types or in the CSV header")
+    if not missing:
+        return
+    names = ", ".join(repr(n) for n in missing)
+    columns = f"(columns: {', '.join(header)})"
+    hint = "fix the name in column_types or in the CSV header"
+    path, line = origins.get(missing[0], (shown, None))
+    if line is not None and len(missing) < len(declared):
+        raise ProjectError(f"column_types declares {names}, which the header of {shown}:1 "
+                           f"does not have {columns}", path=path, line=line, hint=hint)
+    where = f" ({path}:{line})" if line is not None else ""
+    raise ProjectError(f"column_types{where} declares {names}, which the header does not have "
+                       f"{columns}", path=shown, line=1, snippet=csv_errors.snippet(1, raw),
+                       hint=hint)
 
 
 def _plan_columns(con: Any, path: Path, header: list[str], declared: Mapping[str, str],
