@@ -73,7 +73,7 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
         try:
             kwargs[key] = _render_arg(renderer, state, value)
         except ProjectError as exc:
-            raise _in_argument(exc, key, dict(spec.arg_lines).get(key), p.path) from None
+            raise _in_argument(exc, key, dict(spec.arg_lines).get(key), p.path, p.text) from None
     deps = _dependencies(state, nodes) | {target_id}
     model_sql = apply_where(target.relation.sql, spec.config.where)
     if spec.test_name in BUILTIN_ARGS:
@@ -97,13 +97,17 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
                     test_name=spec.test_name, line=line, volatile=volatile_in(sql))
 
 
-def _in_argument(exc: ProjectError, key: str, line: int | None, path: str) -> ProjectError:
-    """An error in a test's argument (a ref() to nothing) stays at the test's entry, and also
-    names the argument's own line, as `path:line` a terminal makes clickable."""
+def _in_argument(exc: ProjectError, key: str, line: int | None, path: str,
+                 text: str | None = None) -> ProjectError:
+    """An error in a test's argument (a ref() to nothing) is placed at the argument's own
+    line, where the name to fix is written."""
     if line is None or exc.path != path or exc.line == line:
         return exc
-    return ProjectError(f"{exc.message} (argument {key!r} at {path}:{line})", path=exc.path,
-                        line=exc.line, column=exc.column, snippet=exc.snippet, hint=exc.hint)
+    from warehouse.core.errors import caret_snippet
+
+    return ProjectError(exc.message, path=path, line=line,
+                        snippet=caret_snippet(text, line, None) if text else None,
+                        hint=exc.hint)
 
 
 class _ModelArg(RelationView):

@@ -153,8 +153,8 @@ def syntax_error(exc: Exception, text: str, path: str) -> ProjectError:
     """A PyYAML error as a ProjectError with a caret under the problem, and where an unclosed
     construct (a bracket, a quote, a block) began when PyYAML says so: the problem is often
     found far below the mistake. A quote that is never closed, or that runs on to the next
-    quote, is located where it opened (the end of the file would say nothing); an unclosed
-    bracket stays where the parser stopped, its next line, and the hint names the bracket."""
+    quote, is located where it opened (the end of the file would say nothing), and so is an
+    unclosed bracket (the parser stops only at the next key)."""
     problem = getattr(exc, "problem", None) or str(exc)
     mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context", None)
     cmark = getattr(exc, "context_mark", None)
@@ -183,8 +183,10 @@ def syntax_error(exc: Exception, text: str, path: str) -> ProjectError:
     elif opened and "flow" in context and opened[0] != line:
         what = context.removeprefix("while parsing a ")
         closer = "]" if "sequence" in context else "}"
-        hints.append(f"{path}:{opened[0]}:{opened[1]}: is the {what} opened here closed "
-                     f"with {closer!r}?")
+        at = opened  # the bracket left open, not where YAML noticed (the next key)
+        message = (f"invalid YAML: the {what} opened here is not closed with {closer!r} "
+                   f"(YAML fails at line {line}, column {column}: {problem})")
+        hints.append(f"close it with {closer!r} at the end of line {opened[0]}")
     if line is not None and 1 <= line <= len(lines) and "\t" in lines[line - 1]:
         hints.append("YAML indents with spaces, not tabs")
     return ProjectError(message, path=path, line=at[0], column=at[1],

@@ -34,7 +34,7 @@ def error_of(make_project, files: dict[str, str]) -> ProjectError:
     ({"models/a.sql": "select 1 as x", "models/s.yml": (
         "models:\n  - name: a\n    columns:\n      - name: x\n        data_tests:\n"
         "          - not_null\n          - relationships:\n              to: ref('nosuch')\n"
-        "              field: x\n")}, "models/s.yml", 7, None,
+        "              field: x\n")}, "models/s.yml", 8, None,
      "ref('nosuch'): no model or seed named 'nosuch'"),
 ])
 def test_template_errors_are_located(make_project, files, path, line, column, words):

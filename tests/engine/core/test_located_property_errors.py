@@ -66,8 +66,8 @@ def test_a_quote_that_runs_on_to_the_next_quote_is_located_where_it_opened():
 
 def test_an_unclosed_bracket_names_where_it_opened():
     err = yaml_error("models:\n  - name: orders\n    data_tests: [unique\n  - name: other\n")
-    assert err.line == 4, str(err)  # where the parser stopped, as before
-    assert "models/schema.yml:3:17" in err.hint and "']'" in err.hint
+    assert (err.line, err.column) == (3, 17), str(err)  # the [ left open, not line 4
+    assert "fails at line 4" in err.message and "']'" in err.hint
 
 
 # ---------------------------------------------------------------------------
@@ -140,8 +140,8 @@ def test_a_ref_to_nothing_in_a_test_argument_names_the_argument_line(make_projec
     err = load_error(make_project, with_tests(
         "          - relationships:\n              arguments:\n"
         "                to: ref('nosuch')\n                field: id\n"))
-    assert (err.path, err.line) == ("models/schema.yml", 6), str(err)  # the test
-    assert "argument 'to' at models/schema.yml:8" in err.message
+    assert (err.path, err.line) == ("models/schema.yml", 8), str(err)  # the argument
+    assert "to: ref('nosuch')" in err.snippet
 
 
 # ---------------------------------------------------------------------------

@@ -208,10 +208,10 @@ def test_yaml_syntax_error_shows_line_column_caret_and_where_the_list_began(make
                 data_tests: [unique, not_null
               - name: status
         """})
-    assert err.line == 6 and err.column, str(err)
-    assert "began at line 5, column 21" in err.message
-    assert_at(err, "models/schema.yml", 6, err.column, "- name: status")
-    assert "data_tests: [unique, not_null" in err.snippet
+    assert (err.line, err.column) == (5, 21), str(err)  # the [ left open, not line 6
+    assert "is not closed with ']'" in err.message and "fails at line 6" in err.message
+    assert_at(err, "models/schema.yml", 5, 21, "data_tests: [unique, not_null")
+    assert "- name: status" in err.snippet
 
 
 # ---------------------------------------------------------------------------
