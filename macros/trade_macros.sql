@@ -54,7 +54,8 @@ case when {{ scale }} = 1e9 then {{ trade_fmt_num('(' ~ x ~ ') / 1e9', 4) }}
      else {{ trade_fmt_num('(' ~ x ~ ') / 1e6', 2) }} end
 {%- endmacro %}
 
-{#- 'USD 2.245–2.255 bn', 'USD ≥ 1.47 bn', '56.5–57.5%'; unit is 'usd', 'percent', 'times' or 'count'. -#}
+{#- 'USD 2.245–2.255 bn', 'USD ≥ 1.47 bn', '56.5–57.5%', 'down 14.55–14.65%' (an interval
+    wholly below zero reads as a fall); unit is 'usd', 'percent', 'times', 'count' ... -#}
 {% macro trade_fmt_interval(low, high, unit) -%}
 case
     when {{ low }} is null and {{ high }} is null then 'unbounded'
@@ -66,14 +67,23 @@ case
             else {{ trade_fmt_scaled(low, trade_usd_scale(high)) }} || '–' || {{ trade_fmt_scaled(high, trade_usd_scale(high)) }}
         end
         || case when {{ trade_usd_scale('coalesce(' ~ high ~ ', ' ~ low ~ ')') }} = 1e9 then ' bn' else ' M' end
+    when {{ unit }} = 'percent' and {{ high }} <= 0 then 'down ' ||
+        case
+            when {{ low }} is null then 'at least ' || {{ trade_fmt_num('-(' ~ high ~ ')', 2) }}
+            when {{ low }} = {{ high }} then {{ trade_fmt_num('-(' ~ low ~ ')', 2) }}
+            else {{ trade_fmt_num('-(' ~ high ~ ')', 2) }} || '–' || {{ trade_fmt_num('-(' ~ low ~ ')', 2) }}
+        end || '%'
     else
         case
             when {{ high }} is null then '≥ ' || {{ trade_fmt_num(low, 2) }}
             when {{ low }} is null then '≤ ' || {{ trade_fmt_num(high, 2) }}
             when {{ low }} = {{ high }} then {{ trade_fmt_num(low, 2) }}
-            else {{ trade_fmt_num(low, 2) }} || '–' || {{ trade_fmt_num(high, 2) }}
+            else {{ trade_fmt_num(low, 2) }} || case when {{ low }} < 0 then ' to ' else '–' end
+                || {{ trade_fmt_num(high, 2) }}
         end
-        || case {{ unit }} when 'percent' then '%' when 'times' then ' times' else '' end
+        || case {{ unit }} when 'percent' then '%' when 'times' then ' times'
+                           when 'percentage_points' then ' points' when 'tonne' then ' tonnes'
+                           else '' end
 end
 {%- endmacro %}
 
@@ -84,14 +94,28 @@ greatest(coalesce({{ a_low }} - {{ b_high }}, 0), coalesce({{ b_low }} - {{ a_hi
 {%- endmacro %}
 
 {% macro trade_gap_high(a_low, a_high, b_low, b_high) -%}
-greatest({{ a_high }} - {{ b_low }}, {{ b_high }} - {{ a_low }})
+(case when {{ a_low }} is null or {{ a_high }} is null or {{ b_low }} is null or {{ b_high }} is null
+      then null
+      else greatest({{ a_high }} - {{ b_low }}, {{ b_high }} - {{ a_low }}) end)
 {%- endmacro %}
 
-{#- 'gap USD 0.195–0.305 bn' for disjoint intervals, else 'the intervals overlap'. -#}
+{#- 'gap USD 0.195–0.305 bn' for disjoint intervals, 'gap of at least USD 5 M' when one of
+    them is open, else 'the intervals overlap'. -#}
 {% macro trade_fmt_gap(a_low, a_high, b_low, b_high, unit) -%}
 case when {{ trade_overlap(a_low, a_high, b_low, b_high) }} then 'the intervals overlap'
+     when {{ trade_gap_high(a_low, a_high, b_low, b_high) }} is null
+     then 'gap of at least ' || {{ trade_fmt_gap_size(trade_gap_low(a_low, a_high, b_low, b_high), unit) }}
      else 'gap ' || {{ trade_fmt_interval(trade_gap_low(a_low, a_high, b_low, b_high),
                                           trade_gap_high(a_low, a_high, b_low, b_high), unit) }}
+end
+{%- endmacro %}
+
+{#- A size (never negative): 'USD 5 M', '1.2 percentage points' for percent gaps. -#}
+{% macro trade_fmt_gap_size(x, unit) -%}
+case when {{ unit }} = 'usd' then 'USD ' || {{ trade_fmt_scaled(x, trade_usd_scale(x)) }}
+        || case when {{ trade_usd_scale(x) }} = 1e9 then ' bn' else ' M' end
+     when {{ unit }} = 'percent' then {{ trade_fmt_num(x, 2) }} || ' percentage points'
+     else {{ trade_fmt_num(x, 2) }} || case {{ unit }} when 'times' then ' times' else '' end
 end
 {%- endmacro %}
 
@@ -101,5 +125,36 @@ end
 || case {{ flow }} when 'total' then 'two-way ' when 'vn_to_la' then 'VN→LA ' else 'LA→VN ' end
 || case {{ subject }} when 'bilateral_trade' then 'trade' when 'border_gate_trade' then 'border-gate trade'
         else replace({{ subject }}, '_', ' ') end
-|| case {{ measure }} when 'growth_yoy_pct' then ' growth' when 'trade_value' then '' else ' ' || {{ measure }} end
+|| case {{ measure }} when 'growth_yoy_pct' then ' growth' when 'trade_value' then ''
+        when 'change_value' then ' change' when 'trade_balance' then ' balance'
+        else ' ' || {{ measure }} end
+{%- endmacro %}
+
+{#- Two rows speak of the same quantity: subject, flow, period, commodity and gate. -#}
+{% macro trade_same_quantity(a, b) -%}
+({{ b }}.subject = {{ a }}.subject and {{ b }}.flow = {{ a }}.flow
+ and {{ b }}.period_id = {{ a }}.period_id
+ and {{ b }}.commodity_hs is not distinct from {{ a }}.commodity_hs
+ and {{ b }}.gate_id is not distinct from {{ a }}.gate_id)
+{%- endmacro %}
+
+{#- Two figures can be compared as one statistic: the same reporter, or one not stated. -#}
+{% macro trade_reporters_compatible(a, b) -%}
+({{ a }}.reporter = {{ b }}.reporter or {{ a }}.reporter = 'unstated' or {{ b }}.reporter = 'unstated')
+{%- endmacro %}
+
+{#- The suffix a check id takes for a quantity other than all goods through all gates. -#}
+{% macro trade_quantity_suffix(row) -%}
+(case when {{ row }}.subject <> 'bilateral_trade' then ':' || {{ row }}.subject else '' end
+ || coalesce(':hs' || {{ row }}.commodity_hs, '') || coalesce(':gate' || {{ row }}.gate_id, ''))
+{%- endmacro %}
+
+{#- ' (Lao figures, estimate)': whose statistics and what standing a statement has; empty for
+    a final figure of an unstated reporter. -#}
+{% macro trade_fmt_standing(reporter, status) -%}
+(case when {{ reporter }} = 'unstated' and {{ status }} = 'final' then ''
+      else ' (' || concat_ws(', ',
+            case {{ reporter }} when 'vn' then 'Vietnamese figures' when 'la' then 'Lao figures'
+                                when 'partner' then 'partner figures' end,
+            case when {{ status }} <> 'final' then {{ status }} end) || ')' end)
 {%- endmacro %}

@@ -14,11 +14,12 @@ with figures as (
 
 estimates as (
     select * from {{ ref('int_trade_estimates') }}
+    where is_headline and commodity_hs is null and gate_id is null
 ),
 
 source_values as (
     select * from {{ ref('int_source_values') }}
-    where measure = 'trade_value'
+    where measure = 'trade_value' and status = 'final'
 ),
 
 averages as (
@@ -33,8 +34,10 @@ averages as (
     from figures as a
     inner join source_values as t
         on t.source_id = a.source_id and t.subject = a.subject and t.flow = a.flow
-        and t.period_id = a.period_id
-    where a.measure = 'avg_annual_trade_value'
+        and t.period_id = a.period_id and {{ trade_reporters_compatible('a', 't') }}
+        and t.commodity_hs is not distinct from a.commodity_hs
+        and t.gate_id is not distinct from a.gate_id
+    where a.measure = 'avg_annual_trade_value' and a.status = 'final'
 ),
 
 average_checks as (
@@ -59,7 +62,8 @@ ratios as (
         on n.subject = r.subject and n.flow = r.flow and n.period_id = r.period_id
     left join estimates as d
         on d.subject = r.subject and d.flow = r.flow and d.period_id = r.base_period_id
-    where r.measure in ('ratio_to_base_period', 'ratio_to_prior_period')
+    where r.measure in ('ratio_to_base_period', 'ratio_to_prior_period') and r.status = 'final'
+        and r.commodity_hs is null and r.gate_id is null
 ),
 
 claimed as (
@@ -70,7 +74,7 @@ claimed as (
     from figures as c
     left join estimates as e
         on e.subject = c.subject and e.flow = c.flow and e.period_id = c.period_id
-    where c.claim is not null
+    where c.claim is not null and c.status = 'final'
 ),
 
 history as (
@@ -119,11 +123,15 @@ claim_checks as (
 ),
 
 early as (
+    -- final figures only: an estimate or forecast published before its period ended is
+    -- expected, and a target is about the future by nature. A report with no date at all
+    -- cannot be placed: unverifiable, never guessed.
     select f.*, s.published_on, s.published_not_before
     from figures as f
     inner join {{ ref('stg_sources') }} as s using (source_id)
-    where f.period_end is not null
-        and coalesce(s.published_on, s.published_not_before) <= f.period_end
+    where f.period_end is not null and f.status = 'final'
+        and (coalesce(s.published_on, s.published_not_before) <= f.period_end
+             or (s.published_on is null and s.published_not_before is null))
 )
 
 select
@@ -267,9 +275,15 @@ select
     value_low as observed_low,
     value_high as observed_high,
     case when published_on is null then 'unverifiable' else 'inconsistent' end as status,
-    source_id || ' is dated ' || coalesce(strftime(published_on, '%Y-%m-%d'),
-        'no earlier than ' || strftime(published_not_before, '%Y-%m-%d'))
-        || ' but gives ' || written || ' (' || figure_id || ') for ' || period_id || ', which ran to '
-        || strftime(period_end, '%Y-%m-%d')
-        || '; a figure for a period not yet over can only be partial or an estimate.' as explanation
+    case when published_on is null and published_not_before is null then
+        source_id || ' states no publication date, so whether ' || written || ' (' || figure_id
+        || ') for ' || period_id || ' was published before the period ended cannot be told.'
+    else
+        source_id || ' is dated ' || coalesce(strftime(published_on, '%Y-%m-%d'),
+            'no earlier than ' || strftime(published_not_before, '%Y-%m-%d'))
+            || ' but gives ' || written || ' (' || figure_id || ') for ' || period_id
+            || ', which ran to ' || strftime(period_end, '%Y-%m-%d')
+            || '; a final figure for a period not yet over can only be partial or an estimate'
+            || ' (mark it status estimate if the report says so).'
+    end as explanation
 from early

@@ -8,7 +8,7 @@
 --               a lower bound only, and the check unverifiable unless that bound is broken.
 with source_values as (
     select * from {{ ref('int_source_values') }}
-    where measure = 'trade_value'
+    where measure = 'trade_value' and status = 'final'
 ),
 
 ytd as (
@@ -20,10 +20,11 @@ ytd as (
 
 cumulative as (
     select
-        'cumulative:' || a.yr || ':' || a.flow
-            || case when a.subject <> 'bilateral_trade' then ':' || a.subject else '' end
+        'cumulative:' || a.yr || ':' || a.flow || {{ trade_quantity_suffix('a') }}
             || ':' || a.period_id || '<=' || b.period_id
-            || ':' || a.source_id || '~' || b.source_id as check_id,
+            || ':' || a.source_id || '~' || b.source_id
+            || case when a.reporter <> b.reporter then ':' || a.reporter || '~' || b.reporter
+                    else '' end as check_id,
         'cumulative' as check_kind,
         'error' as severity,
         a.subject,
@@ -60,6 +61,9 @@ cumulative as (
     from ytd as a
     inner join ytd as b
         on b.subject = a.subject and b.flow = a.flow and b.yr = a.yr
+        and b.commodity_hs is not distinct from a.commodity_hs
+        and b.gate_id is not distinct from a.gate_id
+        and {{ trade_reporters_compatible('a', 'b') }}
         and b.period_end > a.period_end
 ),
 
@@ -71,8 +75,8 @@ spans as (
 
 pieces as (
     select
-        s.source_id, s.subject, s.flow, s.period_id, s.period_start, s.period_end,
-        s.figure_ids, s.written, s.value_low, s.value_high,
+        s.source_id, s.reporter, s.subject, s.flow, s.period_id, s.period_start, s.period_end,
+        s.commodity_hs, s.gate_id, s.figure_ids, s.written, s.value_low, s.value_high,
         greatest(s.period_start, make_date(y.yr::int, 1, 1)) as piece_start,
         least(s.period_end, make_date(y.yr::int, 12, 31)) as piece_end
     from spans as s,
@@ -86,17 +90,20 @@ pieces_valued as (
         e.estimate_low_usd as piece_low,
         e.estimate_high_usd as piece_high,
         e.basis as piece_basis,
+        e.agreeing_source_ids as piece_sources,
         e.period_id is not null as piece_known
     from pieces as p
     left join {{ ref('int_trade_estimates') }} as e
-        on e.subject = p.subject and e.flow = p.flow
+        on e.subject = p.subject and e.flow = p.flow and e.is_headline
+        and e.commodity_hs is not distinct from p.commodity_hs
+        and e.gate_id is not distinct from p.gate_id
         and e.period_start = p.piece_start and e.period_end = p.piece_end
 ),
 
 multi as (
     select
-        source_id, subject, flow, period_id, period_start, period_end, figure_ids, written,
-        value_low, value_high,
+        source_id, reporter, subject, flow, period_id, period_start, period_end, commodity_hs,
+        gate_id, figure_ids, written, value_low, value_high,
         count(*) as n_pieces,
         count(*) filter (where piece_known) as n_known,
         coalesce(sum(piece_low) filter (where piece_known), 0) as known_low,
@@ -105,7 +112,8 @@ multi as (
         string_agg(
             piece_id || ' ' || case when piece_known
                 then {{ trade_fmt_interval('piece_low', 'piece_high', "'usd'") }}
-                    || case when piece_basis = 'derived' then ' (derived)' else '' end
+                    || ' (' || case when piece_basis = 'derived' then 'derived from ' else '' end
+                    || coalesce(piece_sources, 'no source') || ')'
                 else 'not in the warehouse' end,
             ', ' order by piece_start) as pieces_text,
         string_agg(piece_id, ', ' order by piece_start) filter (where not piece_known) as missing
@@ -133,9 +141,9 @@ select * from cumulative
 union all
 
 select
-    'multi_year:' || period_id || ':' || flow
-        || case when subject <> 'bilateral_trade' then ':' || subject else '' end
-        || ':' || source_id as check_id,
+    'multi_year:' || period_id || ':' || flow || {{ trade_quantity_suffix('multi_checks') }}
+        || ':' || source_id || case when reporter <> 'unstated' then ':' || reporter else '' end
+        as check_id,
     'multi_year' as check_kind,
     'error' as severity,
     subject,

@@ -1,40 +1,66 @@
--- Each reported figure as the interval its written precision and qualifier allow.
--- half_unit = half a unit of the last written digit, in the normalized unit (USD, percent ...):
---   exact      [v - half, v + half]           "USD 2.25 billion" -> 2.245 .. 2.255 bn
---   about      [v - 2 half, v + 2 half]       widened to a whole unit of the last digit
---   more_than  [v, open]                      "more than 1.47 billion"
---   under      [open, v]
---   almost     [v - half, v]                  below v, but would round to v as written
---   range      [v - half, v_upper + half_upper]
--- An exact count is an integer and carries no rounding: [v, v].
+-- Each reported figure as the interval its written precision and qualifier allow. The rule
+-- of the qualifier word (seed qualifier_rules) gives the ends in half-units h around the
+-- value: h is half a unit of the last written digit (precision written) or of the last
+-- non-zero digit (precision significant). A blank step is an open end. The rule applies to
+-- the size of the number: a negative value (a decline) mirrors it. A range a-b is
+-- [a - h(a), b + h(b)]; an exact count is an integer and carries no rounding.
 with f as (
     select
+        f.*,
+        case when f.is_range then 'range' else r.rule end as rule,
+        r.low_steps,
+        r.high_steps,
+        0.5 * pow(10, case when r.precision = 'significant' then f.sig_exponent
+                           else -f.decimals end) * f.unit_multiplier as h,
+        0.5 * pow(10, -f.decimals) * f.unit_multiplier as h_written,
+        0.5 * pow(10, -f.decimals_upper) * f.unit_multiplier as h_upper
+    from {{ ref('stg_reported_figures') }} as f
+    left join {{ ref('stg_qualifier_rules') }} as r on r.qualifier = f.qualifier_as_written
+),
+
+magnitude as (
+    select
         *,
-        0.5 * pow(10, -decimals) * unit_multiplier as half_unit,
-        0.5 * pow(10, -decimals_upper) * unit_multiplier as half_unit_upper
-    from {{ ref('stg_reported_figures') }}
+        abs(value) as size,
+        case
+            when rule = 'range' then abs(value) - h_written
+            when value_unit = 'count' and rule = 'exact' then abs(value)
+            else abs(value) + low_steps * h
+        end as size_low,
+        case
+            when rule = 'range' then value_upper + h_upper
+            when value_unit = 'count' and rule = 'exact' then abs(value)
+            else abs(value) + high_steps * h
+        end as size_high
+    from f
 ),
 
 bounds as (
     select
         *,
+        case when sign < 0 then -size_high else size_low end as raw_low,
+        case when sign < 0 then -size_low else size_high end as raw_high,
+        measure not in ('growth_yoy_pct', 'change_value', 'trade_balance') as never_negative,
+        case rule when 'about' then 'about ' when 'more_than' then 'more than '
+                  when 'almost' then 'almost ' when 'under' then 'under '
+                  when 'at_least' then 'at least ' else '' end as rule_word,
         case
-            when value_unit = 'count' and qualifier = 'exact' then value
-            when qualifier = 'exact' then value - half_unit
-            when qualifier = 'about' then value - 2 * half_unit
-            when qualifier = 'more_than' then value
-            when qualifier = 'almost' then value - half_unit
-            when qualifier = 'range' then value - half_unit
-        end as raw_low,
-        case
-            when value_unit = 'count' and qualifier = 'exact' then value
-            when qualifier = 'exact' then value + half_unit
-            when qualifier = 'about' then value + 2 * half_unit
-            when qualifier = 'under' then value
-            when qualifier = 'almost' then value
-            when qualifier = 'range' then value_upper + half_unit_upper
-        end as raw_high
-    from f
+            when value_unit = 'usd' then 'USD ' || value_text
+                || case when value_upper_text is not null then '–' || value_upper_text else '' end
+                || case unit_as_written when 'usd_billion' then ' bn' when 'usd_million' then ' M'
+                                        when 'usd_thousand' then ' thousand' else '' end
+            when value_unit = 'percent' then value_text
+                || case when value_upper_text is not null then '–' || value_upper_text else '' end
+                || '%'
+            when value_unit = 'percentage_points' then value_text || ' points'
+            when value_unit = 'times' then value_text || ' times'
+            when value_unit = 'tonne' then value_text
+                || case unit_as_written when 'thousand_tonne' then ' thousand tonnes'
+                                        else ' tonnes' end
+            else value_text || case when value_upper_text is not null
+                                    then '–' || value_upper_text else '' end
+        end as number_words
+    from magnitude
 )
 
 select
@@ -44,6 +70,10 @@ select
     subject,
     measure,
     flow,
+    reporter,
+    status,
+    commodity_hs,
+    gate_id,
     period_start,
     period_end,
     {{ trade_period_id('period_start', 'period_end') }} as period_id,
@@ -55,28 +85,17 @@ select
     value_unit,
     value,
     value_upper,
-    qualifier,
+    rule as qualifier,
+    qualifier_as_written,
     claim,
-    half_unit,
-    -- money and counts cannot be negative
-    -- rounded to 6 decimals to drop binary noise (38.2 - 0.05 = 38.150000000000006)
-    round(case when value_unit in ('usd', 'count', 'times') then greatest(raw_low, 0) else raw_low end, 6)
-        as value_low,
+    h as half_unit,
+    -- amounts and counts cannot be negative; rounded to 6 decimals to drop binary noise
+    round(case when never_negative then greatest(raw_low, 0) else raw_low end, 6) as value_low,
     round(raw_high, 6) as value_high,
-    -- the figure as written, for explanations: 'USD 2.25 bn', 'more than USD 1.47 bn', '57%'
-    case qualifier
-        when 'about' then 'about '
-        when 'more_than' then 'more than '
-        when 'almost' then 'almost '
-        when 'under' then 'under '
-        else ''
-    end
-    || case
-        when value_unit = 'usd' then 'USD ' || value_text
-            || case when value_upper_text is not null then '–' || value_upper_text else '' end
-            || case unit_as_written when 'usd_billion' then ' bn' else ' M' end
-        when value_unit = 'percent' then value_text || '%'
-        when value_unit = 'times' then value_text || ' times'
-        else value_text
-    end as written
+    -- the figure in words, for explanations: 'USD 2.25 bn', 'more than USD 1.47 bn', '-20%'
+    rule_word || case when sign < 0 then '-' else '' end || number_words as written,
+    -- a growth rate or change read as a movement: 'up 57%', 'down about 20%'
+    case when measure in ('growth_yoy_pct', 'change_value')
+        then case when sign < 0 then 'down ' else 'up ' end || rule_word || number_words
+    end as written_move
 from bounds

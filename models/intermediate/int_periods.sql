@@ -1,7 +1,7 @@
 -- Every period the trade figures speak of (their own periods and the base periods of growth
 -- rates and ratios), normalized to start and end dates with a kind and a readable id.
 with spans as (
-    select period_start, period_end, period_label as label from {{ ref('stg_reported_figures') }}
+    select period_start, period_end, null as label from {{ ref('stg_reported_figures') }}
     union
     select base_period_start, base_period_end, null
     from {{ ref('stg_reported_figures') }}

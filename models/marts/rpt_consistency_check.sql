@@ -11,6 +11,8 @@ with checks as (
     select * from {{ ref('int_checks_periods') }}
     union all by name
     select * from {{ ref('int_checks_claims') }}
+    union all by name
+    select * from {{ ref('int_checks_coverage') }}
 )
 
 select

@@ -1,7 +1,9 @@
--- The five source documents, typed; the three-digit file prefix is kept for short labels.
+-- The reports, typed. source_prefix is the short label used in tables (the three-digit file
+-- prefix of the first five documents, else the whole id).
 select
     source_id,
-    left(source_id, 3) as source_prefix,
+    case when regexp_matches(source_id, '^[0-9]{3}_') then left(source_id, 3) else source_id end
+        as source_prefix,
     file_name,
     publisher,
     author,

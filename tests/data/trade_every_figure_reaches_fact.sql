@@ -7,4 +7,4 @@ union all
 select r.figure_id, 'value changed'
 from {{ ref('reported_figures') }} as r
 inner join {{ ref('fct_trade_figure') }} as f using (figure_id)
-where f.value_as_written <> trim(r.value_text)
+where f.value_as_written <> replace(trim(r.value), '−', '-')

@@ -1,0 +1,2 @@
+-- Whose statistics a figure can be (seed reporters).
+select reporter, name as reporter_name, meaning from {{ ref('reporters') }}
