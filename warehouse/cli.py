@@ -29,6 +29,7 @@ COMMANDS = {
     "publish": "copy the marts of the published warehouse into PostgreSQL",
     "export": "write each mart of the published warehouse as a Parquet file",
     "clean": "remove build artifacts (target/ and stale work files)",
+    "ack": "acknowledge a known inconsistency: add its check id and a reason to the seed",
 }
 
 # Commands whose work lives in a module of its own: "module:function". The
@@ -38,6 +39,7 @@ HANDLERS = {
     "docs": "warehouse.serve.docs:command",
     "publish": "warehouse.serve.pg_publish:command",
     "export": "warehouse.serve.export:command",
+    "ack": "warehouse.serve.ack:command",
 }
 
 
@@ -87,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--parquet", metavar="DIR", type=Path, required=True,
                         help="folder to write one Parquet file per mart into")
     sub.add_parser("clean", help=COMMANDS["clean"], parents=[common])
+    ack = sub.add_parser("ack", help=COMMANDS["ack"], parents=[common])
+    ack.add_argument("check_ids", nargs="+", metavar="CHECK_ID",
+                     help="the id of an inconsistent check, as the failing test prints it")
+    ack.add_argument("--reason", required=True,
+                     help="why this is not an error (written to the seed beside the id)")
     return parser
 
 

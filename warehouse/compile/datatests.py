@@ -28,6 +28,7 @@ from warehouse.compile.generic_sql import (  # noqa: F401 - part of this module'
 )
 from warehouse.compile.testconfig import (  # noqa: F401 - part of this module's API
     CONFIG_KEYS,
+    DISPLAYS,
     IGNORED_KEYS,
     TestConfig,
     config_from_mapping,

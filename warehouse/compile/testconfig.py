@@ -18,11 +18,13 @@ from warehouse.core.yaml_load import LINE_KEY
 
 CONFIG_KEYS = frozenset({"severity", "warn_if", "error_if", "where", "limit", "store_failures",
                          "tags", "enabled", "meta", "fail_calc", "store_failures_as",
-                         "database", "schema", "alias"})
+                         "database", "schema", "alias", "display"})
 # Accepted only with the value that means what the engine does anyway.
 _ONLY_DEFAULT = {"fail_calc": "count(*)", "store_failures_as": "table"}
 _UNSUPPORTED = frozenset({"database", "schema", "alias"})
 IGNORED_KEYS = frozenset({"description", "meta"})  # documentation only
+# How a failing test prints its rows: a table cut to fit (dbt's way), or each row whole.
+DISPLAYS = ("table", "records")
 
 _THRESHOLD = re.compile(r"^\s*(>=|<=|!=|<>|==|=|>|<)\s*(\d+)\s*$")
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
@@ -43,6 +45,7 @@ class TestConfig:
     store_failures: bool = False
     tags: tuple[str, ...] = ()
     enabled: bool = True
+    display: str = "table"  # 'table' | 'records' (see DISPLAYS)
 
 
 def config_from_mapping(values: Mapping[str, Any] | None, *, path: str,
@@ -103,6 +106,8 @@ def _config_value(key: str, value: Any, base: TestConfig, fail) -> Any:
                                   or value < 0):
             raise fail(f"limit must be a whole number >= 0, got {value!r}")
         return value
+    if key == "display":
+        return _display(value, fail)
     if key in ("store_failures", "enabled"):
         if not isinstance(value, bool):
             raise fail(f"{key} must be true or false, got {value!r}")
@@ -111,6 +116,15 @@ def _config_value(key: str, value: Any, base: TestConfig, fail) -> Any:
     if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
         raise fail(f"tags must be a string or a list of strings, got {value!r}")
     return tuple(dict.fromkeys(tuple(base.tags) + tuple(tags)))
+
+
+def _display(value: Any, fail) -> str:
+    """`display`, checked at load: a typo must not quietly print the cut table."""
+    if not isinstance(value, str) or value.strip().lower() not in DISPLAYS:
+        raise fail(f"display must be 'table' or 'records', got {value!r}",
+                   hint="'records' prints each failing row whole, one `column: value` line "
+                        "per column; 'table' (the default) prints a table of cut cells")
+    return value.strip().lower()
 
 
 def threshold_met(failures: int, threshold: str) -> bool:

@@ -24,7 +24,7 @@ INCREMENTAL_STRATEGIES = frozenset({"append", "merge", "delete+insert"})
 _KNOWN_KEYS = frozenset(
     {
         "database", "target_path", "model_paths", "seed_paths", "macro_paths", "test_paths",
-        "docs_paths", "threads", "vars", "models", "seeds", "name", "default_schema",
+        "docs_paths", "threads", "vars", "models", "seeds", "name", "default_schema", "ack",
     }
 )
 # Where a key of the config section was written: (keys under the section, value=False) to
@@ -38,6 +38,24 @@ def dbt_schema_name(target_schema: str, custom: Any) -> str:
     if custom is None or str(custom).strip() == "":
         return target_schema
     return f"{target_schema}_{str(custom).strip()}"
+
+
+@dataclass(frozen=True)
+class AckConfig:
+    """`[tool.warehouse.ack]`: what `warehouse ack` writes and checks. An acknowledgement is
+    a row (`id_column`, `reason_column`) appended to seed `seed`'s CSV file, for an id that
+    exists in relation `checks` (`schema.name`) of the warehouse."""
+
+    seed: str
+    checks: str
+    id_column: str
+    reason_column: str
+
+
+ACK_KEYS = ("seed", "checks", "id_column", "reason_column")
+ACK_EXAMPLE = ('[tool.warehouse.ack]\nseed = "known_discrepancies"\n'
+               'checks = "marts.rpt_consistency_check"\nid_column = "check_id"\n'
+               'reason_column = "explanation"')
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,7 @@ class ProjectConfig:
     schema_naming: str = "warehouse"
     target_name: str = "dev"
     profile_name: str = ""
+    ack: AckConfig | None = None  # None: the project has no [tool.warehouse.ack] table
 
     def schema_name(self, custom: Any) -> str:
         """The schema of a node whose `schema` config is `custom` (None: not set)."""
@@ -229,6 +248,7 @@ def config_from_mapping(root: Path, section: Mapping[str, Any], source: str,
         model_tree=MappingProxyType(dict(section.get("models", {}))),
         seed_tree=MappingProxyType(dict(section.get("seeds", {}))),
         config_file=source,
+        ack=_ack_config(section.get("ack"), at),
     )
 
 
@@ -245,6 +265,37 @@ def _check_known_keys(section: Mapping[str, Any], at: Locate) -> None:
     raise ProjectError(f"unknown key(s) in [tool.warehouse]: {', '.join(unknown)}",
                        **places[first],
                        hint=f"did you mean {close[0]!r}? ({known})" if close else known)
+
+
+def _ack_config(table: Any, at: Locate) -> AckConfig | None:
+    """`[tool.warehouse.ack]`, checked at load like every other key: all four keys are
+    required (names are the project's own, there is no sensible default), each a name."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise ProjectError("tool.warehouse.ack must be a table", **at(("ack",)),
+                           hint=f"write it as a table:\n{ACK_EXAMPLE}")
+    for key in table:
+        if key not in ACK_KEYS:
+            close = difflib.get_close_matches(str(key), ACK_KEYS, n=1)
+            known = "keys: " + ", ".join(ACK_KEYS)
+            raise ProjectError(f"unknown key {key!r} in [tool.warehouse.ack]",
+                               **at(("ack", key)),
+                               hint=f"did you mean {close[0]!r}? ({known})" if close else known)
+    values = {}
+    for key in ACK_KEYS:
+        value = table.get(key)
+        if value is None:
+            raise ProjectError(f"[tool.warehouse.ack] needs {key}", **at(("ack",)),
+                               hint=f"all of {', '.join(ACK_KEYS)} are required:\n{ACK_EXAMPLE}")
+        parts = value.split(".") if isinstance(value, str) else []
+        if not parts or not all(p.strip() for p in parts) or len(parts) > (
+                2 if key == "checks" else 1):
+            what = "a relation, `schema.name`" if key == "checks" else "a name"
+            raise ProjectError(f"ack {key} must be {what}, got {value!r}",
+                               **at(("ack", key), True), hint=ACK_EXAMPLE)
+        values[key] = value.strip()
+    return AckConfig(**values)
 
 
 _FOLDERS = {"model_paths": ("models",), "seed_paths": ("seeds",), "macro_paths": ("macros",),

@@ -23,6 +23,11 @@ from warehouse.core.identity import Relation
 FAILURES_SCHEMA = "test_failures"
 CELL_WIDTH = 60
 MAX_COLUMNS = 8
+# display='records': rows shown when the test sets no limit, where long text wraps, and the
+# longest one-line value kept whole (an id or a command line must copy as one line).
+RECORDS_SHOWN = 50
+WRAP_WIDTH = 100
+KEEP_WHOLE = 140
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class TestResult:
     message: str = ""  # '3 failing rows (…)', or DuckDB's error
     sql: str = ""
     stored: Relation | None = None
+    display: str = "table"  # how failure_message prints the rows: the test's `display`
 
 
 def run_test(session: Any, test: Any, sql: str, *, store_relation: Relation | None = None,
@@ -48,10 +54,13 @@ def run_test(session: Any, test: Any, sql: str, *, store_relation: Relation | No
 
     `test` is a TestSpec or anything with `.name` and `.config` (a test node).
     `limit` caps the failing rows counted, as dbt applies it to the query; a stored
-    table holds every failing row."""
+    table holds every failing row. `sample_size` rows are kept for the table display;
+    display='records' keeps every row up to the limit, or RECORDS_SHOWN."""
     from warehouse.adapters.base import DatabaseError
 
     config = _config_of(test)
+    if config.display == "records":
+        sample_size = RECORDS_SHOWN if config.limit is None else max(config.limit, 1)
     body = strip_sql(sql)
     began = time.perf_counter()
     try:
@@ -64,7 +73,7 @@ def run_test(session: Any, test: Any, sql: str, *, store_relation: Relation | No
     return TestResult(test.name, status, found.count, found.columns, found.rows,
                       elapsed=time.perf_counter() - began,
                       message=_summary(status, found.count, config), sql=body,
-                      stored=store_relation)
+                      stored=store_relation, display=config.display)
 
 
 def strip_sql(sql: str) -> str:
@@ -138,8 +147,9 @@ def failure_message(result: TestResult, attached_to: str | None, column_name: st
                     kind: str = "model", path: str | None = None,
                     location: str | None = None) -> str:
     """`FAIL 3 <test> (model m, column c; models/x.yml:12): 3 failing rows`, the first
-    failing rows as a small table, and where all of them are stored. Singular tests
-    (nothing attached) name their file; `location` is where the test is written."""
+    failing rows as a small table (or, with display='records', each row whole), and where
+    all of them are stored. Singular tests (nothing attached) name their file; `location`
+    is where the test is written."""
     if attached_to:
         what = f"{kind} {attached_to}" + (f", column {column_name}" if column_name else "")
     else:
@@ -150,10 +160,14 @@ def failure_message(result: TestResult, attached_to: str | None, column_name: st
     count = "" if result.failures is None else f" {result.failures}"
     lines = [f"{status}{count} {result.name} ({what}): {result.message}"]
     if result.rows:
-        lines += ["  " + row for row in format_table(result.columns, result.rows)]
+        records = result.display == "records"
+        shown = format_records(result.columns, result.rows, total=result.failures) \
+            if records else format_table(result.columns, result.rows)
+        lines += ["  " + row for row in shown]
         more = (result.failures or 0) - len(result.rows)
         if more > 0:
-            lines.append(f"  ... and {more} more failing row" + ("" if more == 1 else "s"))
+            lines.append(f"  ... and {more} more failing row" + ("" if more == 1 else "s")
+                         + (f" (the first {len(result.rows)} are shown)" if records else ""))
     if result.stored is not None and result.status != "error":
         lines.append(f"failing rows stored in {result.stored}")
     return "\n".join(lines)
@@ -180,6 +194,44 @@ def format_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
     if len(columns) > max_columns:
         out[0] += f"   (+{len(columns) - max_columns} more columns)"
     return out
+
+
+def format_records(columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                   total: int | None = None) -> list[str]:
+    """display='records': each row a block of `column: value` lines, nothing cut, so a
+    failing row can be read (and its ids copied) from the build's output alone. A value too
+    long for its line goes under the column name, wrapped at word boundaries; `total` is
+    the number of failing rows, for each block's heading."""
+    names = list(columns) or [f"col{i + 1}" for i in range(len(rows[0]) if rows else 0)]
+    pad = min(max((len(n) for n in names), default=0), 24)
+    total = max(total or 0, len(rows))
+    out: list[str] = []
+    for number, row in enumerate(rows, 1):
+        out.append(f"failing row {number} of {total}:")
+        for name, value in zip(names, row, strict=False):
+            out += ["  " + line for line in _record_field(name, value, pad)]
+    return out
+
+
+def _record_field(name: str, value: Any, pad: int) -> list[str]:
+    """`name: value` on one line when it fits in WRAP_WIDTH; else `name:` and the value on
+    the lines under it: whole up to KEEP_WHOLE characters (an id or a command line copies
+    as one line), longer text wrapped at word boundaries. Line breaks in a value are kept."""
+    import textwrap
+
+    text = "null" if value is None else str(value)
+    parts = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ").split("\n")
+    head = f"{name}:".ljust(pad + 1)
+    if len(parts) == 1 and len(head) + 1 + len(text) <= WRAP_WIDTH:
+        return [f"{head} {text}".rstrip()]
+    lines = [f"{name}:"]
+    for part in parts:
+        if len(part) <= KEEP_WHOLE:
+            lines.append(f"  {part}".rstrip())
+        else:
+            lines += ["  " + w for w in textwrap.wrap(part, WRAP_WIDTH, break_long_words=False,
+                                                      break_on_hyphens=False)]
+    return lines
 
 
 # ---------------------------------------------------------------------------
