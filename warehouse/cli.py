@@ -30,6 +30,7 @@ COMMANDS = {
     "export": "write each mart of the published warehouse as a Parquet file",
     "clean": "remove build artifacts (target/ and stale work files)",
     "ack": "acknowledge a known inconsistency: add its check id and a reason to the seed",
+    "propose": "print draft rows of seeds/reported_figures.csv from a report's text file",
 }
 
 # Commands whose work lives in a module of its own: "module:function". The
@@ -40,6 +41,7 @@ HANDLERS = {
     "publish": "warehouse.serve.pg_publish:command",
     "export": "warehouse.serve.export:command",
     "ack": "warehouse.serve.ack:command",
+    "propose": "warehouse.serve.propose:command",
 }
 
 
@@ -94,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="the id of an inconsistent check, as the failing test prints it")
     ack.add_argument("--reason", required=True,
                      help="why this is not an error (written to the seed beside the id)")
+    propose = sub.add_parser("propose", help=COMMANDS["propose"], parents=[common])
+    propose.add_argument("file", metavar="FILE", type=Path, help="the report as a UTF-8 text file")
+    propose.add_argument("--source-id", required=True,
+                         help="the report's source_id (its file stem in seeds/sources.csv)")
+    propose.add_argument("--format", choices=["csv", "table"], default="csv",
+                         help="csv (the seed's columns, default) or table (aligned, for reading)")
     return parser
 
 
@@ -144,6 +152,11 @@ def _reader_went_away() -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "propose":  # reads only the text file: no project, no warehouse
+        import importlib
+
+        module_name, function_name = HANDLERS["propose"].split(":")
+        return getattr(importlib.import_module(module_name), function_name)(None, args)
     from warehouse.core.config import find_project_root
 
     root = args.project_dir if args.project_dir else find_project_root(Path.cwd())
