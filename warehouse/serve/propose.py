@@ -122,9 +122,11 @@ class Paragraph:
     def row(self, source_id: str, number: int, m: Mention) -> dict[str, Any]:
         """The seed row a number proposes, or {} when it is not a Viet Nam-Laos trade fact."""
         flow = self.nearest(self.flows, m) or "total"
+        start, end = self.sentence(m.start)
+        if m.kind == "count" and not pat.RELATIONS.search(self.text, start, end):
+            return {}  # 18 provinces, said of a country, is not a fact of its relations
         if flow == "other" or (m.kind != "count" and self.nearest(self.topics, m) != "trade"):
             return {}
-        start, _ = self.sentence(m.start)
         target = self.is_target(m)
         qualifier, direction = pat.qualifier_before(self.text, m.start)
         measure = self.measure(m, direction, target)
@@ -194,13 +196,24 @@ class Paragraph:
         return "border_gate_trade" if pat.BORDER.search(self.text, start, m.start) else \
             "bilateral_trade"
 
+    def clause(self, pos: int) -> tuple[int, int]:
+        """[start, end) of the clause around a position: its sentence cut at semicolons,
+        dashes and ", while"-like joints."""
+        start, end = self.sentence(pos)
+        joints = [j.span() for j in CLAUSE_BREAK.finditer(self.text, start, end)]
+        return (max([b for a, b in joints if b <= pos], default=start),
+                min([a for a, b in joints if a >= pos], default=end))
+
     def reporter(self, m: Mention) -> str:
-        _, end = self.sentence(m.start)
-        found = [c for c in self.reporters if c.start < end]
-        return found[-1].value if found else ""
+        """Whose statistics: the source named last before the number in its paragraph,
+        else one named later in its clause (trade reached..., Lao customs said)."""
+        _, end = self.clause(m.start)
+        before = [c for c in self.reporters if c.start < m.start]
+        after = [c for c in self.reporters if m.start <= c.start < end]
+        return (before[-1:] or after[:1] or [Cue(0, 0, "")])[0].value
 
     def status(self, m: Mention) -> str:
-        start, end = self.sentence(m.start)
+        start, end = self.clause(m.start)
         for pattern, value in pat.STATUS:
             if pattern.search(self.text, start, end):
                 return value
@@ -208,9 +221,10 @@ class Paragraph:
 
     def own_period(self, m: Mention, target: bool) -> Span:
         """The period written right after the number (in 2024), else before it in its
-        sentence, else earlier in the paragraph; a target takes only its sentence's."""
+        sentence, else later in its clause (fell 5% to USD 1 billion in 2023), else earlier
+        in the paragraph; a target takes only its sentence's."""
         start, end = self.sentence(m.start)
-        near = self._after(m, end) or self._before(m, start)
+        near = self._after(m, end) or self._before(m, start) or self._later_in_clause(m)
         context = self._last_dated(m.start)
         if near is None:
             if target or context:
@@ -226,6 +240,12 @@ class Paragraph:
         if near.kind == "same":
             return in_year(context, near.year or context[0].year - 1)
         return context
+
+    def _later_in_clause(self, m: Mention) -> Period | None:
+        _, end = self.clause(m.end)
+        later = [p for p in self.periods if m.end <= p.start < end and not p.base
+                 and p.kind in ("dated", "none")]
+        return later[0] if later else None
 
     def _after(self, m: Mention, end: int) -> Period | None:
         for p in self.periods:
@@ -269,9 +289,9 @@ class Paragraph:
         if measure in ("growth_yoy_pct", "change_value") and own[0] and own[1] and \
                 own[0].year == own[1].year:
             return in_year(own, own[0].year - 1), False
-        if measure == "ratio":
-            dated = [p for p in self.periods if start <= p.start < end and p.kind == "dated"
-                     and not p.base and (p.first, p.last) != own]
+        if measure == "ratio" and own[0]:  # from X in 2015 to Y in 2024, doubling
+            dated = [p for p in self.periods if start <= p.start < m.start and p.kind == "dated"
+                     and not p.base and p.first and p.first < own[0]]
             return ((dated[0].first, dated[0].last) if dated else NO_SPAN), False
         return NO_SPAN, False
 

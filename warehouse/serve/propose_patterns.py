@@ -145,10 +145,14 @@ _AFTER = re.compile(r"\s*(?:year[- ]on[- ]year\s+|yoy\s+)?(?P<w>increase|rise|gr
 def qualifier_before(text: str, start: int) -> tuple[str, str]:
     """The qualifier written just before a number (lower case) and its direction:
     "up" or "down" for growth words, "" for bounds and for no qualifier."""
-    match = _QUALIFIER.search(text[max(0, start - 40):start])
+    window = max(0, start - 40)
+    match = _QUALIFIER.search(text[window:start])
     if not match:
         return "", ""
     word = re.sub(r"\s+", " ", match["q"].lower())
+    if word == "up" and re.search(r"\b(?:made|makes?|making|takes?|took|taking|ended|ends?)\s*$",
+                                  text[max(0, start - 60):window + match.start("q")]):
+        return "", ""  # made up 3% of: a share, not growth
     return word, "up" if word in UP else "down" if word in DOWN else ""
 
 
@@ -202,17 +206,25 @@ FLOW_PATTERNS = [
     re.compile(rf"(?:{_country('x')}\s+{_WORD}{{0,2}}?)?(?P<verb>[Ee]xport(?:s|ed|ing)?|"
                rf"sold|shipped)\b(?:\s+(?:of\s+)?(?:[a-z-]+\s+){{0,3}}?to\s+(?:{_country('y')}|"
                rf"{_OTHER_PLACE}))?"),
-    re.compile(rf"(?P<verb>[Ee]xport(?:s|ed)?)\s+(?:(?:of\s+)?(?:[a-z-]+\s+){{0,3}}?)?from\s+{_country('x')}"
-               rf"(?:\s+to\s+{_country('y')})?"),
+    re.compile(rf"(?P<verb>[Ee]xport(?:s|ed)?)\s+(?:(?:of\s+)?(?:[a-z-]+\s+){{0,3}}?)?from\s+"
+               rf"{_country('x')}(?:\s+to\s+{_country('y')})?"),
     re.compile(rf"(?:{_country('y')}\s+{_WORD}{{0,2}}?)?(?P<verb>[Ii]mport(?:s|ed|ing)?|"
-               rf"bought|purchased)\b(?![–-])(?:[^;]{{0,60}}?\bfrom\s+(?:{_country('x')}|{_OTHER_PLACE}))?"),
+               rf"bought|purchased)\b(?![–-])(?:[^;]{{0,60}}?\bfrom\s+(?:{_country('x')}|"
+               rf"{_OTHER_PLACE}))?"),
 ]
 TOTAL_FLOW = re.compile(r"\b(?:two[-–]way|bilateral|import[–-]export|turnover|trade)\b", re.I)
 TRADE = re.compile(r"\b(?:trade|trading|turnover|exports?|exported|exporting|imports?|imported|"
                    r"importing|two[-–]way|shipments?|sales)\b", re.I)
 NOT_TRADE = re.compile(r"\b(?:invest\w*|capital|loans?|credit|aid|grants?|GDP|budget|tariffs?|"
                        r"tax\w*|dut(?:y|ies)|inflation|interest\s+rates?|population|tourists?|"
-                       r"visitors?|visits|FDI|debts?|revenues?)\b", re.I)
+                       r"visitors?|visits|FDI|ODA|debts?|revenues?|costs?|costing|prices?|priced|"
+                       r"projects?|funds?|funding|assistance|wages?|salar(?:y|ies)|income)\b", re.I)
+# A count is a figure only in a sentence about trade or the two countries' relations.
+RELATIONS = re.compile(r"\b(?:trade|trading|turnover|exports?|imports?|bilateral|cooperation|"
+                       r"co-operation|relations|exchanges?|partnership)\b", re.I)
+# A possessive or demonym of a third country just before "exports" (Thailand's, Chinese).
+THIRD_COUNTRY = re.compile(r"\b(?!(?:Viet|Lao))[A-Z][a-z]+(?:['’]s|['’]|ese|ian|ish|i)\s+"
+                           r"(?:[a-z-]+\s+){0,2}$")
 REPORTERS = [
     (re.compile(rf"\b(?:{_LA})(?:['’]s|['’])?\s+(?:[Cc]ustoms|[Ss]tatistic(?:s|al)|data|figures|"
                 r"Statistics\s+Bureau|Bureau\s+of\s+Statistics|Ministry\s+of\s+Industry\s+and\s+"
@@ -233,7 +245,7 @@ TARGET = re.compile(r"\b(?:targets?|targeted|targeting|aims?|aimed|aiming|goals?
 ACHIEVED = re.compile(r"\b(?:reached|hit|stood|amounted|totall?ed|recorded|registered|"
                       r"was\s+already)\b", re.I)
 BORDER = re.compile(r"\bborder[\s-]gates?\b|\bborder\s+(?:crossings?|checkpoints?)\b", re.I)
-AVERAGE_BEFORE = re.compile(r"\baverage\b|\bon\s+average\b", re.I)
+AVERAGE_BEFORE = re.compile(r"\baverage[ds]?\b", re.I)
 PER_YEAR_AFTER = re.compile(r"\s*(?:per|a|each)\s+year\b|\s*annually\b|\s*on\s+average\b", re.I)
 BALANCE = re.compile(r"\b(?:surplus|deficit|trade\s+balance)\b", re.I)
 SHARE_AFTER = re.compile(r"\s+of\s+(?!(?:growth|increase|decrease|decline)\b)", re.I)
@@ -249,14 +261,17 @@ def flow_cues(text: str) -> list[Cue]:
             if not _named(text, m.start())]
     for pattern in FLOW_PATTERNS:
         for match in pattern.finditer(text):
-            flow = _direction(match, importer_first=pattern is FLOW_PATTERNS[2])
+            flow = _direction(match)
+            if not match["x" if pattern is not FLOW_PATTERNS[2] else "y"] and \
+                    THIRD_COUNTRY.search(text, max(0, match.start() - 40), match.start()):
+                flow = "other"  # Thailand's exports to Laos
             if flow and not _named(text, match.start("verb")):
                 cues = [c for c in cues if not (c.start < match.end() and match.start() < c.end)]
                 cues.append(Cue(*match.span(), flow))
     return sorted(cues, key=lambda c: c.start)
 
 
-def _direction(match: re.Match[str], importer_first: bool) -> str:
+def _direction(match: re.Match[str]) -> str:
     side = {name: _side(match.groupdict().get(name)) for name in ("x", "y")}
     exporter, importer = side["x"], side["y"]
     if match.groupdict().get("z"):

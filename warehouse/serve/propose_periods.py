@@ -37,8 +37,9 @@ SIMPLE = {
     "half": rf"(?:the\s+)?(?P<h>first|second|1st|2nd)\s+half\s+(?:of\s+)?(?P<y>{YEAR})",
     "qh": rf"\b(?P<qh>(?-i:[QH])[1-4])\s*[/-]?\s*(?P<y>{YEAR})\b",
     "yqh": rf"\b(?P<y>{YEAR})\s*[/-]?\s*(?P<qh>(?-i:[QH])[1-4])\b",
-    "monthrange": rf"(?P<m1>{MONTH})\s*(?:-|–|—|to|through|until|and)\s*(?P<m2>{MONTH}),?\s+"
-                  rf"(?P<y>{YEAR})",
+    "nm": rf"\b(?P<n>\d{{1,2}})(?-i:M)\s*[/-]?\s*(?P<y>{YEAR})\b",
+    "monthrange": rf"(?:(?:from|between)\s+)?(?P<m1>{MONTH})\s*(?:-|–|—|to|through|until|and)"
+                  rf"\s*(?P<m2>{MONTH}),?\s+(?P<y>{YEAR})",
     "month": rf"(?P<m1>{MONTH}),?\s+(?P<y>{YEAR})",
     "year": rf"(?:the\s+)?(?:(?:full|whole)[\s-]year\s+(?:of\s+)?)?\b(?P<y>{YEAR})\b(?![-–/]\d)",
 }
@@ -141,7 +142,7 @@ def simple_period(text: str) -> tuple[date, date] | None:
 
 def _simple(kind: str, match: re.Match[str]) -> tuple[date, date] | None:
     year = int(match["y"])
-    if kind == "months":
+    if kind in ("months", "nm"):
         n = match["n"].lower()
         months = WORDS.index(n) + 1 if n in WORDS else int(n)
         return (date(year, 1, 1), month_end(year, months)) if 1 <= months <= 12 else None
