@@ -38,9 +38,10 @@ end
  and ({{ b_low }} is null or {{ a_high }} is null or {{ b_low }} <= {{ a_high }}))
 {%- endmacro %}
 
-{#- A number without trailing zeros, at most `digits` decimals. -#}
+{#- A number without trailing zeros, at most `digits` decimals; a negative one with a true
+    minus sign (−5), so that a range reads 'USD −5 to 5 M' and never '-5–5'. -#}
 {% macro trade_fmt_num(x, digits=4) -%}
-rtrim(rtrim(printf('%.{{ digits }}f', ({{ x }})::double), '0'), '.')
+replace(rtrim(rtrim(printf('%.{{ digits }}f', ({{ x }})::double + 0.0), '0'), '.'), '-', '−')
 {%- endmacro %}
 
 {#- Scale of a USD amount or interval: 1e9 (bn) from one billion up, else 1e6 (M). -#}
@@ -64,7 +65,9 @@ case
             when {{ high }} is null then '≥ ' || {{ trade_fmt_scaled(low, trade_usd_scale(low)) }}
             when {{ low }} is null then '≤ ' || {{ trade_fmt_scaled(high, trade_usd_scale(high)) }}
             when {{ low }} = {{ high }} then {{ trade_fmt_scaled(low, trade_usd_scale(high)) }}
-            else {{ trade_fmt_scaled(low, trade_usd_scale(high)) }} || '–' || {{ trade_fmt_scaled(high, trade_usd_scale(high)) }}
+            else {{ trade_fmt_scaled(low, trade_usd_scale(high)) }}
+                || case when {{ low }} < 0 then ' to ' else '–' end
+                || {{ trade_fmt_scaled(high, trade_usd_scale(high)) }}
         end
         || case when {{ trade_usd_scale('coalesce(' ~ high ~ ', ' ~ low ~ ')') }} = 1e9 then ' bn' else ' M' end
     when {{ unit }} = 'percent' and {{ high }} <= 0 then 'down ' ||
@@ -84,6 +87,19 @@ case
         || case {{ unit }} when 'percent' then '%' when 'times' then ' times'
                            when 'percentage_points' then ' points' when 'tonne' then ' tonnes'
                            else '' end
+end
+{%- endmacro %}
+
+{#- A change as a noun phrase: 'growth of 3.5–5%', 'a fall of 2–4%', 'a rise of USD 5–7 M',
+    'a fall of USD 199.5–200.5 M', 'a change of −2 to 3%' when the interval straddles zero. -#}
+{% macro trade_fmt_change(low, high, unit) -%}
+case
+    when {{ high }} <= 0 then 'a fall of ' || {{ trade_fmt_interval(
+        'case when ' ~ high ~ ' is not null then -(' ~ high ~ ') end',
+        'case when ' ~ low ~ ' is not null then -(' ~ low ~ ') end', unit) }}
+    when {{ low }} >= 0 then case when {{ unit }} = 'percent' then 'growth of ' else 'a rise of ' end
+        || {{ trade_fmt_interval(low, high, unit) }}
+    else 'a change of ' || {{ trade_fmt_interval(low, high, unit) }}
 end
 {%- endmacro %}
 

@@ -36,7 +36,8 @@ def csv_text(columns: list[str], records: list[dict[str, str]]) -> str:
 
 
 def source(source_id: str, published_on: str = "", **extra: str) -> dict[str, str]:
-    return {"source_id": source_id, "title": f"Synthetic report {source_id}",
+    return {"source_id": source_id, "publisher": "Synthetic Press",
+            "title": f"Synthetic report {source_id}",
             "url": f"https://example.org/{source_id}", "published_on": published_on, **extra}
 
 
@@ -232,7 +233,8 @@ def test_nearly_780_million_and_775_million_agree(tmp_path):
 
 
 def test_a_report_with_only_the_required_columns_builds(tmp_path):
-    minimal_source = {"source_id": "rep_min", "title": "A report with nothing else",
+    minimal_source = {"source_id": "rep_min", "publisher": "Synthetic Press",
+                      "title": "A report with nothing else",
                       "url": "https://example.org/min"}
     minimal = [{"source_id": "rep_min", "paragraph": "3", "value": "2.1", "unit": "usd_billion",
                 "qualifier": "about", "period_start": "2023-01-01", "period_end": "2023-12-31",

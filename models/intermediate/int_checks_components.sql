@@ -92,15 +92,15 @@ select
         || case when e_source = t_source and i_source = t_source then ', ' || t_source || ': '
                 else ': ' end
         || 'VN→LA ' || e_written
-        || case when e_source <> t_source or i_source <> t_source then ' (' || e_source || ')' else '' end
-        || ' (' || {{ trade_fmt_interval('e_low', 'e_high', "'usd'") }}
+        || ' (' || case when e_source <> t_source or i_source <> t_source then e_source || ': ' else '' end
+        || {{ trade_fmt_interval('e_low', 'e_high', "'usd'") }}
         || ') plus LA→VN ' || i_written
-        || case when e_source <> t_source or i_source <> t_source then ' (' || i_source || ')' else '' end
-        || ' (' || {{ trade_fmt_interval('i_low', 'i_high', "'usd'") }}
+        || ' (' || case when e_source <> t_source or i_source <> t_source then i_source || ': ' else '' end
+        || {{ trade_fmt_interval('i_low', 'i_high', "'usd'") }}
         || ') gives ' || {{ trade_fmt_interval('expected_low', 'expected_high', "'usd'") }}
         || ', against a total of ' || t_written
-        || case when e_source <> t_source or i_source <> t_source then ' (' || t_source || ')' else '' end
-        || ' (' || {{ trade_fmt_interval('observed_low', 'observed_high', "'usd'") }} || '); '
+        || ' (' || case when e_source <> t_source or i_source <> t_source then t_source || ': ' else '' end
+        || {{ trade_fmt_interval('observed_low', 'observed_high', "'usd'") }} || '); '
         || {{ trade_fmt_gap('expected_low', 'expected_high', 'observed_low', 'observed_high', "'usd'") }}
         || '.' as explanation
 from joined as j

@@ -117,10 +117,10 @@ select
                 || {{ trade_fmt_interval('prior_low', 'prior_high', "'usd'") }} || '); '
                 || {{ trade_fmt_gap('value_low', 'value_high', 'prior_low', 'prior_high', "'usd'") }}
                 || case when prior_high is not null and prior_low > 0 and current_low is not null then
-                    ' (the two values together mean growth of '
-                    || {{ trade_fmt_interval('(current_low / prior_high - 1) * 100',
-                                             'case when current_high is not null then (current_high / prior_low - 1) * 100 end',
-                                             "'percent'") }} || ')'
+                    ' (the two values together mean '
+                    || {{ trade_fmt_change('(current_low / prior_high - 1) * 100',
+                                           'case when current_high is not null then (current_high / prior_low - 1) * 100 end',
+                                           "'percent'") }} || ')'
                     else '' end
         end || '.' as explanation
 from matched
@@ -159,9 +159,8 @@ select
         || ' from ' || base_period_id || ' ('
         || {{ trade_fmt_interval('value_low', 'value_high', 'value_unit') }} || '); '
         || b_source || ' gives ' || b_written || ' for ' || period_id || ' and '
-        || c_source || ' gives ' || c_written || ' for ' || base_period_id || ', a '
-        || case measure when 'growth_yoy_pct' then 'change of ' else 'difference of ' end
-        || {{ trade_fmt_interval('implied_low', 'implied_high', 'value_unit') }} || '; '
+        || c_source || ' gives ' || c_written || ' for ' || base_period_id || ', '
+        || {{ trade_fmt_change('implied_low', 'implied_high', 'value_unit') }} || '; '
         || {{ trade_fmt_gap('value_low', 'value_high', 'implied_low', 'implied_high', 'value_unit') }}
         || case when status <> 'final' and not {{ trade_overlap('value_low', 'value_high', 'implied_low', 'implied_high') }}
             then '; the final values rule the ' || status || ' out' else '' end

@@ -128,7 +128,9 @@ select
         || {{ trade_fmt_gap('value_low', 'value_high', 'b_low', 'b_high', 'value_unit') }}
         || case kind
             when 'reporter_gap' then '; these are different reporters'' statistics, which differ by nature'
-            when 'revision' then '; the final figure revises the earlier one'
+            when 'revision' then '; the final figure supersedes the '
+                || case when status = 'final' then b_status else status end
+                || case when status = 'preliminary' or b_status = 'preliminary' then ' figure' else '' end
             else '' end
         || '.' as explanation
 from pairs as p
