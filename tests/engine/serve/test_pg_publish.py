@@ -126,7 +126,7 @@ def test_every_mart_arrives_with_its_row_count(server, real_project, published):
     assert set(table_oids(server, "marts")) == set(marts)
     for table in marts:  # a progress line per table, and a total
         assert f"marts.{table} " in published.stdout
-    assert "Published 10 marts" in published.stdout
+    assert f"Published {len(marts)} marts" in published.stdout
 
 
 def test_numeric_columns_sum_to_the_same_values_read_through_sqlalchemy(server, real_project,
