@@ -143,7 +143,10 @@ end
         else replace({{ subject }}, '_', ' ') end
 || case {{ measure }} when 'growth_yoy_pct' then ' growth' when 'trade_value' then ''
         when 'change_value' then ' change' when 'trade_balance' then ' balance'
-        else ' ' || {{ measure }} end
+        when 'target_value' then ' target' when 'avg_annual_trade_value' then ', yearly average'
+        when 'share_pct' then ' share' when 'volume' then ' volume' when 'count' then ''
+        when 'ratio_to_base_period' then ' ratio' when 'ratio_to_prior_period' then ' ratio'
+        else ' ' || replace({{ measure }}, '_', ' ') end
 {%- endmacro %}
 
 {#- Two rows speak of the same quantity: subject, flow, period, commodity and gate. -#}

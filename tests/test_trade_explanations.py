@@ -59,6 +59,7 @@ FIGURES = [
            reporter="vn", figure_id="vn2_2019_claim", paragraph="7"),
     figure("s_vn", "2019", "12", unit="count", measure="count", subject="delegations",
            figure_id="vn_2019_count"),
+    figure("s_vn", "2025", "3", measure="target_value", status="target", figure_id="vn_target"),
 ]
 
 
@@ -146,8 +147,11 @@ EXPECTED = {
          'USD 1.4 bn (USD 1.45–1.55 bn), s_vn2 (Vietnamese figures) says USD 1.5 bn and '
          'more than USD 1.45 bn (USD 1.45–1.47 bn); the intervals overlap.'),
     'unchecked:vn_2019_count':
-        ('2019 two-way delegations count: s_vn says 12 (vn_2019_count); no check '
-         'compares count figures yet.'),
+        ('2019 two-way delegations: s_vn says 12 (vn_2019_count); no check compares '
+         'counts yet.'),
+    'unchecked:vn_target':
+        ('2025 two-way trade target: s_vn says USD 3 bn (vn_target); a target is not a '
+         'measured value, so no figure can confirm or contradict it.'),
     'within_source:2019:total:trade_value:s_vn:vn':
         ('2019 two-way trade: s_vn states USD 1.5 bn (vn_2019, paragraph 2) and more '
          'than USD 1.4 bn (vn_2019_over, paragraph 5); together they allow USD 1.45–1.55 '

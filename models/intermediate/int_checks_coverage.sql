@@ -39,7 +39,10 @@ select
             when f.status in ('target', 'forecast') then 'a ' || f.status
                 || ' is not a measured value, so no figure can confirm or contradict it'
             when f.measure in ('count', 'share_pct', 'volume', 'percentage_points') then
-                'no check compares ' || replace(f.measure, '_', ' ') || ' figures yet'
+                'no check compares '
+                || case f.measure when 'share_pct' then 'shares' when 'volume' then 'volumes'
+                                  when 'count' then 'counts' else 'percentage-point figures' end
+                || ' yet'
             when f.measure in ('growth_yoy_pct', 'change_value') then
                 'no source gives values for both ' || f.period_id || ' and '
                 || coalesce(f.base_period_id, 'the period it is measured from')
