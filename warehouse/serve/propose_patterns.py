@@ -27,7 +27,7 @@ MONEY_SCALES = {"billion": "usd_billion", "bn": "usd_billion", "bln": "usd_billi
                 "million": "usd_million", "mn": "usd_million", "mln": "usd_million",
                 "m": "usd_million", "thousand": "usd_thousand", "k": "usd_thousand"}
 SCALE = r"(?P<scale>billion|bn|bln|million|mn|mln|m|thousand|k)\b"
-CURRENCY = r"(?:\bUS\s?\$|\bU\.S\.\s?\$|\bUSD\b|\bUS\s+dollars?\b|(?<![\w$])\$)"
+CURRENCY = r"(?:\bUS\s?\$|\bU\.S\.\s?\$|\bUSD(?![A-Za-z])|\bUS\s+dollars?\b|(?<![\w$])\$)"
 SPELLED = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10}
 RATIO_WORDS = {"doubl": "2", "tripl": "3", "quadrupl": "4", "halv": "0.5"}
@@ -119,21 +119,23 @@ def _times_thousand(text: str) -> str:
 
 
 BOUNDS = (
-    "more than", "over", "above", "exceeding", "exceeded", "exceeds", "surpassing", "surpassed",
-    "surpasses", "topping", "topped", "in excess of", "upwards of", "well over", "just over",
-    "at least", "about", "around", "approximately", "roughly", "some", "nearly", "almost",
-    "approaching", "close to", "nearing", "up to", "at most", "as much as", "as high as",
-    "as many as", "less than", "fewer than", "under", "below", "just under", "estimated at")
+    "more than", "over", "above", "exceeding", "exceeded", "exceeds", "exceed", "surpassing",
+    "surpassed", "surpasses", "surpass", "top", "tops", "topping", "topped", "passing",
+    "in excess of", "upwards of", "well over", "just over", "at least", "about", "around",
+    "approximately", "roughly", "some", "nearly", "almost", "approaching", "close to", "nearing",
+    "up to", "at most", "as much as", "as high as", "as many as", "less than", "fewer than",
+    "under", "below", "just under", "estimated at")
 UP = ("up", "up by", "rose", "rose by", "rising", "rising by", "risen by", "rise of",
       "increase of", "increased", "increased by", "increasing by", "grew", "grew by",
       "growing by", "growth of", "surged", "surged by", "surging by", "surge of", "jumped",
       "jumped by", "jump of", "soared", "soared by", "climbed", "climbed by", "gained",
-      "gain of", "expanded by", "higher by")
+      "gain of", "expanded by", "higher by", "edged up", "went up", "increasing", "growing")
 DOWN = ("down", "down by", "fell", "fell by", "falling", "falling by", "fallen by", "fall of",
         "dropped", "dropped by", "drop of", "declined", "declined by", "decline of",
         "decreased", "decreased by", "decrease of", "plunged", "plunged by", "slumped",
         "slumped by", "shrank", "shrank by", "contracted by", "contraction of", "lower by",
-        "reduction of")
+        "reduction of", "slipped", "slipped by", "slid", "slid by", "dipped", "dipped by",
+        "eased", "eased by", "edged down", "went down", "declining", "decreasing", "dropping")
 _QUALIFIER = re.compile(
     r"(?:^|[^\w-])(?P<q>" + "|".join(sorted(map(re.escape, BOUNDS + UP + DOWN), key=len,
                                               reverse=True))
@@ -166,7 +168,8 @@ def direction_after(text: str, end: int) -> str:
 
 
 _DECLINE = re.compile(r"\b(?:fell|fall(?:s|ing)?|down|decreas\w*|declin\w*|dropp?\w*|"
-                      r"plung\w*|slump\w*|shr[ai]nk\w*|contract(?:ed|ion)|lower)\b", re.I)
+                      r"plung\w*|slump\w*|shr[ai]nk\w*|contract(?:ed|ion)|lower|slipp?\w*|slid|"
+                      r"dipp?\w*|eas(?:ed|ing)|retreat\w*)\b", re.I)
 _GROWTH = re.compile(r"\b(?:up|rose|ris(?:e|es|ing)|increas\w*|gr[eo]w\w*|surg\w*|jump\w*|"
                      r"soar\w*|climb\w*|higher|year[- ]on[- ]year|y-o-y|yoy|compared)\b", re.I)
 
@@ -214,7 +217,8 @@ FLOW_PATTERNS = [
 ]
 TOTAL_FLOW = re.compile(r"\b(?:two[-–]way|bilateral|import[–-]export|turnover|trade)\b", re.I)
 TRADE = re.compile(r"\b(?:trade|trading|turnover|exports?|exported|exporting|imports?|imported|"
-                   r"importing|two[-–]way|shipments?|sales)\b", re.I)
+                   r"importing|two[-–]way|shipments?|shipped|sales|sold|sells?|selling|bought|"
+                   r"purchased)\b", re.I)
 NOT_TRADE = re.compile(r"\b(?:invest\w*|capital|loans?|credit|aid|grants?|GDP|budget|tariffs?|"
                        r"tax\w*|dut(?:y|ies)|inflation|interest\s+rates?|population|tourists?|"
                        r"visitors?|visits|FDI|ODA|debts?|revenues?|costs?|costing|prices?|priced|"
@@ -236,7 +240,8 @@ REPORTERS = [
                 r"\b(?:[Aa]ccording\s+to|data\s+from|figures\s+from|statistics\s+from|reported\s+"
                 r"by)\s+[^.;]{0,40}?Ministry\s+of\s+Industry\s+and\s+Trade\b"), "vn"),
 ]
-STATUS = [(re.compile(r"\b(?:expected|estimated?|estimates|projected|projections?|forecasts?|"
+STATUS = [(re.compile(r"\b(?:expects?|expected|expecting|estimated?|estimates|projected|"
+                      r"projections?|forecasts?|"
                       r"forecasted|anticipated|likely\s+to)\b", re.I), "estimate"),
           (re.compile(r"\b(?:preliminary|provisional)\b", re.I), "preliminary")]
 TARGET = re.compile(r"\b(?:targets?|targeted|targeting|aims?|aimed|aiming|goals?|ambitions?|"
@@ -295,7 +300,7 @@ def _named(text: str, start: int) -> bool:
     """A capitalized cue word inside a sentence is part of a name (the Import-Export
     Department, the Ministry of Industry and Trade), not the thing itself."""
     before = text[:start].rstrip(" \t\"“‘(")
-    return text[start:start + 1].isupper() and bool(before) and before[-1] not in ".!?:"
+    return text[start:start + 1].isupper() and bool(before) and before[-1] not in ".!?:-–—|"
 
 
 def cues(pattern: re.Pattern[str], text: str, value: str = "") -> list[Cue]:

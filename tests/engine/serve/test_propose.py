@@ -36,6 +36,7 @@ def test_money_in_billions_and_millions_in_either_order():
                      "to US$615.5 million. Imports from Laos were 0.8 billion USD in 2023.\n")
     assert (found["1.42"]["unit"], found["615.5"]["unit"]) == ("usd_billion", "usd_million")
     assert found["0.8"]["unit"] == "usd_billion"
+    assert only("T\nIn 2023, two-way trade hit USD1.2 billion.\n")["unit"] == "usd_billion"
     assert all(row["measure"] == "trade_value" for row in found.values())
 
 
@@ -48,6 +49,7 @@ def test_growth_up_and_down_and_its_sign():
     assert (up["value"], up["measure"], up["qualifier"]) == ("14.5", "growth_yoy_pct", "rose by")
     down = only("T\nIn 2023, Lao exports to Viet Nam fell 8 per cent.\n")
     assert (down["value"], down["qualifier"]) == ("-8", "fell")
+    assert only("T\nIn 2023, imports from Laos slipped 3 per cent.\n")["value"] == "-3"
     after = only("T\nIn 2023, two-way trade saw a 3.5 percent decline.\n")
     assert after["value"] == "-3.5" and after["qualifier"] == ""
 
@@ -158,7 +160,7 @@ def test_a_date_is_not_a_period():
     ("Viet Nam's exports to Laos", "vn_to_la"), ("Vietnamese exports", "vn_to_la"),
     ("Exports from Vietnam to the Lao PDR", "vn_to_la"), ("Imports from Laos", "la_to_vn"),
     ("Lao exports to Viet Nam", "la_to_vn"), ("Two-way trade", "total"),
-    ("Bilateral turnover", "total"),
+    ("Bilateral turnover", "total"), ("Vietnamese goods sold to Laos", "vn_to_la"),
 ])
 def test_flows(phrase, flow):
     assert only(f"T\n{phrase} reached USD 2 billion in 2023.\n")["flow"] == flow
@@ -256,6 +258,13 @@ def test_reporter_phrases(phrase, reporter):
                                     "is projected to top", "is forecast to hit"])
 def test_estimates(phrase):
     assert only(f"T\nTwo-way trade {phrase} USD 3 billion in 2025.\n")["status"] == "estimate"
+
+
+def test_an_expectation_with_its_bound_and_a_dateline():
+    row = only("T\nOfficials expect bilateral trade to top USD 2 billion in 2024.\n")
+    assert (row["status"], row["qualifier"]) == ("estimate", "top")
+    dated = only("T\nHANOI (Agency) - Trade with Laos grew 9% in 2023.\n")
+    assert (dated["value"], dated["period_start"]) == ("9", "2023-01-01")
 
 
 def test_tonnes_and_counts_tied_to_trade():
