@@ -102,8 +102,8 @@ class Paragraph:
 
     def _as_base(self, period: Period) -> Period:
         """A period after "compared with", "than"... is a base; after "from", "over" or "on"
-        only when a figure came before it in its sentence (up 10% from 2023, not momentum
-        from 2024, the year trade reached...)."""
+        only when a figure came before it in its sentence: "up 10% from 2023" is against
+        2023, but in "looking back from 2024, when trade hit..." 2024 is the figure's own."""
         start, _ = self.sentence(period.start)
         figure_before = any(start <= m.start < period.start for m in self.mentions)
         return replace(period, base=period.cue == "strong" or (period.cue == "weak"

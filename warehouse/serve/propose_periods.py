@@ -8,7 +8,7 @@ found with its position, so a figure can take the period written nearest to
 it. A period after "compared with", "than" or "against" is the base a growth
 rate or ratio is measured from, not the figure's own period.
 
-Dates (May 15, 2023; 8th November 2025) are not periods: they are found
+Dates (March 3, 2023; 21st June 2024) are not periods: they are found
 first and any period inside one is dropped.
 """
 
