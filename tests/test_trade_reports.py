@@ -139,7 +139,8 @@ def test_the_headline_follows_the_reporter_most_sources_agree_on(tmp_path):
 
 
 def test_an_estimate_then_a_final_figure_is_a_revision_and_the_mart_follows_the_final(tmp_path):
-    root = project_with(tmp_path, [source("rep_jan", "2023-01-11"), source("rep_jun", "2023-06-20")], [
+    sources = [source("rep_jan", "2023-01-11"), source("rep_jun", "2023-06-20")]
+    root = project_with(tmp_path, sources, [
         figure("rep_jan", "2022", "1.63", status="preliminary"),
         figure("rep_jan", "2022", "34", unit="percent", qualifier="nearly",
                measure="growth_yoy_pct", base="2021", status="estimate"),
@@ -170,7 +171,8 @@ def test_a_target_and_an_estimate_are_never_published_early(tmp_path):
 
 
 def test_one_sources_flows_against_another_sources_total(tmp_path):
-    root = project_with(tmp_path, [source("rep_flows", "2023-02-01"), source("rep_total", "2023-03-01")], [
+    sources = [source("rep_flows", "2023-02-01"), source("rep_total", "2023-03-01")]
+    root = project_with(tmp_path, sources, [
         figure("rep_flows", "2022", "900", unit="usd_million", flow="vn_to_la"),
         figure("rep_flows", "2022", "795", unit="usd_million", flow="la_to_vn"),
         figure("rep_total", "2022", "1.63"),
@@ -181,7 +183,8 @@ def test_one_sources_flows_against_another_sources_total(tmp_path):
 
 
 def test_flows_against_an_over_that_is_far_too_low(tmp_path):
-    root = project_with(tmp_path, [source("rep_la", "2019-02-01"), source("rep_news", "2019-03-01")], [
+    sources = [source("rep_la", "2019-02-01"), source("rep_news", "2019-03-01")]
+    root = project_with(tmp_path, sources, [
         figure("rep_la", "2018", "0.421", flow="vn_to_la", reporter="la"),
         figure("rep_la", "2018", "0.855", flow="la_to_vn", reporter="la"),
         figure("rep_news", "2018", "1.03", qualifier="over"),
@@ -206,7 +209,8 @@ def test_a_stated_decline_with_no_value_beside_it_against_other_sources_values(t
 def test_an_estimate_the_final_figures_rule_out_is_flagged(tmp_path):
     fig = figure("rep_nov", "2019", "12.6", unit="percent", measure="growth_yoy_pct",
                  base="2018", status="estimate", figure_id="f_nov_growth")
-    root = project_with(tmp_path, [source("rep_nov", "2019-11-20"), source("rep_final", "2020-02-01")], [
+    sources = [source("rep_nov", "2019-11-20"), source("rep_final", "2020-02-01")]
+    root = project_with(tmp_path, sources, [
         fig,
         figure("rep_final", "2018", "1.00"),
         figure("rep_final", "2019", "1.04"),
@@ -275,3 +279,12 @@ def test_each_qualifier_word_reads_as_its_rule(tmp_path, qualifier, value, low, 
     built(root)
     found = rows(root, "select value_low, value_high from marts.fct_trade_figure")
     assert found == [(pytest.approx(low), pytest.approx(high) if high is not None else None)]
+
+
+def test_every_qualifier_word_propose_writes_has_a_rule():
+    """A drafted row must build as proposed: its qualifier word is a row of the rules seed."""
+    from warehouse.serve.propose_patterns import BOUNDS, DOWN, UP
+
+    with (Path(__file__).parents[1] / "seeds" / "qualifier_rules.csv").open(encoding="utf-8") as f:
+        words = {row["qualifier"] for row in csv.DictReader(f)}
+    assert sorted(set(BOUNDS + UP + DOWN) - words) == []
