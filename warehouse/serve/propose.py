@@ -28,6 +28,7 @@ from typing import Any
 from warehouse.serve import propose_patterns as pat
 from warehouse.serve.propose_patterns import Cue, Mention
 from warehouse.serve.propose_periods import Period, find_periods, in_year
+from warehouse.serve.propose_text import paragraphs, sentences
 
 COLUMNS = ("figure_id", "source_id", "paragraph", "value", "unit", "qualifier", "period_start",
            "period_end", "flow", "measure", "subject", "reporter", "status", "base_period_start",
@@ -35,40 +36,17 @@ COLUMNS = ("figure_id", "source_id", "paragraph", "value", "unit", "qualifier", 
 Span = tuple[date | None, date | None]
 NO_SPAN: Span = (None, None)
 CLAUSE_BREAK = re.compile(r"[;:]|—|\s–\s|,\s*(?:while|whereas|but|and|as)\b", re.I)
-_STOP = re.compile(r"[.!?]+[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "no", "jan", "feb", "mar", "apr", "jun", "jul",
-                  "aug", "sep", "sept", "oct", "nov", "dec", "vs", "etc", "inc", "ltd", "co",
-                  "corp", "approx", "est", "e.g", "i.e"}
-
-
-def paragraphs(text: str) -> list[tuple[int, str]]:
-    """(number, line) of each paragraph: lines not empty once whitespace, no-break spaces
-    included, is stripped, numbered from 1 (the title line is paragraph 1)."""
-    lines = re.split(r"\r\n|\r|\n", text)
-    kept = [line for line in lines if line.strip()]
-    return list(enumerate(kept, 1))
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """[start, end) of each sentence: a stop before a capital, unless the word before it is
-    an abbreviation or an initial (Mr., H.E., U.S.)."""
-    bounds = [0]
-    for match in _STOP.finditer(text):
-        word = re.search(r"([\w.]+?)[.!?]*$", text[:match.start() + 1])
-        head = word.group(1).lower().rstrip(".") if word else ""
-        if head in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", head):
-            continue
-        bounds.append(match.end())
-    bounds.append(len(text))
-    return list(zip(bounds, bounds[1:], strict=False))
-
 
 @dataclass
 class Document:
-    """What a paragraph inherits from the ones before it: the last period and year named."""
+    """What a paragraph inherits from the ones before it: the last period, year and
+    reporter named, and the paragraphs that named them (for the note of a carried value)."""
 
     last_period: Span | None = None
     last_year: int | None = None
+    period_from: int = 0
+    last_reporter: str = ""
+    reporter_from: int = 0
 
 
 def propose(text: str, source_id: str) -> tuple[list[dict[str, str]], int]:
@@ -79,7 +57,7 @@ def propose(text: str, source_id: str) -> tuple[list[dict[str, str]], int]:
     for number, line in numbered:
         reading = Paragraph(line, document)
         rows.extend(reading.row(source_id, number, m) for m in reading.mentions)
-        reading.update(document)
+        reading.update(document, number)
     kept = merge_repeats([row for row in rows if row])
     for row in kept:
         del row["_start"]
@@ -112,10 +90,13 @@ class Paragraph:
     def sentence(self, pos: int) -> tuple[int, int]:
         return next((s for s in self.sentences if s[0] <= pos < s[1]), (0, len(self.text)))
 
-    def update(self, document: Document) -> None:
+    def update(self, document: Document, number: int) -> None:
         dated = [p for p in self.periods if p.kind == "dated" and not p.base]
         if dated:
             document.last_period = (dated[-1].first, dated[-1].last)
+            document.period_from = number
+        if self.reporters:
+            document.last_reporter, document.reporter_from = self.reporters[-1].value, number
         years = re.findall(r"\b(?:19|20)\d\d\b", self.text)
         document.last_year = int(years[-1]) if years else document.last_year
 
@@ -134,6 +115,9 @@ class Paragraph:
             direction = (pat.direction_after(self.text, m.end)
                          or pat.direction_near(self.text, m.start))
         own = self.own_period(m, target)
+        carried = self.carried(m, own, target)
+        if "period" in carried:
+            own = self.document.last_period or NO_SPAN
         base, prior = self.base_period(m, measure, own)
         if measure == "ratio":
             measure = "ratio_to_prior_period" if prior else "ratio_to_base_period"
@@ -143,10 +127,25 @@ class Paragraph:
                             else ""),
             "unit": m.unit, "qualifier": qualifier or (m.hint if m.kind == "ratio" else ""),
             "period_start": _iso(own[0]), "period_end": _iso(own[1]), "flow": flow,
-            "measure": measure, "subject": self.subject(m, start), "reporter": self.reporter(m),
+            "measure": measure, "subject": self.subject(m, start),
+            "reporter": self.reporter(m) or carried.get("reporter", ("", 0))[0],
             "status": "target" if target else self.status(m), "base_period_start": _iso(base[0]),
             "base_period_end": _iso(base[1]), "commodity_hs": "", "gate_id": "", "claim": "",
-            "other_paragraphs": "", "note": _note(number, m), "_start": m.start}
+            "other_paragraphs": "", "_start": m.start,
+            "note": _note(number, m) + "".join(f"; {field} carried over from paragraph {n}"
+                                               for field, (_, n) in carried.items())}
+
+    def carried(self, m: Mention, own: Span, target: bool) -> dict[str, tuple[str, int]]:
+        """What a figure takes from earlier paragraphs when its own names none: the last
+        period (not for a target or a count: they have none unless written) and the last
+        reporter. Said in the note: news reports name them once, and the analyst confirms."""
+        doc, found = self.document, {}
+        if own == NO_SPAN and not target and m.kind != "count" and doc.last_period \
+                and doc.last_period[0]:
+            found["period"] = ("", doc.period_from)
+        if not self.reporter(m) and doc.last_reporter:
+            found["reporter"] = (doc.last_reporter, doc.reporter_from)
+        return found
 
     def nearest(self, found: list[Cue], m: Mention) -> str:
         """The cue nearest before the number in its sentence, else the first after it in

@@ -102,7 +102,26 @@ def test_a_sentence_without_a_period_inherits_the_paragraphs_and_growth_gets_a_b
                                                                       "2023-03-31")
     assert (found["12"]["base_period_start"], found["12"]["base_period_end"]) == (
         "2022-01-01", "2022-03-31")
-    assert found["5"]["period_start"] == ""  # a new paragraph inherits nothing
+    assert "carried" not in found["12"]["note"]
+    # a later paragraph takes the last period named, and says so for the analyst to confirm
+    assert (found["5"]["period_start"], found["5"]["period_end"]) == ("2023-01-01", "2023-03-31")
+    assert found["5"]["base_period_start"] == "2022-01-01"
+    assert found["5"]["note"].endswith("; period carried over from paragraph 2")
+
+
+def test_a_report_names_its_statistics_once_and_later_paragraphs_carry_them():
+    found = by_value("T\nLao customs data show two-way trade of USD 1.2 billion in 2023.\n"
+                     "Exports to Laos were USD 500 million.\n"
+                     "Vietnamese figures put 2023 trade at USD 1.1 billion.\n"
+                     "Hanoi aims for USD 2 billion of trade by 2030.\n"
+                     "The two sides signed 14 agreements on trade.\n")
+    assert found["1.2"]["reporter"] == "la" and "carried" not in found["1.2"]["note"]
+    assert found["500"]["reporter"] == "la"
+    assert found["500"]["note"].endswith(
+        "; period carried over from paragraph 2; reporter carried over from paragraph 2")
+    assert found["1.1"]["reporter"] == "vn"
+    assert found["2"]["status"] == "target" and found["2"]["reporter"] == "vn"
+    assert found["14"]["period_start"] == ""  # a count takes no period it does not state
 
 
 def test_an_explicit_base_period_and_the_same_period_last_year():
