@@ -164,6 +164,11 @@ class Session(Protocol):
     def columns(self) -> dict[RelationKey, list[tuple[str, str]]]:
         """Every relation's columns and their types, in order."""
 
+    def columns_of(self, relation: Relation) -> list[tuple[str, str]] | None:
+        """One relation's columns and their types (as the database spells them), in order;
+        None when it does not exist. What a template's `adapter.get_columns_in_relation`
+        reads at run time."""
+
     def row_counts(self) -> dict[RelationKey, int]:
         """Every table's (estimated) row count."""
 

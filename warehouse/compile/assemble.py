@@ -46,6 +46,7 @@ def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
     (the parse cache passes a memoized one)."""
     merged_vars = {**config.vars, **(vars or {})}
     renderer = make_renderer(config, files)
+    renderer.default_vars = merged_vars
     props = load_properties(files.properties)
     _check_orphan_properties(props, files, config)
 
@@ -244,9 +245,6 @@ def _validate_model_config(cfg: Mapping[str, Any], path: str,
                                 f"incremental_strategy={strategy!r} needs a unique_key",
                                 "set unique_key to the column (or columns) that identify a "
                                 "row, or use incremental_strategy='append'")
-    for hook in ("pre_hook", "post_hook", "pre-hook", "post-hook"):
-        if cfg.get(hook):
-            raise _config_error(locate, path, hook, f"the dbt config {hook!r} is not supported")
 
 
 def _config_error(locate: ConfigLocator | None, path: str, key: str, message: str,

@@ -12,21 +12,23 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from warehouse.core.config import ProjectConfig, load_pyproject_config
 from warehouse.core.errors import ProjectError
 from warehouse.core.textfile import read_text
 
 
-def load_config(root: Path) -> ProjectConfig:
-    """The project's configuration, from dbt_project.yml if there is one, else pyproject.toml."""
+def load_config(root: Path, vars: Mapping[str, Any] | None = None) -> ProjectConfig:
+    """The project's configuration, from dbt_project.yml if there is one, else pyproject.toml.
+    `vars` (--vars) are what `var()` reads in dbt_project.yml."""
     root = root.resolve()
     if not root.is_dir():
         raise ProjectError(f"project folder {root} does not exist")
     if (root / "dbt_project.yml").is_file():
         from warehouse.dbt.project import load_dbt_config
 
-        return load_dbt_config(root)
+        return load_dbt_config(root, cli_vars=vars)
     return load_pyproject_config(root)
 
 

@@ -120,7 +120,9 @@ def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_dige
     if isinstance(node, ModelNode):
         return digest(FINGERPRINT_VERSION, "model", str(node.relation), node.materialized,
                       _canonical(relevant_config(node.config)), sql_digest(node.compiled_sql),
-                      sql_digest(node.incremental_sql) if node.incremental_sql else "")
+                      sql_digest(node.incremental_sql) if node.incremental_sql else "",
+                      # rendered at run time: its template, the macros and the vars count
+                      *((node.render_inputs,) if node.render_inputs else ()))
     if isinstance(node, SeedNode):
         return digest(FINGERPRINT_VERSION, "seed", str(node.relation), node.checksum,
                       _canonical(dict(node.column_types)),

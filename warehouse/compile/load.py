@@ -25,5 +25,5 @@ def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
     from warehouse.compile.assemble import assemble_project
     from warehouse.compile.files import load_config, read_files
 
-    config = load_config(root)
+    config = load_config(root, vars)
     return assemble_project(config, read_files(config), vars=vars)

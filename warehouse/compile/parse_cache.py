@@ -199,7 +199,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
     from warehouse.compile.files import load_config, read_files
     from warehouse.compile.project import Project, make_renderer
 
-    config = load_config(root)
+    config = load_config(root, vars)
     files = read_files(config)
     merged = {**config.vars, **(vars or {})}
     signature = engine_signature()  # stats every engine module: once per load

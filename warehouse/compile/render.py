@@ -24,7 +24,7 @@ from warehouse.core.errors import ProjectError, caret_snippet
 
 _TEST_BLOCK = re.compile(r"{%(-?)\s*test\s+(\w+)")
 _END_TEST = re.compile(r"{%(-?)\s*endtest\s*(-?)%}")
-_UNSUPPORTED_BLOCK = re.compile(r"{%-?\s*(materialization|snapshot|call\s+statement)\b")
+_UNSUPPORTED_BLOCK = re.compile(r"{%-?\s*(materialization|snapshot)\b")
 
 
 @dataclass
@@ -41,6 +41,12 @@ class RenderState:
     config: dict[str, Any] = field(default_factory=dict)
     vars: Mapping[str, Any] = field(default_factory=dict)
     line: int | None = None  # where a string template (a test's YAML arguments) was written
+    # At run time, jinja_context.RunContext (the build's session, flags, graph); None at
+    # load, where `execute` is false. `touched`: what the render read that differs at run
+    # time (jinja_context's kinds); `results`: statement results by name.
+    runtime: Any = None
+    touched: set[str] = field(default_factory=set)
+    results: dict[str, Any] = field(default_factory=dict)
 
 
 _STATE: ContextVar[RenderState] = ContextVar("warehouse_render_state")
@@ -214,9 +220,16 @@ def _env_var(name: str, default: Any = _MISSING) -> str:
     return default
 
 
-def _raise_compiler_error(message: str) -> None:
+def raise_located(message: str, hint: str | None = None) -> None:
+    """Raise `message` at the line of the template running now."""
     path, line = template_position()
-    raise ProjectError(message, path=path, line=line)
+    state = _STATE.get(None)
+    raise ProjectError(str(message), path=path or (state.path if state else None), line=line,
+                       hint=hint)
+
+
+def _raise_compiler_error(message: str) -> None:
+    raise_located(message)
 
 
 class _Exceptions:
@@ -226,6 +239,18 @@ class _Exceptions:
     def warn(message: str) -> str:
         print(f"warning: {message}", file=sys.stderr)
         return ""
+
+    @staticmethod
+    def raise_not_implemented(message: str) -> None:
+        raise_located(f"not implemented: {message}")
+
+    @staticmethod
+    def raise_database_error(message: str) -> None:
+        raise_located(f"database error: {message}")
+
+    @staticmethod
+    def raise_fail_fast_error(message: str, node: Any = None) -> None:
+        raise_located(message)
 
 
 def preprocess(text: str) -> str:
@@ -238,7 +263,7 @@ class Renderer:
     """A Jinja environment over a project's templates and macros."""
 
     def __init__(self, sources: Mapping[str, str], macro_paths: list[str], docs: Mapping[str, str],
-                 target: Mapping[str, Any]) -> None:
+                 target: Mapping[str, Any], project_name: str = "") -> None:
         import jinja2
 
         self._sources = dict(sources)
@@ -261,20 +286,52 @@ class Renderer:
         self.env.globals.update({name: Unsupported(name, reason)
                                  for name, reason in refused_jinja_names().items()})
         self.env.globals.update(default_macros(target))
+        self._add_context(target, project_name)
         self.env.globals.update(
             ref=_ref, source=_source, config=_Config(), var=_var, env_var=_env_var,
             this=_This(), is_incremental=lambda: _STATE.get().incremental,
-            doc=self._doc, exceptions=_Exceptions(), target=dict(target),
-            log=lambda msg, info=False: "", modules={"re": re}, **{"return": _dbt_return},
+            doc=self._doc, exceptions=_Exceptions(), **{"return": _dbt_return},
         )
         self.macros: dict[str, tuple[str, Callable[..., Any]]] = {}
         for path in macro_paths:
             self._load_macros(path)
 
+    def _add_context(self, target: Mapping[str, Any], project_name: str) -> None:
+        """dbt's context (jinja_context), `adapter`, and dbt's macros as `dbt.*` and bare
+        (crossdb), all before the project's macros, which may override them."""
+        from warehouse.compile.jinja_adapter import JinjaAdapter
+        from warehouse.compile.jinja_context import Context
+        from warehouse.dbt.crossdb import DbtNamespace, unprefixed
+
+        context = Context(_STATE.get, raise_located, target, project_name)
+        self.context = context
+        self.env.globals.update(context.globals())
+        self.env.globals["adapter"] = JinjaAdapter(context)
+
+        def project_macro(name: str) -> Any:
+            return self.env.globals[name] if name in self.macros else None
+
+        def builtin(name: str) -> Any:
+            return None if name in self.macros else self.env.globals.get(name)
+
+        namespace = DbtNamespace(project_macro, builtin, raise_located, context.fetch_one)
+        self.env.globals.update(unprefixed(namespace))
+        self.env.globals["dbt"] = namespace
+
     def _load(self, name: str):
         text = self._sources[name]
         _check_supported(name, text)
         return preprocess(text), name, lambda: True
+
+    def source_text(self, path: str) -> str | None:
+        return self._sources.get(path)
+
+    def parse_template(self, path: str) -> Any:
+        """The Jinja syntax tree of `path`, or None if it is no template of this project."""
+        if path not in self._sources:
+            return None
+        source, _name, _uptodate = self._load(path)
+        return self.env.parse(source)
 
     def add_source(self, path: str, text: str) -> None:
         self._sources[path] = text
@@ -338,7 +395,13 @@ class Renderer:
         finally:
             _STATE.reset(token)
 
+    # The load's vars (the project's, --vars on top): what var() reads in a string
+    # rendered without vars of its own (property YAML: descriptions, a source's identifier).
+    default_vars: Mapping[str, Any] = {}
+
     def render_string(self, text: str, state: RenderState, context: Mapping[str, Any]) -> str:
+        if not state.vars and self.default_vars:
+            state.vars = self.default_vars
         template = self._strings.get(text)
         if template is None:
             template = self._strings[text] = self.env.from_string(preprocess(text))

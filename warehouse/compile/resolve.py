@@ -55,11 +55,15 @@ class Resolver:
     It also keeps each ephemeral model's rendered SQL, so a model inlined into
     several others is rendered once per load."""
 
-    def __init__(self, nodes: Mapping[NodeId, Node], disabled: frozenset[str] = frozenset()
-                 ) -> None:
+    def __init__(self, nodes: Mapping[NodeId, Node], disabled: frozenset[str] = frozenset(),
+                 runtime: Any = None) -> None:
         self.nodes = nodes
         self.disabled = disabled  # models configured enabled=false: not built, not refable
         self.ephemeral_sql: dict[str, str] = {}
+        # At run time, the jinja_context.RunContext renders see (None at load); what each
+        # inlined ephemeral model's render read that differs at run time.
+        self.runtime = runtime
+        self.ephemeral_touched: dict[str, set[str]] = {}
 
     def ref(self, name: str) -> Any:
         node = self.nodes.get(ref_id(self.nodes, name))
@@ -109,16 +113,27 @@ def compile_model(renderer: Renderer, model: ModelNode, resolver: Resolver,
     if analyze is None:
         from warehouse.compile.parse import analyze_model_sql as analyze
 
-    sql = _render_final(renderer, model, resolver, vars, incremental=False)
+    touched: set[str] = set()
+    sql = _render_final(renderer, model, resolver, vars, incremental=False, touched=touched)
+    full_sql, spans = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
+    branch = None
+    if model.materialized == "incremental":
+        branch = _render_final(renderer, model, resolver, vars, incremental=True,
+                               touched=touched)
+    if resolver.runtime is None:
+        for name, *_lines in spans:
+            touched |= resolver.ephemeral_touched.get(name, set())
+        if touched:  # its SQL is known at run time only (compile/introspect.py)
+            from warehouse.compile.introspect import defer_model
+
+            return defer_model(renderer, model, sql, touched, vars)
     parsed = analyze(sql, path=model.path, template=model.template)
     _cross_check(parsed.tables, model, sql, nodes)
-    full_sql, spans = _inject_ephemerals(renderer, model, resolver, vars, nodes, sql)
     volatile = set(parsed.volatile)
     incremental_sql, incremental_spans = "", ()
-    if model.materialized == "incremental":
+    if branch is not None:
         # The branch an incremental run takes is checked like the rest: one statement,
         # tables read only through ref()/source()/CTEs (and `this`), errors located.
-        branch = _render_final(renderer, model, resolver, vars, incremental=True)
         checked = analyze(branch, path=model.path, template=model.template)
         _cross_check(checked.tables, model, branch, nodes)
         incremental_sql, incremental_spans = _inject_ephemerals(renderer, model, resolver, vars,
@@ -132,10 +147,16 @@ def compile_model(renderer: Renderer, model: ModelNode, resolver: Resolver,
 
 
 def _render_final(renderer: Renderer, model: ModelNode, resolver: Resolver,
-                  vars: Mapping[str, Any], *, incremental: bool) -> str:
+                  vars: Mapping[str, Any], *, incremental: bool,
+                  touched: set[str] | None = None) -> str:
+    """The model's SQL; what the render read that differs at run time goes in `touched`."""
     state = RenderState(model.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
-                        this=RelationView(model.relation), incremental=incremental, vars=vars)
-    return renderer.render(model.path, state)
+                        this=RelationView(model.relation), incremental=incremental, vars=vars,
+                        runtime=resolver.runtime)
+    sql = renderer.render(model.path, state)
+    if touched is not None:
+        touched |= state.touched
+    return sql
 
 
 def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId, Node]) -> None:
@@ -187,7 +208,9 @@ def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,
     for dep in order:
         dep_sql = resolver.ephemeral_sql.get(dep.name)
         if dep_sql is None:
-            dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False)
+            touched = resolver.ephemeral_touched.setdefault(dep.name, set())
+            dep_sql = _render_final(renderer, dep, resolver, vars, incremental=False,
+                                    touched=touched)
             resolver.ephemeral_sql[dep.name] = dep_sql
         body = dep_sql.strip().rstrip(";")
         bodies.append((dep.name, body, dep_sql[:len(dep_sql) - len(dep_sql.lstrip())]))

@@ -81,6 +81,10 @@ class ProjectConfig:
     target_name: str = "dev"
     profile_name: str = ""
     ack: AckConfig | None = None  # None: the project has no [tool.warehouse.ack] table
+    # dbt_project.yml's `on-run-start` / `on-run-end`: SQL templates, rendered and run in
+    # the build's working copy at its start and end (run/hooks.py).
+    on_run_start: tuple[str, ...] = ()
+    on_run_end: tuple[str, ...] = ()
 
     def schema_name(self, custom: Any) -> str:
         """The schema of a node whose `schema` config is `custom` (None: not set)."""
@@ -103,6 +107,10 @@ class ProjectConfig:
 
 
 _ADDITIVE = frozenset({"tags"})  # dbt: lists that accumulate from folder to file
+# dbt: hooks accumulate too, in order (the folder's run before the model's), duplicates
+# kept; either spelling is one key.
+HOOK_KEYS = {"pre_hook": "pre-hook", "post_hook": "post-hook", "pre-hook": "pre-hook",
+             "post-hook": "post-hook"}
 _MERGED = frozenset({"meta", "docs"})  # dbt: dictionaries merged key by key
 
 
@@ -123,11 +131,16 @@ def unique_key_columns(unique_key: Any) -> list[str]:
 
 
 def merge_configs(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """`override` on top of `base`, as dbt merges config levels: tags accumulate,
-    meta and docs merge, anything else is replaced."""
+    """`override` on top of `base`, as dbt merges config levels: tags and hooks
+    accumulate, meta and docs merge, anything else is replaced."""
     merged = dict(base)
     for key, value in override.items():
-        if key in _ADDITIVE and key in merged:
+        if key in HOOK_KEYS:
+            key = HOOK_KEYS[key]
+            prior, new = merged.get(key, []), value
+            merged[key] = [*(x for v in (prior, new)
+                             for x in ([v] if isinstance(v, (str, Mapping)) else v or []))]
+        elif key in _ADDITIVE and key in merged:
             old = merged[key]
             old = [old] if isinstance(old, str) else list(old or [])
             new = [value] if isinstance(value, str) else list(value or [])

@@ -33,6 +33,13 @@ class ModelNode:
     # names the ephemeral model's file and line.
     ephemeral_spans: tuple[tuple[str, int, int, int], ...] = ()
     incremental_spans: tuple[tuple[str, int, int, int], ...] = ()
+    # What its render read that differs at run time (compile/jinja_context.py's kinds:
+    # "execute", "query", "columns" ...): such a model is rendered again just before it
+    # runs (compile/runtime_render.py), and `render_inputs` (a digest of its template,
+    # the project's macros and vars) stands in its fingerprint for what the load could
+    # not render. Empty for a model whose SQL the load knows.
+    runtime_kinds: tuple[str, ...] = ()
+    render_inputs: str = ""
 
     @property
     def id(self) -> NodeId:
@@ -41,6 +48,10 @@ class ModelNode:
     @property
     def materialized(self) -> str:
         return self.config.get("materialized", "view")
+
+    @property
+    def renders_at_run(self) -> bool:
+        return bool(self.runtime_kinds)
 
     @property
     def tags(self) -> frozenset[str]:

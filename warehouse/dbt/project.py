@@ -32,9 +32,8 @@ _IGNORED = frozenset({"version", "config-version", "require-dbt-version", "clean
                       "log-path", "packages-install-path", "asset-paths", "query-comment",
                       "flags", "exposures", "metrics", "semantic-models", "saved-queries",
                       "restrict-access", "dbt-cloud", "analyses", "unit_tests", "unit-tests"})
+_HOOKS = ("on-run-start", "on-run-end")
 _REFUSED = {
-    "on-run-start": "it runs SQL the engine does not run",
-    "on-run-end": "it runs SQL the engine does not run",
     "dispatch": "macro dispatch to packages is not supported",
     "snapshots": "snapshots are not supported",
     "sources": "source configs are not supported",
@@ -42,13 +41,17 @@ _REFUSED = {
     "data_tests": "project-level test configs are not supported",
     "quoting": "quoting configs are not supported",
 }
-_USED = frozenset({"name", "profile", "target-path", "vars", "models", "seeds",
+_USED = frozenset({"name", "profile", "target-path", "vars", "models", "seeds", *_HOOKS,
                    *_PATHS, *_SCANNED})
 _ENGINE_KEYS = {"target_path": "target-path"}  # engine key -> dbt key, where they differ
 
 
 def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
-                    target_name: str | None = None) -> ProjectConfig:
+                    target_name: str | None = None,
+                    cli_vars: Mapping[str, Any] | None = None) -> ProjectConfig:
+    """`cli_vars` (--vars) are what `var()` reads in the file's settings, as in dbt; its
+    `models:`/`seeds:` configs read the project's `vars:` too, --vars on top. Hooks
+    (`on-run-*`, `pre-hook`, `post-hook`) are kept as written: they render at run time."""
     from warehouse.core.properties import load_yaml, strip_lines
     from warehouse.core.textfile import read_text
     from warehouse.dbt.profile import load_target, render_value
@@ -66,11 +69,12 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
                          profiles_dir=profiles_dir, target_name=target_name,
                          named_at=at(("profile" if project.get("profile") else "name",)))
     context = {"target": {"name": target.target, "schema": target.schema, "type": "duckdb",
-                          "threads": target.threads, "profile_name": target.profile}}
+                          "threads": target.threads, "profile_name": target.profile},
+               "var": _var_function(dict(cli_vars or {}))}
     rendered = {}
     for key, value in project.items():
         with _located(at, (key,)):
-            rendered[key] = (value if key in ("vars", "models", "seeds")
+            rendered[key] = (value if key in ("vars", "models", "seeds", *_HOOKS)
                              else render_value(value, FILE, context))
     section: dict[str, Any] = {
         "name": name,
@@ -80,10 +84,11 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
         "target_path": rendered.get("target-path", "target"),
         "vars": _vars(rendered.get("vars") or {}, name, at),
     }
+    configs_context = {**context, "var": _var_function({**section["vars"], **(cli_vars or {})})}
     for kind in ("model", "seed"):  # configs are checked as written, then rendered
         with _located(at, (f"{kind}s",)):  # (a refused hook never renders)
             tree = _config_tree(raw.get(f"{kind}s") or {}, name, kind, text)
-            section[f"{kind}s"] = render_value(tree, FILE, context)
+            section[f"{kind}s"] = _render_configs(tree, configs_context)
     for dbt_key, key in _PATHS.items():
         if dbt_key in rendered:
             section[key] = rendered[dbt_key]
@@ -96,7 +101,9 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
         docs = config.model_paths + config.seed_paths + config.macro_paths + config.test_paths
         config = replace(config, docs_paths=tuple(dict.fromkeys(docs)))
     config = replace(config, schema_naming="dbt", target_name=target.target,
-                     profile_name=target.profile)
+                     profile_name=target.profile,
+                     on_run_start=_run_hooks(rendered, "on-run-start", at),
+                     on_run_end=_run_hooks(rendered, "on-run-end", at))
     notes = scan_dbt_files(root, _scanned(config, rendered, at))
     if target.file is None:
         notes.insert(0, f"no profiles.yml found for profile {target.profile!r}; building into "
@@ -104,6 +111,44 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return config
+
+
+def _var_function(values: Mapping[str, Any]) -> Any:
+    """`var(name, default)` over `values`: an unknown name without a default is an error."""
+    missing = object()
+
+    def var(name: str, default: Any = missing) -> Any:
+        if name in values:
+            return values[name]
+        if default is missing:
+            raise ProjectError(f"var {name!r} is not defined and has no default", path=FILE,
+                               hint="set it under vars: or with --vars")
+        return default
+
+    return var
+
+
+def _render_configs(tree: Any, context: Mapping[str, Any]) -> Any:
+    """A folder-config tree rendered, its hooks left as written (they render at run time,
+    with `this` and the build's database)."""
+    from warehouse.core.config import HOOK_KEYS
+    from warehouse.dbt.profile import render_value
+
+    if not isinstance(tree, Mapping):
+        return render_value(tree, FILE, context)
+    return {k: (v if str(k).lstrip("+") in HOOK_KEYS else _render_configs(v, context))
+            for k, v in tree.items()}
+
+
+def _run_hooks(rendered: Mapping[str, Any], key: str, at: Locate) -> tuple[str, ...]:
+    """`on-run-start`/`on-run-end` as SQL templates: one, or a list of them."""
+    value = rendered.get(key)
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ProjectError(f"{key} must be SQL text or a list of it", **at((key,)))
+    return tuple(items)
 
 
 def _scanned(config: ProjectConfig, rendered: Mapping[str, Any],

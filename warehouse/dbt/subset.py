@@ -2,8 +2,8 @@
 
 The rule is one: a construct that builds nothing (documentation, exposures,
 metrics) is ignored with a note; a construct that would change a table or a
-test result (hooks, snapshots, python models, package macros, `run_query`,
-configs the engine does not honour) is a ProjectError naming the construct
+test result (snapshots, python models, package macros, configs the engine does
+not honour) is a ProjectError naming the construct
 and its file. A dbt project therefore builds the tables dbt would build, or
 fails loudly, never builds something else quietly.
 """
@@ -19,7 +19,8 @@ from warehouse.core.errors import ProjectError
 # Configs the engine honours, per resource type.
 HONOURED = {
     "model": frozenset({"materialized", "schema", "alias", "tags", "enabled", "unique_key",
-                        "incremental_strategy", "full_refresh"}),
+                        "incremental_strategy", "full_refresh", "pre-hook", "post-hook",
+                        "pre_hook", "post_hook"}),
     "seed": frozenset({"schema", "alias", "tags", "enabled", "column_types", "full_refresh"}),
 }
 # Configs that change nothing in the warehouse's tables (documentation, access, quoting
@@ -29,10 +30,6 @@ IGNORED = frozenset({"docs", "persist_docs", "meta", "description", "grants", "g
 # Configs accepted only with the value that means what the engine does anyway.
 ONLY_DEFAULT: Mapping[str, Any] = {"on_schema_change": "ignore", "contract": None}
 _REASONS = {
-    "pre_hook": "hooks run SQL the engine does not run",
-    "post_hook": "hooks run SQL the engine does not run",
-    "pre-hook": "hooks run SQL the engine does not run",
-    "post-hook": "hooks run SQL the engine does not run",
     "database": "the engine builds into the one database of the profile",
     "sql_header": "the header would run before the model's SQL",
     "incremental_predicates": "the engine's merge does not filter the existing rows",
@@ -85,15 +82,9 @@ def config_problem(key: str, value: Any, resource_type: str) -> str | None:
 
 _PACKAGE_NAMESPACES = ("dbt_utils", "dbt_expectations", "dbt_date", "codegen", "audit_helper",
                        "dbt_external_tables", "elementary", "metrics", "dbt_project_evaluator")
-_JINJA_REASONS = {
-    "adapter": "the engine has no adapter object; write the SQL in the model",
-    "run_query": "it runs SQL while compiling, which the engine does not do",
-    "statement": "it runs SQL while compiling, which the engine does not do",
-    "load_result": "it reads the result of a statement block, which the engine does not run",
-    "dbt": "dbt's cross-database macros are not provided; write DuckDB SQL",
-    "graph": "the engine does not expose dbt's graph object to templates",
-    "store_result": "it keeps the result of a statement block, which the engine does not run",
-}
+# dbt's Jinja context (adapter, run_query, statement, load_result, graph, dbt.*) is
+# compile/jinja_context.py's; no name of it is refused any more.
+_JINJA_REASONS: dict[str, str] = {}
 
 
 def refused_jinja_names() -> dict[str, str]:
@@ -106,8 +97,8 @@ def refused_jinja_names() -> dict[str, str]:
 
 
 def default_macros(target: Mapping[str, Any]) -> dict[str, Any]:
-    """dbt's default naming macros that a project's own `generate_schema_name` may call,
-    and `execute` (always true: the engine compiles and runs in one pass)."""
+    """dbt's default naming macros that a project's own `generate_schema_name` may call
+    (`execute` is compile/jinja_context.py's: false at load, true at run time)."""
     schema = str(target.get("schema", "main"))
 
     def default_schema_name(custom_schema_name: Any = None, node: Any = None) -> str:
@@ -125,7 +116,7 @@ def default_macros(target: Mapping[str, Any]) -> dict[str, Any]:
 
     return {"default__generate_schema_name": default_schema_name,
             "generate_schema_name_for_env": schema_name_for_env,
-            "default__generate_alias_name": default_alias_name, "execute": True}
+            "default__generate_alias_name": default_alias_name}
 
 
 # ---------------------------------------------------------------------------

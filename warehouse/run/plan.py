@@ -34,6 +34,7 @@ from typing import Any
 
 from warehouse.adapters.base import NodeState, StoredState
 from warehouse.compile.fingerprint import Fingerprint, digest, fold
+from warehouse.compile.jinja_context import data_kinds
 from warehouse.core.config import should_full_refresh
 from warehouse.core.console import Console
 from warehouse.core.identity import NodeId, NodeKind, Relation
@@ -193,8 +194,10 @@ def with_source_data(project: Any, signatures: Mapping[NodeId, str | None] | Non
 def always_run(project: Any, order: Iterable[NodeId], full_refresh: bool) -> dict[NodeId, str]:
     """Nodes that run whatever the stored state says, and why: a full refresh (the flag, or
     the node's own `full_refresh` config, which wins over the flag as in dbt), an
-    incremental model (its step may add rows however unchanged its inputs look), and SQL
-    that calls a volatile function (`now()`, `random()`, `read_csv(...)` ...)."""
+    incremental model (its step may add rows however unchanged its inputs look), SQL
+    that calls a volatile function (`now()`, `random()`, `read_csv(...)` ...), and a model
+    rendered at run time whose SQL depends on more than its parents (`run_query` over
+    data, the graph, flags, the run's id: compile/introspect.py)."""
     reasons = {}
     for node_id in order:
         node = project.nodes[node_id]
@@ -206,7 +209,16 @@ def always_run(project: Any, order: Iterable[NodeId], full_refresh: bool) -> dic
             reasons[node_id] = "incremental"
         elif getattr(node, "volatile", ()):
             reasons[node_id] = "calls " + ", ".join(f"{f}()" for f in node.volatile)
+        elif data_kinds(getattr(node, "runtime_kinds", ())):
+            reasons[node_id] = "its SQL depends on " + ", ".join(
+                _RUNTIME_READS[k] for k in data_kinds(node.runtime_kinds))
     return reasons
+
+
+# Why a model rendered at run time must run every time (compile/jinja_context.py's kinds).
+_RUNTIME_READS = {"query": "queries run while rendering", "graph": "the project graph",
+                  "flags": "the command's flags", "invocation": "the run's id or start time",
+                  "unknown": "macros whose reads cannot be told"}
 
 
 def built_relation(node: Node) -> Relation | None:

@@ -22,6 +22,16 @@ from warehouse.core.console import Console
 from warehouse.core.errors import ProjectError, WarehouseError
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
+from warehouse.run.hooks import (
+    ON_RUN_END,
+    ON_RUN_START,
+    POST,
+    PRE,
+    render_for_run,
+    run_context_for,
+    run_model_hooks,
+    run_project_hooks,
+)
 from warehouse.run.node_errors import model_error
 from warehouse.run.plan import Plan, not_run, plan_for, select_nodes, sources_read
 from warehouse.run.progress import print_result, summary_label
@@ -89,9 +99,12 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
         if plan is None or plan.based_on != current or plan.source_data != data:
             plan = plan_for(project, options, order, current, data)
         session.create_schemas(_schemas_written(project, plan))
-        results = _run_nodes(project, options, session, console, plan)
+        run = run_context_for(project, options, [project.nodes[n] for n in plan.run])
+        run_project_hooks(project, session, ON_RUN_START, run)
+        results = _run_nodes(project, options, session, console, plan, run)
         ok = not any(r.blocking for r in results)
         if ok:
+            run_project_hooks(project, session, ON_RUN_END, run, results)
             session.write_state(*states_to_store(project, results, plan))
             if options.publish:
                 work.publish()
@@ -145,7 +158,7 @@ def run_graph(project: Any, command: str) -> dict[NodeId, tuple[NodeId, ...]]:
 
 
 def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console,
-               plan: Plan) -> list[NodeResult]:
+               plan: Plan, run: Any = None) -> list[NodeResult]:
     """Report what the plan leaves alone, then run the rest in parallel, DAG order."""
     from warehouse.core.dag import Dag
     from warehouse.run.scheduler import run_dag
@@ -166,7 +179,7 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
         cursor = session.cursor()
         began = time.perf_counter()
         try:
-            result = run_node(project, project.nodes[node_id], cursor, options)
+            result = run_node(project, project.nodes[node_id], cursor, options, run)
         except WarehouseError as exc:  # a bad seed value: file, line and column already
             result = NodeResult(node_id, "error", message=str(exc))
         except Exception as exc:  # database errors: the node fails, the build goes on
@@ -192,7 +205,8 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
     return [results[n] for n in plan.order if n in results]
 
 
-def run_node(project: Any, node: Node, session: Any, options: RunOptions) -> NodeResult:
+def run_node(project: Any, node: Node, session: Any, options: RunOptions,
+             run: Any = None) -> NodeResult:
     """Load a seed, build a model or run a test in `session`."""
     if isinstance(node, SeedNode):
         rows = session.load_seed(project.config.root / node.path, node.relation,
@@ -200,7 +214,7 @@ def run_node(project: Any, node: Node, session: Any, options: RunOptions) -> Nod
                                  types_declared_in=node.types_declared_in)
         return NodeResult(node.id, "success", rows=rows, relation=str(node.relation))
     if isinstance(node, ModelNode):
-        return _run_model(project, node, session, options)
+        return _run_model(project, node, session, options, run)
     if isinstance(node, TestNode):
         from warehouse.run.testrun import run_test_node
 
@@ -208,9 +222,13 @@ def run_node(project: Any, node: Node, session: Any, options: RunOptions) -> Nod
     raise ProjectError(f"cannot run {node.id}")
 
 
-def _run_model(project: Any, node: ModelNode, session: Any, options: RunOptions) -> NodeResult:
+def _run_model(project: Any, node: ModelNode, session: Any, options: RunOptions,
+               run: Any = None) -> NodeResult:
+    """`run`: what run-time renders read (run/hooks.py; None when nothing renders)."""
     if node.materialized == "ephemeral":
         return NodeResult(node.id, "success", detail={"kind": "inlined as CTE"})
+    node, noted = render_for_run(project, node, session, run)
+    run_model_hooks(project, node, session, run, PRE)
     full_refresh = should_full_refresh(node.config, options.full_refresh)
     incremental_sql = None
     if node.materialized == "incremental" and not full_refresh:
@@ -225,5 +243,6 @@ def _run_model(project: Any, node: ModelNode, session: Any, options: RunOptions)
     except DatabaseError as exc:
         return NodeResult(node.id, "error", message=model_error(
             project, node, exc, incremental=incremental_sql is not None))
+    run_model_hooks(project, node, session, run, POST)
     return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),
-                      detail={"kind": node.materialized, "note": outcome.detail})
+                      detail={"kind": node.materialized, "note": outcome.detail, **noted})

@@ -97,6 +97,10 @@ def states_to_store(project: Any, results: Sequence[NodeResult], plan: Plan
     states = []
     for r in ran:
         fp = fingerprints[r.node_id]
+        if r.detail.get("reads_outside"):
+            # Rendered at run time from the catalog of relations that are not its parents
+            # (run/hooks.py): nothing proves it unchanged, so no stored state may match.
+            fp = type(fp)(fp.local + ":unproven", fp.full + ":unproven")
         relation = built_relation(project.nodes[r.node_id])
         states.append(NodeState(
             str(r.node_id), fp.full, fp.local, str(relation) if relation else None, r.status,

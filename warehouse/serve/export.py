@@ -58,28 +58,55 @@ def open_published(project: Project) -> Session:
 
 
 def mart_nodes(project: Project, session: Session) -> list[ModelNode]:
-    """The models the project materializes in `marts`, by name, all present in the file."""
+    """The models published to BI tools, by name, all present in the file: those the
+    project materializes in `marts`, and any other model whose config sets
+    `meta: {publish: true}` (an intermediate relation analysts query); `publish: false`
+    leaves a mart out. They land side by side (one PostgreSQL schema, one folder), so
+    their names must differ."""
     from warehouse.core.nodes import ModelNode
 
     nodes = sorted(
         (node for node in project.nodes.values()
-         if isinstance(node, ModelNode) and node.relation.schema == MARTS_SCHEMA
-         and node.materialized != "ephemeral"), key=lambda node: node.relation.name)
-    wanted = [node.relation.name for node in nodes]
-    if not wanted:
+         if isinstance(node, ModelNode) and _published(node)), key=lambda n: n.relation.name)
+    if not nodes:
         raise ProjectError(f"the project materializes no models in schema {MARTS_SCHEMA!r}",
                            hint=f"marts are the models configured with schema = "
                                 f"{MARTS_SCHEMA!r}")
-    present = {name for (name,) in session.execute(
-        "select table_name from information_schema.tables where table_schema = ?",
-        [MARTS_SCHEMA])}
-    missing = [name for name in wanted if name not in present]
+    for node in nodes:
+        if node.materialized == "ephemeral":
+            raise ProjectError(f"model {node.name} is ephemeral: it has no relation to publish",
+                               path=node.path, hint="materialize it as a table or view, or "
+                                                    "remove meta: {publish: true}")
+    by_name: dict[str, ModelNode] = {}
+    for node in nodes:
+        other = by_name.setdefault(node.relation.name, node)
+        if other is not node:
+            raise ProjectError(f"{other.relation} and {node.relation} would be published "
+                               f"under one name, {node.relation.name}", path=node.path,
+                               hint="rename one of them, or leave one unpublished with "
+                                    "meta: {publish: false}")
+    present = {(schema, name) for schema, name in session.execute(
+        "select table_schema, table_name from information_schema.tables")}
+    missing = [str(n.relation) for n in nodes
+               if (n.relation.schema, n.relation.name) not in present]
     if missing:
         raise ProjectError(
             f"the published warehouse {project.database_path.name} lacks "
-            + ", ".join(f"{MARTS_SCHEMA}.{name}" for name in missing),
-            hint="run `warehouse build` to publish the current models")
+            + ", ".join(missing), hint="run `warehouse build` to publish the current models")
     return nodes
+
+
+def _published(node: ModelNode) -> bool:
+    from collections.abc import Mapping
+
+    meta = node.config.get("meta")
+    flag = meta.get("publish") if isinstance(meta, Mapping) else None
+    if flag is None:
+        return node.relation.schema == MARTS_SCHEMA
+    if not isinstance(flag, bool):
+        raise ProjectError(f"model {node.name}: meta publish must be true or false, "
+                           f"got {flag!r}", path=node.path)
+    return flag
 
 
 def export_parquet(project: Project, folder: Path, *, echo=print) -> list[ExportedFile]:
@@ -89,13 +116,13 @@ def export_parquet(project: Project, folder: Path, *, echo=print) -> list[Export
         raise UsageError(f"--parquet {folder} is a file, not a folder")
     session = open_published(project)
     try:
-        names = [node.relation.name for node in mart_nodes(project, session)]
+        relations = [node.relation for node in mart_nodes(project, session)]
         folder.mkdir(parents=True, exist_ok=True)
         remove_dead_temps(folder)
         written = []
-        for name in names:
-            done = _export_one(session, name, folder)
-            echo(f"  {MARTS_SCHEMA}.{name} {'.' * max(3, 40 - len(name))} "
+        for relation in relations:
+            done = _export_one(session, relation, folder)
+            echo(f"  {relation} {'.' * max(3, 40 - len(relation.name))} "
                  f"[{done.rows} rows in {done.seconds:.2f}s] -> {done.path}")
             written.append(done)
         return written
@@ -103,12 +130,13 @@ def export_parquet(project: Project, folder: Path, *, echo=print) -> list[Export
         session.close()
 
 
-def _export_one(session: Session, name: str, folder: Path) -> ExportedFile:
+def _export_one(session: Session, relation: Relation, folder: Path) -> ExportedFile:
     started = time.perf_counter()
+    name = relation.name
     final = folder / f"{name}.parquet"
     temp = folder / f".{name}.parquet.{os.getpid()}.tmp"
     try:
-        rows = session.export_parquet(Relation(MARTS_SCHEMA, name), temp)
+        rows = session.export_parquet(relation, temp)
         os.replace(temp, final)
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from warehouse.core.errors import UsageError, WarehouseError
-from warehouse.core.identity import quote_ident, sql_literal
+from warehouse.core.identity import NodeId, quote_ident, sql_literal
 from warehouse.serve.export import MARTS_SCHEMA, mart_nodes, open_published
+from warehouse.serve.keys import Keys, TableKeys, table_keys
 from warehouse.serve.pg_types import PgType, pg_type
 from warehouse.serve.pg_url import normalize, redact, scrub
 
@@ -61,11 +62,14 @@ class Mart:
     name: str
     columns: tuple[MartColumn, ...]
     description: str = ""
+    schema: str = MARTS_SCHEMA  # where it is in DuckDB (a published intermediate model's own)
+    keys: TableKeys = TableKeys()
+    node: NodeId | None = None
 
     def select_sql(self) -> str:
         """DuckDB query that streams the mart with every column in its PostgreSQL form."""
         exprs = ", ".join(c.pg.select(quote_ident(c.name)) for c in self.columns)
-        return f"select {exprs} from {quote_ident(MARTS_SCHEMA)}.{quote_ident(self.name)}"
+        return f"select {exprs} from {quote_ident(self.schema)}.{quote_ident(self.name)}"
 
 
 @dataclass(frozen=True)
@@ -80,25 +84,55 @@ class PublishResult:
     schema: str
     tables: tuple[TableLoad, ...]
     seconds: float
+    keys: Keys = Keys({})
 
 
 # ---------------------------------------------------------------------- what to copy
 
 
-def describe_marts(project: Project, session: Session) -> list[Mart]:
-    """Each mart's columns and types from the file, descriptions from the project's YAML."""
-    marts = []
-    for node in mart_nodes(project, session):
-        name = node.relation.name
-        cols = session.execute(
+def describe_marts(project: Project, session: Session) -> tuple[list[Mart], Keys]:
+    """Each mart's columns and types from the file, descriptions from the project's YAML,
+    keys from its tests (`warehouse.serve.keys`)."""
+    nodes = mart_nodes(project, session)
+    found = {}
+    for node in nodes:
+        found[node.id] = session.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_schema = ? and table_name = ? order by ordinal_position",
-            [MARTS_SCHEMA, name])
+            [node.relation.schema, node.relation.name])
+    keys = table_keys(project.nodes, {n: [c for c, _ in cols] for n, cols in found.items()})
+    marts = []
+    for node in nodes:
         described = {c.name: c.description for c in node.columns}
-        marts.append(Mart(name, tuple(
-            MartColumn(col, typ, pg_type(typ), described.get(col, "")) for col, typ in cols),
-            node.description))
-    return marts
+        marts.append(Mart(node.relation.name, tuple(
+            MartColumn(col, typ, pg_type(typ), described.get(col, ""))
+            for col, typ in found[node.id]), node.description, node.relation.schema,
+            keys.of(node.id), node.id))
+    return marts, keys
+
+
+def key_ddl(schema: str, marts: list[Mart]) -> list[str]:
+    """Primary and unique keys of every table, then the foreign keys that point at them
+    (a foreign key needs its target's key to exist first). Added once the rows are in:
+    PostgreSQL checks each key against them, once, instead of row by row during the load."""
+    def table(name: str) -> str:
+        return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+    def cols(names: tuple[str, ...]) -> str:
+        return ", ".join(quote_ident(c) for c in names)
+
+    names = {mart.node: mart.name for mart in marts}
+    first, then = [], []
+    for mart in marts:
+        if mart.keys.primary:
+            first.append(f"alter table {table(mart.name)} add primary key "
+                         f"({cols(mart.keys.primary)})")
+        first += [f"alter table {table(mart.name)} add unique ({cols(key)})"
+                  for key in mart.keys.unique]
+        then += [f"alter table {table(mart.name)} add foreign key ({cols(fk.columns)}) "
+                 f"references {table(names[fk.to])} ({cols(fk.to_columns)})"
+                 for fk in mart.keys.foreign if fk.to in names]
+    return first + then
 
 
 def table_ddl(schema: str, mart: Mart) -> list[str]:
@@ -209,7 +243,7 @@ def publish(project: Project, url: str, schema: str = MARTS_SCHEMA, *,
     started = time.perf_counter()
     session = open_published(project)
     try:
-        marts = describe_marts(project, session)
+        marts, keys = describe_marts(project, session)
         with _scrubbed(url, f"connecting to {redact(url)}"):
             pg = _connect(url)
         try:
@@ -219,7 +253,7 @@ def publish(project: Project, url: str, schema: str = MARTS_SCHEMA, *,
                 pg.close()
     finally:
         session.close()
-    return PublishResult(schema, loads, time.perf_counter() - started)
+    return PublishResult(schema, loads, time.perf_counter() - started, keys)
 
 
 def _publish_marts(session: Session, pg: Any, url: str, schema: str,
@@ -246,6 +280,9 @@ def _publish_marts(session: Session, pg: Any, url: str, schema: str,
             echo(f"  {schema}.{mart.name} {'.' * max(3, 40 - len(mart.name))} "
                  f"[{load.rows} rows in {load.seconds:.2f}s]")
             loads.append(load)
+        with _scrubbed(url, "adding the primary and foreign keys"):
+            _execute_all(cursor, key_ddl(loading, marts))
+            pg.commit()
         with _scrubbed(url, f"swapping {loading} in as {schema}"):
             _swap(cursor, schema, loading)
             pg.commit()
@@ -272,4 +309,18 @@ def command(project: Project, args: argparse.Namespace) -> int:
     rows = sum(t.rows for t in result.tables)
     print(f"\nPublished {len(result.tables)} marts ({rows} rows) into schema "
           f"{result.schema} in {result.seconds:.2f}s")
+    print(key_summary(result.keys))
     return 0
+
+
+def key_summary(keys: Keys) -> str:
+    """One line on the keys declared, and why any relationships test is not a foreign key."""
+    tables = keys.tables.values()
+    line = (f"Keys: {sum(1 for k in tables if k.primary)} primary, "
+            f"{sum(len(k.unique) for k in tables)} unique, "
+            f"{sum(len(k.foreign) for k in tables)} foreign (from unique, not_null and "
+            f"relationships tests)")
+    if keys.skipped:
+        reasons = sorted({f"{s.table.name}: {s.reason}" for s in keys.skipped})
+        line += "; no foreign key for " + "; ".join(reasons)
+    return line

@@ -9,6 +9,7 @@ comments, schemas left over.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -115,18 +116,23 @@ def published(server, real_project) -> subprocess.CompletedProcess:
     return proc
 
 
+# Published beside the marts by `meta: {publish: true}` (a README example reads it).
+EXTRA = {"int_gate_province_history": "intermediate"}
+
+
 def test_every_mart_arrives_with_its_row_count(server, real_project, published):
     marts = mart_columns(real_project)
     assert len(marts) >= 10
+    tables = {**{t: "marts" for t in marts}, **EXTRA}
     counts = dict(psql_rows(server, " union all ".join(
-        f"select '{t}', count(*) from marts.\"{t}\"" for t in marts)))
-    expected = {t: str(duck(real_project, f'select count(*) from marts."{t}"')[0][0])
-                for t in marts}
+        f"select '{t}', count(*) from marts.\"{t}\"" for t in tables)))
+    expected = {t: str(duck(real_project, f'select count(*) from {s}."{t}"')[0][0])
+                for t, s in tables.items()}
     assert counts == expected
-    assert set(table_oids(server, "marts")) == set(marts)
-    for table in marts:  # a progress line per table, and a total
+    assert set(table_oids(server, "marts")) == set(tables)
+    for table in tables:  # a progress line per table, and a total
         assert f"marts.{table} " in published.stdout
-    assert f"Published {len(marts)} marts" in published.stdout
+    assert f"Published {len(tables)} marts" in published.stdout
 
 
 def test_numeric_columns_sum_to_the_same_values_read_through_sqlalchemy(server, real_project,
@@ -186,6 +192,71 @@ def test_table_and_column_descriptions_arrive_as_comments(server, loaded, publis
 def test_the_password_never_appears_in_the_output(published):
     assert PASSWORD not in published.stdout + published.stderr
     assert "warehouse:***@127.0.0.1" in published.stdout
+
+
+def psql_describe(server: pg_server.PgServer, table: str) -> str:
+    """What `psql -c '\\d TABLE'` prints, as a person would see it (headers and footers)."""
+    env = dict(os.environ, PGPASSWORD=server.password or "")
+    proc = subprocess.run([str(server.bin_dir / "psql"), "-X", "-h", server.host, "-p",
+                           str(server.port), "-U", server.user, "-d", server.database,
+                           "-c", f"\\d {table}"], capture_output=True, text=True, env=env,
+                          timeout=60, check=True)
+    return proc.stdout
+
+
+def yaml_marts(root: Path) -> dict[str, dict]:
+    """The marts' entries of the project's property files, read as plain YAML."""
+    import yaml
+
+    out = {}
+    for path in sorted((root / "models" / "marts").glob("*.yml")):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            out[model["name"]] = model
+    return out
+
+
+def test_psql_shows_primary_and_foreign_keys(server, real_project, published):
+    """Each mart's id column (unique + not_null in its YAML) is its primary key, and each
+    relationships test between two marts is a foreign key, as BI tools read them."""
+    described = psql_describe(server, "marts.fct_trade_figure")
+    assert '"fct_trade_figure_pkey" PRIMARY KEY, btree (figure_id)' in described
+    assert ("FOREIGN KEY (source_id) REFERENCES marts.dim_source(source_id)" in described)
+    assert ("FOREIGN KEY (period_id) REFERENCES marts.dim_period(period_id)" in described)
+    constraints = psql_rows(server, (
+        "select conrelid::regclass::text, contype, pg_get_constraintdef(oid) "
+        "from pg_constraint where connamespace = 'marts'::regnamespace"))
+    primary = {t.removeprefix("marts."): d for t, kind, d in constraints if kind == "p"}
+    foreign = {(t.removeprefix("marts."), d) for t, kind, d in constraints if kind == "f"}
+    marts = yaml_marts(real_project)
+    for name, model in marts.items():
+        keyed = [c["name"] for c in model.get("columns", [])
+                 if {"unique", "not_null"} <= set(map(str, c.get("data_tests") or []))]
+        assert primary.get(name) == (f"PRIMARY KEY ({keyed[0]})" if keyed else None), name
+    expected = set()
+    for name, model in marts.items():
+        for column in model.get("columns", []):
+            for test in column.get("data_tests") or []:
+                rel = test.get("relationships") if isinstance(test, dict) else None
+                to = rel and rel["to"].removeprefix("ref('").removesuffix("')")
+                if to in marts and to in primary and primary[to] == f"PRIMARY KEY "\
+                        f"({rel['field']})":
+                    expected.add((name, f"FOREIGN KEY ({column['name']}) REFERENCES "
+                                        f"marts.{to}({rel['field']})"))
+    assert len(expected) >= 15
+    assert foreign == expected
+    assert f"Keys: {len(primary)} primary, 1 unique, {len(foreign)} foreign" in published.stdout
+
+
+def test_what_the_readme_queries_is_published(server, real_project, published):
+    """int_gate_province_history (meta publish: true) is published beside the marts."""
+    rows = psql_rows(server, "select gate_pair_id, vn_province_name from "
+                             "marts.int_gate_province_history where gate_pair_id = 'bo_y' "
+                             "order by history_step")
+    assert rows == [list(r) for r in duck(
+        real_project, "select gate_pair_id, vn_province_name from "
+                      "intermediate.int_gate_province_history where gate_pair_id = 'bo_y' "
+                      "order by history_step")]
+    assert len(rows) >= 2
 
 
 # ---------------------------------------------------------------------- swap and failure

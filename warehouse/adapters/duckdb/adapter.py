@@ -272,6 +272,16 @@ class DuckDBSession:
             out.setdefault((schema.lower(), table.lower()), []).append((column, data_type))
         return out
 
+    def columns_of(self, relation: Relation) -> list[tuple[str, str]] | None:
+        """From the catalog, matched without regard to case as DuckDB matches names; the
+        types as DESCRIBE (and dbt-duckdb) spell them."""
+        rows = self.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_catalog = current_database() and lower(table_schema) = lower(?) "
+            "and lower(table_name) = lower(?) order by ordinal_position",
+            [relation.schema, relation.name])
+        return [(str(name), str(dtype)) for name, dtype in rows] or None
+
     def row_counts(self) -> dict[RelationKey, int]:
         return {(schema.lower(), table.lower()): int(size) for schema, table, size in self.execute(
             "select schema_name, table_name, estimated_size from duckdb_tables() "

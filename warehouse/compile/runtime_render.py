@@ -1,0 +1,115 @@
+"""A model rendered again at run time: `execute` true, the build's database at hand.
+
+A model whose load-time render read anything that differs at run time
+(compile/introspect.py) is rendered here just before it runs, in the thread
+that builds it, against the build's session: its parents exist by then, so
+`run_query`, `adapter.get_columns_in_relation` and `load_result` answer as
+they do in dbt at execution. The SQL so produced is checked as a load checks
+any model (DuckDB's parser, tables read only through `ref()`/`source()`),
+with errors at the template's line, before anything of it runs.
+
+`RunContext` (jinja_context) carries what the render reads besides the
+project: the session, the command's flags, the project's graph and the run's
+id. The graph is dbt's flat graph as far as templates commonly read it:
+`graph.nodes` and `graph.sources` by unique id, with name, resource_type,
+config, depends_on, relation parts and columns.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from warehouse.compile.jinja_context import RunContext
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.core.nodes import ModelNode
+
+
+def run_context(project: Any, *, command: str, full_refresh: bool = False,
+                select: Sequence[str] = (), exclude: Sequence[str] = (),
+                threads: int | None = None) -> RunContext:
+    """What every run-time render of one run shares (the session is set per node)."""
+    flags = {"FULL_REFRESH": full_refresh, "WHICH": command,
+             "SELECT": tuple(select) or None, "EXCLUDE": tuple(exclude) or None,
+             "THREADS": threads or project.config.threads,
+             "INVOCATION_COMMAND": f"dbt {command}",
+             "PROJECT_DIR": str(project.config.root),
+             "TARGET_PATH": str(project.config.target_dir)}
+    return RunContext(session=None, flags=flags, graph=project_graph(project),
+                      invocation_id=str(uuid.uuid4()),
+                      run_started_at=datetime.datetime.now(datetime.timezone.utc))
+
+
+def render_at_run(project: Any, node: ModelNode, session: Any, base: RunContext
+                  ) -> tuple[ModelNode, tuple[tuple[str, str], ...]]:
+    """The model with its SQL rendered now, checked; and the relations (schema, name) whose
+    catalog entry the render read that are none of its parents': with those, the model's
+    SQL is not a function of its parents alone (the planner is told: see run/state.py)."""
+    from warehouse.compile.resolve import Resolver, compile_model
+
+    run = replace(base, session=session, seen=[])
+    resolver = Resolver(project.nodes, runtime=run)
+    compiled = compile_model(project.renderer, node, resolver, project.vars, project.nodes)
+    compiled = replace(compiled, runtime_kinds=node.runtime_kinds,
+                       render_inputs=node.render_inputs)
+    parents = {(r.schema.lower(), r.name.lower())
+               for r in (getattr(project.nodes.get(p), "relation", None)
+                         for p in project.parents.get(node.id, ())) if r is not None}
+    outside = tuple(dict.fromkeys(rel for rel in run.seen if rel not in parents))
+    return compiled, outside
+
+
+def project_graph(project: Any) -> dict[str, Any]:
+    """dbt's flat graph of the project: `nodes` (models, seeds, snapshots, tests) and
+    `sources`, each by its unique id (`model.<project>.<name>`)."""
+    name = project.config.name
+    ids = {node_id: _unique_id(name, node_id) for node_id in project.nodes}
+    nodes: dict[str, Any] = {}
+    sources: dict[str, Any] = {}
+    for node_id, node in project.nodes.items():
+        entry = _entry(name, node_id, node, [ids[p] for p in project.parents.get(node_id, ())
+                                             if p in ids])
+        (sources if node_id.kind is NodeKind.SOURCE else nodes)[ids[node_id]] = entry
+    return {"nodes": nodes, "sources": sources, "exposures": {}, "metrics": {},
+            "groups": {}, "semantic_models": {}, "saved_queries": {}}
+
+
+def _unique_id(project_name: str, node_id: NodeId) -> str:
+    return f"{node_id.kind.value}.{project_name}.{node_id.name}"
+
+
+def _entry(project_name: str, node_id: NodeId, node: Any, depends_on: list[str]
+           ) -> dict[str, Any]:
+    relation = getattr(node, "relation", None)
+    config = getattr(node, "config", None)
+    config = dict(config) if isinstance(config, Mapping) else {}
+    entry: dict[str, Any] = {
+        "unique_id": _unique_id(project_name, node_id), "name": node.name,
+        "resource_type": node_id.kind.value, "package_name": project_name,
+        "path": node.path, "original_file_path": node.path,
+        "database": None, "schema": relation.schema if relation else None,
+        "alias": relation.name if relation else None,
+        "identifier": relation.name if relation else None,
+        "relation_name": relation.sql if relation else None,
+        "config": config, "tags": sorted(node.tags),
+        "depends_on": {"nodes": depends_on, "macros": []},
+        "description": getattr(node, "description", ""),
+        "columns": {c.name: {"name": c.name, "description": c.description}
+                    for c in getattr(node, "columns", ())},
+        "fqn": [project_name, *node.path.rsplit(".", 1)[0].split("/")[1:]],
+    }
+    if node_id.kind is NodeKind.SOURCE:
+        entry.update(source_name=node.source_name, name=node.table_name)
+    if isinstance(node, ModelNode):
+        entry.update(raw_code=node.template, compiled_code=node.compiled_sql,
+                     refs=[{"name": r} for r in node.refs],
+                     sources=[list(s) for s in node.sources])
+        entry["config"].setdefault("materialized", node.materialized)
+    if node_id.kind is NodeKind.TEST:
+        entry.update(column_name=getattr(node, "column_name", None),
+                     attached_node=None, test_metadata=(
+                         {"name": node.test_name, "kwargs": {}} if node.test_name else None))
+    return entry
