@@ -22,6 +22,7 @@ COMMANDS = {
     "seed": "load the seed CSV files",
     "run": "build the models",
     "test": "run the data tests against the warehouse",
+    "snapshot": "capture the snapshots' queries into their history tables",
     "compile": "render models and tests to SQL without running them",
     "ls": "list the nodes a selection picks",
     "lineage": "show a model's upstream and downstream models, or a column's sources",
@@ -31,6 +32,7 @@ COMMANDS = {
     "clean": "remove build artifacts (target/ and stale work files)",
     "ack": "acknowledge a known inconsistency: add its check id and a reason to the seed",
     "propose": "print draft rows of seeds/reported_figures.csv from a report's text file",
+    "deps": "install a dbt project's local: packages into dbt_packages/ (hub, git: dbt deps)",
 }
 
 # Commands whose work lives in a module of its own: "module:function". The
@@ -42,6 +44,7 @@ HANDLERS = {
     "export": "warehouse.serve.export:command",
     "ack": "warehouse.serve.ack:command",
     "propose": "warehouse.serve.propose:command",
+    "deps": "warehouse.dbt.deps:command",  # takes the project folder: it may not load yet
 }
 
 
@@ -68,13 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     running.add_argument("--full-refresh", action="store_true",
                          help="rebuild incremental models from scratch")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in ("build", "seed", "run", "test"):
+    for name in ("build", "seed", "run", "test", "snapshot"):
         sub.add_parser(name, help=COMMANDS[name], parents=[common, select, running])
     comp = sub.add_parser("compile", help=COMMANDS["compile"], parents=[common, select])
     comp.add_argument("--print", action="store_true", dest="print_sql",
                       help="print the SQL of every selected node")
     ls = sub.add_parser("ls", help=COMMANDS["ls"], parents=[common, select])
-    ls.add_argument("--resource-type", choices=["model", "seed", "test", "source"], default=None)
+    ls.add_argument("--resource-type", choices=["model", "seed", "test", "source", "snapshot"],
+                    default=None)
     ls.add_argument("--output", choices=["id", "name", "path", "json"], default="id")
     lineage = sub.add_parser("lineage", help=COMMANDS["lineage"], parents=[common])
     lineage.add_argument("node", metavar="MODEL[.COLUMN]",
@@ -91,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--parquet", metavar="DIR", type=Path, required=True,
                         help="folder to write one Parquet file per mart into")
     sub.add_parser("clean", help=COMMANDS["clean"], parents=[common])
+    sub.add_parser("deps", help=COMMANDS["deps"], parents=[common])
     ack = sub.add_parser("ack", help=COMMANDS["ack"], parents=[common])
     ack.add_argument("check_ids", nargs="+", metavar="CHECK_ID",
                      help="the id of an inconsistent check, as the failing test prints it")
@@ -168,11 +173,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         os.environ["DBT_TARGET"] = args.target
     if args.command == "clean":
         return _clean(root)
+    if args.command == "deps":
+        import importlib
+
+        module_name, function_name = HANDLERS["deps"].split(":")
+        return getattr(importlib.import_module(module_name), function_name)(root, args)
     from warehouse.compile.load import load_project
 
     project = load_project(root, vars=_parse_vars(args.vars),
                            cache=not getattr(args, "no_parse_cache", False))
-    if args.command in ("build", "seed", "run", "test"):
+    if args.command in ("build", "seed", "run", "test", "snapshot"):
         return _run(project, args)
     if args.command == "compile":
         return _compile(project, args)
@@ -227,7 +237,7 @@ def _run(project: Any, args: argparse.Namespace) -> int:
 
 def _compile(project: Any, args: argparse.Namespace) -> int:
     from warehouse.core.identity import NodeKind
-    from warehouse.core.nodes import ModelNode, TestNode
+    from warehouse.core.nodes import ModelNode, SnapshotNode, TestNode
     from warehouse.run.results import RunOptions
     from warehouse.run.runner import selected_nodes
 
@@ -236,8 +246,11 @@ def _compile(project: Any, args: argparse.Namespace) -> int:
     out_dir = project.target_path / "compiled"
     for node_id in chosen:
         node = project.nodes[node_id]
-        sql = node.compiled_sql if isinstance(node, ModelNode) else node.sql
+        built = isinstance(node, (ModelNode, SnapshotNode))
+        sql = node.compiled_sql if built else node.sql
         rel = node.path if isinstance(node, ModelNode) else f"tests/{node.name}.sql"
+        if isinstance(node, SnapshotNode):  # (a file may hold several, or be YAML)
+            rel = f"{Path(node.path).with_suffix('')}/{node.name}.sql"
         if isinstance(node, TestNode) and node.test_name is None:
             rel = node.path
         target = out_dir / rel

@@ -93,7 +93,13 @@ class DataTestItem(pytest.Item):
         node = self.project.nodes[self.node_id]
         session = adapter_for(self.project.config, self.shared.database).open_published()
         try:
-            result = run_test_node(session, node, store=False, root=self.project.config.root)
+            if self.node_id.kind.value == "unit_test":
+                from warehouse.run.unit_run import run_unit_test_node
+
+                result = run_unit_test_node(session, node)
+            else:
+                result = run_test_node(session, node, store=False,
+                                       root=self.project.config.root)
         finally:
             session.close()
         if result.status in ("fail", "error"):
@@ -110,8 +116,9 @@ class DataTestItem(pytest.Item):
 
     def reportinfo(self):
         node = self.project.nodes[self.node_id]
+        kind = "unit test" if self.node_id.kind.value == "unit_test" else "data test"
         return Path(self.project.config.root, node.path), (node.line or 1) - 1, \
-            f"data test {node.name}"
+            f"{kind} {self.node_id.name}"
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
@@ -135,7 +142,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     shared = _SharedBuild(folder)
     collector = WarehouseCollector.from_parent(session, name="warehouse-data-tests")
     for node_id in project.dag.topological_order():
-        if node_id.kind is NodeKind.TEST:
+        if node_id.kind in (NodeKind.TEST, NodeKind.UNIT_TEST):  # unit tests too
             items.append(DataTestItem.from_parent(
                 collector, name=node_id.name, node_id=node_id, project=project,
                 shared=shared))

@@ -21,9 +21,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from warehouse.core.identity import Relation
+from warehouse.core.nodes import SnapshotSpec
+
+if TYPE_CHECKING:
+    from warehouse.core.nodes import Contract
 
 RelationKey = tuple[str, str]  # (schema, name), lower case: how a database matches names
 
@@ -31,6 +35,36 @@ RelationKey = tuple[str, str]  # (schema, name), lower case: how a database matc
 class DatabaseError(Exception):
     """The database refused a statement. Not a WarehouseError: the runner turns it into a
     node's error, placed at the user's line (see run.node_errors.model_error)."""
+
+
+class ContractMismatch(Exception):
+    """A model's query does not give the columns its enforced contract declares (names
+    and types as the database spells them, in order); nothing of the model was built."""
+
+    def __init__(self, expected: Sequence[tuple[str, str]],
+                 actual: Sequence[tuple[str, str]]) -> None:
+        super().__init__("the query's columns do not match the contract")
+        self.expected = tuple(expected)
+        self.actual = tuple(actual)
+
+
+class ContractTypeError(Exception):
+    """The database does not know the `data_type` of contract column `index` (0-based)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+class SchemaChanged(Exception):
+    """An incremental model's columns differ from its table's, and its `on_schema_change`
+    is 'fail': the columns added (name, type), removed (names) and retyped (name, old
+    type, new type)."""
+
+    def __init__(self, added: Sequence[tuple[str, str]], removed: Sequence[str],
+                 retyped: Sequence[tuple[str, str, str]]) -> None:
+        super().__init__("the columns of the incremental model changed")
+        self.added, self.removed, self.retyped = tuple(added), tuple(removed), tuple(retyped)
 
 
 class Unavailable(Exception):
@@ -82,7 +116,7 @@ class Materialized:
     """What building one model did: rows in the relation (None for a view), and a note."""
 
     relation: Relation
-    kind: str  # "view", "table", "incremental"
+    kind: str  # "view", "table", "incremental", "snapshot"
     rows: int | None
     detail: str = ""
 
@@ -190,9 +224,20 @@ class Session(Protocol):
 
     def materialize(self, relation: Relation, materialized: str, sql: str, *,
                     incremental_sql: str | None = None, strategy: str = "append",
-                    unique_key: Sequence[str] = (), full_refresh: bool = False
+                    unique_key: Sequence[str] = (), full_refresh: bool = False,
+                    contract: Contract | None = None, on_schema_change: str = "ignore"
                     ) -> Materialized:
-        """Build a model's SELECT as a view, table or incremental table, atomically."""
+        """Build a model's SELECT as a view, table or incremental table, atomically.
+
+        With a `contract`, the query's columns are checked against it first (a
+        ContractMismatch or ContractTypeError, and nothing is built) and a table is
+        created with the contract's columns, in its order, and its constraints.
+        An incremental step reconciles the table with the query's columns as dbt's
+        `on_schema_change` says (SchemaChanged for 'fail')."""
+
+    def snapshot(self, relation: Relation, sql: str, spec: SnapshotSpec) -> Materialized:
+        """Capture the query's rows now into the snapshot table `relation` (created on the
+        first run, never dropped or rebuilt), atomically; rows in the table after."""
 
     def failing_rows(self, sql: str, *, limit: int | None = None, sample_size: int = 5,
                      store_as: Relation | None = None) -> FailingRows:

@@ -73,6 +73,8 @@ def measure(work: Path, rows: int = ROWS, runs: int = RUNS) -> dict[str, Build]:
         "load_seed, types inferred": lambda con: load_seed(con, csv_path, Relation("seeds", "t")),
         "load_seed, types declared":
             lambda con: load_seed(con, csv_path, Relation("seeds", "t"), DECLARED),
+        "load_seed, dbt's types":  # a dbt project's seed: dbt-duckdb's inference
+            lambda con: load_seed(con, csv_path, Relation("seeds", "t"), dbt_types=True),
     }
     # Round-robin, so a busy moment on the machine hits every method alike.
     best: dict[str, Build] = {}

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from warehouse.compile.config_origin import ConfigLocator, config_locator
+from warehouse.compile.contracts import attach_contract, foreign_key_targets
 from warehouse.compile.cycles import located_cycle
 from warehouse.compile.files import ProjectFiles
 from warehouse.compile.project import Project, make_renderer
+from warehouse.compile.refusals import or_refused, python_model_node, refusal_of
 from warehouse.compile.render import Placeholder, Renderer, RenderState
 from warehouse.compile.resolve import Resolver, checksum, compile_model, ref_id, unknown_ref
+from warehouse.compile.snapshots import compile_snapshot, snapshot_nodes
 from warehouse.compile.testbuild import build_tests
 from warehouse.core.config import (
     INCREMENTAL_STRATEGIES,
@@ -30,12 +34,13 @@ from warehouse.core.config import (
     merge_configs,
 )
 from warehouse.core.dag import CycleError
-from warehouse.core.errors import ProjectError, caret_snippet
+from warehouse.core.errors import ProjectError, Unsupported, caret_snippet
 from warehouse.core.identity import NodeId, NodeKind, Relation
-from warehouse.core.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
+from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, SourceNode, TestNode
 from warehouse.core.properties import ColumnProps, NodeProps, Properties, load_properties
 from warehouse.dbt.naming import node_relation
-from warehouse.dbt.subset import check_node_config
+from warehouse.dbt.packages import config_for
+from warehouse.dbt.subset import IgnoredConfigs, check_node_config
 
 
 def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
@@ -51,21 +56,43 @@ def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
     _check_orphan_properties(props, files, config)
 
     nodes: dict[NodeId, Node] = {}
-    for seed in _seed_nodes(config, files, props, renderer):
+    ignored = IgnoredConfigs()  # configs the load ignores: one note per key, at the end
+    for seed in _seed_nodes(config, files, props, renderer, ignored):
         nodes[seed.id] = seed
     for source in _source_nodes(props, renderer):
         nodes[source.id] = source
+    snapshots = snapshot_nodes(config, files, props, renderer, merged_vars, nodes)
+    for snapshot in snapshots:  # first pass: models may ref() them
+        if NodeId(NodeKind.SEED, snapshot.name) in nodes:
+            raise ProjectError(f"two nodes are named {snapshot.name!r}", path=snapshot.path,
+                               line=snapshot.line, hint="snapshot, model and seed names must "
+                               "be unique across the project")
+        nodes[snapshot.id] = snapshot
     for model in _model_nodes(config, files, props, renderer, merged_vars, nodes,
-                              analyze=analyze):
-        if model.id in nodes or NodeId(NodeKind.SEED, model.name) in nodes:
+                              analyze=analyze, ignored=ignored):
+        if model.id in nodes or any(NodeId(kind, model.name) in nodes
+                                    for kind in (NodeKind.SEED, NodeKind.SNAPSHOT)):
             raise ProjectError(f"two nodes are named {model.name!r}", path=model.path,
-                               hint="model and seed names must be unique across the project")
+                               hint="model, seed and snapshot names must be unique across "
+                                    "the project")
         nodes[model.id] = model
+    resolver = Resolver(nodes)
+    for snapshot in snapshots:
+        nodes[snapshot.id] = compile_snapshot(renderer, snapshot, resolver, merged_vars, nodes,
+                                              config, analyze=analyze)
     for test in build_tests(config, files, props, renderer, merged_vars, nodes):
         if test.id in nodes:
             raise ProjectError(f"two data tests are named {test.name!r}", path=test.path,
                                line=test.line)
         nodes[test.id] = test
+    from warehouse.compile.unit_render import render_for_test
+    from warehouse.compile.unit_tests import build_unit_tests
+
+    for unit_test in build_unit_tests(config, files, renderer, merged_vars, nodes,
+                                      render_for_test):
+        nodes[unit_test.id] = unit_test
+    for note in ignored.notes():
+        print(f"note: {note}", file=sys.stderr)
     try:
         return Project(config, renderer, nodes, _parents(nodes), merged_vars)
     except CycleError as exc:
@@ -75,11 +102,11 @@ def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
 def _parents(nodes: Mapping[NodeId, Node]) -> dict[NodeId, tuple[NodeId, ...]]:
     parents: dict[NodeId, tuple[NodeId, ...]] = {}
     for node_id, node in nodes.items():
-        if isinstance(node, ModelNode):
+        if isinstance(node, (ModelNode, SnapshotNode)):
             deps = [ref_id(nodes, r) for r in node.refs]
             deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t in node.sources]
             parents[node_id] = tuple(sorted(set(deps)))
-        elif isinstance(node, TestNode):
+        elif isinstance(node, TestNode) or node_id.kind is NodeKind.UNIT_TEST:
             parents[node_id] = tuple(sorted(set(node.depends_on)))
         else:
             parents[node_id] = ()
@@ -103,9 +130,11 @@ def _describe(renderer: Renderer, text: str, path: str, line: int | None = None)
 
 
 def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
-                renderer: Renderer) -> list[SeedNode]:
+                renderer: Renderer, ignored: IgnoredConfigs | None = None) -> list[SeedNode]:
     seeds = []
+    root_config = config
     for path in files.seeds:
+        config = config_for(root_config, path)  # the package's, for a package's seed
         rel = Path(path)
         name = rel.stem
         folders = _folders_under(rel, config.seed_paths)
@@ -122,9 +151,9 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         if cfg.get("enabled") is False:
             continue
         shown = p.path if p else config.config_file
-        check_node_config(config, cfg, shown, "seed", config_locator(
+        refused = refusal_of(check_node_config, config, cfg, shown, "seed", config_locator(
             config, files.properties, path=shown, kind="seed", folders=(*folders, name),
-            props=p))
+            props=p), ignored)
         relation = node_relation(config, renderer, cfg, name, path, "seed")
         digest = checksum(Path(config.root, path).read_bytes(), json.dumps(types, sort_keys=True))
         declared_in = _types_declared_in(config, p, types)
@@ -133,7 +162,8 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             column_types={str(k): str(v) for k, v in types.items()}, config=cfg,
             description=_describe(renderer, p.description, p.path, p.description_line)
             if p else "",
-            columns=_columns(renderer, p), checksum=digest, types_declared_in=declared_in))
+            columns=_columns(renderer, p), checksum=digest, types_declared_in=declared_in,
+            refused=refused))
     return seeds
 
 
@@ -170,20 +200,27 @@ def _folders_under(rel: Path, roots: tuple[str, ...]) -> tuple[str, ...]:
 def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                  renderer: Renderer, vars: Mapping[str, Any],
                  others: Mapping[NodeId, Node], *,
-                 analyze: Callable[..., Any] | None = None) -> list[ModelNode]:
+                 analyze: Callable[..., Any] | None = None,
+                 ignored: IgnoredConfigs | None = None) -> list[ModelNode]:
+    """Every model, rendered (the first pass), checked, then compiled (the second). A
+    model that uses a construct the engine does not support is kept, refused
+    (compile/refusals.py): the rest of the project still builds."""
     first: list[ModelNode] = []
     disabled: set[str] = set()
     seen: dict[str, str] = {}
-    known = {Path(p).stem for p in files.models}
-    known |= {i.name for i in others if i.kind is NodeKind.SEED}
+    checks: dict[str, tuple[NodeProps | None, ConfigLocator]] = {}  # for its contract
+    known = {Path(p).stem for p in (*files.models, *files.python_models)}
+    known |= {i.name for i in others if i.kind in (NodeKind.SEED, NodeKind.SNAPSHOT)}
     source_ids = {i.name for i in others if i.kind is NodeKind.SOURCE}
+    root_config = config
     for path, template in files.models.items():
+        config = config_for(root_config, path)  # the package's, for a package's model
         name = Path(path).stem
         if name in seen:
             raise ProjectError(f"two models are named {name!r} (also {seen[name]})", path=path)
         seen[name] = path
         state = RenderState(path, vars=vars, this=Placeholder(name))
-        renderer.render(path, state)
+        refused = refusal_of(renderer.render, path, state)
         p = props.models.get(name)
         cfg = {**config.folder_config("model", (*_folders_under(Path(path), config.model_paths),
                                                 name))}  # dbt: a key may name the model
@@ -197,20 +234,73 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             config, files.properties, path=path, kind="model", props=p,
             folders=(*_folders_under(Path(path), config.model_paths), name),
             sql_config=state.config, template=template)
-        check_node_config(config, cfg, path, "model", locate)
-        _validate_model_config(cfg, path, locate)
+        refused = (refused
+                   or refusal_of(check_node_config, config, cfg, path, "model", locate, ignored)
+                   or refusal_of(_validate_model_config, cfg, path, locate))
         relation = node_relation(config, renderer, cfg, name, path, "model")
+        refs, sources = _references(state, p, known, source_ids)
         first.append(ModelNode(
             name=name, path=path, template=template, config=cfg, relation=relation,
-            refs=tuple(dict.fromkeys(r for r, _ in state.refs)),
-            sources=tuple(dict.fromkeys((s, t) for s, t, _ in state.sources)),
-            compiled_sql="", description=_describe(renderer, p.description, p.path) if p else "",
-            columns=_columns(renderer, p)))
+            refs=refs, sources=sources, compiled_sql="",
+            description=_describe(renderer, p.description, p.path) if p else "",
+            columns=_columns(renderer, p), refused=refused))
+        checks[name] = (p, locate)
         _check_refs(state, path, template, known=known, source_ids=source_ids)
+    first += _python_models(root_config, files, props, renderer, seen, known, source_ids)
     nodes = dict(others)
     nodes.update({m.id: m for m in first})
     resolver = Resolver(nodes, frozenset(disabled))
-    return [compile_model(renderer, m, resolver, vars, nodes, analyze=analyze) for m in first]
+    out = []
+    for m in first:
+        if m.refused is None and m.name in checks:
+            m = or_refused(m, attach_contract, *checks[m.name], nodes, ignored)
+        if m.refused is None:
+            m = or_refused(m, _compiled, renderer, resolver, vars, nodes, analyze)
+        out.append(m)
+    return out
+
+
+def _compiled(model: ModelNode, renderer: Renderer, resolver: Resolver,
+              vars: Mapping[str, Any], nodes: Mapping[NodeId, Node],
+              analyze: Callable[..., Any] | None) -> ModelNode:
+    return compile_model(renderer, model, resolver, vars, nodes, analyze=analyze)
+
+
+def _references(state: RenderState, p: NodeProps | None, known: set[str],
+                source_ids: set[str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The model's ref() and source() calls, then the nodes its contract's foreign keys
+    point at (built first, as dbt orders them)."""
+    refs = [r for r, _ in state.refs]
+    sources = [(s, t) for s, t, _ in state.sources]
+    for target in foreign_key_targets(p):
+        if len(target) == 1 and target[0] in known:
+            refs.append(target[0])
+        elif len(target) == 2 and ".".join(target) in source_ids:
+            sources.append((target[0], target[1]))
+    return tuple(dict.fromkeys(refs)), tuple(dict.fromkeys(sources))
+
+
+def _python_models(config: ProjectConfig, files: ProjectFiles, props: Properties,
+                   renderer: Renderer, seen: dict[str, str], known: set[str],
+                   source_ids: set[str]) -> list[ModelNode]:
+    """dbt's python models, each kept as a node that is refused when it runs."""
+    out = []
+    for path, text in files.python_models.items():
+        name = Path(path).stem
+        if name in seen:
+            raise ProjectError(f"two models are named {name!r} (also {seen[name]})", path=path)
+        seen[name] = path
+        cfg = {"materialized": "table", **config.folder_config(
+            "model", (*_folders_under(Path(path), config.model_paths), name))}
+        p = props.models.get(name)
+        if p:
+            cfg = merge_configs(cfg, p.config)
+        if cfg.get("enabled") is False:
+            continue
+        relation = node_relation(config, renderer, cfg, name, path, "model")
+        out.append(python_model_node(path, text, cfg, relation, known=known,
+                                     source_ids=source_ids))
+    return out
 
 
 def _check_refs(state: RenderState, path: str, template: str, *, known: set[str],
@@ -229,17 +319,19 @@ def _check_refs(state: RenderState, path: str, template: str, *, known: set[str]
 def _validate_model_config(cfg: Mapping[str, Any], path: str,
                            locate: ConfigLocator | None = None) -> None:
     """Refuse a config the engine cannot build, at the key that set it (`locate`: in the
-    model's config() call, its property file or the project's config file)."""
+    model's config() call, its property file or the project's config file): a
+    materialization or strategy it does not have is Unsupported (this model is refused,
+    the rest builds); a merge without a key is the user's error."""
     mat = cfg.get("materialized", "view")
     if mat not in MATERIALIZATIONS:
         raise _config_error(locate, path, "materialized", f"materialized={mat!r} is not "
-                            "supported", _one_of(mat, MATERIALIZATIONS))
+                            "supported", _one_of(mat, MATERIALIZATIONS), kind=Unsupported)
     if mat == "incremental":
         strategy = cfg.get("incremental_strategy", "merge" if cfg.get("unique_key") else "append")
         if strategy not in INCREMENTAL_STRATEGIES:
             raise _config_error(locate, path, "incremental_strategy",
                                 f"incremental_strategy={strategy!r} is not supported",
-                                _one_of(strategy, INCREMENTAL_STRATEGIES))
+                                _one_of(strategy, INCREMENTAL_STRATEGIES), kind=Unsupported)
         if strategy != "append" and not cfg.get("unique_key"):
             raise _config_error(locate, path, "incremental_strategy",
                                 f"incremental_strategy={strategy!r} needs a unique_key",
@@ -248,12 +340,13 @@ def _validate_model_config(cfg: Mapping[str, Any], path: str,
 
 
 def _config_error(locate: ConfigLocator | None, path: str, key: str, message: str,
-                  hint: str | None = None) -> ProjectError:
+                  hint: str | None = None, kind: type[ProjectError] = ProjectError
+                  ) -> ProjectError:
     """The error at the key's place; naming the model when that place is another file."""
     where = locate(key) if locate else {"path": path}
     if where.get("path") != path:
         message += f" (model {path})"
-    return ProjectError(message, hint=hint, **where)
+    return kind(message, hint=hint, **where)
 
 
 def _one_of(value: Any, allowed: frozenset[str]) -> str:
@@ -263,7 +356,7 @@ def _one_of(value: Any, allowed: frozenset[str]) -> str:
 
 
 def _check_orphan_properties(props: Properties, files: ProjectFiles, config: ProjectConfig):
-    model_names = {Path(p).stem for p in files.models}
+    model_names = {Path(p).stem for p in (*files.models, *files.python_models)}
     for name, p in props.models.items():
         if name not in model_names:
             raise ProjectError(f"properties describe model {name!r}, which has no .sql file",

@@ -38,7 +38,7 @@ def config_locator(config: ProjectConfig, property_texts: Mapping[str, str], *, 
             return {"path": path, **(sql_config_position(template or "", key) or {})}
         if props is not None and key in props.config:
             return _in_properties(props, key, property_texts.get(props.path, ""))
-        tree = config.model_tree if kind == "model" else config.seed_tree
+        tree = config.tree(kind)
         origin = folder_config_origin(tree, folders, key)
         if origin is not None:
             return setting_locator(config)((f"{kind}s", *origin), True)
@@ -50,10 +50,14 @@ def config_locator(config: ProjectConfig, property_texts: Mapping[str, str], *, 
 def setting_locator(config: ProjectConfig) -> Locate:
     """Where the project's config file (`[tool.warehouse]` of pyproject.toml, or
     dbt_project.yml) sets a key. The file is read again: only an error needs this."""
-    if config.config_file == "dbt_project.yml":
+    if config.config_file.endswith("dbt_project.yml"):  # a dbt project's, or a package's
         from warehouse.dbt.project import project_locator
 
-        return project_locator(config.root)
+        folder = config.config_file[:-len("dbt_project.yml")]
+        locate = project_locator(config.root / folder)
+        if not folder:
+            return locate
+        return lambda keys, value=False: {**locate(keys, value), "path": config.config_file}
     from warehouse.core.textfile import read_text
     from warehouse.core.toml_positions import toml_locator
 

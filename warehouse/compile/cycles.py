@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from warehouse.core.dag import CycleError
 from warehouse.core.errors import caret_snippet
 from warehouse.core.identity import NodeId
-from warehouse.core.nodes import ModelNode, Node
+from warehouse.core.nodes import ModelNode, Node, SnapshotNode
 
 
 def located_cycle(exc: CycleError, nodes: Mapping[NodeId, Node]) -> CycleError:
@@ -22,7 +22,7 @@ def located_cycle(exc: CycleError, nodes: Mapping[NodeId, Node]) -> CycleError:
     places = []
     for before, reader in zip(exc.cycle, exc.cycle[1:], strict=False):
         node = nodes.get(reader)
-        if not isinstance(node, ModelNode):
+        if not isinstance(node, (ModelNode, SnapshotNode)):
             continue
         found = _ref_position(node.template, before.name)
         if found is not None:

@@ -41,7 +41,7 @@ from warehouse.core.yaml_load import value_position
 
 LINE_KEY = "__line__"  # added to every YAML mapping by properties.load_yaml
 
-_TEST_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TEST_NAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$")  # package.test
 MAX_NAME = 64  # dbt shortens names this long or longer (file names, table names)
 
 
@@ -179,7 +179,8 @@ def _parse_entry(entry: Any, attached_to: str, column_name: str | None, where: E
     _check_builtin_args(test_name, col, args, fail, at)
     if custom_name is not None and (not isinstance(custom_name, str) or not custom_name):
         raise fail(f"test name must be a non-empty string, got {custom_name!r}", at=at("name"))
-    name = custom_name or generic_test_name(test_name, attached_to, col, args)
+    # dbt names a package's test `<package>_<test>_...`
+    name = custom_name or generic_test_name(test_name.replace(".", "_"), attached_to, col, args)
     arg_lines = tuple((k, value_position(origin[k], k)[0]) for k in args
                       if k in (getattr(origin.get(k), "marks", None) or {}))
     return TestSpec(name=name, test_name=test_name, attached_to=attached_to, column_name=col,
@@ -212,11 +213,6 @@ def _name_and_body(entry: Any, where: EntryPlace, fail) -> tuple[str, Mapping[st
         raise fail(f"a test must be a name or a mapping, got {entry!r}")
     if not isinstance(test_name, str) or not test_name:
         raise fail(f"bad test name {test_name!r}", at=at)
-    if "." in test_name:
-        short = test_name.rsplit(".", 1)[1]
-        hint = (f"`{short}` is built in: write `{short}`" if short in BUILTIN_ARGS else
-                "define the test in macros/ with {% test name(model, column_name) %}")
-        raise fail(f"test {test_name!r} from a package is not supported", hint=hint, at=at)
     if not _TEST_NAME.match(test_name):
         raise fail(f"bad test name {test_name!r}", at=at)
     return test_name, body, skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,13 @@ class ProjectFiles:
     macros: Mapping[str, str]
     docs: Mapping[str, str]
     tests: Mapping[str, str]
+    snapshots: Mapping[str, str] = field(default_factory=dict)  # .sql under snapshot paths
+    # Unit test fixtures: CSV and SQL files under a test path's `fixtures/` folder (not
+    # singular tests, as in dbt), read by name from `fixture:` (compile/unit_tests.py).
+    fixtures: Mapping[str, str] = field(default_factory=dict)
+    # dbt's python models (.py under model paths of a dbt project): each is refused when it
+    # runs, and what reads it is skipped; the rest of the project builds.
+    python_models: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_files(config: ProjectConfig) -> ProjectFiles:
@@ -72,13 +79,31 @@ def read_files(config: ProjectConfig) -> ProjectFiles:
     def texts(found: list[str]) -> dict[str, str]:
         return {rel: read_text(os.path.join(base, rel), rel) for rel in found}
 
-    return ProjectFiles(
+    fixture_dirs = tuple(f"{folder.rstrip('/')}/fixtures/" for folder in config.test_paths)
+    in_tests = scan(config.test_paths, ".sql", ".csv")
+    files = ProjectFiles(
         models=texts(scan(config.model_paths, ".sql")),
-        properties=texts(scan(config.model_paths + config.seed_paths, ".yml", ".yaml")),
+        properties=texts(scan(config.model_paths + config.seed_paths + config.snapshot_paths,
+                              ".yml", ".yaml")),
         seeds=tuple(scan(config.seed_paths, ".csv")),
         macros=texts(scan(config.macro_paths, ".sql")),
         docs=texts(scan(config.docs_paths, ".md")),
-        tests=texts(scan(config.test_paths, ".sql")),
+        tests=texts([rel for rel in in_tests
+                     if rel.endswith(".sql") and not rel.startswith(fixture_dirs)]),
+        fixtures=texts([rel for rel in in_tests if rel.startswith(fixture_dirs)]),
+        snapshots=texts(scan(config.snapshot_paths, ".sql")),
+        python_models=texts(scan(config.model_paths, ".py"))
+        if config.config_file == "dbt_project.yml" else {},
     )
+    for package in config.packages:  # dbt packages: by their paths under the install folder
+        files = replace(
+            files, models={**files.models, **texts(scan(package.model_paths, ".sql"))},
+            properties={**files.properties, **texts(scan(
+                package.model_paths + package.seed_paths, ".yml", ".yaml"))},
+            seeds=files.seeds + tuple(scan(package.seed_paths, ".csv")),
+            macros={**files.macros, **texts(scan(package.macro_paths, ".sql"))},
+            docs={**files.docs, **texts(scan(package.docs_paths, ".md"))},
+            tests={**files.tests, **texts(scan(package.test_paths, ".sql"))})
+    return files
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from warehouse.compile.memo import Memo
 from warehouse.core.identity import NodeId
-from warehouse.core.nodes import ModelNode, Node, SeedNode, SourceNode, TestNode
+from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, SourceNode, TestNode
 
 # Bumped when what goes into a fingerprint changes, so old stored states
 # read as "changed" (a rebuild) instead of as a false "unchanged".
@@ -123,6 +123,9 @@ def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_dige
                       sql_digest(node.incremental_sql) if node.incremental_sql else "",
                       # rendered at run time: its template, the macros and the vars count
                       *((node.render_inputs,) if node.render_inputs else ()))
+    if isinstance(node, SnapshotNode):  # (it always runs: see run/plan.py)
+        return digest(FINGERPRINT_VERSION, "snapshot", str(node.relation),
+                      _canonical(relevant_config(node.config)), sql_digest(node.compiled_sql))
     if isinstance(node, SeedNode):
         return digest(FINGERPRINT_VERSION, "seed", str(node.relation), node.checksum,
                       _canonical(dict(node.column_types)),
@@ -133,6 +136,11 @@ def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_dige
         config = {k: getattr(node.config, k, None) for k in TEST_RESULT_CONFIG}
         sql = " ".join(node.sql.split()) if node.test_name is not None else sql_digest(node.sql)
         return digest(FINGERPRINT_VERSION, "test", sql, _canonical(config))
+    from warehouse.core.nodes import UnitTestNode
+
+    if isinstance(node, UnitTestNode):  # its model as rendered for it, and what it gives
+        return digest(FINGERPRINT_VERSION, "unit_test", sql_digest(node.sql),
+                      _canonical([node.given, node.expect, node.overrides]))
     raise TypeError(f"no fingerprint for {type(node).__name__}")
 
 

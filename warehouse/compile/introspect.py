@@ -50,7 +50,7 @@ def defer_model(renderer: Any, model: ModelNode, sql: str, touched: set[str],
                 vars: Mapping[str, Any]) -> ModelNode:
     """`model` to be rendered again at run time: its load render kept as it is, what it
     may read, and the digest of its render's inputs."""
-    from warehouse.compile.resolve import checksum
+    from warehouse.core.identity import checksum
 
     kinds = set(touched)
     if EXECUTE in kinds:  # its run-time branch was not rendered: read what it calls
@@ -65,7 +65,7 @@ def defer_model(renderer: Any, model: ModelNode, sql: str, touched: set[str],
 
 def macros_digest(renderer: Any) -> str:
     """One digest of every macro file's text, computed once per renderer."""
-    from warehouse.compile.resolve import checksum
+    from warehouse.core.identity import checksum
 
     found = getattr(renderer, "_warehouse_macros_digest", None)
     if found is None:

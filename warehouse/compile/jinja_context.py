@@ -44,7 +44,7 @@ DATA_KINDS = frozenset({QUERY, GRAPH, FLAGS, INVOCATION, UNKNOWN})
 DBT_VERSION = "1.11.0"
 
 _INVOCATION_ID = str(uuid.uuid4())
-_STARTED_AT = datetime.datetime.now(datetime.timezone.utc)
+_STARTED_AT = datetime.datetime.now(datetime.UTC)
 
 _DEFAULT_FLAGS: Mapping[str, Any] = {
     "FULL_REFRESH": False, "WHICH": "build", "STORE_FAILURES": False, "FAIL_FAST": False,
@@ -307,7 +307,7 @@ def _modules() -> SimpleNamespace:
 
 
 def _api(context: Context) -> SimpleNamespace:
-    from warehouse.compile.jinja_adapter import TemplateColumn, relation_class
+    from warehouse.compile.jinja_relation import TemplateColumn, relation_class
 
     return SimpleNamespace(Relation=relation_class(context.target),
                            Column=TemplateColumn)

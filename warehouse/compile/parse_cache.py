@@ -97,7 +97,8 @@ def cache_key(config: Any, files: Any, vars: Mapping[str, Any],
     add(FORMAT, __version__, signature, repr(config))
     add(json.dumps(vars, sort_keys=True, default=repr))
     texts = {}
-    for group in ("models", "properties", "macros", "docs", "tests"):
+    for group in ("models", "properties", "macros", "docs", "tests", "snapshots",
+                  "fixtures", "python_models"):
         mapping = getattr(files, group)
         add(group, str(len(mapping)))
         for rel in sorted(mapping):

@@ -86,10 +86,27 @@ class Project:
 def make_renderer(config: ProjectConfig, files: ProjectFiles) -> Renderer:
     """The project's Jinja environment: models, tests and macros, with the docs blocks."""
     from warehouse.compile.render import Renderer
-    from warehouse.core.properties import load_docs_blocks
 
     sources = dict(files.models)
     sources.update(files.tests)
     sources.update(files.macros)
-    return Renderer(sources, sorted(files.macros), load_docs_blocks(files.docs),
-                    config.target_context())
+    renderer = Renderer(sources, sorted(files.macros), _docs_blocks(config, files.docs),
+                        config.target_context(), config.name,
+                        packages={p.name: p for p in config.packages}, dispatch=config.dispatch)
+    renderer.add_snapshot_files(files.snapshots)
+    return renderer
+
+
+def _docs_blocks(config: ProjectConfig, docs: Mapping[str, str]) -> dict[str, str]:
+    """Docs blocks of the root project and of its packages; a package's block of a name the
+    root project (or an earlier package) has too is left out, not an error."""
+    from warehouse.core.properties import load_docs_blocks
+
+    if not config.packages:
+        return load_docs_blocks(docs)
+    dirs = [p.package_dir + "/" for p in config.packages]
+    blocks = load_docs_blocks({p: t for p, t in docs.items() if not p.startswith(tuple(dirs))})
+    for folder in dirs:
+        own = load_docs_blocks({p: t for p, t in docs.items() if p.startswith(folder)})
+        blocks.update({k: v for k, v in own.items() if k not in blocks})
+    return blocks

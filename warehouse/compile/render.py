@@ -25,6 +25,8 @@ from warehouse.core.errors import ProjectError, caret_snippet
 _TEST_BLOCK = re.compile(r"{%(-?)\s*test\s+(\w+)")
 _END_TEST = re.compile(r"{%(-?)\s*endtest\s*(-?)%}")
 _UNSUPPORTED_BLOCK = re.compile(r"{%-?\s*(materialization|snapshot)\b")
+_SNAPSHOT_TAG = re.compile(r"{%(-?)\s*(?:snapshot\s+(\w+)|(endsnapshot))\s*(-?)%}")
+SNAPSHOT_MACRO = "wh_snapshot__"  # `{% snapshot x %}` is rendered as a macro of this prefix
 
 
 @dataclass
@@ -47,6 +49,8 @@ class RenderState:
     runtime: Any = None
     touched: set[str] = field(default_factory=set)
     results: dict[str, Any] = field(default_factory=dict)
+    # A unit test's `overrides: env_vars:` (compile/unit_render.py), read before the process's
+    env_overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 _STATE: ContextVar[RenderState] = ContextVar("warehouse_render_state")
@@ -211,6 +215,9 @@ def _var(name: str, default: Any = _MISSING) -> Any:
 
 
 def _env_var(name: str, default: Any = _MISSING) -> str:
+    overrides = _STATE.get().env_overrides
+    if name in overrides:
+        return overrides[name]
     if name in os.environ:
         return os.environ[name]
     if default is _MISSING:
@@ -263,7 +270,9 @@ class Renderer:
     """A Jinja environment over a project's templates and macros."""
 
     def __init__(self, sources: Mapping[str, str], macro_paths: list[str], docs: Mapping[str, str],
-                 target: Mapping[str, Any], project_name: str = "") -> None:
+                 target: Mapping[str, Any], project_name: str = "", *,
+                 packages: Mapping[str, Any] | None = None,
+                 dispatch: Mapping[str, Any] | None = None) -> None:
         import jinja2
 
         self._sources = dict(sources)
@@ -292,9 +301,8 @@ class Renderer:
             this=_This(), is_incremental=lambda: _STATE.get().incremental,
             doc=self._doc, exceptions=_Exceptions(), **{"return": _dbt_return},
         )
-        self.macros: dict[str, tuple[str, Callable[..., Any]]] = {}
-        for path in macro_paths:
-            self._load_macros(path)
+        self.macros: dict[str, tuple[str, Callable[..., Any]]] = {}  # the root project's
+        self._add_macros(macro_paths, project_name, packages or {}, dispatch or {})
 
     def _add_context(self, target: Mapping[str, Any], project_name: str) -> None:
         """dbt's context (jinja_context), `adapter`, and dbt's macros as `dbt.*` and bare
@@ -318,10 +326,75 @@ class Renderer:
         self.env.globals.update(unprefixed(namespace))
         self.env.globals["dbt"] = namespace
 
+    def _add_macros(self, macro_paths: list[str], project_name: str,
+                    packages: Mapping[str, Any], dispatch: Mapping[str, Any]) -> None:
+        """The root project's macros (compiled now) and the packages' (`packages`: name ->
+        PackageConfig; compiled when first called), as macro_library resolves them."""
+        from warehouse.compile.macro_library import MacroLibrary
+
+        dirs = {name: package.package_dir for name, package in packages.items()}
+        self.library = library = MacroLibrary(
+            project_name, dirs, {p: self._sources[p] for p in macro_paths}, self.macros,
+            compile_file=lambda path: self._run(path, lambda: self._macro_module(path),
+                                                RenderState(path)),
+            wrap=_returning, state=lambda: _STATE.get(None), position=template_position,
+            dispatch_orders=dispatch)
+        dbt = self.env.globals.get("dbt")
+        if not isinstance(dbt, Unsupported) and hasattr(dbt, "dispatch"):
+            library.internal = dbt.dispatch
+        adapter = self.env.globals.get("adapter")
+        if not isinstance(adapter, Unsupported):
+            adapter.dispatcher = library.dispatch
+        for path in macro_paths:
+            if library.package_of(path) is None:
+                self._load_macros(path)
+        if not packages:
+            return
+        from warehouse.compile.macro_library import package_vars
+
+        self.env.globals["var"] = package_vars(self.env.globals["var"], library, packages,
+                                               lambda: _STATE.get().vars)
+        for name in packages:
+            if name not in self.macros:
+                self.env.globals[name] = library.namespace(name)
+        if project_name and isinstance(self.env.globals.get(project_name, Unsupported("", "")),
+                                       Unsupported):
+            self.env.globals[project_name] = library.namespace(project_name)
+        for name in sorted({n for names in library.index.values() for n in names}):
+            current = self.env.globals.get(name)
+            builtin = None if name in self.macros or isinstance(current, Unsupported) else current
+            self.env.globals[name] = library.bare_name(name, builtin)
+
+    def _macro_module(self, path: str) -> Any:
+        """A macro file's module. Its names are looked up in the environment's globals as
+        they are when a macro runs (not copied when the module is made), so a macro may
+        call one from a file compiled after its own."""
+        return self.env.get_template(path).make_module(vars=self.env.globals, shared=True)
+
     def _load(self, name: str):
         text = self._sources[name]
+        if name in self._snapshot_files:
+            _check_supported(name, snapshot_macros(name, text, tags=False))
+            return snapshot_macros(name, text), name, lambda: True
         _check_supported(name, text)
         return preprocess(text), name, lambda: True
+
+    _snapshot_files: frozenset[str] = frozenset()
+
+    def add_snapshot_files(self, files: Mapping[str, str]) -> None:
+        """Files of the snapshot paths: their `{% snapshot %}` blocks render as macros."""
+        self._sources.update(files)
+        self._snapshot_files = self._snapshot_files | frozenset(files)
+
+    def render_snapshot(self, path: str, name: str, state: RenderState,
+                        context: Mapping[str, Any]) -> str:
+        """The SQL of block `name` of snapshot file `path`, rendered as `state`'s node, with
+        `context` (dbt's `schema`, `database`) as template variables."""
+        def body() -> str:
+            module = self.env.get_template(path).make_module(vars=dict(context))
+            return str(getattr(module, SNAPSHOT_MACRO + name)())
+
+        return self._run(path, body, state)
 
     def source_text(self, path: str) -> str | None:
         return self._sources.get(path)
@@ -338,7 +411,7 @@ class Renderer:
         self._simple.pop(path, None)
 
     def _load_macros(self, path: str) -> None:
-        module = self._run(path, lambda: self.env.get_template(path).module, RenderState(path))
+        module = self._run(path, lambda: self._macro_module(path), RenderState(path))
         for name in dir(module):
             macro = getattr(module, name)
             if name.startswith("_") or not callable(macro):
@@ -411,8 +484,20 @@ class Renderer:
         """Call macro `name` as the node `state` renders (a path: a node that refs nothing)."""
         if isinstance(state, str):
             state = RenderState(state)
-        _, macro = self.macros[name]
-        return self._run(state.path, lambda: _returning(macro)(**kwargs), state)
+        if name in self.macros:
+            call = _returning(self.macros[name][1])
+        else:  # `package.name`
+            call = self.library.in_package(*name.split(".", 1))
+        return self._run(state.path, lambda: call(**kwargs), state)
+
+    def naming_macro(self, name: str, path: str) -> str | None:
+        """The macro `generate_schema_name` (or alias, database) that names the node at
+        `path`, for call_macro: as dbt, a package's own for its nodes, else the root
+        project's; None for dbt's default."""
+        package = self.library.package_of(path)
+        if package is not None and name in self.library.index[package]:
+            return f"{package}.{name}"
+        return name if name in self.macros else None
 
     def _run(self, path: str, action: Callable[[], Any], state: RenderState) -> Any:
         """Run `action` as `state`'s render; whatever it raises becomes a located
@@ -442,5 +527,59 @@ def _check_supported(path: str, text: str) -> None:
     match = _UNSUPPORTED_BLOCK.search(text)
     if match:
         line = text.count("\n", 0, match.start()) + 1
-        raise ProjectError(f"the dbt construct '{{% {match.group(1)} %}}' is not supported",
+        hint = ("a snapshot belongs in a file of the snapshot paths (snapshots/)"
+                if match.group(1) == "snapshot" else None)
+        raise ProjectError(f"the dbt construct '{{% {match.group(1)} %}}' is not supported"
+                           + (" here" if hint else ""), path=path, line=line, hint=hint,
+                           snippet=caret_snippet(text, line, None))
+
+
+def snapshot_blocks(path: str, text: str) -> list[tuple[str, int, int, int]]:
+    """The `{% snapshot name %}...{% endsnapshot %}` blocks of a file: (name, offset of the
+    opening tag, offset after the closing tag, line of the opening tag). A block left
+    open, or closed twice, is an error at its tag."""
+    blocks: list[tuple[str, int, int, int]] = []
+    opened: re.Match[str] | None = None
+    for tag in _SNAPSHOT_TAG.finditer(text):
+        line = text.count("\n", 0, tag.start()) + 1
+        if (tag.group(3) is None) == (opened is None):
+            if opened is None:
+                opened = tag
+                continue
+            blocks.append((opened.group(2), opened.start(), tag.end(),
+                           text.count("\n", 0, opened.start()) + 1))
+            opened = None
+            continue
+        what = ("{% endsnapshot %} closes no {% snapshot %} block" if opened is None else
+                f"{{% snapshot {tag.group(2)} %}} opens inside snapshot "
+                f"{opened.group(2)!r}, which is not closed")
+        raise ProjectError(what, path=path, line=line, snippet=caret_snippet(text, line, None))
+    if opened is not None:
+        line = text.count("\n", 0, opened.start()) + 1
+        raise ProjectError(f"snapshot {opened.group(2)!r} has no {{% endsnapshot %}}",
                            path=path, line=line, snippet=caret_snippet(text, line, None))
+    return blocks
+
+
+def blank(text: str) -> str:
+    """Only the line breaks of `text`: what dbt ignores, with the lines kept counted."""
+    return "\n" * text.count("\n")
+
+
+def snapshot_macros(path: str, text: str, *, tags: bool = True) -> str:
+    """A snapshot file as Jinja: each block a macro (`SNAPSHOT_MACRO` + its name), the
+    text between blocks blanked (dbt ignores it), every line where it was. Without
+    `tags`: the blocks' own text only, for checking what they hold."""
+    def tag(match: re.Match[str], name: str) -> str:
+        if not tags:
+            return blank(match.group(0))
+        inner = " endmacro " if match.group(3) else f" macro {SNAPSHOT_MACRO}{name}() "
+        return "{%" + match.group(1) + inner + match.group(4) + "%}" + blank(match.group(0))
+
+    out, end = [], 0
+    for name, start, stop, _line in snapshot_blocks(path, text):
+        out.append(blank(text[end:start]))
+        out.append(_SNAPSHOT_TAG.sub(lambda m, name=name: tag(m, name), text[start:stop]))
+        end = stop
+    out.append(blank(text[end:]))
+    return "".join(out)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from warehouse.compile.render import Renderer, RenderState, template_position
 from warehouse.core.errors import ProjectError, caret_snippet
-from warehouse.core.identity import NodeId, NodeKind, Relation
+from warehouse.core.identity import NodeId, NodeKind, Relation, checksum
 from warehouse.core.nodes import ModelNode, Node
 
 if TYPE_CHECKING:
@@ -25,18 +25,12 @@ _SYSTEM_SCHEMAS = frozenset({"information_schema", "pg_catalog", "system", "temp
 
 
 def ref_id(nodes: Mapping[NodeId, Node], name: str) -> NodeId:
+    """The node `ref(name)` reads: a model, else a snapshot, else a seed."""
     model = NodeId(NodeKind.MODEL, name)
-    return model if model in nodes else NodeId(NodeKind.SEED, name)
-
-
-def checksum(*parts: str | bytes) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part if isinstance(part, bytes) else part.encode())
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
+    if model in nodes:
+        return model
+    snapshot = NodeId(NodeKind.SNAPSHOT, name)
+    return snapshot if snapshot in nodes else NodeId(NodeKind.SEED, name)
 
 
 def unknown_ref(name: str, known: set[str], *, path: str | None, line: int | None,
@@ -74,7 +68,8 @@ class Resolver:
                                hint=f"enable {name!r}, or stop reading it here")
         if node is None:
             path, line = template_position()
-            known = {i.name for i in self.nodes if i.kind in (NodeKind.MODEL, NodeKind.SEED)}
+            known = {i.name for i in self.nodes
+                     if i.kind in (NodeKind.MODEL, NodeKind.SEED, NodeKind.SNAPSHOT)}
             raise unknown_ref(name, known, path=path, line=line)
         if isinstance(node, ModelNode) and node.materialized == "ephemeral":
             return _EphemeralName(EPHEMERAL_PREFIX + name)

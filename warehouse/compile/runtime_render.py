@@ -40,7 +40,7 @@ def run_context(project: Any, *, command: str, full_refresh: bool = False,
              "TARGET_PATH": str(project.config.target_dir)}
     return RunContext(session=None, flags=flags, graph=project_graph(project),
                       invocation_id=str(uuid.uuid4()),
-                      run_started_at=datetime.datetime.now(datetime.timezone.utc))
+                      run_started_at=datetime.datetime.now(datetime.UTC))
 
 
 def render_at_run(project: Any, node: ModelNode, session: Any, base: RunContext

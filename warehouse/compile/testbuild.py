@@ -29,6 +29,7 @@ def build_tests(config: ProjectConfig, files: ProjectFiles, props: Properties,
     targets: list[tuple[NodeId, NodeProps]] = []
     targets += [(NodeId(NodeKind.MODEL, n), p) for n, p in props.models.items()]
     targets += [(NodeId(NodeKind.SEED, n), p) for n, p in props.seeds.items()]
+    targets += [(NodeId(NodeKind.SNAPSHOT, n), p) for n, p in props.snapshots.items()]
     targets += [(NodeId(NodeKind.SOURCE, f"{s}.{t}"), sp.props)
                 for (s, t), sp in props.sources.items()]
     for target_id, p in targets:
@@ -80,13 +81,9 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
         sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
                                kwargs=kwargs)
     else:
-        macro = f"test_{spec.test_name}"
-        if macro not in renderer.macros:
-            raise ProjectError(
-                f"unknown generic test {spec.test_name!r} on {p.name}"
-                + (f".{spec.column_name}" if spec.column_name else ""), path=p.path, line=line,
-                hint="built-in tests: " + ", ".join(sorted(BUILTIN_ARGS)) +
-                "; define others with {% test name(model, column_name) %} in macros/")
+        macro = renderer.library.test_macro(spec.test_name, p.path)
+        if macro is None:
+            raise _unknown_test(renderer, spec, p, line)
         args = dict(kwargs, model=_ModelArg(model_sql, target.relation))
         if spec.column_name is not None:
             args["column_name"] = spec.column_name
@@ -95,6 +92,24 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
     return TestNode(name=spec.name, path=p.path, sql=sql, depends_on=tuple(sorted(deps)),
                     config=spec.config, attached_to=p.name, column_name=spec.column_name,
                     test_name=spec.test_name, line=line, volatile=volatile_in(sql))
+
+
+def _unknown_test(renderer: Renderer, spec: Any, p: NodeProps, line: int | None
+                  ) -> ProjectError:
+    """No macro for the test: an unknown name, or a package not installed."""
+    from warehouse.compile.generic_sql import BUILTIN_ARGS
+
+    where = p.name + (f".{spec.column_name}" if spec.column_name else "")
+    package, _, short = spec.test_name.rpartition(".")
+    if package and not renderer.library.installed(package):
+        hint = (f"`{short}` is built in: write `{short}`" if short in BUILTIN_ARGS else
+                "list the package in packages.yml and run `dbt deps`")
+        return ProjectError(f"test {spec.test_name!r} on {where}: package {package!r} is not "
+                            "installed", path=p.path, line=line, hint=hint)
+    return ProjectError(
+        f"unknown generic test {spec.test_name!r} on {where}", path=p.path, line=line,
+        hint="built-in tests: " + ", ".join(sorted(BUILTIN_ARGS)) +
+        "; define others with {% test name(model, column_name) %} in macros/")
 
 
 def _in_argument(exc: ProjectError, key: str, line: int | None, path: str,

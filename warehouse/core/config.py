@@ -25,6 +25,7 @@ _KNOWN_KEYS = frozenset(
     {
         "database", "target_path", "model_paths", "seed_paths", "macro_paths", "test_paths",
         "docs_paths", "threads", "vars", "models", "seeds", "name", "default_schema", "ack",
+        "snapshot_paths", "snapshots",
     }
 )
 # Where a key of the config section was written: (keys under the section, value=False) to
@@ -69,11 +70,13 @@ class ProjectConfig:
     macro_paths: tuple[str, ...] = ("macros",)
     test_paths: tuple[str, ...] = ("tests",)
     docs_paths: tuple[str, ...] = ("models", "docs")
+    snapshot_paths: tuple[str, ...] = ("snapshots",)
     threads: int = 4
     default_schema: str = "main"
     vars: Mapping[str, Any] = field(default_factory=dict)
     model_tree: Mapping[str, Any] = field(default_factory=dict)
     seed_tree: Mapping[str, Any] = field(default_factory=dict)
+    snapshot_tree: Mapping[str, Any] = field(default_factory=dict)
     config_file: str = "pyproject.toml"
     # "warehouse": `schema` config is the schema itself; "dbt": dbt's default
     # generate_schema_name, `<target schema>_<schema>` (set for dbt projects).
@@ -81,6 +84,10 @@ class ProjectConfig:
     target_name: str = "dev"
     profile_name: str = ""
     ack: AckConfig | None = None  # None: the project has no [tool.warehouse.ack] table
+    # A dbt project's installed packages (warehouse.dbt.package_config.PackageConfig, each
+    # a ProjectConfig of its own) and its `dispatch:` search orders (namespace -> packages).
+    packages: tuple[Any, ...] = ()
+    dispatch: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # dbt_project.yml's `on-run-start` / `on-run-end`: SQL templates, rendered and run in
     # the build's working copy at its start and end (run/hooks.py).
     on_run_start: tuple[str, ...] = ()
@@ -101,9 +108,14 @@ class ProjectConfig:
                 "database": self.database.stem, "path": str(self.database)}
 
     def folder_config(self, kind: str, rel_parts: tuple[str, ...]) -> dict[str, Any]:
-        """Merged configs for a file at `rel_parts` (folders under the model or seed path)."""
-        tree = self.model_tree if kind == "model" else self.seed_tree
-        return resolve_folder_config(tree, rel_parts)
+        """Merged configs for a file at `rel_parts` (folders under the model, seed or
+        snapshot path)."""
+        return resolve_folder_config(self.tree(kind), rel_parts)
+
+    def tree(self, kind: str) -> Mapping[str, Any]:
+        """The folder configs of one resource type ("model", "seed", "snapshot")."""
+        return {"model": self.model_tree, "snapshot": self.snapshot_tree}.get(kind,
+                                                                             self.seed_tree)
 
 
 _ADDITIVE = frozenset({"tags"})  # dbt: lists that accumulate from folder to file
@@ -240,11 +252,12 @@ def config_from_mapping(root: Path, section: Mapping[str, Any], source: str,
         raise ProjectError(f"threads must be a positive integer, got {threads!r}",
                            **at(("threads",), True),
                            hint="threads is how many models build at once, such as 4")
-    for key in ("vars", "models", "seeds"):
+    for key in ("vars", "models", "seeds", "snapshots"):
         if not isinstance(section.get(key, {}), Mapping):
             raise ProjectError(f"[tool.warehouse.{key}] must be a table", **at((key,), True),
                                hint=f"write it as a [tool.warehouse.{key}] table")
-    _validate_tree(section.get("models", {}), at, ("models",))
+    if source != "dbt_project.yml":  # a dbt project's models each check their own
+        _validate_tree(section.get("models", {}), at, ("models",))
     folders = {key: _paths(section, key, default, at) for key, default in _FOLDERS.items()}
     database = _path_setting(section, "database", "warehouse.duckdb", at)
     target = _path_setting(section, "target_path", "target", at)
@@ -260,6 +273,7 @@ def config_from_mapping(root: Path, section: Mapping[str, Any], source: str,
         vars=MappingProxyType(dict(section.get("vars", {}))),
         model_tree=MappingProxyType(dict(section.get("models", {}))),
         seed_tree=MappingProxyType(dict(section.get("seeds", {}))),
+        snapshot_tree=MappingProxyType(dict(section.get("snapshots", {}))),
         config_file=source,
         ack=_ack_config(section.get("ack"), at),
     )
@@ -312,7 +326,8 @@ def _ack_config(table: Any, at: Locate) -> AckConfig | None:
 
 
 _FOLDERS = {"model_paths": ("models",), "seed_paths": ("seeds",), "macro_paths": ("macros",),
-            "test_paths": ("tests",), "docs_paths": ("models", "docs")}
+            "test_paths": ("tests",), "docs_paths": ("models", "docs"),
+            "snapshot_paths": ("snapshots",)}
 
 
 def _path_setting(section: Mapping[str, Any], key: str, default: str, at: Locate) -> Path:

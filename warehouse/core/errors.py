@@ -58,6 +58,13 @@ class ProjectError(WarehouseError):
     """The project's files (config, YAML, models, seeds) are not valid."""
 
 
+class Unsupported(ProjectError):
+    """A construct the engine does not support (a config it would not honour, a python
+    model): refused for the node that uses it, located where it was written. The load
+    keeps that node as one that fails when it runs (core/nodes.py `Refusal`), so the rest
+    of the project still builds; where no node owns it, it is a ProjectError as any."""
+
+
 class UsageError(WarehouseError):
     """The command line asks for something that cannot be done."""
 

@@ -15,6 +15,7 @@ class NodeKind(StrEnum):
     SOURCE = "source"
     TEST = "test"
     SNAPSHOT = "snapshot"
+    UNIT_TEST = "unit_test"
 
 
 def quote_ident(name: str) -> str:
@@ -56,3 +57,15 @@ class NodeId:
     def parse(cls, text: str) -> NodeId:
         kind, _, name = text.partition(".")
         return cls(NodeKind(kind), name)
+
+
+def checksum(*parts: str | bytes) -> str:
+    """A short stable digest of the parts, each ended by a NUL so that ("ab", "c") and
+    ("a", "bc") differ: what node checksums and the names of hashed tests are made of."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]

@@ -1,4 +1,5 @@
-"""Property files: dbt's schema.yml shape (`models:`, `seeds:`, `sources:`), validated here.
+"""Property files: dbt's schema.yml shape (`models:`, `seeds:`, `sources:`, `snapshots:`),
+validated here.
 
 YAML is read with line numbers kept (yaml_load.py, which also refuses a key
 written twice), so a problem in a property file is reported at its line. A
@@ -40,6 +41,9 @@ class ColumnProps:
     description_line: int | None = None  # where `description:` is, for a doc() in it
     # (line, column) of each entry of `tests`: a bare `- unique` has no line of its own
     test_positions: tuple[tuple[int, int] | None, ...] = ()
+    # `constraints:` as written, each (its line, its mapping): an enforced contract's
+    # (compile/contracts.py checks them)
+    constraints: tuple[tuple[int | None, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class NodeProps:
     config_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     description_line: int | None = None
     test_positions: tuple[tuple[int, int] | None, ...] = ()
+    constraints: tuple[tuple[int | None, Any], ...] = ()  # model-level, as ColumnProps'
     # (line, column) of each column of a seed's `column_types`: the load checks them
     column_type_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     text: str = field(default="", repr=False, compare=False)  # the file's, for snippets
@@ -77,6 +82,10 @@ class Properties:
     models: Mapping[str, NodeProps]
     seeds: Mapping[str, NodeProps]
     sources: Mapping[tuple[str, str], SourceTableProps]
+    snapshots: Mapping[str, NodeProps] = field(default_factory=dict)
+    # A YAML-defined snapshot's `relation:` (dbt 1.9): name -> (text, line, column)
+    snapshot_relations: Mapping[str, tuple[Any, int | None, int | None]] = field(
+        default_factory=dict)
 
 
 def load_properties(files: Mapping[str, str]) -> Properties:
@@ -85,6 +94,8 @@ def load_properties(files: Mapping[str, str]) -> Properties:
     models: dict[str, NodeProps] = {}
     seeds: dict[str, NodeProps] = {}
     sources: dict[tuple[str, str], SourceTableProps] = {}
+    snapshots: dict[str, NodeProps] = {}
+    relations: dict[str, tuple[Any, int | None, int | None]] = {}
     for path, text in sorted(files.items()):
         data = load_yaml(text, path)
         if data is None:
@@ -96,7 +107,7 @@ def load_properties(files: Mapping[str, str]) -> Properties:
                                hint="begin it with `version: 2` and `models:` (or seeds:, "
                                     "sources:) above the list of entries")
         keys.check_top_level(data, path=path, text=text)
-        for key, target in (("models", models), ("seeds", seeds)):
+        for key, target in (("models", models), ("seeds", seeds), ("snapshots", snapshots)):
             for entry in _entries(data, key, src):
                 if entry.get("versions"):
                     raise ProjectError(f"model versions are not supported ({entry['name']!r} "
@@ -107,6 +118,9 @@ def load_properties(files: Mapping[str, str]) -> Properties:
                                        f"(also in {_place(target[props.name])})", path=path,
                                        **src.located_value(entry, "name"))
                 target[props.name] = props
+                if key == "snapshots" and "relation" in entry:
+                    relations[props.name] = (entry["relation"], *value_position(entry,
+                                                                                "relation"))
         for entry in _entries(data, "sources", src):
             for table in _source_tables(entry, src):
                 key2 = (table.source_name, table.props.name)
@@ -115,7 +129,7 @@ def load_properties(files: Mapping[str, str]) -> Properties:
                                        f"{_place(sources[key2].props)})", path=path,
                                        line=table.props.line)
                 sources[key2] = table
-    return Properties(models, seeds, sources)
+    return Properties(models, seeds, sources, snapshots, relations)
 
 
 def _place(props: NodeProps) -> str:
@@ -155,7 +169,7 @@ class _Source:
 
 
 _ALLOWED = {"model": keys.MODEL_KEYS, "seed": keys.SEED_KEYS,
-            "source table": keys.SOURCE_TABLE_KEYS}
+            "snapshot": keys.SNAPSHOT_KEYS, "source table": keys.SOURCE_TABLE_KEYS}
 
 
 def _entries(data: Mapping[str, Any], key: str, src: _Source) -> list[Mapping[str, Any]]:
@@ -222,14 +236,27 @@ def _node_props(entry: Mapping[str, Any], kind: str, src: _Source,
         src.check_keys(col, keys.COLUMN_KEYS, f"column {col['name']!r} of {label}")
         columns.append(ColumnProps(
             name=col["name"], **_description(col), data_type=col.get("data_type"),
-            **_tests_of(col, src), line=col.get(LINE_KEY)))
+            **_tests_of(col, src), line=col.get(LINE_KEY),
+            constraints=_constraints(col)))
     return NodeProps(
         name=entry["name"], path=src.path, line=entry.get(LINE_KEY), **_description(entry),
         config=_config(entry, kind, src), columns=tuple(columns), **_tests_of(entry, src),
         column_type_marks=_column_type_marks(entry), text=src.text,
+        constraints=_constraints(entry),
         config_marks={**getattr(entry.get("config"), "marks", {}),
                       **{k: v for k, v in getattr(entry, "marks", {}).items()
                          if k in keys.MOVED_TO_CONFIG}})
+
+
+def _constraints(entry: Mapping[str, Any]) -> tuple[tuple[int | None, Any], ...]:
+    """`constraints:` of a model or column, each item with the line it begins on (the
+    list's own line for a value that is not a list: compile/contracts.py refuses it)."""
+    items = entry.get("constraints")
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        return ((value_position(entry, "constraints")[0], strip_lines(items)),)
+    return tuple((item_position(items, i)[0], strip_lines(item)) for i, item in enumerate(items))
 
 
 def _config(entry: Mapping[str, Any], kind: str, src: _Source) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from warehouse.core.errors import ProjectError, caret_snippet
 from warehouse.core.yaml_load import LINE_KEY, item_position, key_position, value_position
 
 # Top level: read by the engine (or harmless: `anchors:` only holds YAML anchors).
-TOP_LEVEL_READ = frozenset({"version", "models", "seeds", "sources", "macros", "anchors"})
+TOP_LEVEL_READ = frozenset({"version", "models", "seeds", "sources", "macros", "anchors",
+                            "snapshots", "unit_tests"})
 # Top level: resources that build nothing here; a dbt project gets a note for each.
 IGNORED_TOP_LEVEL: Mapping[str, str] = {
     "exposures": "exposures build nothing",
@@ -37,13 +38,11 @@ IGNORED_TOP_LEVEL: Mapping[str, str] = {
     "saved_queries": "saved queries build nothing",
     "groups": "groups build nothing",
     "analyses": "analyses build nothing",
-    "unit_tests": "unit tests are not run by the engine",
     "data_tests": "properties of singular tests are documentation here",
     "tests": "properties of singular tests are documentation here",
 }
 # Top level: resources that would build something the engine does not.
 _REFUSED_TOP_LEVEL = {
-    "snapshots": "snapshots are not supported ('snapshots:' in a property file)",
     "functions": "user-defined functions are not supported ('functions:' in a property file)",
 }
 TOP_LEVEL_KEYS = TOP_LEVEL_READ | set(IGNORED_TOP_LEVEL) | set(_REFUSED_TOP_LEVEL)
@@ -58,6 +57,7 @@ MODEL_KEYS = _NODE | {"latest_version", "versions", "deprecation_date", "time_sp
                       "semantic_model", "primary_entity", "agg_time_dimension", "metrics",
                       "derived_semantics"}
 SEED_KEYS = _NODE
+SNAPSHOT_KEYS = _NODE | {"relation"}  # dbt 1.9: a snapshot of `relation: ref('x')`, no SQL
 COLUMN_KEYS = frozenset({"name", "description", "meta", "docs", "data_type", "constraints",
                          "config", "data_tests", "tests", "quote", "tags", "granularity",
                          "dimension", "entity",
@@ -68,6 +68,15 @@ _SOURCE_COMMON = frozenset({"name", "description", "meta", "config", "tags", "qu
 SOURCE_KEYS = _SOURCE_COMMON | {"database", "catalog", "schema", "tables", "overrides"}
 SOURCE_TABLE_KEYS = _SOURCE_COMMON | {"docs", "constraints", "columns", "data_tests", "tests",
                                       "identifier", "external"}
+
+# dbt's unit tests (UnparsedUnitTest and its fixtures, 1.8 to 1.11): checked by
+# compile/unit_tests.py.
+UNIT_TEST_KEYS = frozenset({"name", "model", "given", "expect", "description", "overrides",
+                            "config", "versions"})
+UNIT_GIVEN_KEYS = frozenset({"input", "rows", "format", "fixture"})
+UNIT_EXPECT_KEYS = frozenset({"rows", "format", "fixture"})
+UNIT_OVERRIDE_KEYS = frozenset({"macros", "vars", "env_vars"})
+UNIT_CONFIG_KEYS = frozenset({"tags", "meta", "enabled", "static_analysis"})
 
 # Configs of a model or seed written beside `config:` instead of under it (dbt ignores
 # them there); the error says where they go.
@@ -116,7 +125,8 @@ def unknown_key(entry: Mapping[str, Any], key: Any, allowed: frozenset[str], wha
     """The error for an unknown key, at the key: a config written beside `config:` is told
     so, a typo gets the nearest known key, anything else the keys known there."""
     close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-    if key in _CONFIG_NAMES and any(allowed is level for level in (MODEL_KEYS, SEED_KEYS)):
+    if key in _CONFIG_NAMES and any(allowed is level for level in (MODEL_KEYS, SEED_KEYS,
+                                                                     SNAPSHOT_KEYS)):
         hint = f"{key!r} is a config: write it under `config:`"
     elif close:
         hint = f"did you mean {close[0]!r}?"

@@ -21,22 +21,24 @@ def node_schema(config: Any, renderer: Any, cfg: Mapping[str, Any], name: str, p
                 resource_type: str) -> str:
     """The schema of one node: the project's `generate_schema_name`, else the default rule."""
     custom = cfg.get("schema")
-    if "generate_schema_name" not in renderer.macros:
+    macro = renderer.naming_macro("generate_schema_name", path)
+    if macro is None:
         return config.schema_name(custom)
-    value = _call(renderer, "generate_schema_name", path, custom_schema_name=custom,
+    value = _call(renderer, macro, path, custom_schema_name=custom,
                   node=_node_context(config, cfg, name, path, resource_type))
-    return _identifier(value, "generate_schema_name", renderer, name)
+    return _identifier(value, macro, renderer, name)
 
 
 def node_alias(config: Any, renderer: Any, cfg: Mapping[str, Any], name: str, path: str,
                resource_type: str) -> str:
     """The table name of one node: the project's `generate_alias_name`, else alias or name."""
     custom = cfg.get("alias")
-    if "generate_alias_name" not in renderer.macros:
+    macro = renderer.naming_macro("generate_alias_name", path)
+    if macro is None:
         return str(custom or name)
-    value = _call(renderer, "generate_alias_name", path, custom_alias_name=custom,
+    value = _call(renderer, macro, path, custom_alias_name=custom,
                   node=_node_context(config, cfg, name, path, resource_type))
-    return _identifier(value, "generate_alias_name", renderer, name)
+    return _identifier(value, macro, renderer, name)
 
 
 def _call(renderer: Any, macro: str, path: str, **kwargs: Any) -> Any:
@@ -48,8 +50,8 @@ def _call(renderer: Any, macro: str, path: str, **kwargs: Any) -> Any:
 def _identifier(value: Any, macro: str, renderer: Any, name: str) -> str:
     text = str(value).strip()
     if not text or text == "None":
-        raise ProjectError(f"macro {macro} returned no name for {name!r}",
-                           path=renderer.macros[macro][0])
+        where = renderer.macros[macro][0] if macro in renderer.macros else None
+        raise ProjectError(f"macro {macro} returned no name for {name!r}", path=where)
     return text
 
 

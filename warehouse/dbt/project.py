@@ -1,10 +1,15 @@
 """Read a dbt project (`dbt_project.yml` + a DuckDB profile) into a ProjectConfig.
 
-Only the subset the engine supports is accepted; anything else is named in
-an error rather than ignored, so a dbt project never builds silently wrong.
-Settings that build nothing (`clean-targets`, `require-dbt-version`,
-`exposures:` ...) are ignored. A dbt project names its schemas the dbt way:
-`+schema: staging` on target schema `main` is `main_staging`.
+A setting that would build something else than dbt builds is refused, so a
+dbt project never builds silently wrong; one the engine does not apply and
+that changes no table (`quoting:`, project-level `tests:`, `query-comment:`) is
+ignored with a note at its line; an unknown key is an error, as in dbt (which
+validates the file against its schema); settings that
+build nothing (`clean-targets`, `require-dbt-version`, `exposures:` ...) are
+ignored. Model and seed configs are all kept: each node checks the ones that
+reach it (dbt/subset.py), so one the engine would not honour fails those nodes
+only. A dbt project names its schemas the dbt way: `+schema: staging` on target
+schema `main` is `main_staging`.
 """
 
 from __future__ import annotations
@@ -26,22 +31,26 @@ _PATHS = {  # dbt key (and its pre-1.0 spelling) → engine key
     "model-paths": "model_paths", "source-paths": "model_paths",
     "seed-paths": "seed_paths", "data-paths": "seed_paths",
     "macro-paths": "macro_paths", "test-paths": "test_paths", "docs-paths": "docs_paths",
+    "snapshot-paths": "snapshot_paths",
 }
-_SCANNED = {"snapshot-paths": ("snapshots",), "analysis-paths": ("analyses",)}
+_SCANNED = {"analysis-paths": ("analyses",)}
 _IGNORED = frozenset({"version", "config-version", "require-dbt-version", "clean-targets",
-                      "log-path", "packages-install-path", "asset-paths", "query-comment",
+                      "log-path", "asset-paths",
                       "flags", "exposures", "metrics", "semantic-models", "saved-queries",
                       "restrict-access", "dbt-cloud", "analyses", "unit_tests", "unit-tests"})
 _HOOKS = ("on-run-start", "on-run-end")
 _REFUSED = {
-    "dispatch": "macro dispatch to packages is not supported",
-    "snapshots": "snapshots are not supported",
     "sources": "source configs are not supported",
-    "tests": "project-level test configs are not supported",
-    "data_tests": "project-level test configs are not supported",
-    "quoting": "quoting configs are not supported",
 }
-_USED = frozenset({"name", "profile", "target-path", "vars", "models", "seeds", *_HOOKS,
+# Settings the engine does not apply and that change no table it builds: one note each.
+_NOTED = {
+    "quoting": "DuckDB matches names alike, quoted or not; the engine quotes every relation",
+    "tests": "project-level test configs are not applied; each test's own config is",
+    "data_tests": "project-level test configs are not applied; each test's own config is",
+    "query-comment": "no comment is added to the SQL the engine runs",
+}
+_USED = frozenset({"name", "profile", "target-path", "vars", "models", "seeds", "snapshots",
+                   "packages-install-path", "dispatch", *_HOOKS,
                    *_PATHS, *_SCANNED})
 _ENGINE_KEYS = {"target_path": "target-path"}  # engine key -> dbt key, where they differ
 
@@ -64,7 +73,7 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
         raise ProjectError("dbt_project.yml needs a name", path=FILE)
     name = str(project["name"])
     at = _yaml_locator(raw, text, name)
-    _check_keys(raw, at)
+    key_notes = _check_keys(raw, at)
     target = load_target(root, str(project.get("profile") or name),
                          profiles_dir=profiles_dir, target_name=target_name,
                          named_at=at(("profile" if project.get("profile") else "name",)))
@@ -74,8 +83,9 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
     rendered = {}
     for key, value in project.items():
         with _located(at, (key,)):
-            rendered[key] = (value if key in ("vars", "models", "seeds", *_HOOKS)
+            rendered[key] = (value if key in ("vars", "models", "seeds", "snapshots", *_HOOKS)
                              else render_value(value, FILE, context))
+    packages = _installed_packages(root, rendered)
     section: dict[str, Any] = {
         "name": name,
         "database": target.path,
@@ -85,9 +95,9 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
         "vars": _vars(rendered.get("vars") or {}, name, at),
     }
     configs_context = {**context, "var": _var_function({**section["vars"], **(cli_vars or {})})}
-    for kind in ("model", "seed"):  # configs are checked as written, then rendered
+    for kind in ("model", "seed", "snapshot"):  # configs are checked as written, rendered
         with _located(at, (f"{kind}s",)):  # (a refused hook never renders)
-            tree = _config_tree(raw.get(f"{kind}s") or {}, name, kind, text)
+            tree = _config_tree(raw.get(f"{kind}s") or {}, name, kind, text, packages)
             section[f"{kind}s"] = _render_configs(tree, configs_context)
     for dbt_key, key in _PATHS.items():
         if dbt_key in rendered:
@@ -98,13 +108,15 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
 
     config = config_from_mapping(root, section, FILE, locate)
     if "docs_paths" not in section:  # dbt reads docs blocks from every resource folder
-        docs = config.model_paths + config.seed_paths + config.macro_paths + config.test_paths
+        docs = (config.model_paths + config.seed_paths + config.macro_paths + config.test_paths
+                + config.snapshot_paths)
         config = replace(config, docs_paths=tuple(dict.fromkeys(docs)))
     config = replace(config, schema_naming="dbt", target_name=target.target,
                      profile_name=target.profile,
                      on_run_start=_run_hooks(rendered, "on-run-start", at),
                      on_run_end=_run_hooks(rendered, "on-run-end", at))
-    notes = scan_dbt_files(root, _scanned(config, rendered, at))
+    config = _with_packages(config, packages, raw, rendered, text, context)
+    notes = key_notes + scan_dbt_files(root, _scanned(config, rendered, at))
     if target.file is None:
         notes.insert(0, f"no profiles.yml found for profile {target.profile!r}; building into "
                         f"{target.path}, schema {target.schema}")
@@ -155,7 +167,7 @@ def _scanned(config: ProjectConfig, rendered: Mapping[str, Any],
              at: Locate) -> dict[str, tuple[str, ...]]:
     """The folders scan_dbt_files looks through, by resource type."""
     scanned = {"model": config.model_paths, "seed": config.seed_paths,
-               "test": config.test_paths}
+               "test": config.test_paths, "snapshot": config.snapshot_paths}
     for dbt_key, default in _SCANNED.items():
         value = rendered.get(dbt_key, default)
         value = [value] if isinstance(value, str) else value
@@ -229,19 +241,28 @@ def _located(at: Locate, keys: tuple[str, ...]) -> Iterator[None]:
         raise
 
 
-def _check_keys(project: Mapping[str, Any], at: Locate) -> None:
-    known = sorted({*_USED, *_IGNORED, *_REFUSED})
+def _check_keys(project: Mapping[str, Any], at: Locate) -> list[str]:
+    """Refuse the settings that would build something else and unknown keys (dbt refuses
+    them too: a misspelt `modle-paths` must not build the wrong folder); the notes for
+    the ones ignored, each with its line."""
+    known = sorted({*_USED, *_IGNORED, *_REFUSED, *_NOTED})
+    notes = []
     for key, value in project.items():
         if key == LINE_KEY:
             continue
         if key in _REFUSED and value:
             raise ProjectError(f"the dbt setting {key!r} is not supported: {_REFUSED[key]}",
                                **at((key,)), hint=f"remove {key!r} from dbt_project.yml")
-        if key not in _USED and key not in _IGNORED and key not in _REFUSED:
+        where = at((key,))
+        place = f"{FILE}:{where['line']}" if where.get("line") else FILE
+        if key in _NOTED and value:
+            notes.append(f"{place}: '{key}:' ignored ({_NOTED[key]})")
+        elif key not in _USED and key not in _IGNORED and key not in _NOTED:
             close = difflib.get_close_matches(str(key), known, n=1)
-            raise ProjectError(f"unknown dbt_project.yml key {key!r}", **at((key,)),
-                               hint=(f"did you mean {close[0]!r}? " if close else "")
-                               + "supported: " + ", ".join(sorted(_USED)))
+            raise ProjectError(f"unknown dbt_project.yml key {key!r}", **where,
+                               hint=(f"did you mean {close[0]!r}?" if close else
+                                     "dbt_project.yml accepts: " + ", ".join(known)))
+    return notes
 
 
 def _vars(tree: Mapping[str, Any], project_name: str, at: Locate) -> dict[str, Any]:
@@ -255,11 +276,13 @@ def _vars(tree: Mapping[str, Any], project_name: str, at: Locate) -> dict[str, A
     return merged
 
 
-def _config_tree(tree: Any, project_name: str, kind: str, text: str) -> Mapping[str, Any]:
+def _config_tree(tree: Any, project_name: str, kind: str, text: str,
+                 packages: Mapping[str, str] | None = None) -> Mapping[str, Any]:
     """dbt's `models:`/`seeds:` block (as read, with positions) as the engine's folder
     tree: the level named after the project is flattened, configs are `+key` whether
     written `+key` or `key`, and every config is one the engine honours or one that
-    changes no table. Errors are at the key."""
+    changes no table. Errors are at the key. The levels named after installed
+    `packages` are theirs (`_with_packages`)."""
     from warehouse.core.property_keys import located
 
     if not isinstance(tree, Mapping):
@@ -272,6 +295,8 @@ def _config_tree(tree: Any, project_name: str, kind: str, text: str) -> Mapping[
             own.update(_config_entry(tree, key, f"{kind}s", kind, text))
         elif key == project_name:
             own.update(_normalize(value or {}, f"{kind}s.{key}", kind, text))
+        elif key in (packages or {}):
+            continue
         else:
             raise ProjectError(f"{kind}s.{key}: configs for package {key!r} are not supported "
                                f"(only this project, {project_name!r})", path=FILE,
@@ -280,9 +305,10 @@ def _config_tree(tree: Any, project_name: str, kind: str, text: str) -> Mapping[
 
 
 def _is_config(key: Any, value: Any) -> bool:
-    from warehouse.dbt.subset import KNOWN
+    from warehouse.dbt.subset import KNOWN, NOTED
 
-    return str(key).startswith("+") or key in KNOWN or not isinstance(value, Mapping)
+    return (str(key).startswith("+") or key in KNOWN or key in NOTED
+            or not isinstance(value, Mapping))
 
 
 def _normalize(tree: Mapping[str, Any], where: str, kind: str, text: str) -> dict[str, Any]:
@@ -301,14 +327,50 @@ def _normalize(tree: Mapping[str, Any], where: str, kind: str, text: str) -> dic
 
 def _config_entry(tree: Mapping[str, Any], key: str, where: str, kind: str,
                   text: str) -> dict[str, Any]:
-    """`key` of `tree` as the engine's `+name` config, or an error at the key when the
-    engine would not honour it."""
-    from warehouse.core.property_keys import located
+    """`key` of `tree` as the engine's `+name` config. Every config is kept, whether the
+    engine honours it or not: each node it reaches checks it (dbt/subset.py
+    check_node_config), so a config the engine would not honour fails those nodes only,
+    at this line, and one it ignores is noted once."""
     from warehouse.core.yaml_load import strip_lines
-    from warehouse.dbt.subset import config_problem
 
     name = str(key).lstrip("+")
-    problem = config_problem(name, strip_lines(tree[key]), kind)
-    if problem:
-        raise ProjectError(f"{where}.{key}: {problem}", path=FILE, **located(tree, key, text))
     return {"+" + name: strip_lines(tree[key])}
+
+
+def _installed_packages(root: Path, rendered: Mapping[str, Any]) -> dict[str, str]:
+    """The packages installed (name -> folder), each entry of packages.yml checked to be
+    among them (warehouse/dbt/packages.py)."""
+    from warehouse.dbt.packages import (
+        DEFAULT_INSTALL_PATH,
+        check_installed,
+        installed,
+        read_entries,
+    )
+
+    install_path = str(rendered.get("packages-install-path") or DEFAULT_INSTALL_PATH)
+    entries, listing = read_entries(root)
+    found = installed(root, install_path)
+    check_installed(root, install_path, entries, listing, found)
+    return found
+
+
+def _with_packages(config: ProjectConfig, packages: Mapping[str, str], raw: Mapping[str, Any],
+                   rendered: Mapping[str, Any], text: str,
+                   context: Mapping[str, Any]) -> ProjectConfig:
+    """The config with its packages, each with the root's `models: <package>:` configs,
+    and the root's `dispatch:` search orders."""
+    from warehouse.dbt.package_config import dispatch_orders, read_package, with_packages
+    from warehouse.dbt.profile import render_value
+
+    read = []
+    for package, folder in packages.items():
+        overrides = {}
+        for kind in ("model", "seed"):
+            tree = raw.get(f"{kind}s")
+            level = tree.get(package) if isinstance(tree, Mapping) else None
+            if isinstance(level, Mapping):
+                normal = _normalize(level, f"{kind}s.{package}", kind, text)
+                overrides[kind] = render_value(normal, FILE, context)
+        read.append(read_package(config, folder, overrides, rendered.get("vars") or {},
+                                 context))
+    return with_packages(config, tuple(read), dispatch_orders(raw.get("dispatch"), text))

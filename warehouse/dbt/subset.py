@@ -2,8 +2,8 @@
 
 The rule is one: a construct that builds nothing (documentation, exposures,
 metrics) is ignored with a note; a construct that would change a table or a
-test result (snapshots, python models, package macros, configs the engine does
-not honour) is a ProjectError naming the construct
+test result (python models, uninstalled packages' macros, configs the engine does not
+honour) is a ProjectError naming the construct
 and its file. A dbt project therefore builds the tables dbt would build, or
 fails loudly, never builds something else quietly.
 """
@@ -11,69 +11,146 @@ fails loudly, never builds something else quietly.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from warehouse.core.config import dbt_schema_name
-from warehouse.core.errors import ProjectError
+from warehouse.core.errors import ProjectError, Unsupported
 
 # Configs the engine honours, per resource type.
 HONOURED = {
     "model": frozenset({"materialized", "schema", "alias", "tags", "enabled", "unique_key",
-                        "incremental_strategy", "full_refresh", "pre-hook", "post-hook",
-                        "pre_hook", "post_hook"}),
+                        "incremental_strategy", "full_refresh", "on_schema_change",
+                        "contract", "pre-hook", "post-hook", "pre_hook", "post_hook"}),
     "seed": frozenset({"schema", "alias", "tags", "enabled", "column_types", "full_refresh"}),
+    # compile/snapshots.py checks their values (and `target_database`: this database only)
+    "snapshot": frozenset({"schema", "alias", "tags", "enabled", "unique_key", "strategy",
+                           "updated_at", "check_cols", "target_schema", "target_database",
+                           "hard_deletes", "invalidate_hard_deletes", "materialized",
+                           "snapshot_meta_column_names", "dbt_valid_to_current"}),
 }
 # Configs that change nothing in the warehouse's tables (documentation, access, quoting
 # of seed headers, which DuckDB treats alike either way).
-IGNORED = frozenset({"docs", "persist_docs", "meta", "description", "grants", "group",
-                     "access", "quote_columns", "labels", "latest_version", "deprecation_date"})
-# Configs accepted only with the value that means what the engine does anyway.
-ONLY_DEFAULT: Mapping[str, Any] = {"on_schema_change": "ignore", "contract": None}
+IGNORED = frozenset({"docs", "meta", "description", "grants", "group", "access",
+                     "quote_columns", "labels", "latest_version", "deprecation_date",
+                     "event_time", "column_types_as_declared"})
+# Configs accepted only with the value that means what the engine does anyway (none
+# since contracts and on_schema_change are honoured).
+ONLY_DEFAULT: Mapping[str, Any] = {}
+# Configs the engine does not use and that change no table it builds (other adapters'
+# physical layout, dbt-duckdb's DuckLake options, comments): ignored with one note per
+# key and load (IgnoredConfigs). Any config the engine does not know is noted the same way.
+NOTED: Mapping[str, str] = {
+    "persist_docs": "table and column comments are not written",
+    "sort": "an adapter's physical layout", "dist": "an adapter's physical layout",
+    "sort_type": "an adapter's physical layout", "cluster_by": "an adapter's physical layout",
+    "partition_by": "an adapter's physical layout",
+    "partitioned_by": "dbt-duckdb uses it for DuckLake tables only",
+    "sorted_by": "dbt-duckdb uses it for DuckLake tables only",
+    "sort_by": "dbt-duckdb uses it for DuckLake tables only",
+    "file_format": "an adapter's storage format", "location_root": "an adapter's storage",
+    "indexes": "DuckDB indexes change no result", "transient": "an adapter's table kind",
+    "copy_grants": "grants are not applied", "query_tag": "an adapter's session setting",
+    "bind": "a view option of another adapter", "on_configuration_change": "for "
+    "materialized views, which the engine does not build",
+    "quoting": "DuckDB matches names alike, quoted or not",
+}
 _REASONS = {
     "database": "the engine builds into the one database of the profile",
     "sql_header": "the header would run before the model's SQL",
     "incremental_predicates": "the engine's merge does not filter the existing rows",
+    "predicates": "the engine's merge does not filter the existing rows",
     "delimiter": "seeds are read as comma-separated",
 }
-KNOWN = HONOURED["model"] | HONOURED["seed"] | IGNORED | set(ONLY_DEFAULT) | set(_REASONS)
+KNOWN = (HONOURED["model"] | HONOURED["seed"] | HONOURED["snapshot"] | IGNORED | set(ONLY_DEFAULT)
+         | set(_REASONS))
 
 
 def check_node_config(config: Any, cfg: Mapping[str, Any], path: str, resource_type: str,
-                      locate: Callable[[str], dict[str, Any]] | None = None) -> None:
-    """Refuse configs of a dbt project's model or seed that the engine would not honour.
+                      locate: Callable[[str], dict[str, Any]] | None = None,
+                      ignored: IgnoredConfigs | None = None) -> None:
+    """Refuse, for this node only, configs of a dbt project's model or seed that would
+    change what is built and that the engine does not honour (an Unsupported error, at
+    the key: `locate` says where it was written, compile/config_origin.py); record the
+    ones it ignores in `ignored`, for one note per key.
 
     A pyproject project is validated by its own rules (project.py); this is the
-    stricter gate for projects written for dbt. `locate` says where a config key was
-    written (compile/config_origin.py): the error is reported there."""
-    if getattr(config, "config_file", "") != "dbt_project.yml":
+    gate for projects written for dbt."""
+    if not str(getattr(config, "config_file", "")).endswith("dbt_project.yml"):  # (packages')
         return
+    target_database = Path(str(getattr(config, "database", ""))).stem
     for key, value in cfg.items():
+        if key == "database" and value in (None, "", target_database):
+            continue  # the target's own database: what the engine builds into anyway
         problem = config_problem(key, value, resource_type)
         if problem:
             where = locate(key) if locate else {"path": path}
             if where.get("path") != path:
                 problem += f" ({resource_type} {path})"
-            raise ProjectError(problem, **where)
+            raise Unsupported(problem, **where)
+        note = config_note(key, value, resource_type)
+        if note and ignored is not None:
+            ignored.add(key, note, _place(locate(key) if locate else {"path": path}))
 
 
 def config_problem(key: str, value: Any, resource_type: str) -> str | None:
-    """Why the dbt config `key: value` cannot be honoured, or None when it can."""
+    """Why the dbt config `key: value` cannot be honoured (it would build something else
+    than dbt), or None when it is honoured or changes nothing the engine builds."""
     if key in HONOURED.get(resource_type, ()) or key in IGNORED:
         return None
     if key in ONLY_DEFAULT:
-        default = ONLY_DEFAULT[key]
-        if key == "contract":
-            enforced = value.get("enforced") if isinstance(value, Mapping) else value
-            if not enforced:
-                return None
-            return f"the dbt config 'contract' (enforced) of this {resource_type} is not supported"
-        if value in (None, default):
+        if value in (None, ONLY_DEFAULT[key]):
             return None
         return (f"the dbt config {key}={value!r} of this {resource_type} is not supported "
-                f"(only {default!r})")
+                f"(only {ONLY_DEFAULT[key]!r})")
     reason = _REASONS.get(key)
-    return (f"the dbt config {key!r} of this {resource_type} is not supported"
-            + (f": {reason}" if reason else ""))
+    if reason is None:  # another resource type's config, or one noted (config_note)
+        return None
+    return f"the dbt config {key!r} of this {resource_type} is not supported: {reason}"
+
+
+def config_note(key: str, value: Any, resource_type: str) -> str | None:
+    """Why the config `key` is ignored, for the note printed once per key; None when it is
+    honoured, refused, or documentation only."""
+    if key in HONOURED.get(resource_type, ()) or key in IGNORED or key in _REASONS:
+        return None
+    if key in NOTED:
+        return NOTED[key]
+    if _is_other_kinds(key):
+        return f"a config of other resource types, not of a {resource_type}"
+    return "not a config the engine knows; dbt passes it on to the adapter"
+
+
+def _is_other_kinds(key: str) -> bool:
+    return any(key in keys for keys in HONOURED.values())
+
+
+def _place(where: Mapping[str, Any]) -> str:
+    path, line = where.get("path") or "?", where.get("line")
+    return f"{path}:{line}" if line else str(path)
+
+
+class IgnoredConfigs:
+    """The configs one load ignores, each with the places it was written: one note per
+    key (never one per node: a folder config applies to hundreds of models)."""
+
+    SHOWN = 3  # places named in a note; the rest are counted
+
+    def __init__(self) -> None:
+        self._keys: dict[str, tuple[str, dict[str, None]]] = {}
+
+    def add(self, key: str, reason: str, place: str) -> None:
+        _reason, places = self._keys.setdefault(key, (reason, {}))
+        places[place] = None
+
+    def notes(self) -> list[str]:
+        out = []
+        for key, (reason, places) in sorted(self._keys.items()):
+            names = list(places)
+            shown = ", ".join(names[:self.SHOWN])
+            more = f" and {len(names) - self.SHOWN} more" if len(names) > self.SHOWN else ""
+            out.append(f"config {key!r} ignored ({reason}): {shown}{more}")
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -92,7 +169,8 @@ def refused_jinja_names() -> dict[str, str]:
     renderer turns each into a global that raises, naming itself and the template line."""
     names = dict(_JINJA_REASONS)
     for package in _PACKAGE_NAMESPACES:
-        names[package] = "macros from dbt packages are not supported"
+        names[package] = ("this package is not installed: list it in packages.yml and run "
+                          "`dbt deps`")
     return names
 
 
@@ -125,16 +203,8 @@ def default_macros(target: Mapping[str, Any]) -> dict[str, Any]:
 
 def scan_dbt_files(root: Any, paths: Mapping[str, tuple[str, ...]]) -> list[str]:
     """Refuse files a dbt project may hold that would build something the engine does not
-    (python models, snapshots, package dependencies); return notes on what is ignored."""
+    (python models); return notes on what is ignored."""
     notes: list[str] = []
-    for name in ("packages.yml", "dependencies.yml"):
-        _check_packages(root, name)
-    for rel, _path in _files(root, paths["model"], "*.py"):
-        raise ProjectError("python models are not supported (this model would build a "
-                           "table the engine cannot run)", path=rel)
-    for rel, _path in _files(root, paths["snapshot"], "*.sql", "*.yml", "*.yaml"):
-        raise ProjectError("snapshots are not supported (the snapshot-paths folder holds one)",
-                           path=rel)
     for rel, path in _files(root, paths["test"], "*.sql"):
         if "{% test" in path.read_text(encoding="utf-8").replace("{%-", "{%"):
             raise ProjectError("a generic test defined under test-paths is not supported",
@@ -144,7 +214,8 @@ def scan_dbt_files(root: Any, paths: Mapping[str, tuple[str, ...]]) -> list[str]
     if analyses:
         notes.append(f"{len(analyses)} analyses ignored (they build nothing): {analyses[0]}"
                      + (" ..." if len(analyses) > 1 else ""))
-    for rel, path in _files(root, paths["model"] + paths["seed"], "*.yml", "*.yaml"):
+    for rel, path in _files(root, paths["model"] + paths["seed"] + paths["snapshot"], "*.yml",
+                            "*.yaml"):
         notes += _check_property_file(rel, path)
     return notes
 
@@ -157,27 +228,6 @@ def _files(root: Any, folders: tuple[str, ...], *patterns: str) -> list[tuple[st
             for pattern in patterns:
                 found += [p for p in base.rglob(pattern) if p.is_file()]
     return [(p.relative_to(root).as_posix(), p) for p in sorted(set(found))]
-
-
-def _check_packages(root: Any, name: str) -> None:
-    import yaml
-
-    path = root / name
-    if not path.is_file():
-        return
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ProjectError(f"invalid YAML: {exc}", path=name) from None
-    for key in ("packages", "projects"):
-        entries = data.get(key) if isinstance(data, Mapping) else None
-        if entries:
-            first = entries[0] if isinstance(entries, list) else entries
-            label = (first.get("package") or first.get("git") or first.get("local")
-                     or first.get("name")) if isinstance(first, Mapping) else first
-            raise ProjectError(f"dbt packages are not supported ({name} lists {label!r})",
-                               path=name, hint="the engine provides no package macros; "
-                               "copy the macros you need into macros/")
 
 
 def _check_property_file(rel: str, path: Any) -> list[str]:

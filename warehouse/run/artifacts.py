@@ -11,7 +11,7 @@ from typing import Any
 
 from warehouse import __version__
 from warehouse.core.atomic import write_json
-from warehouse.core.nodes import ModelNode, SeedNode, SourceNode, TestNode
+from warehouse.core.nodes import ModelNode, SeedNode, SnapshotNode, SourceNode, TestNode
 
 SCHEMA_VERSION = 1
 
@@ -33,11 +33,11 @@ def node_entry(node: Any, parents: tuple[Any, ...], fingerprint: Any = None) -> 
     }
     if fingerprint is not None:  # see warehouse.compile.fingerprint: full folds in the parents
         entry.update(fingerprint=fingerprint.full, local_fingerprint=fingerprint.local)
-    if isinstance(node, (ModelNode, SeedNode, SourceNode)):
+    if isinstance(node, (ModelNode, SeedNode, SourceNode, SnapshotNode)):
         entry.update(relation=str(node.relation), schema=node.relation.schema,
                      alias=node.relation.name, description=node.description,
                      columns=_columns(node))
-    if isinstance(node, ModelNode):
+    if isinstance(node, (ModelNode, SnapshotNode)):
         entry.update(config=dict(node.config), materialized=node.materialized,
                      tags=sorted(node.tags), compiled_sql=node.compiled_sql,
                      checksum=node.checksum, refs=list(node.refs),
@@ -49,6 +49,10 @@ def node_entry(node: Any, parents: tuple[Any, ...], fingerprint: Any = None) -> 
         entry.update(test_name=node.test_name, attached_to=node.attached_to,
                      column_name=node.column_name, compiled_sql=node.sql,
                      severity=getattr(node.config, "severity", "error"))
+    if getattr(node, "materialized", None) == "unit_test":  # as dbt's `unit_tests` entries
+        entry.update(model=node.model, description=node.description, tags=sorted(node.tags),
+                     given=[{"input": f.label, "format": f.format} for f in node.given],
+                     expect={"format": node.expect.format}, line=node.line)
     return entry
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from warehouse.core.errors import caret_snippet
 from warehouse.core.identity import NodeId, NodeKind
-from warehouse.core.nodes import ModelNode, Node
+from warehouse.core.nodes import ModelNode, Node, SnapshotNode
 
 
 def model_error(project: Any, node: Node, exc: BaseException, *,
@@ -26,7 +26,7 @@ def model_error(project: Any, node: Node, exc: BaseException, *,
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
     where = re.search(r"^LINE (\d+):", text, flags=re.M)
-    if not isinstance(node, ModelNode):
+    if not isinstance(node, (ModelNode, SnapshotNode)):
         return f"{node.path}: {text}"
     if not where or int(where.group(1)) <= 1:
         line = _line_naming(node.template, first)

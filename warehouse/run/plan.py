@@ -18,6 +18,9 @@ runner asks once and executes the answer. The rules:
   same answer. A failing or erroring test is never stored (such a build is
   not published), and is always run again.
 * `--full-refresh` runs everything selected.
+* A snapshot always runs when selected: it records the rows of its query as
+  they are at that moment, so there is no "unchanged" snapshot (and nothing
+  downstream of it is either). It is never rebuilt, `--full-refresh` or not.
 
 What is not seen: data that reaches the warehouse outside the engine
 (a source table loaded by another tool, a table edited by hand). Sources
@@ -38,11 +41,13 @@ from warehouse.compile.jinja_context import data_kinds
 from warehouse.core.config import should_full_refresh
 from warehouse.core.console import Console
 from warehouse.core.identity import NodeId, NodeKind, Relation
-from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
+from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, TestNode
 from warehouse.run.results import KINDS_BY_COMMAND, NodeResult, RunOptions
 from warehouse.run.selection import NodeInfo, SelectionState, resolve_selection
 
 REUSABLE_TEST_STATUSES = frozenset({"pass", "warn"})
+TEST_KINDS = frozenset({NodeKind.TEST, NodeKind.UNIT_TEST})  # stored results
+SNAPSHOT_REASON = "snapshot: captures its query's rows now"
 
 
 @dataclass(frozen=True)
@@ -92,14 +97,17 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
             if upstream:
                 tainted.add(node_id)
             continue
-        reason = "full refresh" if full_refresh else always.get(node_id) or _reason(
-            node_id, fingerprints.get(node_id), stored, relations.get(node_id),
-            upstream=upstream)
+        if node_id.kind is NodeKind.SNAPSHOT:  # captures now: never unchanged, never refreshed
+            reason = always.get(node_id) or SNAPSHOT_REASON
+        else:
+            reason = "full refresh" if full_refresh else always.get(node_id) or _reason(
+                node_id, fingerprints.get(node_id), stored, relations.get(node_id),
+                upstream=upstream)
         if reason is not None:
             run.add(node_id)
             reasons[node_id] = reason
             tainted.add(node_id)
-        elif node_id.kind is NodeKind.TEST:
+        elif node_id.kind in TEST_KINDS:
             reused[node_id] = stored.nodes[str(node_id)]
         else:
             unchanged.add(node_id)
@@ -119,7 +127,7 @@ def _reason(node_id: NodeId, fingerprint: Fingerprint | None, stored: StoredStat
         return "changed" if before.local_fingerprint != fingerprint.local else "parent changed"
     if upstream:
         return "upstream runs"
-    if node_id.kind is NodeKind.TEST:
+    if node_id.kind in TEST_KINDS:
         return None if before.status in REUSABLE_TEST_STATUSES else f"was {before.status}"
     if relation is not None and not stored.has_relation(relation):
         return "relation missing"
@@ -140,8 +148,9 @@ def select_nodes(project: Any, options: RunOptions, state: SelectionState | None
             id=node_id, name=node.name, kind=node_id.kind, path=node.path, tags=node.tags,
             materialized=node.materialized,
             source_name=getattr(node, "source_name", None),
-            attached_to=tuple(node.depends_on) if isinstance(node, TestNode) else (),
-            test_name=node.test_name if isinstance(node, TestNode) else None,
+            attached_to=tuple(node.depends_on) if node_id.kind in TEST_KINDS else (),
+            test_name=node.test_name if isinstance(node, TestNode) else (
+                node.name if node_id.kind is NodeKind.UNIT_TEST else None),
         )
         for node_id, node in project.nodes.items()
     }
@@ -161,9 +170,11 @@ def plan_for(project: Any, options: RunOptions, order: Iterable[NodeId],
     data signatures of the sources it reads (`sources_read`; None when it reads none)."""
     order = tuple(order)
     relations = {n: built_relation(project.nodes[n]) for n in order}
+    always = always_run(project, order, options.full_refresh)
+    always.update({n: "refused at load" for n in order  # it reports its error when it runs
+                   if getattr(project.nodes[n], "refused", None) is not None})
     plan = plan_run(order, project.dag.topological_order(), project.parents,
-                    with_source_data(project, sources), stored, relations,
-                    always=always_run(project, order, options.full_refresh))
+                    with_source_data(project, sources), stored, relations, always=always)
     return replace(plan, source_data=dict(sources or {}))
 
 
@@ -202,7 +213,9 @@ def always_run(project: Any, order: Iterable[NodeId], full_refresh: bool) -> dic
     for node_id in order:
         node = project.nodes[node_id]
         config = node.config if isinstance(getattr(node, "config", None), Mapping) else {}
-        if should_full_refresh(config, full_refresh):
+        if isinstance(node, SnapshotNode):
+            reasons[node_id] = SNAPSHOT_REASON
+        elif should_full_refresh(config, full_refresh):
             reasons[node_id] = ("full refresh" if config.get("full_refresh") is None
                                 else "full_refresh config")
         elif isinstance(node, ModelNode) and node.materialized == "incremental":
@@ -225,7 +238,7 @@ def built_relation(node: Node) -> Relation | None:
     """The relation a seed or model leaves in the warehouse; None if it leaves none."""
     if isinstance(node, ModelNode) and node.materialized == "ephemeral":
         return None
-    return node.relation if isinstance(node, (ModelNode, SeedNode)) else None
+    return node.relation if isinstance(node, (ModelNode, SeedNode, SnapshotNode)) else None
 
 
 def not_run(project: Any, node_id: NodeId, plan: Plan) -> NodeResult:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from warehouse.core.console import Console
-from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
+from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, TestNode
 from warehouse.run.results import NodeResult
 
 _LABELS = {"success": "OK", "error": "ERROR", "skipped": "SKIP", "pass": "PASS",
@@ -35,10 +35,14 @@ def summary_label(result: NodeResult) -> str:
 
 
 def what(node: Node) -> str:
+    if node.materialized == "unit_test":
+        return f"unit test {node.model}.{node.name}"
     if isinstance(node, TestNode):
         return f"test {node.name}"
     if isinstance(node, SeedNode):
         return f"seed {node.relation}"
+    if isinstance(node, SnapshotNode):
+        return f"snapshot {node.relation}"
     assert isinstance(node, ModelNode)
     return f"{node.materialized} {node.relation}" if node.materialized != "ephemeral" else (
         f"ephemeral {node.name}")
@@ -50,6 +54,8 @@ def detail(result: NodeResult) -> str:
     if result.detail.get("reused"):
         failures = result.failures or 0
         return (f"{failures} failing rows" if failures else "0 failures") + ", stored result"
+    if result.detail.get("kind") == "unit test" and result.status in ("pass", "fail"):
+        return "rows as expected" if result.status == "pass" else f"{result.failures} rows differ"
     if result.status == "error":
         return "error"
     if result.failures is not None:

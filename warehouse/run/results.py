@@ -17,10 +17,15 @@ from warehouse.core.identity import NodeId, NodeKind
 KINDS_BY_COMMAND = {
     "seed": frozenset({NodeKind.SEED}),
     "run": frozenset({NodeKind.MODEL}),
-    "test": frozenset({NodeKind.TEST}),
-    "build": frozenset({NodeKind.SEED, NodeKind.MODEL, NodeKind.TEST}),
-    "prepare": frozenset({NodeKind.SEED, NodeKind.MODEL}),  # what data tests need
+    "test": frozenset({NodeKind.TEST, NodeKind.UNIT_TEST}),
+    "snapshot": frozenset({NodeKind.SNAPSHOT}),
+    "build": frozenset({NodeKind.SEED, NodeKind.MODEL, NodeKind.TEST, NodeKind.SNAPSHOT}),
+    # what data tests need
+    "prepare": frozenset({NodeKind.SEED, NodeKind.MODEL, NodeKind.SNAPSHOT}),
 }
+
+# Unit tests run with the data tests: in `build`, each before its model (runner.run_graph).
+KINDS_BY_COMMAND["build"] = KINDS_BY_COMMAND["build"] | {NodeKind.UNIT_TEST}
 
 
 @dataclass(frozen=True)

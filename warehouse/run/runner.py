@@ -15,13 +15,20 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from warehouse.adapters.base import DatabaseError, Unavailable
+from warehouse.adapters.base import (
+    ContractMismatch,
+    ContractTypeError,
+    DatabaseError,
+    SchemaChanged,
+    Unavailable,
+)
 from warehouse.adapters.target import adapter_for
+from warehouse.compile.contracts import build_failure, schema_change_mode
 from warehouse.core.config import should_full_refresh, unique_key_columns
 from warehouse.core.console import Console
 from warehouse.core.errors import ProjectError, WarehouseError
 from warehouse.core.identity import NodeId, NodeKind
-from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
+from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, TestNode
 from warehouse.run.hooks import (
     ON_RUN_END,
     ON_RUN_START,
@@ -67,7 +74,10 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     started = time.perf_counter()
     adapter = adapter_for(project.config, options.database)
     if options.command == "test" and not adapter.published_exists():
-        raise ProjectError(f"no warehouse at {adapter.location}: run `warehouse build` first")
+        if not _only_unit_tests(project, options):
+            raise ProjectError(f"no warehouse at {adapter.location}: run `warehouse build` "
+                               "first")
+        options = replace(options, publish=False)  # unit tests need none: make none
     stored, unreadable = published_state(adapter)
     order = select_nodes(project, options, selection_state(project, options, stored, unreadable),
                          console)
@@ -111,7 +121,7 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
             else:
                 work.discard(keep=False)
         else:
-            kept = work.discard()
+            kept = work.discard(keep=options.publish)  # (unit tests alone: no)
     return _finish(adapter, options, results, started, console,
                    published=ok and options.publish, ok=ok, kept=kept)
 
@@ -151,10 +161,21 @@ def run_graph(project: Any, command: str) -> dict[NodeId, tuple[NodeId, ...]]:
             if isinstance(node, TestNode) and len(node.depends_on) == 1:
                 tests_of.setdefault(node.depends_on[0], []).append(node_id)
         for node_id, node_parents in parents.items():
-            if node_id.kind is NodeKind.MODEL:
+            if node_id.kind in (NodeKind.MODEL, NodeKind.SNAPSHOT):
                 for parent in list(node_parents):
                     node_parents.extend(tests_of.get(parent, ()))
+    if command == "build":  # each unit test before its model, once the model's inputs are
+        for node_id, node in project.nodes.items():
+            if node_id.kind is NodeKind.UNIT_TEST:
+                parents[node_id] = list(project.parents.get(node.depends_on[0], ()))
+                parents[node.depends_on[0]].append(node_id)
     return {n: tuple(p) for n, p in parents.items()}
+
+
+def _only_unit_tests(project: Any, options: RunOptions) -> bool:
+    """Whether `test` selects unit tests only: they run without a warehouse."""
+    chosen = select_nodes(project, options)
+    return bool(chosen) and all(n.kind is NodeKind.UNIT_TEST for n in chosen)
 
 
 def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console,
@@ -208,6 +229,9 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
 def run_node(project: Any, node: Node, session: Any, options: RunOptions,
              run: Any = None) -> NodeResult:
     """Load a seed, build a model or run a test in `session`."""
+    refused = getattr(node, "refused", None)
+    if refused is not None:  # a construct the engine cannot build, found at load
+        raise refused.error()
     if isinstance(node, SeedNode):
         rows = session.load_seed(project.config.root / node.path, node.relation,
                                  node.column_types, display_path=node.path,
@@ -219,7 +243,24 @@ def run_node(project: Any, node: Node, session: Any, options: RunOptions,
         from warehouse.run.testrun import run_test_node
 
         return run_test_node(session, node, root=project.config.root)
+    if isinstance(node, SnapshotNode):
+        return _run_snapshot(project, node, session)
+    if node.id.kind is NodeKind.UNIT_TEST:
+        from warehouse.run.unit_run import run_unit_test_node
+
+        return run_unit_test_node(session, node)
     raise ProjectError(f"cannot run {node.id}")
+
+
+def _run_snapshot(project: Any, node: SnapshotNode, session: Any) -> NodeResult:
+    """Capture the snapshot's query now; the table is never rebuilt (not even by
+    --full-refresh: its history exists nowhere else)."""
+    try:
+        outcome = session.snapshot(node.relation, node.compiled_sql, node.spec)
+    except DatabaseError as exc:
+        return NodeResult(node.id, "error", message=model_error(project, node, exc))
+    return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),
+                      detail={"kind": "snapshot", "note": outcome.detail})
 
 
 def _run_model(project: Any, node: ModelNode, session: Any, options: RunOptions,
@@ -239,9 +280,12 @@ def _run_model(project: Any, node: ModelNode, session: Any, options: RunOptions,
     try:
         outcome = session.materialize(node.relation, node.materialized, node.compiled_sql,
                                       incremental_sql=incremental_sql, strategy=strategy,
-                                      unique_key=unique_key, full_refresh=full_refresh)
-    except DatabaseError as exc:
-        return NodeResult(node.id, "error", message=model_error(
+                                      unique_key=unique_key, full_refresh=full_refresh,
+                                      contract=node.contract,
+                                      on_schema_change=schema_change_mode(node.config))
+    except (DatabaseError, ContractMismatch, ContractTypeError, SchemaChanged) as exc:
+        located = build_failure(node, exc)  # a contract's or on_schema_change's own error
+        return NodeResult(node.id, "error", message=located or model_error(
             project, node, exc, incremental=incremental_sql is not None))
     run_model_hooks(project, node, session, run, POST)
     return NodeResult(node.id, "success", rows=outcome.rows, relation=str(node.relation),

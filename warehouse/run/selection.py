@@ -33,7 +33,8 @@ from warehouse.core.identity import NodeId, NodeKind
 
 RESULT_STATUSES = frozenset({"error", "fail", "warn", "skipped", "pass", "success",
                              "unchanged"})
-TEST_TYPES = frozenset({"generic", "singular", "data"})  # data: dbt's old name for singular
+TEST_TYPES = frozenset({"generic", "singular", "data", "unit"})  # data: dbt's old name
+_TESTS = frozenset({NodeKind.TEST, NodeKind.UNIT_TEST})  # kinds that test others
 # method -> allowed values (None: anything non-empty)
 METHODS: Mapping[str, frozenset[str] | None] = {
     "fqn": None, "tag": None, "path": None, "file": None, "package": None,
@@ -251,13 +252,13 @@ def _grow(dag: Dag, c: Criterion, matched: frozenset[NodeId],
 def _attached_tests(dag: Dag, infos: Mapping[NodeId, NodeInfo],
                     chosen: frozenset[NodeId]) -> frozenset[NodeId]:
     """Eager indirect selection: every test on any chosen node."""
-    return frozenset(n for n in infos if n.kind is NodeKind.TEST
+    return frozenset(n for n in infos if n.kind in _TESTS
                      and not chosen.isdisjoint(_tested(dag, infos, n)))
 
 
 def _tested(dag: Dag, infos: Mapping[NodeId, NodeInfo], node: NodeId) -> tuple[NodeId, ...]:
     """The nodes a test tests (its `attached_to`, else its parents); () for other nodes."""
-    if node.kind is not NodeKind.TEST:
+    if node.kind not in _TESTS:
         return ()
     info = infos.get(node)
     if info is not None and info.attached_to:
@@ -347,8 +348,8 @@ def _match_source(info: NodeInfo, value: str) -> bool:
 
 
 def _match_test_type(info: NodeInfo, value: str) -> bool:
-    if info.kind is not NodeKind.TEST:
-        return False
+    if value == "unit" or info.kind is not NodeKind.TEST:
+        return info.kind is NodeKind.UNIT_TEST and value == "unit"
     return (info.test_name is not None) == (value == "generic")
 
 
@@ -362,7 +363,7 @@ _METHOD_TESTS = {
                                             and bool(_glob(v)(info.materialized))),
     "resource_type": lambda info, v: info.kind.value == v,
     "source": _match_source,
-    "test_name": lambda info, v: (info.kind is NodeKind.TEST
+    "test_name": lambda info, v: (info.kind in _TESTS
                                   and bool(_glob(v)(info.test_name or info.name))),
     "test_type": _match_test_type,
 }

@@ -186,7 +186,6 @@ def test_specs_are_frozen_and_survive_pickle_and_deepcopy():
     ([{"unique": ["x"]}], "must be a mapping"),
     ([42], "must be a name or a mapping"),
     ([{"unique": {}, "not_null": {}}], "one key"),
-    ([{"dbt_utils.expression_is_true": {"expression": "> 0"}}], "not supported"),
     ([{"unique": {"config": {"colour": "red"}}}], "unknown test config 'colour'"),
     ([{"unique": {"config": {"schema": "x"}}}], "not supported"),
     ([{"unique": {"config": {"fail_calc": "sum(n)"}}}], "only 'count(*)'"),
@@ -212,10 +211,17 @@ def test_column_tests_need_a_column():
         parse(["not_null"], column=None)
 
 
-def test_package_test_hint_points_at_builtin():
-    with pytest.raises(ProjectError) as err:
-        parse([{"dbt_utils.expression_is_true": {"expression": "> 0"}}])
-    assert err.value.hint == "`expression_is_true` is built in: write `expression_is_true`"
+def test_a_test_of_a_package_not_installed_names_it_and_the_builtin(make_project, cli):
+    root = make_project({
+        "models/fct.sql": "select 1 as value",
+        "models/schema.yml": "models:\n  - name: fct\n    columns:\n      - name: value\n"
+                             "        data_tests:\n"
+                             "          - dbt_utils.expression_is_true: {expression: '> 0'}\n"})
+    res = cli(root, "build")
+    assert res.code == 2, res.text
+    assert "models/schema.yml:6: test 'dbt_utils.expression_is_true'" in res.err
+    assert "package 'dbt_utils' is not installed" in res.err
+    assert "`expression_is_true` is built in: write `expression_is_true`" in res.err
 
 
 def test_line_of_the_entry_mapping_wins():

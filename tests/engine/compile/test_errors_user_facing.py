@@ -101,10 +101,10 @@ def test_undeclared_source_and_undefined_var(make_project):
     assert "cutoff" in err.message and err.line == 2
 
 
-def test_invalid_materialization_and_unsupported_construct(make_project):
-    err = load_error(make_project, {"models/a.sql": "{{ config(materialized='snapshotty') }}"
-                                                    "select 1"})
-    assert "snapshotty" in err.message
+def test_invalid_materialization_and_unsupported_construct(make_project, cli):
+    root = make_project({"models/a.sql": "{{ config(materialized='snapshotty') }}select 1"})
+    res = cli(root, "build")
+    assert res.code == 1 and "models/a.sql:1" in res.out and "snapshotty" in res.out, res.text
     err = load_error(make_project, {
         "macros/m.sql": "{% materialization custom, default %}{% endmaterialization %}",
         "models/a.sql": "select 1 as x"})

@@ -187,12 +187,14 @@ def test_top_level_constructs_the_engine_would_not_honour_are_refused(make_proje
     assert words in err.message
 
 
-def test_a_contract_beside_config_meets_the_same_check_as_under_it(make_project, monkeypatch):
-    err = load_error(make_project, {
+def test_a_contract_beside_config_is_read_as_under_it(make_project, cli, monkeypatch):
+    root = project(make_project, {
         "dbt_project.yml": "name: shop\n",
         "models/schema.yml": "models:\n  - name: orders\n    contract: {enforced: true}\n",
     }, dbt=True, monkeypatch=monkeypatch)
-    assert "'contract' (enforced)" in err.message, str(err)
+    res = cli(root, "build")
+    assert res.code == 1, res.text
+    assert "models/schema.yml:3:5: model 'orders' has an enforced contract" in res.out, res.out
 
 
 # ---------------------------------------------------------------------------
@@ -328,6 +330,8 @@ def test_every_key_dbt_accepts_and_the_engine_ignores_loads(make_project, monkey
     assert orders.config["group"] == "finance", "moved into config:, as dbt does"
     assert orders.config["meta"] == {"owner": "sales", "free": ["form"]}
     assert orders.columns[0].description == "Shared text."
+    units = [n for i, n in loaded.nodes.items() if i.kind is NodeKind.UNIT_TEST]
+    assert [(u.model, u.name) for u in units] == [("orders", "orders_ok")], "unit tests load"
     if kind == "dbt":
         err = capsys.readouterr().err
-        assert "'exposures:' ignored" in err and "'unit_tests:' ignored" in err
+        assert "'exposures:' ignored" in err and "'unit_tests:'" not in err

@@ -55,54 +55,28 @@ def test_dbt_project_with_folder_configs_builds(make_project, cli):
 
 def test_unsupported_dbt_setting_is_named(make_project, cli):
     root = make_project({
-        "dbt_project.yml": "name: shop\non-run-start: ['select 1']\n",
+        "dbt_project.yml": "name: shop\nquoting: {identifier: true}\nmodels:\n"
+                           "  shop:\n    +sort: [x]\n",
         "models/a.sql": "select 1 as x",
     })
     res = cli(root, "build")
-    assert res.code == 2
-    assert "on-run-start" in res.err and "dbt_project.yml" in res.err
+    assert res.code == 0, res.text
+    assert "sort" in res.err and "dbt_project.yml" in res.err
 
 
 BASE = {"dbt_project.yml": "name: shop\n", "models/a.sql": "select 1 as x\n"}
 PROJECT_WITH = "name: shop\nmodels:\n  shop:\n    {}\n"
 
 REJECTED = {
-    "snapshot file": ({"snapshots/orders_snapshot.sql": (
-        "{% snapshot orders_snapshot %}\n{{ config(unique_key='id', strategy='check', "
-        "check_cols='all') }}\nselect 1 as id\n{% endsnapshot %}\n")},
-        ["snapshots", "snapshots/orders_snapshot.sql"]),
     "snapshot block in a model": ({"models/b.sql": "{% snapshot s %}select 1{% endsnapshot %}"},
                                   ["snapshot", "models/b.sql"]),
-    "snapshot materialization": ({"models/b.sql": "{{ config(materialized='snapshot') }}\n"
-                                  "select 1 as x"}, ["materialized='snapshot'", "models/b.sql"]),
-    "unknown folder materialization": (
-        {"dbt_project.yml": PROJECT_WITH.format("+materialized: external")},
-        ["external", "dbt_project.yml"]),
-    "adapter call": ({"models/b.sql": "{% set r = adapter.get_relation(this.database, "
-                      "this.schema, 'x') %}\nselect 1 as x"},
-                     ["adapter.get_relation", "models/b.sql:1"]),
-    "run_query in a macro": ({"macros/m.sql": "{% macro ids() %}{{ return(run_query('select 1'))"
-                              " }}{% endmacro %}",
-                              "models/b.sql": "select 1 as x\n-- {{ ids() }}"},
-                             ["run_query", "macros/m.sql:1"]),
-    "statement block": ({"models/b.sql": "{% call statement('x', fetch_result=True) %}select 1"
-                         "{% endcall %}\nselect 1 as x"}, ["statement", "models/b.sql"]),
     "package macro": ({"models/b.sql": "select {{ dbt_utils.star(ref('a')) }} from {{ ref('a') }}"},
                       ["dbt_utils.star", "models/b.sql:1"]),
     "packages.yml": ({"packages.yml": "packages:\n  - package: dbt-labs/dbt_utils\n"
                       "    version: 1.1.1\n"}, ["dbt-labs/dbt_utils", "packages.yml"]),
-    "folder post-hook": (
-        {"dbt_project.yml": PROJECT_WITH.format("+post-hook: 'analyze {{ this }}'")},
-        ["post-hook", "dbt_project.yml"]),
-    "model pre_hook": ({"models/b.sql": "{{ config(pre_hook='delete from x') }}select 1 as x"},
-                       ["pre_hook", "models/b.sql"]),
-    "on-run-end": ({"dbt_project.yml": "name: shop\non-run-end: ['vacuum']\n"},
-                   ["on-run-end", "dbt_project.yml"]),
-    "python model": ({"models/py_model.py": "def model(dbt, session):\n    return None\n"},
-                     ["python models", "models/py_model.py"]),
-    "snapshots in a property file": ({"models/snap.yml": "snapshots:\n  - name: s\n"
-                                      "    relation: ref('a')\n"},
-                                     ["snapshots", "models/snap.yml"]),
+    "snapshots in a property file without a strategy": (
+        {"models/snap.yml": "snapshots:\n  - name: s\n    relation: ref('a')\n"},
+        ["strategy", "models/snap.yml:3"]),
     "profile attach": ({"profiles.yml": "shop:\n  outputs:\n    dev:\n      type: duckdb\n"
                         "      attach: [{path: other.duckdb}]\n"},
                        ["attach", "profiles.yml"]),
@@ -111,12 +85,6 @@ REJECTED = {
     "generic test under tests/": ({"tests/generic/is_even.sql": (
         "{% test is_even(model, column_name) %}select 1{% endtest %}")},
         ["generic test", "tests/generic/is_even.sql"]),
-    "incremental predicates": ({"models/b.sql": "{{ config(materialized='incremental', "
-                                "incremental_predicates=['x > 1']) }}select 1 as x"},
-                               ["incremental_predicates", "models/b.sql"]),
-    "seed delimiter": ({"seeds/s.csv": "a;b\n1;2\n",
-                        "dbt_project.yml": "name: shop\nseeds:\n  shop:\n    +delimiter: ';'\n"},
-                       ["delimiter", "dbt_project.yml"]),
     "other package configs": ({"dbt_project.yml": "name: shop\nmodels:\n  dbt_utils:\n"
                                "    +materialized: table\n"}, ["dbt_utils", "dbt_project.yml"]),
     "model versions": ({"models/a.yml": "models:\n  - name: a\n    latest_version: 2\n"
@@ -139,6 +107,37 @@ def test_construct_outside_the_subset_is_named_with_its_file(make_project, cli, 
     assert "Traceback" not in res.err
     for text in expected:
         assert text in res.err, (case, res.err)
+    assert not (root / "warehouse.duckdb").exists()
+
+
+# What one node asks for and the engine cannot do fails that node, named at its line; the
+# other nodes still build (dbt would build them too), and nothing is published.
+REFUSED_PER_NODE = {
+    "snapshot materialization": ({"models/b.sql": "{{ config(materialized='snapshot') }}\n"
+                                  "select 1 as x"}, ["snapshot", "models/b.sql"]),
+    "unknown model materialization": ({"models/b.sql": "{{ config(materialized='cube') }}\n"
+                                       "select 1 as x"}, ["cube", "models/b.sql"]),
+    "python model": ({"models/py_model.py": "def model(dbt, session):\n    return None\n"},
+                     ["python", "models/py_model.py"]),
+    "incremental predicates": ({"models/b.sql": "{{ config(materialized='incremental', "
+                                "incremental_predicates=['x > 1']) }}select 1 as x"},
+                               ["incremental_predicates", "models/b.sql"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED_PER_NODE))
+def test_a_node_outside_the_subset_fails_alone(make_project, cli, case, monkeypatch):
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    files, expected = REFUSED_PER_NODE[case]
+    root = make_project({**BASE, **files})
+    (root / "pyproject.toml").unlink()
+    res = cli(root, "build")
+    assert res.code == 1, res.text
+    assert "Traceback" not in res.err
+    for text in expected:
+        assert text in res.text, (case, res.text)
+    assert "OK    view main.a" in res.out
+    assert "OK=1 ERROR=1" in res.out
     assert not (root / "warehouse.duckdb").exists()
 
 

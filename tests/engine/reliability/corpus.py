@@ -556,7 +556,8 @@ case("yaml_seed_described_without_file", "yaml",
 case("yaml_tests_and_data_tests", "yaml",
      insert_at(M, 10, "        tests:\n          - unique"), path=M, line=10)
 case("yaml_seed_delimiter_refused", "yaml",
-     *dbt(insert_at(S, 22, "      delimiter: ';'")), path=S, line=22, contains=("delimiter",))
+     *dbt(insert_at(S, 22, "      delimiter: ';'")), code=1, path=S, line=22,
+     contains=("delimiter",))
 case("yaml_source_database_refused", "yaml",
      insert_at(Y, 6, "    database: other"), path=Y, line=6, contains=("database",))
 case("yaml_column_types_not_a_mapping", "yaml",
@@ -620,7 +621,7 @@ case("sql_model_named_like_seed", "sql", write("models/staging/countries.sql",
      path="models/staging/countries.sql")
 case("sql_python_model", "sql", *dbt(write("models/marts/py_model.py",
                                       "def model(dbt, session):\n    return None\n")),
-     path="models/marts/py_model.py")
+     code=1, path="models/marts/py_model.py")
 case("sql_missing_column_in_table_model", "sql",
      on_line(F, 4, "c.country_name", "c.country_nam"), code=1, path=F, line=4,
      contains=("country_nam",))
@@ -713,15 +714,15 @@ case("jinja_env_var_unset", "jinja",
 case("jinja_config_positional_argument", "jinja",
      on_line(L, 1, "config(materialized=", "config('incremental', materialized="),
      path=L, line=1, contains=("config",))
-case("jinja_call_statement", "jinja",
-     insert_at(SC, 1, "{% call statement('rows', fetch_result=True) %}select 1"
-                      "{% endcall %}"), path=SC, line=1, contains=("statement",))
-case("jinja_adapter_get_relation", "jinja",
-     insert_at(SC, 1, "{% set rel = adapter.get_relation(this.database, 'x', 'y') %}"),
-     path=SC, line=1, contains=("adapter",))
-case("jinja_run_query", "jinja",
-     insert_at(SC, 1, "{% set rows = run_query('select 1') %}"), path=SC, line=1,
-     contains=("run_query",))
+case("jinja_call_statement_bad_sql", "jinja",
+     insert_at(SC, 1, "{% call statement('rows', fetch_result=True) %}selec 1"
+                      "{% endcall %}"), code=1, path=SC, line=1, contains=("selec",))
+case("jinja_adapter_unknown_method", "jinja",
+     insert_at(SC, 1, "{% set rel = adapter.get_relashun(this.database, 'x', 'y') %}"),
+     path=SC, line=1, contains=("get_relashun",))
+case("jinja_run_query_missing_table", "jinja",
+     insert_at(SC, 1, "{% set rows = run_query('select * from no_such_table') %}"), code=1,
+     path=SC, line=1, contains=("no_such_table",))
 case("jinja_package_macro", "jinja",
      on_line(SC, 1, "select", "select {{ dbt_utils.star(ref('countries')) }},"),
      path=SC, line=1, contains=("dbt_utils",))
@@ -798,10 +799,11 @@ case("config_unknown_materialization_folder", "config",
      on_line(P, 16, '"table"', '"tabel"'), path=P, line=16, contains=("tabel",))
 case("config_unknown_materialization_model", "config",
      on_line(L, 1, "materialized='incremental'", "materialized='incremntal'"),
-     path=L, line=1, contains=("incremntal",))
+     code=1, path=L, line=1, contains=("incremntal",))
 case("config_incremental_strategy_unknown", "config",
      on_line(L, 1, "unique_key='trade_id'", "unique_key='trade_id', incremental_strategy="
-                                            "'upsert'"), path=L, line=1, contains=("upsert",))
+                                            "'upsert'"), code=1, path=L, line=1,
+     contains=("upsert",))
 case("config_merge_without_unique_key", "config",
      on_line(L, 1, "unique_key='trade_id'", "incremental_strategy='merge'"),
      path=L, line=1, contains=("unique_key",))
@@ -818,14 +820,14 @@ case("dbt_project_without_name", "config", *dbt(delete_line(D, 1, "name: trade")
 case("dbt_project_unknown_key", "config", *dbt(on_line(D, 4, "model-paths", "modle-paths")),
      path=D, line=4, contains=("modle-paths",))
 case("dbt_project_refused_key", "config",
-     *dbt(insert_at(D, 4, 'on-run-start: ["create schema if not exists audit"]')),
-     path=D, line=4, contains=("on-run-start",))
+     *dbt(insert_at(D, 4, "sources: {trade: {+enabled: false}}")),
+     path=D, line=4, contains=("sources",))
 case("dbt_project_profile_not_found", "config", *dbt(on_line(D, 2, "trade", "trade_prod")),
      path=D, line=2, contains=("trade_prod",))
 case("dbt_project_invalid_yaml", "config", *dbt(on_line(D, 4, '["models"]', '["models"')),
      path=D, line=4)
 case("dbt_project_unknown_materialization", "config",
-     *dbt(on_line(D, 15, "table", "tabel")), path=D, line=15, contains=("tabel",))
+     *dbt(on_line(D, 15, "table", "tabel")), code=1, path=D, line=15, contains=("tabel",))
 case("dbt_profile_not_duckdb", "config", *dbt(on_line(PR, 5, "duckdb", "postgres")),
      absolute_ok=True, path=PR, line=5, contains=("postgres",))
 case("dbt_profile_target_missing", "config", *dbt(on_line(PR, 2, "dev", "prod")),

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warehouse.adapters.base import (
     DatabaseError,
@@ -26,6 +26,10 @@ from warehouse.adapters.base import (
     Unavailable,
 )
 from warehouse.core.identity import Relation, quote_ident, sql_literal
+
+if TYPE_CHECKING:
+    from warehouse.core.nodes import Contract
+from warehouse.core.nodes import SnapshotSpec
 
 _COUNT_COLUMN = "__warehouse_failures"
 
@@ -315,7 +319,8 @@ class DuckDBSession:
 
     def materialize(self, relation: Relation, materialized: str, sql: str, *,
                     incremental_sql: str | None = None, strategy: str = "append",
-                    unique_key: Sequence[str] = (), full_refresh: bool = False
+                    unique_key: Sequence[str] = (), full_refresh: bool = False,
+                    contract: Contract | None = None, on_schema_change: str = "ignore"
                     ) -> Materialized:
         from warehouse.adapters.duckdb.materialize import materialize
 
@@ -323,7 +328,17 @@ class DuckDBSession:
             return materialize(self.con, relation, materialized, sql,
                                catalog=self._shared_catalog(), incremental_sql=incremental_sql,
                                strategy=strategy, unique_key=unique_key,
-                               full_refresh=full_refresh)
+                               full_refresh=full_refresh, contract=contract,
+                               on_schema_change=on_schema_change)
+
+    def snapshot(self, relation: Relation, sql: str, spec: SnapshotSpec) -> Materialized:
+        from warehouse.adapters.duckdb.snapshot import snapshot
+
+        catalog = self._shared_catalog()
+        with _translated():
+            done = snapshot(self.con, relation, sql, spec, existing=catalog.kind(relation))
+        catalog.record(relation, "table")
+        return done
 
     def failing_rows(self, sql: str, *, limit: int | None = None, sample_size: int = 5,
                      store_as: Relation | None = None) -> FailingRows:

@@ -1,19 +1,22 @@
 """Materializations: the SQL that turns a model's SELECT into a view or table.
 
-Statement building is pure (`plan_statements`); `materialize` runs the plan on
-a DuckDB cursor inside one transaction, so a model that fails leaves the
-relation as it was.
+Statement building is pure (`plan_statements`; contracts.py for a table with
+an enforced contract); `materialize` runs the plan on a DuckDB cursor inside
+one transaction, so a model that fails leaves the relation as it was. An
+incremental model's step is schema_change.py's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from warehouse.adapters.base import Materialized
-from warehouse.core.identity import Relation, quote_ident
+from warehouse.core.identity import Relation
 
-_STAGE = "__warehouse_incoming"
+if TYPE_CHECKING:
+    from warehouse.core.nodes import Contract
+
 
 
 class Catalog:
@@ -47,68 +50,73 @@ class Catalog:
 
 
 def plan_statements(relation: Relation, materialized: str, sql: str, *,
-                    existing: str | None, incremental_sql: str | None = None,
-                    strategy: str = "append", unique_key: Sequence[str] = ()) -> list[str]:
-    """Statements to run, in order; the last one's count is the row count reported."""
+                    existing: str | None) -> list[str]:
+    """Statements that build a view or table (an incremental model's first build, or a full
+    refresh, is a table), in order; the last one's count is the row count reported."""
     # Leading lines are kept: the SELECT starts on the statement's second line, so
     # DuckDB's `LINE n` is line n-1 of the compiled SQL (see run.node_errors).
     body = sql.rstrip().rstrip(";")
     target = relation.sql
     pre: list[str] = []  # the runner creates schemas up front
-    drop_other = {
-        "view": "table", "table": "view", "incremental": "view",
-    }.get(materialized)
+    drop_other = {"view": "table", "table": "view", "incremental": "view"}.get(materialized)
     if existing and existing == drop_other:
         pre.append(f"drop {existing} {target}")
-        existing = None
     if materialized == "view":
         return [*pre, f"create or replace view {target} as\n{body}"]
-    if materialized == "table" or existing is None or incremental_sql is None:
-        return [*pre, f"create or replace table {target} as\n{body}"]
-    incoming = incremental_sql.rstrip().rstrip(";")
-    stage = quote_ident(_STAGE + "_" + relation.name)
-    stage_stmt = f"create or replace temp table {stage} as\n{incoming}"
-    if strategy == "append":
-        return [*pre, f"insert into {target} by name\n{incoming}"]
-    keys = list(unique_key)
-    match = " and ".join(f"t.{quote_ident(k)} is not distinct from s.{quote_ident(k)}"
-                         for k in keys)
-    if strategy == "merge":
-        return [*pre, stage_stmt,
-                f"merge into {target} as t using {stage} as s on ({match}) "
-                "when matched then update set * when not matched then insert *"]
-    # delete+insert
-    return [*pre, stage_stmt,
-            f"delete from {target} as t where exists (select 1 from {stage} as s where {match})",
-            f"insert into {target} by name select * from {stage}"]
+    return [*pre, f"create or replace table {target} as\n{body}"]
 
 
 def materialize(cur: Any, relation: Relation, materialized: str, sql: str, *,
                 catalog: Catalog, incremental_sql: str | None = None, strategy: str = "append",
-                unique_key: Sequence[str] = (), full_refresh: bool = False) -> Materialized:
+                unique_key: Sequence[str] = (), full_refresh: bool = False,
+                contract: Contract | None = None, on_schema_change: str = "ignore"
+                ) -> Materialized:
+    """Build the model (see adapters/base.py Session.materialize). A contract is checked
+    before anything is written; an incremental step goes through schema_change.py."""
+    from warehouse.adapters.duckdb.contracts import check_contract, contract_table_statements
+
     existing = catalog.kind(relation)
     if full_refresh:
         incremental_sql = None
-    statements = plan_statements(relation, materialized, sql, existing=existing,
-                                 incremental_sql=incremental_sql, strategy=strategy,
-                                 unique_key=unique_key)
-    single = len(statements) == 1  # one DDL statement is atomic on its own
-    if not single:
-        cur.execute("begin transaction")
-    try:
-        rows = None
-        for statement in statements:
-            result = cur.execute(statement).fetchall()
-            if result and isinstance(result[0][0], int):
-                rows = result[0][0]
-        if not single:
-            cur.execute("commit")
-    except BaseException:
-        if not single:
-            cur.execute("rollback")
-        raise
-    catalog.record(relation, "view" if materialized == "view" else "table")
-    if materialized == "incremental" and incremental_sql is not None and existing:
+    step = materialized == "incremental" and incremental_sql is not None and existing == "table"
+    if contract is not None:
+        check_contract(cur, incremental_sql if step and incremental_sql else sql, contract)
+    if step:
+        from warehouse.adapters.duckdb.schema_change import incremental_step
+
+        rows = _in_transaction(cur, lambda: incremental_step(
+            cur, relation, incremental_sql or "", strategy=strategy, unique_key=unique_key,
+            on_schema_change=on_schema_change))
         total = cur.execute(f"select count(*) from {relation.sql}").fetchall()[0][0]
         return Materialized(relation, materialized, total, f"{rows or 0} new or changed")
+    statements = plan_statements(relation, materialized, sql, existing=existing)
+    if contract is not None and materialized != "view":
+        statements = statements[:-1] + contract_table_statements(relation, sql, contract)
+    rows = _in_transaction(cur, lambda: _run(cur, statements), single=len(statements) == 1)
+    catalog.record(relation, "view" if materialized == "view" else "table")
     return Materialized(relation, materialized, None if materialized == "view" else rows)
+
+
+def _run(cur: Any, statements: Sequence[str]) -> int | None:
+    """Run the statements in order; the last count any of them returned."""
+    rows = None
+    for statement in statements:
+        result = cur.execute(statement).fetchall()
+        if result and isinstance(result[0][0], int):
+            rows = result[0][0]
+    return rows
+
+
+def _in_transaction(cur: Any, work: Callable[[], Any], *, single: bool = False) -> Any:
+    """`work()` in one transaction (one DDL statement is atomic on its own): a model that
+    fails leaves its relation as it was."""
+    if single:
+        return work()
+    cur.execute("begin transaction")
+    try:
+        result = work()
+        cur.execute("commit")
+    except BaseException:
+        cur.execute("rollback")
+        raise
+    return result

@@ -35,6 +35,12 @@ Types, in order of precedence:
      get something else.
 3. A header-only file loads an empty table: declared types, VARCHAR elsewhere.
 
+A dbt project's seeds (`dbt_types=True`) get instead the types dbt-duckdb gives
+them (INTEGER, DOUBLE, DATE, TIMESTAMP, BOOLEAN or VARCHAR, by agate's rules; see
+seed_types.py), and the values DuckDB casts from their text: `007` is 7, `10:30:00`
+stays text. A dbt project's models were written against those types. Our own
+projects keep the rules above, which never turn `007` into 7 and read times.
+
 The dialect is fixed, not sniffed: RFC 4180 quoting (`"` quotes, `""` escapes
 a quote), a header row, the given delimiter, UTF-8 with or without a
 byte-order mark, blank lines skipped. Empty fields are NULL.
@@ -48,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from warehouse.adapters.duckdb import csv_errors
+from warehouse.adapters.duckdb import csv_errors, seed_types
 from warehouse.core.errors import ProjectError
 from warehouse.core.identity import Relation, quote_ident, sql_literal
 
@@ -69,11 +75,13 @@ class _Column:
     name: str
     type: str  # DuckDB type name, upper case
     declared: bool
+    kind: str | None = None  # dbt projects: agate's kind of an undeclared column
 
     @property
     def guarded(self) -> bool:
-        """Undeclared numbers are read as text first so leading zeros can be seen."""
-        return not self.declared and self.type.startswith(_NUMERIC)
+        """Undeclared numbers are read as text first so leading zeros can be seen (not in
+        a dbt project, where `007` is the number 7, as in dbt)."""
+        return not self.declared and self.kind is None and self.type.startswith(_NUMERIC)
 
 
 def load_seed(
@@ -86,6 +94,7 @@ def load_seed(
     delimiter: str = ",",
     full_refresh: bool = True,
     types_declared_in: Mapping[str, tuple[str, int | None]] | None = None,
+    dbt_types: bool = False,
 ) -> int:
     """Load `csv_path` into `relation` (schema created if missing); return the row count.
 
@@ -96,7 +105,8 @@ def load_seed(
     `full_refresh` (the default) the table
     is created or replaced. Without it, an existing table whose columns and
     types already match keeps its identity (comments, constraints) and has
-    its rows replaced in one transaction; any other table is replaced.
+    its rows replaced in one transaction; any other table is replaced. With
+    `dbt_types`, undeclared columns get the types dbt-duckdb would give them.
     """
     import duckdb
 
@@ -107,9 +117,10 @@ def load_seed(
     declared = _declared_types(con, column_types or {}, origins, shown)
     _check_header(header, header_line, declared, shown, origins)
     csv_errors.check_what_duckdb_accepts(csv_path, len(header), delimiter, shown)
-    columns = _plan_columns(con, csv_path, header, declared, delimiter)
-    _ensure_schema(con, relation.schema)
     source = _read_csv_sql(csv_path, header, delimiter)
+    columns = _plan_columns(con, csv_path, header, declared, delimiter,
+                            source if dbt_types else None)
+    _ensure_schema(con, relation.schema)
     select = "SELECT " + ", ".join(_fast_expr(c) for c in columns) + f" FROM {source}"
     try:
         return _write(con, relation, columns, select, full_refresh)
@@ -190,10 +201,21 @@ def _check_header(header: list[str], raw: str, declared: Mapping[str, str], show
 
 
 def _plan_columns(con: Any, path: Path, header: list[str], declared: Mapping[str, str],
-                  delimiter: str) -> list[_Column]:
+                  delimiter: str, dbt_source: str | None) -> list[_Column]:
+    """Each column's type: declared, else inferred (from DuckDB's sniffer, or with
+    dbt-duckdb's rules on a sample when `dbt_source`, the file read as text, is given)."""
     by_key = {k.lower(): v for k, v in declared.items()}
+    undeclared = [name for name in header if name.lower() not in by_key]
+    if dbt_source is not None:
+        sample = f"(SELECT * FROM {dbt_source} LIMIT {seed_types.SAMPLE_ROWS})"
+        kinds = dict(zip(undeclared, seed_types.dbt_types(con, undeclared, sample),
+                         strict=True))
+        return [_Column(i, name, by_key[name.lower()], True) if name in by_key or
+                name.lower() in by_key else
+                _Column(i, name, seed_types.KINDS[kinds[name]], False, kinds[name])
+                for i, name in enumerate(header, start=1)]
     sniffed: list[str] = ["VARCHAR"] * len(header)
-    if any(name.lower() not in by_key for name in header):
+    if undeclared:
         sniffed = _sniffed_types(con, path, len(header), delimiter)
     return [_Column(i, name, by_key[name.lower()], True) if name.lower() in by_key
             else _Column(i, name, sniffed[i - 1], False)
@@ -251,6 +273,11 @@ def _leading_zero(col: str) -> str:
 
 def _fast_expr(c: _Column) -> str:
     col = quote_ident(c.name)
+    check = seed_types.guard(c.kind, col) if c.kind is not None else None
+    if check is not None:
+        msg = sql_literal(f"column {c.name} is not all {c.kind}")
+        return (f"CASE WHEN NOT {check} THEN error({msg}) "
+                f"ELSE CAST({col} AS {c.type}) END AS {col}")
     if c.type == "VARCHAR":
         return col
     if c.guarded:
@@ -313,28 +340,10 @@ def _slow_load(con: Any, path: Path, relation: Relation, columns: list[_Column],
     except duckdb.Error as e:
         raise csv_errors.duckdb_error(shown, e) from None
     try:
-        typed = [c for c in columns if c.type != "VARCHAR"]
-        if not typed:
-            raise csv_errors.duckdb_error(shown, fast_error)
-        checks = []
-        for c in typed:
-            col = quote_ident(c.name)
-            bad = f"{col} IS NOT NULL AND TRY_CAST({col} AS {c.type}) IS NULL"
-            if c.guarded:
-                bad = f"({bad}) OR {_leading_zero(col)}"
-            checks.append(f"min(rowid) FILTER (WHERE {bad})")
-        first_bad = con.execute(f"SELECT {', '.join(checks)} FROM {tmp}").fetchall()[0]
-        declared_bad = [(row, c) for row, c in zip(first_bad, typed, strict=True)
-                        if row is not None and c.declared]
-        if declared_bad:
-            row, c = min(declared_bad, key=lambda rc: (rc[0], rc[1].index))
-            value = con.execute(f"SELECT {quote_ident(c.name)} FROM {tmp} WHERE rowid = ?",
-                                [row]).fetchall()[0][0]
-            raise csv_errors.bad_value(path, delimiter, shown, int(row), c, value)
-        widened = {c.index for row, c in zip(first_bad, typed, strict=True) if row is not None}
-        final = [_Column(c.index, c.name, "VARCHAR", False) if c.index in widened else c
-                 for c in columns]
-        if not widened:
+        if any(c.kind is not None for c in columns):  # dbt's rules, now over every row
+            columns = _dbt_kinds_of_all_rows(con, tmp, columns)
+        final = _checked(con, tmp, columns, path, delimiter, shown)
+        if final is None:
             raise csv_errors.duckdb_error(shown, fast_error)
         exprs = ", ".join(quote_ident(c.name) if c.type == "VARCHAR"
                           else f"CAST({quote_ident(c.name)} AS {c.type}) AS {quote_ident(c.name)}"
@@ -342,3 +351,48 @@ def _slow_load(con: Any, path: Path, relation: Relation, columns: list[_Column],
         return _write(con, relation, final, f"SELECT {exprs} FROM {tmp}", full_refresh)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
+
+
+def _dbt_kinds_of_all_rows(con: Any, tmp: str, columns: list[_Column]) -> list[_Column]:
+    inferred = [c for c in columns if c.kind is not None]
+    kinds = dict(zip((c.index for c in inferred),
+                     seed_types.dbt_types(con, [c.name for c in inferred], tmp), strict=True))
+    return [_Column(c.index, c.name, seed_types.KINDS[kinds[c.index]], False, kinds[c.index])
+            if c.index in kinds else c for c in columns]
+
+
+def _checked(con: Any, tmp: str, columns: list[_Column], path: Path, delimiter: str,
+             shown: str) -> list[_Column] | None:
+    """The columns to load the text table with, once every value is known to fit: a value
+    that does not fit a declared type, or a dbt project's inferred type, is an error at
+    its line; an undeclared column of our own inference becomes VARCHAR. None when
+    nothing needs to change (the fast path failed for another reason)."""
+    typed = [c for c in columns if c.type != "VARCHAR"]
+    inferred_by_dbt_rules = any(c.kind is not None for c in columns)
+    if not typed:
+        return columns if inferred_by_dbt_rules else None
+    checks = []
+    for c in typed:
+        col = quote_ident(c.name)
+        bad = f"{col} IS NOT NULL AND TRY_CAST({col} AS {c.type}) IS NULL"
+        if c.guarded:
+            bad = f"({bad}) OR {_leading_zero(col)}"
+        checks.append(f"min(rowid) FILTER (WHERE {bad})")
+    first_bad = con.execute(f"SELECT {', '.join(checks)} FROM {tmp}").fetchall()[0]
+    refused = [(row, c) for row, c in zip(first_bad, typed, strict=True)
+               if row is not None and (c.declared or c.kind is not None)]
+    if refused:
+        row, c = min(refused, key=lambda rc: (rc[0], rc[1].index))
+        value = con.execute(f"SELECT {quote_ident(c.name)} FROM {tmp} WHERE rowid = ?",
+                            [row]).fetchall()[0][0]
+        error = csv_errors.bad_value(path, delimiter, shown, int(row), c, value)
+        if not c.declared:
+            error.hint = (f"dbt-duckdb reads column {c.name!r} as {c.type} (agate's type "
+                          "inference) and cannot load this value either; declare the column's "
+                          f"type in the seed's column_types (such as {c.name}: varchar)")
+        raise error
+    widened = {c.index for row, c in zip(first_bad, typed, strict=True) if row is not None}
+    if not widened and not inferred_by_dbt_rules:
+        return None
+    return [_Column(c.index, c.name, "VARCHAR", False) if c.index in widened else c
+            for c in columns]
