@@ -1,10 +1,10 @@
 """pytest plugin: the project's data tests as pytest items, beside the engine's own tests.
 
 When pytest runs in a warehouse project (a pyproject.toml with [tool.warehouse]
-at its root) on its default test paths, one item per data test is added. The
-first item builds seeds and models into a private temporary database (the
-published warehouse is never touched); each item then runs its test there
-and fails with the same message the CLI prints.
+at its root) on its default test paths, one item per data test and per unit
+test is added. The first item builds seeds and models into a private temporary
+database (the published warehouse is never touched); each item then runs its
+test there and fails with the same message the CLI prints (a unit test's diff).
 """
 
 from __future__ import annotations
@@ -89,25 +89,46 @@ class DataTestItem(pytest.Item):
         from warehouse.adapters.target import adapter_for
         from warehouse.run.testrun import run_test_node
 
-        self.shared.ensure(self.project)
         node = self.project.nodes[self.node_id]
-        session = adapter_for(self.project.config, self.shared.database).open_published()
-        try:
-            if self.node_id.kind.value == "unit_test":
-                from warehouse.run.unit_run import run_unit_test_node
-
-                result = run_unit_test_node(session, node)
-            else:
+        if self.node_id.kind.value == "unit_test":
+            result = self._run_unit_test(node)
+        else:
+            self.shared.ensure(self.project)
+            session = adapter_for(self.project.config, self.shared.database).open_published()
+            try:
                 result = run_test_node(session, node, store=False,
                                        root=self.project.config.root)
-        finally:
-            session.close()
+            finally:
+                session.close()
         if result.status in ("fail", "error"):
             raise DataTestError(result.message)
         if result.status == "warn":
             import warnings
 
             warnings.warn(result.message, stacklevel=1)
+
+    def _run_unit_test(self, node: Any) -> Any:
+        """A unit test reads the shared build only for its inputs' types (as in `warehouse
+        build`); when that build failed it runs without it, as `warehouse test` does with
+        no warehouse, instead of failing for a model it does not read."""
+        from warehouse.adapters.target import adapter_for
+        from warehouse.run.unit_run import run_unit_test_node
+
+        try:
+            self.shared.ensure(self.project)
+        except DataTestError:
+            with adapter_for(self.project.config,
+                             self.shared.database.with_name("empty.duckdb")).workspace() as work:
+                session = work.connect()
+                try:
+                    return run_unit_test_node(session, node)
+                finally:
+                    work.discard(keep=False)
+        session = adapter_for(self.project.config, self.shared.database).open_published()
+        try:
+            return run_unit_test_node(session, node)
+        finally:
+            session.close()
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         if isinstance(excinfo.value, DataTestError):
