@@ -118,9 +118,6 @@ class TestSnapshotTimestamp(BaseSnapshotTimestamp):
     pass
 
 
-@gap("adapter.drop_schema/get_relation/create_schema/get_columns_in_relation, create_view_as "
-     "and run_query in a model and a singular test are refused at load "
-     "(warehouse/dbt/subset.py: 'the engine has no adapter object'; item 2)")
 class TestAdapterMethod(BaseAdapterMethod):
     pass
 

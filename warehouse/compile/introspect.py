@@ -43,6 +43,7 @@ _ADAPTER_KINDS = {
     "get_columns_in_relation": COLUMNS, "get_relation": COLUMNS, "already_exists": COLUMNS,
     "execute": QUERY, "check_schema_exists": QUERY, "get_missing_columns": COLUMNS,
     "list_relations_without_caching": QUERY, "list_relations": QUERY,
+    "create_schema": QUERY, "drop_schema": QUERY, "drop_relation": QUERY,
 }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from warehouse.compile.jinja_context import COLUMNS, Context
 from warehouse.compile.jinja_relation import TemplateColumn, TemplateRelation, relation_class
-from warehouse.core.identity import Relation
+from warehouse.core.identity import Relation, quote_ident
 
 __all__ = ["JinjaAdapter", "TemplateColumn", "TemplateRelation", "relation_class"]
 
@@ -61,7 +61,7 @@ class JinjaAdapter:
         if runtime is None or not schema or not identifier:
             return None
         runtime.seen.append((str(schema).lower(), str(identifier).lower()))
-        kind = runtime.session.relation_kind(Relation(str(schema), str(identifier)))
+        kind = self._kind(runtime, str(schema), str(identifier))
         if kind is None:
             return None
         return TemplateRelation(database, str(schema), str(identifier), kind,
@@ -99,3 +99,55 @@ class JinjaAdapter:
             "select count(*) from information_schema.schemata where lower(schema_name) = "
             f"lower({sql_literal(str(schema))})", "adapter.check_schema_exists")
         return bool(rows and rows[0][0])
+
+    # ------------------------------------------------------------ schemas and relations
+    # What a template may change in the build's database (dbt-duckdb's adapter methods).
+    # At load there is no database: they do nothing, as a parse-time render must not.
+
+    def create_schema(self, relation: Any) -> str:
+        """`adapter.create_schema(relation)`: its schema, if it does not exist."""
+        self._change("create schema if not exists {schema}", relation)
+        return ""
+
+    def drop_schema(self, relation: Any) -> str:
+        """`adapter.drop_schema(relation)`: its schema and everything in it."""
+        self._change("drop schema if exists {schema} cascade", relation)
+        return ""
+
+    def drop_relation(self, relation: Any) -> str:
+        """`adapter.drop_relation(relation)`: the table or view, if it exists."""
+        if self._context.touch("query") is None:
+            return ""
+        schema, name = getattr(relation, "schema", None), _name_of(relation)
+        runtime = self._context.touch(COLUMNS)
+        kind = self._kind(runtime, str(schema), str(name)) if schema and name else None
+        if kind is not None:
+            self._change(f"drop {kind} if exists {{schema}}.{quote_ident(str(name))} cascade",
+                         relation)
+        return ""
+
+    def _change(self, template: str, relation: Any) -> None:
+        if self._context.touch("query") is None:
+            return
+        schema = getattr(relation, "schema", None)
+        if not schema:
+            self._context.fail(f"adapter: {relation!r} names no schema")
+        self._context.query(template.format(schema=quote_ident(str(schema))), "adapter")
+
+    @staticmethod
+    def _kind(runtime: Any, schema: str, name: str) -> str | None:
+        """'table', 'view' or None, read from the database now: a template's own statements
+        (run_query, drop_schema) may have changed it since the run's catalog was read."""
+        from warehouse.core.identity import sql_literal
+
+        _columns, rows = runtime.session.query(
+            "select table_type from information_schema.tables where table_catalog = "
+            f"current_database() and lower(table_schema) = lower({sql_literal(schema)}) "
+            f"and lower(table_name) = lower({sql_literal(name)})")
+        if not rows:
+            return None
+        return "view" if rows[0][0] == "VIEW" else "table"
+
+
+def _name_of(relation: Any) -> Any:
+    return getattr(relation, "identifier", None) or getattr(relation, "name", None)

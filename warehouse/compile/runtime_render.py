@@ -48,10 +48,11 @@ def render_at_run(project: Any, node: ModelNode, session: Any, base: RunContext
     """The model with its SQL rendered now, checked; and the relations (schema, name) whose
     catalog entry the render read that are none of its parents': with those, the model's
     SQL is not a function of its parents alone (the planner is told: see run/state.py)."""
-    from warehouse.compile.resolve import Resolver, compile_model
+    from warehouse.compile.resolve import compile_model
 
     run = replace(base, session=session, seen=[])
-    resolver = Resolver(project.nodes, runtime=run)
+    resolver = _run_resolver()(project.nodes, runtime=run)
+    resolver.allowed = _ancestors(project, node.id)
     compiled = compile_model(project.renderer, node, resolver, project.vars, project.nodes)
     compiled = replace(compiled, runtime_kinds=node.runtime_kinds,
                        render_inputs=node.render_inputs)
@@ -60,6 +61,52 @@ def render_at_run(project: Any, node: ModelNode, session: Any, base: RunContext
                          for p in project.parents.get(node.id, ())) if r is not None}
     outside = tuple(dict.fromkeys(rel for rel in run.seen if rel not in parents))
     return compiled, outside
+
+
+def _ancestors(project: Any, node_id: NodeId) -> frozenset[NodeId]:
+    """Every node built before `node_id`: what its run-time render may read."""
+    found: set[NodeId] = set()
+    todo = list(project.parents.get(node_id, ()))
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(project.parents.get(current, ()))
+    return frozenset(found)
+
+
+def _run_resolver() -> type:
+    """A Resolver that refuses, at the template's line, a ref() or source() the load did not
+    see (one inside `{% if execute %}` or a statement block): the node was not ordered after
+    it, so it may read it before it is built, or read last build's. dbt refuses it too."""
+    from warehouse.compile.render import template_position
+    from warehouse.compile.resolve import Resolver
+    from warehouse.core.errors import ProjectError
+
+    class RunResolver(Resolver):
+        allowed: frozenset[NodeId] = frozenset()
+
+        def _check(self, node_id: NodeId, call: str) -> None:
+            if node_id in self.allowed or node_id not in self.nodes:
+                return
+            path, line = template_position()
+            raise ProjectError(
+                f"{call} is called only at run time: the load did not see it, so this model "
+                "is not built after it", path=path, line=line,
+                hint=f"declare it where the load sees it: a line `-- depends_on: {{{{ {call} "
+                "}}` at the top of the model (as dbt asks)")
+
+        def ref(self, name: str) -> Any:
+            from warehouse.compile.resolve import ref_id
+
+            self._check(ref_id(self.nodes, name), f"ref({name!r})")
+            return super().ref(name)
+
+        def source(self, src: str, tbl: str) -> Any:
+            self._check(NodeId(NodeKind.SOURCE, f"{src}.{tbl}"), f"source({src!r}, {tbl!r})")
+            return super().source(src, tbl)
+
+    return RunResolver
 
 
 def project_graph(project: Any) -> dict[str, Any]:

@@ -266,6 +266,26 @@ def date_spine(ns: Any, datepart: Any, start_date: Any, end_date: Any) -> str:
             f"{end_date}\n)\nselect * from filtered")
 
 
+# ----------------------------------------------------------------- relations
+
+def create_view_as(ns: Any, relation: Any, sql: Any) -> str:
+    """The statement that makes `relation` a view of `sql` (run it with run_query)."""
+    return f"create view {relation} as (\n{str(sql).strip()}\n);"
+
+
+def create_table_as(ns: Any, temporary: Any, relation: Any, compiled_code: Any,
+                    language: Any = "sql") -> str:
+    """The statement that makes `relation` a table of `compiled_code`; a temporary one is
+    named by its identifier alone, as DuckDB's temp tables live in their own schema."""
+    if language != "sql":
+        ns._fail(f"create_table_as(language={language!r}): only sql models are supported")
+    name = relation
+    if temporary:
+        name = f'"{getattr(relation, "identifier", None) or relation}"'
+    kind = "temp table" if temporary else "table"
+    return f"create {kind} {name} as (\n{str(compiled_code).strip()}\n);"
+
+
 BUILTINS: dict[str, Callable[..., Any]] = {
     name: globals()[name] for name in (
         "type_string", "type_timestamp", "type_float", "type_numeric", "type_bigint",
@@ -276,7 +296,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
         "string_literal", "listagg", "any_value", "bool_or", "cast", "safe_cast",
         "cast_bool_to_text", "equals", "intersect", "array_construct", "array_append",
         "array_concat", "get_powers_of_two", "generate_series", "get_intervals_between",
-        "date_spine")
+        "date_spine", "create_view_as", "create_table_as")
 }
 BUILTINS["except"] = except_
 
