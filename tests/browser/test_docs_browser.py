@@ -131,7 +131,12 @@ def check_index(page) -> None:
 
 
 def open_model_from_graph(page, name: str) -> None:
+    """Select the node (its upstream and downstream light up), then open its page from the
+    panel that selecting shows."""
     page.locator(f'#lineage-graph a.node[data-node="model.{name}"]').click()
+    panel = page.locator("#lineage-panel")
+    assert panel.is_visible() and panel.locator(".name").inner_text() == name
+    panel.locator("a.open").click()
     page.wait_for_url(re.compile(rf"model\.{name}\.html$"))
     assert name in page.locator("h1").inner_text()
     assert page.locator("table.columns tbody tr").count() > 0
@@ -146,6 +151,9 @@ def test_served_site_renders_and_navigates(browser, served, screenshots):
     open_model_from_graph(page, "fct_trade_estimate")
     links = page.locator("td.lineage a.col-ref")
     assert links.count() > 0 and "fct_trade_figure" in links.first.inner_text()
+    assert page.locator("table.rows tbody tr").count() == 3  # the mart's rows
+    csv = page.locator("a.download").get_attribute("href")
+    assert csv == "data/fct_trade_estimate.csv"
     page.screenshot(path=str(screenshots / "docs_model.png"), full_page=True)
     links.first.click()
     page.wait_for_url(re.compile(r"model\.fct_trade_figure\.html#col-\w+$"))
@@ -155,6 +163,94 @@ def test_served_site_renders_and_navigates(browser, served, screenshots):
     assert "<script>alert(1)</script>" in page.locator("table.report").inner_text()
     assert watch.problems == []
     page.close()
+
+
+def test_lineage_highlights_what_a_node_reads_and_what_reads_it(browser, site, screenshots):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    watch = PageWatch(page)
+    page.goto((site / "target" / "docs" / "index.html").as_uri())
+    graph = page.locator("#lineage-graph")
+    graph.locator('a.node[data-node="model.fct_trade_figure"]').click()
+    lit = {graph.locator("a.node.hl").nth(i).get_attribute("data-node")
+           for i in range(graph.locator("a.node.hl").count())}
+    assert lit == {"seed.figures", "model.stg_figures", "model.fct_trade_figure",
+                   "model.fct_trade_estimate"}
+    faded = graph.locator('a.node[data-node="model.dim_commodity"]')
+    assert float(faded.evaluate("e => getComputedStyle(e).opacity")) < 0.5
+    assert graph.locator("path.hl").count() == 3  # seed → stg → figure → estimate
+    page.locator("#lineage-graph").screenshot(path=str(screenshots / "docs_lineage.png"))
+    width = graph.bounding_box()["width"]
+    page.locator("#zoom-in").click()
+    assert graph.bounding_box()["width"] > width * 1.4
+    page.locator("#zoom-fit").click()
+    assert abs(graph.bounding_box()["width"] - width) < 2
+    graph.locator('a.node[data-node="model.fct_trade_figure"]').click()  # again: cleared
+    assert graph.locator("a.node.hl").count() == 0
+    assert watch.problems == []
+    page.close()
+
+
+def test_search_finds_a_column_and_opens_it(browser, site):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    watch = PageWatch(page)
+    page.goto((site / "target" / "docs" / "seed.checks.html").as_uri())
+    page.locator("#search").fill("estimate_low")
+    first = page.locator("#search-results a").first
+    assert "estimate_low_usd" in first.inner_text() and "column" in first.inner_text()
+    first.click()
+    page.wait_for_url(re.compile(r"model\.fct_trade_estimate\.html#col-estimate_low_usd$"))
+    page.locator("#search").fill("growth rate implies")  # words of a check's explanation
+    assert "b_growth" in page.locator("#search-results a").first.inner_text()
+    page.locator("#search").fill("zzzz no such thing")
+    assert page.locator("#search-results").inner_text() == "Nothing found"
+    assert watch.problems == []
+    page.close()
+
+
+def test_report_filters_and_sorts(browser, site):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    watch = PageWatch(page)
+    page.goto((site / "target" / "docs" / "reconciliation.html").as_uri())
+    rows = page.locator("table.report tbody tr")
+
+    def shown() -> list[str]:
+        return [rows.nth(i).get_attribute("id") for i in range(rows.count())
+                if rows.nth(i).is_visible()]
+
+    assert shown() == ["check-b_growth", "check-c_multi", "check-a_same"]
+    page.select_option("#filter-status", "unverifiable")
+    assert shown() == ["check-c_multi"]
+    assert page.locator("#report-count").inner_text() == "1 of 3 checks"
+    page.select_option("#filter-status", "")
+    page.select_option("#filter-kind", "same_figure")
+    assert shown() == ["check-a_same"]
+    page.locator("#report-filters button[type=reset]").click()
+    page.locator("#report-text").fill("growth rate")
+    assert shown() == ["check-b_growth"]
+    page.locator("#report-text").fill("")
+    page.locator("table.report th button", has_text="check").click()
+    assert shown() == ["check-a_same", "check-b_growth", "check-c_multi"]
+    assert watch.problems == []
+    page.close()
+
+
+def test_phone_width_has_no_sideways_scroll_and_tips_work_on_touch(browser, site, screenshots):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    watch = PageWatch(page)
+    docs = site / "target" / "docs"
+    for name in ("index.html", "model.fct_trade_estimate.html", "reconciliation.html",
+                 "seed.figures.html"):
+        page.goto((docs / name).as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+    page.goto((docs / "index.html").as_uri())
+    page.locator("#trade-chart circle.figure").first.tap()
+    tip = page.locator("#tip")
+    assert tip.is_visible() and re.match(r"f\d \(doc_\w\)", tip.inner_text())
+    page.screenshot(path=str(screenshots / "docs_phone.png"), full_page=True)
+    assert watch.problems == []
+    context.close()
 
 
 def test_site_works_offline_from_file_urls(browser, site):

@@ -14,7 +14,8 @@ from warehouse.compile.load import load_project
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.serve.docs import build_docs
 from warehouse.serve.docs.charts import nice_ticks, trade_chart
-from warehouse.serve.docs.graph_svg import layers, lineage_svg
+from warehouse.serve.docs.graph_svg import lineage_svg
+from warehouse.serve.docs.layout import arrange, crossings
 from warehouse.serve.docs.serve import make_server
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -23,7 +24,8 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 def site_files(root: Path) -> dict[str, str]:
     build_docs(load_project(root))
     out = root / "target" / "docs"
-    return {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+            for p in out.rglob("*") if p.is_file()}
 
 
 def text_of(html: str) -> str:
@@ -57,7 +59,8 @@ def test_unbuilt_project_still_gets_a_site_with_a_note(make_project):
 def test_markup_from_yaml_and_seeds_shows_as_text(make_project, built):
     for files in (site_files(make_project(FILES, name="unbuilt")), built[1]):
         for name, html in files.items():
-            assert SCRIPT not in html, name
+            if name.endswith(".html"):  # the CSV files and the search index hold data as is
+                assert SCRIPT not in html, name
     _, files = built
     assert ESCAPED in files["seed.figures.html"]  # the seed's description
     assert ESCAPED in files["reconciliation.html"]  # a seed value, through a model
@@ -96,8 +99,9 @@ def test_index_graph_links_every_node_and_layers_flow_right(built):
 
 def test_report_lists_every_check_inconsistent_first(built):
     _, files = built
-    statuses = re.findall(r'<tr class="\w+"><td><span class="status \w+">(\w+)</span></td>'
-                          r"<td><code>(\w+)</code>", files["reconciliation.html"])
+    statuses = re.findall(r'<tr id="check-\w+" class="\w+" data-status="(\w+)".*?'
+                          r'<td data-label="check" class="check"><code>(\w+)</code>',
+                          files["reconciliation.html"])
     assert statuses == [("inconsistent", "b_growth"), ("unverifiable", "c_multi"),
                         ("consistent", "a_same")]
 
@@ -106,7 +110,7 @@ def test_trade_chart_draws_each_trade_value_figure_and_estimate(built):
     _, files = built
     index = files["index.html"]
     chart = re.search(r'<svg class="chart" id="trade-chart".*?</svg>', index).group(0)
-    figures = re.findall(r"<circle class=\"figure\"[^>]*><title>(f\d)", chart)
+    figures = re.findall(r'<circle class="figure"[^>]*data-tip="(f\d)', chart)
     assert sorted(figures) == ["f1", "f2", "f3", "f4"]  # f5 is a growth rate, not a value
     assert chart.count('class="estimate"') == 3  # 2024 total, 2025 total, 2025 vn_to_la
     assert "USD bn" in chart and "Vietnam → Laos" in chart  # axis title, legend
@@ -126,14 +130,34 @@ def test_open_interval_is_an_arrow_and_ticks_are_round():
     assert nice_ticks(340) == [0, 100, 200, 300, 400]
 
 
-def test_layers_put_parents_left_of_children():
-    a, b, c, d = (NodeId(NodeKind.MODEL, n) for n in "abcd")
-    parents = {a: (), b: (a,), c: (a, b), d: ()}
-    grid = layers([a, d, b, c], parents)
-    depth = {n: i for i, layer in enumerate(grid) for n in layer}
-    assert depth == {a: 0, d: 0, b: 1, c: 2}
-    svg = lineage_svg([a, d, b, c], parents, {a: "seed"}, lambda n: f"{n.name}.html")
-    assert svg.count('<a class="node"') == 4 and svg.count("<path data-from") == 3
+def test_columns_are_layers_in_the_order_data_flows():
+    """Marts sit in one column at the right whatever their depth; a layer comes before the
+    layers that read it; each node is drawn once and each edge once."""
+    seed, stg, deep, mart_a, mart_b = (NodeId(NodeKind.SEED, "s"), *(
+        NodeId(NodeKind.MODEL, n) for n in ("stg", "int_deep", "m_shallow", "m_deep")))
+    order = [seed, stg, mart_a, deep, mart_b]
+    parents = {stg: (seed,), mart_a: (stg,), deep: (stg,), mart_b: (deep,)}
+    layer = {seed: "seed", stg: "staging", deep: "intermediate", mart_a: "marts",
+             mart_b: "marts"}
+    layout = arrange(order, parents, layer)
+    assert layout.column_layer == ("seed", "staging", "intermediate", "marts")
+    assert set(layout.columns[3]) == {mart_a, mart_b}
+    svg = lineage_svg(order, parents, layer, lambda n: f"{n.name}.html")
+    assert svg.count('<a class="node"') == 5 and svg.count("<path data-from") == 4
+    assert re.findall(r'<g class="layer-heads".*?</g>', svg)[0].count("<text") == 4
+
+
+def test_node_order_removes_crossings():
+    """Two chains drawn crossed at first (a1 over b1, but b2 over a2) come out uncrossed."""
+    a1, b1 = NodeId(NodeKind.SEED, "a1"), NodeId(NodeKind.SEED, "b1")
+    b2, a2 = NodeId(NodeKind.MODEL, "a_b2"), NodeId(NodeKind.MODEL, "b_a2")  # names sort b2 first
+    order = [a1, b1, b2, a2]
+    parents = {a2: (a1,), b2: (b1,)}
+    layer = {a1: "seed", b1: "seed", a2: "marts", b2: "marts"}
+    edges = [(a1, a2), (b1, b2)]
+    assert crossings([[a1, b1], [b2, a2]], edges) == 1
+    layout = arrange(order, parents, layer)
+    assert layout.crossings == 0 == crossings(layout.columns, edges)
 
 
 def test_served_on_loopback(built):
@@ -168,7 +192,7 @@ def test_chart_leaves_out_rows_it_cannot_place():
     odd = [dict(good, figure_id="t", period_start="2024-01-01"),
            dict(good, figure_id="u", flow="re_export"), dict(good, figure_id="v", value="2 bn")]
     svg = trade_chart([good, *odd], [])
-    assert re.findall(r'class="figure"[^>]*><title>(\w)', svg) == ["g"]
+    assert re.findall(r'class="figure"[^>]*data-tip="(\w)', svg) == ["g"]
     assert trade_chart(odd, []) == ""
 
 

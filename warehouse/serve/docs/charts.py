@@ -66,6 +66,10 @@ def trade_chart(figures: Sequence[Mapping[str, Any]], estimates: Sequence[Mappin
             panels.append((title, figs, ests))
     if not panels:
         return ""
+    # one span of years for every panel, so panels line up and a year that one kind of
+    # period lacks shows as a gap in that panel
+    every = [r["period_start"].year for _, figs, ests in panels for r in (*figs, *ests)]
+    span = (min(every), max(every))
     width, height, cols = 460, 270, 2
     rows = math.ceil(len(panels) / cols)
     legend_h = 56
@@ -78,7 +82,7 @@ def trade_chart(figures: Sequence[Mapping[str, Any]], estimates: Sequence[Mappin
     for i, (title, figs, ests) in enumerate(panels):
         x0, y0 = (i % cols) * width, (i // cols) * height
         parts.append(f'<g transform="translate({x0},{y0})">')
-        parts.append(_trade_panel(title, figs, ests, width, height))
+        parts.append(_trade_panel(title, figs, ests, width, height, span))
         parts.append("</g>")
     parts.append(_trade_legend(0, height * rows + 8, total_w))
     parts.append("</svg>")
@@ -86,11 +90,12 @@ def trade_chart(figures: Sequence[Mapping[str, Any]], estimates: Sequence[Mappin
 
 
 def _trade_panel(title: str, figures: Sequence[Mapping[str, Any]],
-                 estimates: Sequence[Mapping[str, Any]], width: int, height: int) -> str:
+                 estimates: Sequence[Mapping[str, Any]], width: int, height: int,
+                 span: tuple[int, int]) -> str:
     left, right, top, bottom = 62, 14, 30, 34
     years = [r["period_start"].year for r in (*figures, *estimates)
              if isinstance(r.get("period_start"), date)]
-    lo_year, hi_year = min(years), max(years)
+    lo_year, hi_year = span
     highs = [v for f in figures for v in (f.get("value_high"), f.get("value")) if v is not None]
     highs += [v for e in estimates for v in (e.get("estimate_high_usd"), e["estimate_usd"])
               if v is not None]
@@ -120,28 +125,79 @@ def _trade_panel(title: str, figures: Sequence[Mapping[str, Any]],
                    f'fill="#475569">{year}</text>')
     out.append(f'<text transform="translate(14,{top + plot_h / 2:.0f}) rotate(-90)" '
                f'text-anchor="middle" fill="#475569">{unit}</text>')
-    dodge = {"total": -0.1, "vn_to_la": 0.0, "la_to_vn": 0.1}
-    for flow, (color, label) in FLOWS.items():
-        line = sorted((e["period_start"].year, e["estimate_usd"]) for e in estimates
-                      if e["flow"] == flow)
-        if len(line) > 1:
-            points = " ".join(f"{px(x + dodge[flow]):.1f},{py(v):.1f}" for x, v in line)
-            out.append(f'<polyline points="{points}" fill="none" stroke="{color}" '
-                       f'stroke-width="2" stroke-opacity="0.75"/>')
+    out.append(_missing_years(years, lo_year, hi_year, px, top, plot_h))
+    slot = plot_w / (hi_year - lo_year + 1)
+    flows = [flow for flow in FLOWS if any(r["flow"] == flow for r in (*figures, *estimates))]
+    for fi, flow in enumerate(flows):
+        color, label = FLOWS[flow]
+        centre = (fi - (len(flows) - 1) / 2) * slot * 0.8 / len(flows)
+        width = slot * 0.8 / len(flows)
+        x_of = _spread(figures, estimates, flow, width)
+        line = sorted((e["period_start"].year, e["estimate_usd"], e["period_id"])
+                      for e in estimates if e["flow"] == flow)
+        out.append(_estimate_line(line, {(("e", p), y): px(y) + centre + x_of[("e", p)]
+                                          for y, _, p in line}, py, color))
         for e in (e for e in estimates if e["flow"] == flow):
-            x, y = px(e["period_start"].year + dodge[flow]), py(e["estimate_usd"])
+            x, y = px(e["period_start"].year) + centre + x_of[("e", e["period_id"])], \
+                py(e["estimate_usd"])
             tip = (f"Best estimate, {e['period_id']}, {label}: {_money(e['estimate_usd'])} "
                    f"({_money(e.get('estimate_low_usd'))}–{_money(e.get('estimate_high_usd'))})")
             out.append(f'<rect class="estimate" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" '
-                       f'height="8" fill="#fff" stroke="{color}" stroke-width="2">'
-                       f'<title>{escape(tip)}</title></rect>')
-        figs = [f for f in figures if f["flow"] == flow]
-        seen: dict[int, int] = {}
-        for f in figs:
-            year = f["period_start"].year
-            nth = seen[year] = seen.get(year, -1) + 1
-            x = px(year + dodge[flow] + 0.06 + 0.045 * nth)
+                       f'height="8" fill="#fff" stroke="{color}" stroke-width="2" '
+                       f'data-tip="{escape(tip)}"/>')
+        for f in (f for f in figures if f["flow"] == flow):
+            x = px(f["period_start"].year) + centre + x_of[("f", f["figure_id"])]
             out.append(_figure_mark(f, x, py, top, color, label))
+    return "".join(out)
+
+
+def _spread(figures: Sequence[Mapping[str, Any]], estimates: Sequence[Mapping[str, Any]],
+            flow: str, width: float) -> dict[tuple[str, Any], float]:
+    """Offsets (px) that set side by side the marks of one flow in one year: the estimate
+    first, then each reported figure, so figures of the same value never hide each other."""
+    by_year: dict[int, list[tuple[str, Any]]] = {}
+    for e in estimates:
+        if e["flow"] == flow:
+            by_year.setdefault(e["period_start"].year, []).append(("e", e["period_id"]))
+    for f in figures:
+        if f["flow"] == flow:
+            by_year.setdefault(f["period_start"].year, []).append(("f", f["figure_id"]))
+    out = {}
+    for marks in by_year.values():
+        step = min(10.0, width / max(len(marks), 1))
+        for i, key in enumerate(marks):
+            out[key] = (i - (len(marks) - 1) / 2) * step
+    return out
+
+
+def _estimate_line(line: Sequence[tuple[int, float, str]], x_at: Mapping[Any, float], py: Any,
+                   color: str) -> str:
+    """The estimate across periods: solid between neighbouring years, dotted across a year
+    with no estimate, so a gap is never drawn as if it were known."""
+    out = []
+    for (y1, v1, p1), (y2, v2, p2) in zip(line, line[1:], strict=False):
+        dash = ' stroke-dasharray="2 4"' if y2 - y1 > 1 else ""
+        out.append(f'<line x1="{x_at[("e", p1), y1]:.1f}" y1="{py(v1):.1f}" '
+                   f'x2="{x_at[("e", p2), y2]:.1f}" y2="{py(v2):.1f}" stroke="{color}" '
+                   f'stroke-width="2" stroke-opacity="0.75"{dash}/>')
+    return "".join(out)
+
+
+def _missing_years(years: Sequence[int], lo: int, hi: int, px: Any, top: float,
+                   plot_h: float) -> str:
+    """A hatched band and a label over each year inside the range that no row is about."""
+    have = set(years)
+    out = []
+    slot = px(lo + 1) - px(lo)
+    for year in range(lo, hi + 1):
+        if year in have:
+            continue
+        x = px(year) - slot / 2
+        out.append(f'<g class="missing" data-tip="{year}: no report gives a figure for this '
+                   f'kind of period"><rect x="{x + 2:.1f}" y="{top}" width="{slot - 4:.1f}" '
+                   f'height="{plot_h}" fill="#f8fafc"/><text x="{px(year):.1f}" '
+                   f'y="{top + plot_h - 6:.1f}" text-anchor="middle" fill="#94a3b8" '
+                   f'font-size="10.5">no report</text></g>')
     return "".join(out)
 
 
@@ -166,8 +222,9 @@ def _figure_mark(f: Mapping[str, Any], x: float, py: Any, top: float, color: str
     written = f.get("figure_as_written") or _money(value)
     tip = (f"{f['figure_id']} ({f['source_id']}), {f['period_id']}, {label}: {written}; "
            f"interval {_money(low)}–{_money(high) if high is not None else 'open'}")
-    parts.append(f'<circle class="figure" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}">'
-                 f'<title>{escape(tip)}</title></circle>')
+    parts.append(f'<circle class="figure" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}" '
+                 f'stroke="{color}" stroke-opacity="0" stroke-width="12" '  # a target for a finger
+                 f'data-tip="{escape(tip)}"/>')
     return "".join(parts)
 
 
@@ -199,12 +256,16 @@ def commodity_chart(rows: Iterable[Mapping[str, Any]]) -> str:
         sections.setdefault(key, {})[r["direction"]] = r
     if not sections:
         return ""
-    label_w, bar_w, row_h, top = 330, 360, 24, 16
+    left, bar_w, top = 10, 620, 16
     most = max(sum(int(v["commodities"]) for v in d.values()) for d in sections.values())
     ticks = nice_ticks(most, count=min(most, 5) or 1)
     ticks = [t for t in ticks if float(t).is_integer()] or [0, 1]
-    height = top + row_h * len(sections) + 70
-    width = label_w + bar_w + 30
+    rows = []
+    for (number, name), by_dir in sorted(sections.items()):
+        prefix = f"{_roman(number)}. " if number < 10**6 else ""
+        rows.append((_wrap(prefix + name, 88), by_dir))
+    height = top + sum(14 * len(lines) + 22 for lines, _ in rows) + 64
+    width = left + bar_w + 30
     out = [f'<svg class="chart" id="commodity-chart" xmlns="http://www.w3.org/2000/svg" '
            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
            f'aria-labelledby="commodity-chart-title" {FONT} font-size="12">'
@@ -212,21 +273,22 @@ def commodity_chart(rows: Iterable[Mapping[str, Any]]) -> str:
            'and direction of trade</title>']
 
     def bx(n: float) -> float:
-        return label_w + n / ticks[-1] * bar_w
+        return left + n / ticks[-1] * bar_w
 
-    base = top + row_h * len(sections)
+    base = height - 64
     for t in ticks:
         out.append(f'<line x1="{bx(t):.1f}" x2="{bx(t):.1f}" y1="{top}" y2="{base}" '
                    f'stroke="#e2e8f0"/><text x="{bx(t):.1f}" y="{base + 16}" '
                    f'text-anchor="middle" fill="#475569">{int(t)}</text>')
-    out.append(f'<text x="{label_w + bar_w / 2}" y="{base + 32}" text-anchor="middle" '
+    out.append(f'<text x="{left + bar_w / 2}" y="{base + 32}" text-anchor="middle" '
                f'fill="#475569">commodities (distinct)</text>')
-    for i, ((number, name), by_dir) in enumerate(sorted(sections.items())):
-        y = top + i * row_h
-        short = name if len(name) <= 40 else name[:38].rstrip() + "…"
-        prefix = f"{_roman(number)}. " if number < 10**6 else ""
-        out.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">'
-                   f'<title>{escape(name)}</title>{escape(prefix + short)}</text>')
+    y = top
+    for lines, by_dir in rows:
+        # the section's whole name above its bar, wrapped, never cut
+        spans = "".join(f'<tspan x="{left}" dy="{0 if i == 0 else 14}">{escape(line)}</tspan>'
+                        for i, line in enumerate(lines))
+        out.append(f'<text class="section" x="{left}" y="{y + 11}">{spans}</text>')
+        y += 14 * len(lines)
         start = 0
         for direction, (color, label) in DIRECTIONS.items():
             r = by_dir.get(direction)
@@ -234,11 +296,12 @@ def commodity_chart(rows: Iterable[Mapping[str, Any]]) -> str:
                 continue
             n = int(r["commodities"])
             tip = f"{label}: {n} ({r.get('names') or ''})"
-            out.append(f'<rect x="{bx(start):.1f}" y="{y + 4}" '
-                       f'width="{bx(start + n) - bx(start):.1f}" '
-                       f'height="{row_h - 8}" fill="{color}"><title>{escape(tip)}</title></rect>')
+            out.append(f'<rect x="{bx(start):.1f}" y="{y + 2}" '
+                       f'width="{bx(start + n) - bx(start):.1f}" height="14" fill="{color}" '
+                       f'data-tip="{escape(tip)}"/>')
             start += n
-    out.append(f'<line x1="{label_w}" x2="{label_w}" y1="{top}" y2="{base}" stroke="#64748b"/>')
+        y += 22
+    out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{base}" stroke="#64748b"/>')
     lx = 10
     for color, label in DIRECTIONS.values():
         out.append(f'<rect x="{lx}" y="{base + 44}" width="12" height="12" fill="{color}"/>'
@@ -246,6 +309,17 @@ def commodity_chart(rows: Iterable[Mapping[str, Any]]) -> str:
         lx += 150
     out.append("</svg>")
     return "".join(out)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Words into lines of at most `width` characters (a longer word gets a line of its own)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _plottable(row: Mapping[str, Any], *numbers: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,16 +68,20 @@ class Site:
     report: tuple[Mapping[str, Any], ...] | None = None
     trade: Mapping[str, tuple[Mapping[str, Any], ...]] | None = None
     commodities: tuple[Mapping[str, Any], ...] | None = None
+    samples: Mapping[NodeId, Any] = field(default_factory=dict)  # marts.Sample by mart
 
 
 def gather(project: Any) -> Site:
-    from warehouse.serve.docs.marts import read_marts
+    from warehouse.serve.docs.marts import read_marts, read_samples
     from warehouse.serve.lineage import lineage_for_project
 
     session, note = open_read_only(project)
     try:
         catalog = read_catalog(session, project.nodes, note)
         marts = read_marts(session, catalog, project.nodes)
+        samples = read_samples(session, catalog, project.nodes,
+                               (n for n, node in project.nodes.items()
+                                if n.kind in DATA_KINDS and layer_of(node) == "marts"))
     finally:
         if session is not None:
             session.close()
@@ -103,7 +107,8 @@ def gather(project: Any) -> Site:
             rows=catalog.rows.get(node_id), lineage_error=lineage.error if lineage else "")
     return Site(project=project.config.name or project.config.root.name, nodes=docs,
                 order=order, built=catalog.available, note=catalog.note, results_at=results_at,
-                report=marts.report, trade=marts.trade, commodities=marts.commodities)
+                report=marts.report, trade=marts.trade, commodities=marts.commodities,
+                samples=samples)
 
 
 def layer_of(node: Any) -> str:

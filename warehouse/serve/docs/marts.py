@@ -7,7 +7,7 @@ engine builds) simply gets no report page and no charts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +20,16 @@ ESTIMATES = ("marts", "fct_trade_estimate")
 COMMODITIES = ("marts", "dim_commodity")
 
 REPORT_COLUMNS = ("check_id", "check_kind", "severity", "status", "explanation")
-REPORT_OPTIONAL = ("period_id", "flow", "source_ids", "gap", "is_acknowledged")
+REPORT_OPTIONAL = ("period_id", "period_start", "flow", "source_ids", "figure_ids", "gap",
+                   "gap_high", "is_acknowledged", "acknowledgement")
 FIGURE_COLUMNS = ("figure_id", "source_id", "period_id", "period_start", "period_end", "flow",
                   "measure", "value", "value_low", "value_high")
 ESTIMATE_COLUMNS = ("period_id", "period_start", "period_end", "flow", "estimate_usd",
                     "estimate_low_usd", "estimate_high_usd")
 COMMODITY_COLUMNS = ("direction", "commodity_id", "commodity_name")
+
+SAMPLE_ROWS = 100  # shown on a mart's page
+CSV_ROWS = 10_000  # in its CSV file: enough for a spreadsheet, never all of a big mart
 
 # Inconsistent checks first, then those that cannot be verified, then the rest.
 STATUS_ORDER = {"inconsistent": 0, "unverifiable": 1, "consistent": 2}
@@ -36,6 +40,40 @@ class Marts:
     report: tuple[Mapping[str, Any], ...] | None = None
     trade: Mapping[str, tuple[Mapping[str, Any], ...]] | None = None
     commodities: tuple[Mapping[str, Any], ...] | None = None
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A mart's first rows (at most CSV_ROWS, in its key order) and how many it has."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    total: int
+
+
+def read_samples(session: Any, catalog: Catalog, nodes: Mapping[NodeId, Any],
+                 marts: Iterable[NodeId]) -> dict[NodeId, Sample]:
+    """The first rows of each mart that exists in the warehouse, ordered by its first column
+    so the sample is the same from build to build."""
+    from warehouse.adapters.base import DatabaseError
+
+    out: dict[NodeId, Sample] = {}
+    if session is None:
+        return out
+    for node_id in marts:
+        columns = catalog.columns.get(node_id)
+        if not columns:
+            continue
+        relation = nodes[node_id].relation
+        target = ".".join('"' + part.replace('"', '""') + '"'
+                          for part in (relation.schema, relation.name))
+        try:
+            names, rows = session.query(f'select * from {target} order by 1 limit {CSV_ROWS}')
+        except DatabaseError:
+            continue
+        total = len(rows) if len(rows) < CSV_ROWS else catalog.rows.get(node_id, len(rows))
+        out[node_id] = Sample(tuple(names), tuple(tuple(r) for r in rows), total)
+    return out
 
 
 def read_marts(session: Any, catalog: Catalog, nodes: Mapping[NodeId, Any]) -> Marts:

@@ -10,13 +10,14 @@ from a server.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from html import escape
 from typing import Any
 
 from warehouse.core.identity import NodeId
 from warehouse.serve.docs.gather import NodeDoc, Site
 from warehouse.serve.docs.graph_svg import layer_rank
+from warehouse.serve.docs.tables import sample_section
 
 STATUS_CLASS = {"pass": "ok", "success": "ok", "consistent": "ok", "warn": "warn",
                 "unverifiable": "warn", "fail": "bad", "error": "bad", "inconsistent": "bad",
@@ -36,16 +37,22 @@ def anchor(column: str) -> str:
 
 
 def layout(site: Site, title: str, body: str) -> str:
-    nav = ['<a href="index.html">Overview</a>']
+    """The frame of every page: a header with the search box, the body, the one script."""
+    nav = ['<a href="index.html#marts">Marts</a>', '<a href="index.html#lineage">Lineage</a>']
     if site.report is not None:
         nav.append('<a href="reconciliation.html">Reconciliation</a>')
+    search = ('<div class="search"><input id="search" type="search" placeholder="Search models, '
+              'columns, checks" aria-label="Search the documentation" autocomplete="off">'
+              '<ul id="search-results" hidden></ul></div>')
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{esc(title)} · {esc(site.project)}</title>'
             f'<link rel="icon" href="data:,"><link rel="stylesheet" href="style.css"></head><body>'
             f'<header><a class="brand" href="index.html">{esc(site.project)}</a>'
-            f'<nav>{" ".join(nav)}</nav></header><main>{body}</main>'
-            f'<footer>Written by <code>warehouse docs</code>.</footer></body></html>\n')
+            f'<nav>{" ".join(nav)}</nav>{search}</header><main>{body}</main>'
+            f'<footer>Written by <code>warehouse docs</code>.</footer>'
+            f'<script src="search-index.js"></script><script src="site.js"></script>'
+            f'</body></html>\n')
 
 
 def paragraphs(text: str) -> str:
@@ -70,34 +77,61 @@ def node_link(site: Site, node: NodeId) -> str:
 
 
 def index_page(site: Site, graph_svg: str, charts: Iterable[tuple[str, str, str]]) -> str:
+    """Marts first (what analysts query), then the report, the lineage, the charts, and the
+    other layers from the marts back to where data enters."""
     counts: dict[str, int] = {}
     for doc in site.nodes.values():
         counts[doc.id.kind.value] = counts.get(doc.id.kind.value, 0) + 1
     summary = ", ".join(f"{n} {kind}s" for kind, n in sorted(counts.items()))
     parts = [f"<h1>{esc(site.project)}</h1>", not_built_note(site),
              f"<p>{esc(summary)}. Data tests: {_test_summary(site)}.</p>"]
+    by_layer: dict[str, list[NodeDoc]] = {}
+    for node in sorted(site.order, key=lambda n: n.name):
+        by_layer.setdefault(site.nodes[node].layer, []).append(site.nodes[node])
+    layers = sorted(by_layer, key=lambda name: (name != "marts", -layer_rank(name)[0], name))
+    if "marts" in by_layer:
+        parts.append('<h2 id="marts">Marts</h2><p class="muted">The published tables: each '
+                     'page has the columns, sample rows and a CSV download.</p>')
+        parts.append(_node_list(site, by_layer["marts"]))
     if site.report is not None:
         bad = sum(1 for r in site.report if r.get("status") == "inconsistent")
         parts.append(f'<p><a href="reconciliation.html">Reconciliation report</a>: '
                      f'{len(site.report)} checks, {bad} inconsistent.</p>')
-    parts.append('<h2 id="lineage">Lineage</h2><p class="muted">Data flows left to right. '
-                 'Click a node to open its page.</p>'
+    parts.append('<h2 id="lineage">Lineage</h2><p class="muted">Data flows left to right, a '
+                 'column per layer. Select a node to light up what it reads and what reads it; '
+                 'select it again, or press Enter on it, to open its page.</p>'
+                 '<div class="graph-tools"><button type="button" id="zoom-out" '
+                 'aria-label="Zoom out">−</button><span id="zoom-level">100%</span><button '
+                 'type="button" id="zoom-in" aria-label="Zoom in">+</button><button '
+                 'type="button" id="zoom-fit">Fit</button></div>'
+                 '<div class="lineage-panel" id="lineage-panel" hidden><b class="name"></b> '
+                 '<span class="counts muted"></span><p class="about"></p><a class="open" '
+                 'href="index.html">Open its page →</a> <button type="button" '
+                 'id="lineage-clear">Clear</button></div>'
                  f'<div class="scroll graph">{graph_svg}</div>')
     for chart_id, title, svg in charts:
         parts.append(f'<h2 id="{esc(chart_id)}">{esc(title)}</h2><div class="scroll">{svg}</div>')
-    by_layer: dict[str, list[NodeDoc]] = {}
-    for node in sorted(site.order, key=lambda n: n.name):
-        by_layer.setdefault(site.nodes[node].layer, []).append(site.nodes[node])
-    parts.append('<h2 id="nodes">Models, seeds and sources</h2>')
-    for layer, docs in sorted(by_layer.items(), key=lambda kv: layer_rank(kv[0])):
-        rows = "".join(
-            f'<tr><td>{node_link(site, d.id)}</td><td>{esc(d.materialized)}</td>'
-            f'<td><code>{esc(d.relation)}</code></td><td>{esc(_first_sentence(d.description))}'
-            f'</td></tr>' for d in docs)
-        parts.append(f'<h3>{esc(layer)}</h3><table class="list"><thead><tr><th>name</th>'
-                     f'<th>kind</th><th>relation</th><th>description</th></tr></thead>'
-                     f'<tbody>{rows}</tbody></table>')
+    others = [layer for layer in layers if layer != "marts"]
+    if others:
+        parts.append('<h2 id="nodes">Other models, seeds and sources</h2>')
+    for layer in others:
+        parts.append(f'<h3 id="layer-{esc(layer)}">{esc(layer)}</h3>'
+                     + _node_list(site, by_layer[layer]))
     return layout(site, "Overview", "".join(parts))
+
+
+def _node_list(site: Site, docs: Iterable[NodeDoc]) -> str:
+    rows = "".join(
+        f'<tr><td>{node_link(site, d.id)}</td><td>{_rows_cell(d)}</td>'
+        f'<td><code>{esc(d.relation)}</code></td><td>{esc(_first_sentence(d.description))}'
+        f'</td></tr>' for d in docs)
+    return ('<table class="list"><thead><tr><th>name</th><th>rows</th><th>relation</th>'
+            f'<th>description</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
+def _rows_cell(doc: NodeDoc) -> str:
+    kind = esc(doc.materialized)
+    return f"{doc.rows:,} rows, {kind}" if doc.rows is not None else kind
 
 
 def _test_summary(site: Site) -> str:
@@ -136,7 +170,10 @@ def node_page(site: Site, doc: NodeDoc) -> str:
              " ".join(node_link(site, p) for p in doc.parents) or '<span class="muted">nothing '
              '(data enters here)</span>', '</p><p>Read by: ',
              " ".join(node_link(site, c) for c in doc.children) or '<span class="muted">nothing'
-             '</span>', "</p>", _columns_table(site, doc), _tests_table(site, doc)]
+             '</span>', "</p>", _columns_table(site, doc)]
+    if doc.id in site.samples:
+        parts.append(sample_section(doc, site.samples[doc.id]))
+    parts.append(_tests_table(site, doc))
     if doc.sql:
         parts.append(f'<h2>Compiled SQL</h2><pre class="sql"><code>{esc(doc.sql.strip())}'
                      f'</code></pre>')
@@ -167,8 +204,8 @@ def _columns_table(site: Site, doc: NodeDoc) -> str:
     note = ""
     if doc.lineage_error:
         note = f'<p class="note">Column lineage unknown: {esc(doc.lineage_error)}</p>'
-    return (f'<h2>Columns</h2>{note}<table class="columns"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+    return (f'<h2>Columns</h2>{note}<div class="scroll"><table class="columns"><thead><tr>{head}'
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _lineage_cell(site: Site, lineage: Any) -> str:
@@ -210,42 +247,6 @@ def _tests_table(site: Site, doc: NodeDoc) -> str:
                     f'{esc(status)}</span></td></tr>')
     when = (f"Last results from target/run_results.json ({esc(site.results_at)})."
             if site.results_at else "Not run yet: run <code>warehouse build</code>.")
-    return (f'<h2>Tests</h2><p class="muted">{when}</p><table class="tests"><thead><tr>'
-            f'<th>test</th><th>kind</th><th>column</th><th>severity</th><th>last result</th>'
-            f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
-
-
-def report_page(site: Site, rows: Iterable[Mapping[str, Any]]) -> str:
-    rows = list(rows)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    ordered = sorted(counts.items(), key=lambda kv: kv[0] != "inconsistent")
-    summary = ", ".join(f"{n} {esc(s)}" for s, n in ordered)
-    extra = [c for c in ("period_id", "flow", "gap", "is_acknowledged") if rows and c in rows[0]]
-    labels = {"period_id": "period", "is_acknowledged": "acknowledged"}
-    head = "".join(f"<th>{esc(labels.get(c, c))}</th>"
-                   for c in ("status", "check", "kind", "severity", *extra, "explanation"))
-    body = []
-    for r in rows:
-        cls = STATUS_CLASS.get(r["status"], "muted")
-        cells = "".join(f"<td>{esc(_show(r.get(c)))}</td>" for c in extra)
-        body.append(f'<tr class="{cls}"><td><span class="status {cls}">{esc(r["status"])}</span>'
-                    f'</td><td><code>{esc(r["check_id"])}</code></td><td>{esc(r["check_kind"])}'
-                    f'</td><td>{esc(r["severity"])}</td>{cells}<td>{esc(r["explanation"])}</td>'
-                    f'</tr>')
-    html = (f'<h1>Reconciliation report</h1><p>Every row of <a href="model.rpt_consistency_check'
-            f'.html"><code>marts.rpt_consistency_check</code></a>: {summary}. Inconsistent '
-            f'checks come first.</p><div class="scroll"><table class="report"><thead><tr>{head}'
-            f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
-    return layout(site, "Reconciliation report", html)
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    return str(value)
+    return (f'<h2>Tests</h2><p class="muted">{when}</p><div class="scroll"><table class="tests">'
+            f'<thead><tr><th>test</th><th>kind</th><th>column</th><th>severity</th>'
+            f'<th>last result</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
