@@ -129,6 +129,24 @@ def _describe(renderer: Renderer, text: str, path: str, line: int | None = None)
     return renderer.render_string(text, RenderState(path, line=line), {}).strip()
 
 
+def _rendered_config(renderer: Renderer, config: Mapping[str, Any], path: str) -> Any:
+    """A property file's `config:` with Jinja in its text values rendered, as dbt renders
+    it (`materialized: "{{ var('kind') }}"` honours the project's vars and --vars)."""
+    def render(value: Any) -> Any:
+        if isinstance(value, str) and ("{{" in value or "{%" in value):
+            return renderer.render_string(value, RenderState(path, line=getattr(
+                value, "line", None)), {}).strip()
+        if isinstance(value, Mapping):
+            return {k: render(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [render(v) for v in value]
+        return value
+
+    if not any("{" in str(v) for v in config.values()):
+        return config
+    return render(config)
+
+
 def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                 renderer: Renderer, ignored: IgnoredConfigs | None = None) -> list[SeedNode]:
     seeds = []
@@ -141,7 +159,7 @@ def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         cfg = {**config.folder_config("seed", (*folders, name))}  # dbt: a key may name the seed
         p = props.seeds.get(name)
         if p:
-            cfg = merge_configs(cfg, p.config)
+            cfg = merge_configs(cfg, _rendered_config(renderer, p.config, p.path))
         types = cfg.get("column_types") or {}
         if not isinstance(types, Mapping):
             raise ProjectError(f"column_types of seed {name!r} must be a mapping",
@@ -225,7 +243,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
         cfg = {**config.folder_config("model", (*_folders_under(Path(path), config.model_paths),
                                                 name))}  # dbt: a key may name the model
         if p:
-            cfg = merge_configs(cfg, p.config)
+            cfg = merge_configs(cfg, _rendered_config(renderer, p.config, p.path))
         cfg = merge_configs(cfg, state.config)  # dbt: tags accumulate, meta merges
         if cfg.get("enabled") is False:
             disabled.add(name)

@@ -91,8 +91,12 @@ class Context:
     # ------------------------------------------------------------ bookkeeping
 
     def touch(self, kind: str) -> Any:
-        """Record `kind` on the render running now; its RunContext (None at load)."""
-        state = self.state()
+        """Record `kind` on the render running now; its RunContext (None at load, and
+        outside any render: the load's introspection probes these objects' attributes)."""
+        try:
+            state = self.state()
+        except LookupError:
+            return None
         state.touched.add(kind)
         return state.runtime
 
