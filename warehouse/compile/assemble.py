@@ -28,6 +28,7 @@ from warehouse.compile.resolve import Resolver, checksum, compile_model, ref_id,
 from warehouse.compile.snapshots import compile_snapshot, snapshot_nodes
 from warehouse.compile.testbuild import build_tests
 from warehouse.core.config import (
+    HOOK_KEYS,
     INCREMENTAL_STRATEGIES,
     MATERIALIZATIONS,
     ProjectConfig,
@@ -144,7 +145,8 @@ def _rendered_config(renderer: Renderer, config: Mapping[str, Any], path: str) -
 
     if not any("{" in str(v) for v in config.values()):
         return config
-    return render(config)
+    # Hooks stay templates: they render when they run, with `this` and `execute` true.
+    return {k: v if k in HOOK_KEYS else render(v) for k, v in config.items()}
 
 
 def _seed_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,

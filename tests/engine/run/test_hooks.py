@@ -124,3 +124,20 @@ def test_hooks_render_with_vars_and_execute(tmp_path):
     write(root, "models/m.sql", "select 2 as x")  # no hook any more: no new row
     ok_build(root, vars={"label": "other"})
     assert not [e for e in events(root) if e[0] == "other"]
+
+
+def test_a_hook_in_a_property_file_renders_when_it_runs(tmp_path):
+    """Beside a config rendered at load (`alias` from a var), the property file's hook stays
+    a template until its model runs: `this` is the model's relation then."""
+    root = dbt_project(tmp_path / "p", {
+        "models/m.sql": "select 1 as x",
+        "models/m.yml": """
+            models:
+              - name: m
+                config:
+                  alias: "m_{{ var('suffix', 'dev') }}"
+                  post-hook: "insert into main.audit values ('yaml', '{{ this }}', null)"
+            """,
+    }, project=HOOKED.split("models:")[0])
+    ok_build(root)
+    assert ("yaml", '"main"."m_dev"', None) in events(root)
