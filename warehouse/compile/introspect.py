@@ -70,7 +70,8 @@ def macros_digest(renderer: Any) -> str:
 
     found = getattr(renderer, "_warehouse_macros_digest", None)
     if found is None:
-        paths = sorted({path for path, _macro in renderer.macros.values()})
+        paths = sorted({path for path, _macro in renderer.macros.values()}
+                       | set(_package_macro_files(renderer).values()))
         found = checksum(*(f"{p}\0{renderer.source_text(p) or ''}" for p in paths))
         renderer._warehouse_macros_digest = found
     return found
@@ -79,6 +80,7 @@ def macros_digest(renderer: Any) -> str:
 def static_kinds(renderer: Any, path: str) -> set[str]:
     """What the template at `path`, and every macro it may call, could read at run time."""
     macro_files = {name: p for name, (p, _macro) in renderer.macros.items()}
+    macro_files.update(_package_macro_files(renderer))
     kinds: set[str] = set()
     seen: set[str] = set()
     todo = [path]
@@ -97,6 +99,14 @@ def static_kinds(renderer: Any, path: str) -> set[str]:
     return kinds
 
 
+def _package_macro_files(renderer: Any) -> dict[str, str]:
+    """`package.macro` -> its file, for every installed package's macro."""
+    library = getattr(renderer, "library", None)
+    index = getattr(library, "index", None) or {}
+    return {f"{package}.{name}": path for package, names in index.items()
+            for name, path in names.items()}
+
+
 def _reads(tree: Any, macro_files: Mapping[str, str], globals_: Mapping[str, Any]
            ) -> tuple[set[str], list[str]]:
     """The kinds one template's names say it reads, and the macro files it calls."""
@@ -105,10 +115,16 @@ def _reads(tree: Any, macro_files: Mapping[str, str], globals_: Mapping[str, Any
     kinds: set[str] = set()
     called: list[str] = []
 
+    in_packages: dict[str, list[str]] = {}  # a bare name may be any package's macro
+    for key, path in macro_files.items():
+        if "." in key:
+            in_packages.setdefault(key.rpartition(".")[2], []).append(path)
+
     def macro(name: str) -> None:
         for key in (name, f"duckdb__{name}", f"default__{name}"):
             if key in macro_files:
                 called.append(macro_files[key])
+            called.extend(in_packages.get(key, ()))
 
     for name in tree.find_all(nodes.Name):
         if name.name in _NAME_KINDS:

@@ -67,6 +67,13 @@ class JinjaAdapter:
         return TemplateRelation(database, str(schema), str(identifier), kind,
                                 self._context.target.get("database"))
 
+    def load_relation(self, relation: Any) -> TemplateRelation | None:
+        """`adapter.load_relation(relation)`: get_relation of the relation's parts."""
+        return self.get_relation(getattr(relation, "database", None),
+                                 getattr(relation, "schema", None),
+                                 getattr(relation, "identifier", None)
+                                 or getattr(relation, "name", None))
+
     def get_columns_in_relation(self, relation: Any) -> list[TemplateColumn]:
         """Its columns in order (none at load, or when it does not exist), as dbt-duckdb
         reads them with DESCRIBE."""

@@ -245,6 +245,11 @@ class PackageNamespace:
             raise self._library.missing(self._package, name)
         return found
 
+    def macro_path(self, name: str) -> str | None:
+        """The file defining the package's macro `name`, or None (compile/introspect.py
+        reads it to follow what a model calls)."""
+        return self._library.index.get(self._package, {}).get(name)
+
     def __repr__(self) -> str:
         return f"<package {self._package}>"
 

@@ -315,6 +315,11 @@ class Renderer:
         self.context = context
         self.env.globals.update(context.globals())
         self.env.globals["adapter"] = JinjaAdapter(context)
+        from warehouse.compile.package_context import package_globals
+
+        self.env.globals.update(package_globals(
+            _STATE.get, self.env.globals["flags"], self.env.globals["adapter"],
+            lambda path: self.library.package_of(path), project_name))
 
         def project_macro(name: str) -> Any:
             return self.env.globals[name] if name in self.macros else None

@@ -76,7 +76,8 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
         except ProjectError as exc:
             raise _in_argument(exc, key, dict(spec.arg_lines).get(key), p.path, p.text) from None
     deps = _dependencies(state, nodes) | {target_id}
-    model_sql = apply_where(target.relation.sql, spec.config.where)
+    model_sql = apply_where(getattr(target, "external", None) or target.relation.sql,
+                            spec.config.where)  # (a source read from files: its reader)
     if spec.test_name in BUILTIN_ARGS:
         sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
                                kwargs=kwargs)
@@ -87,11 +88,35 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
         args = dict(kwargs, model=_ModelArg(model_sql, target.relation))
         if spec.column_name is not None:
             args["column_name"] = spec.column_name
-        sql = renderer.call_macro(macro, state, **args)
+        sql, spec = _call_test_macro(renderer, macro, state, args, spec, p.path, line)
     sql = str(sql)
     return TestNode(name=spec.name, path=p.path, sql=sql, depends_on=tuple(sorted(deps)),
                     config=spec.config, attached_to=p.name, column_name=spec.column_name,
                     test_name=spec.test_name, line=line, volatile=volatile_in(sql))
+
+
+def _call_test_macro(renderer: Renderer, macro: str, state: RenderState,
+                     args: Mapping[str, Any], spec: Any, path: str, line: int | None
+                     ) -> tuple[str, Any]:
+    """The test macro's SQL, rendered with the test's config readable (`config.get`,
+    `should_store_failures()`); a `config(...)` the macro calls applies to the test, as
+    in dbt (a setting the engine cannot honour, such as another `fail_calc`, is refused
+    at the test)."""
+    from dataclasses import replace
+
+    from warehouse.compile.testconfig import config_from_mapping
+
+    given = {"store_failures": spec.config.store_failures or None,
+             "severity": spec.config.severity, "where": spec.config.where,
+             "limit": spec.config.limit, "warn_if": spec.config.warn_if,
+             "error_if": spec.config.error_if, "fail_calc": "count(*)"}
+    state.config.update(given)
+    sql = renderer.call_macro(macro, state, **args)
+    changed = {k: v for k, v in state.config.items() if k not in given or given[k] != v}
+    if changed:
+        spec = replace(spec, config=config_from_mapping(changed, path=path, line=line,
+                                                        defaults=spec.config))
+    return sql, spec
 
 
 def _unknown_test(renderer: Renderer, spec: Any, p: NodeProps, line: int | None
