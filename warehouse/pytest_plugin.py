@@ -96,6 +96,9 @@ class DataTestItem(pytest.Item):
             self.shared.ensure(self.project)
             session = adapter_for(self.project.config, self.shared.database).open_published()
             try:
+                from warehouse.run.hooks import render_test_for_run
+
+                node = render_test_for_run(self.project, node, session, None)
                 result = run_test_node(session, node, store=False,
                                        root=self.project.config.root)
             finally:

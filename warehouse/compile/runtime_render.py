@@ -63,6 +63,22 @@ def render_at_run(project: Any, node: ModelNode, session: Any, base: RunContext
     return compiled, outside
 
 
+def render_test_at_run(project: Any, node: Any, session: Any, base: RunContext) -> Any:
+    """A singular test with its SQL rendered now (`execute` true, its parents built) and
+    checked as the load checks a test's SQL."""
+    from warehouse.compile.parse import analyze_model_sql
+    from warehouse.compile.render import RenderState
+
+    run = replace(base, session=session, seen=[])
+    resolver = _run_resolver()(project.nodes, runtime=run)
+    resolver.allowed = _ancestors(project, node.id)
+    state = RenderState(node.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
+                        vars=project.vars, runtime=run)
+    sql = project.renderer.render(node.path, state)
+    analyze_model_sql(sql, path=node.path, template=project.renderer.source_text(node.path))
+    return replace(node, sql=sql.rstrip())
+
+
 def _ancestors(project: Any, node_id: NodeId) -> frozenset[NodeId]:
     """Every node built before `node_id`: what its run-time render may read."""
     found: set[NodeId] = set()

@@ -178,11 +178,17 @@ def _singular_test(renderer, resolver, vars, nodes, path: str, template: str) ->
     state = RenderState(path, resolve_ref=resolver.ref, resolve_source=resolver.source,
                         vars=vars)
     sql = renderer.render(path, state)
-    analyze_model_sql(sql, path=path, template=template)
+    kinds = set(state.touched)
+    if kinds:  # its SQL is known at run time only: rendered (and checked) again then
+        from warehouse.compile.introspect import static_kinds
+
+        kinds |= static_kinds(renderer, path) if "execute" in kinds else set()
+    else:
+        analyze_model_sql(sql, path=path, template=template)
     config = config_from_mapping(state.config, path=path)
     return TestNode(name=Path(path).stem, path=path, sql=sql.rstrip(),
                     depends_on=tuple(sorted(_dependencies(state, nodes))), config=config,
-                    volatile=volatile_in(sql))
+                    volatile=volatile_in(sql), runtime_kinds=tuple(sorted(kinds)))
 
 
 def _dependencies(state: RenderState, nodes: Mapping[NodeId, Node]) -> set[NodeId]:

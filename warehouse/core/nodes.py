@@ -184,10 +184,17 @@ class TestNode:
     test_name: str | None = None  # None for singular tests
     line: int | None = None
     volatile: tuple[str, ...] = ()  # volatile functions its SQL calls: it always runs
+    # A singular test whose render read what differs at run time (as ModelNode's): its SQL
+    # is rendered again just before it runs (compile/runtime_render.py).
+    runtime_kinds: tuple[str, ...] = ()
 
     @property
     def id(self) -> NodeId:
         return NodeId(NodeKind.TEST, self.name)
+
+    @property
+    def renders_at_run(self) -> bool:
+        return bool(self.runtime_kinds)
 
     @property
     def materialized(self) -> str:

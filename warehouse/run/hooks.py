@@ -77,6 +77,15 @@ def render_for_run(project: Any, node: ModelNode, session: Any, run: Any
     return rendered, ({"reads_outside": [f"{s}.{n}" for s, n in outside]} if outside else {})
 
 
+def render_test_for_run(project: Any, node: Any, session: Any, run: Any) -> Any:
+    """A singular test rendered now if its SQL is known at run time only (as a model's)."""
+    if not getattr(node, "renders_at_run", False):
+        return node
+    from warehouse.compile.runtime_render import render_test_at_run
+
+    return render_test_at_run(project, node, session, _need(project, run))
+
+
 def run_model_hooks(project: Any, node: ModelNode, session: Any, run: Any, which: str) -> None:
     """Render and run the model's hooks of kind `which`, in order."""
     from warehouse.compile.resolve import RelationView

@@ -240,8 +240,10 @@ def run_node(project: Any, node: Node, session: Any, options: RunOptions,
     if isinstance(node, ModelNode):
         return _run_model(project, node, session, options, run)
     if isinstance(node, TestNode):
+        from warehouse.run.hooks import render_test_for_run
         from warehouse.run.testrun import run_test_node
 
+        node = render_test_for_run(project, node, session, run)
         return run_test_node(session, node, root=project.config.root)
     if isinstance(node, SnapshotNode):
         return _run_snapshot(project, node, session)

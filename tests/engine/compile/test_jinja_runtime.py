@@ -235,3 +235,43 @@ def test_warn_and_log_write_to_stderr_and_render_nothing(tmp_path, capfd):
     assert "visible message" in err and "careful now" in err
     assert "debug only" not in err
     assert query(root, "select * from main.chatty") == [(1,)]
+
+
+def test_a_singular_test_that_reads_the_catalog_is_rendered_when_it_runs(tmp_path):
+    """dbt's adapter test: at load the model has no columns (the test would return a row);
+    when the test runs, the model is built and the test passes. A change that removes
+    the column makes it fail: the SQL that ran is the run's, never the load's."""
+    test_sql = """
+        {% set columns = adapter.get_columns_in_relation(ref('m')) %}
+        select 1 as id from {{ ref('m') }}
+        where {{ 'false' if 'x' in columns | map(attribute='name') else 'true' }}
+        """
+    root = dbt_project(tmp_path / "p", {
+        "models/m.sql": "select 1 as x",
+        "tests/m_has_x.sql": test_sql,
+    })
+    project = load_project(root)
+    test = next(n for n in project.nodes.values() if n.name == "m_has_x")
+    assert "where true" in test.sql  # the load's render: no database, no columns
+    assert ok_build(root)["m_has_x"] == "pass"
+
+    write(root, "models/m.sql", "select 1 as y")
+    result, out = failed_build(root)
+    assert {r.node_id.name: r.status for r in result.results}["m_has_x"] == "fail"
+
+
+def test_a_singular_test_that_runs_a_query_fails_at_its_line(tmp_path):
+    root = dbt_project(tmp_path / "p", {
+        "models/m.sql": "select 1 as x",
+        "tests/t.sql": """
+            -- depends_on: {{ ref('m') }}
+            {% if execute %}
+              {% set n = run_query('select count(*) from ' ~ ref('m')).rows[0][0] %}
+              {% if n < 2 %}{{ exceptions.raise_compiler_error('too few rows: ' ~ n) }}{% endif %}
+            {% endif %}
+            select * from {{ ref('m') }} where false
+            """,
+    })
+    result, out = failed_build(root)
+    assert {r.node_id.name: r.status for r in result.results}["t"] == "error"
+    assert "tests/t.sql:4" in out and "too few rows: 1" in out
