@@ -33,6 +33,7 @@ COMMANDS = {
     "ack": "acknowledge a known inconsistency: add its check id and a reason to the seed",
     "propose": "print draft rows of seeds/reported_figures.csv from a report's text file",
     "deps": "install a dbt project's local: packages into dbt_packages/ (hub, git: dbt deps)",
+    "debug": "check that the profile leads to a database (--connection: only that)",
 }
 
 # Commands whose work lives in a module of its own: "module:function". The
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="dbt projects: the profile's output to build (as DBT_TARGET)")
     select = argparse.ArgumentParser(add_help=False)
     select.add_argument("-s", "--select", nargs="+", default=[], help="nodes to include")
+    select.add_argument("-m", "--models", dest="select", nargs="+", default=[],
+                        help="dbt's older name of --select")
     select.add_argument("--exclude", nargs="+", default=[], help="nodes to leave out")
     running = argparse.ArgumentParser(add_help=False)
     running.add_argument("--threads", type=int, default=None, help="parallel workers")
@@ -85,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
                          help="a model (or seed, source) name, optionally with a column")
     lineage.add_argument("--output", choices=["text", "json"], default="text")
     docs = sub.add_parser("docs", help=COMMANDS["docs"], parents=[common])
+    docs.add_argument("action", nargs="?", choices=["generate", "serve"], default=None,
+                      help="generate: dbt's target/catalog.json (and manifest.json); serve: "
+                           "as --serve")
+    docs.add_argument("--no-compile", action="store_true",
+                      help="docs generate: write no manifest.json, as dbt's flag")
     docs.add_argument("--serve", action="store_true", help="serve the site on 127.0.0.1")
     docs.add_argument("--port", type=_port, default=8080, help="port for --serve (default 8080)")
     publish = sub.add_parser("publish", help=COMMANDS["publish"], parents=[common])
@@ -96,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="folder to write one Parquet file per mart into")
     sub.add_parser("clean", help=COMMANDS["clean"], parents=[common])
     sub.add_parser("deps", help=COMMANDS["deps"], parents=[common])
+    debug = sub.add_parser("debug", help=COMMANDS["debug"], parents=[common])
+    debug.add_argument("--connection", action="store_true",
+                       help="only open the database the profile names, as dbt's flag")
     ack = sub.add_parser("ack", help=COMMANDS["ack"], parents=[common])
     ack.add_argument("check_ids", nargs="+", metavar="CHECK_ID",
                      help="the id of an inconsistent check, as the failing test prints it")
@@ -122,8 +133,13 @@ def _port(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from warehouse.dbt.cli_flags import normalize
+
     parser = _parser()
-    args = parser.parse_args(argv)
+    given = normalize(sys.argv[1:] if argv is None else argv, COMMANDS)
+    for note in given.notes:
+        print(f"note: {note}", file=sys.stderr)
+    args = parser.parse_args(list(given.argv))
     if not args.command:
         parser.print_help()
         return 2
@@ -173,6 +189,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         os.environ["DBT_TARGET"] = args.target
     if args.command == "clean":
         return _clean(root)
+    if args.command == "debug":  # the profile and the database only: models may not load
+        from warehouse.run.debug import command
+
+        return command(root, args)
     if args.command == "deps":
         import importlib
 
@@ -186,6 +206,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _run(project, args)
     if args.command == "compile":
         return _compile(project, args)
+    if args.command == "docs" and args.action == "generate":
+        from warehouse.serve.catalog import command
+
+        return command(project, args)
+    if args.command == "docs" and args.action == "serve":
+        args.serve = True
     if args.command in HANDLERS:
         import importlib
 
@@ -224,7 +250,7 @@ def _run(project: Any, args: argparse.Namespace) -> int:
     result = execute(project, options)
     try:
         write_manifest(project.target_path / "manifest.json", project)
-        write_json(project.target_path / "run_results.json", run_results(result))
+        write_json(project.target_path / "run_results.json", run_results(result, project))
     except OSError as exc:
         done = "was published" if result.published else "ran"
         raise NodeFailure(f"the build {done}, but its artifacts could not be written: "

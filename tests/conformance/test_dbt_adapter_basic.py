@@ -68,7 +68,6 @@ DUCKDB_TYPES = dict(role=None, id_type="INTEGER", text_type="VARCHAR", time_type
                     model_stats=expected_catalog.no_stats())
 
 
-@gap(DOCS_GENERATE, MODELS_FLAG)
 class TestSimpleMaterializations(BaseSimpleMaterializations):
     pass
 
@@ -82,17 +81,14 @@ class TestSingularTestsEphemeral(BaseSingularTestsEphemeral):
     pass
 
 
-@gap(DOCS_GENERATE)
 class TestEmpty(BaseEmpty):
     pass
 
 
-@gap(EPHEMERAL_RESULTS, DOCS_GENERATE, MANIFEST_SOURCES)
 class TestEphemeral(BaseEphemeral):
     pass
 
 
-@gap(VAR_IN_YAML + ": the second run, with seed_name: added, reads `base` again", DOCS_GENERATE)
 class TestIncremental(BaseIncremental):
     pass
 
@@ -108,8 +104,6 @@ class TestGenericTests(BaseGenericTests):
     pass
 
 
-@gap(SNAPSHOTS, "a dbt flag before the command (`--no-partial-parse snapshot`) is not "
-     "accepted by warehouse/cli.py")
 class TestSnapshotCheckCols(BaseSnapshotCheckCols):
     pass
 
@@ -122,8 +116,6 @@ class TestAdapterMethod(BaseAdapterMethod):
     pass
 
 
-@gap("no `debug --connection` command (the command-line form of dbt's "
-     "DebugTask.validate_connection) in warehouse/cli.py")
 class TestValidateConnection(BaseValidateConnection):
     pass
 

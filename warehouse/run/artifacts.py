@@ -1,4 +1,12 @@
-"""`target/manifest.json` and `target/run_results.json`: stable JSON for other tools.
+"""`target/manifest.json` (dbt's v12) and `target/run_results.json` (dbt's v6).
+
+Tools that read dbt's artifacts (docs sites, lineage and observability tools,
+`dbt-artifacts-parser`) find nodes under dbt's names (`model.jaffle_shop.orders`,
+see dbt_ids.py) with the fields dbt's JSON schemas require. Those schemas allow no
+field of their own at any level, so what only the engine knows goes where they
+allow free-form objects, each time under the key `warehouse`: a node's `meta`, a
+result's `adapter_response`, the run's `args`. Our own readers (`result:`
+selection, the no-op manifest check) read them back from there.
 
 Written atomically (temp file, then rename), so a reader never sees half a file.
 """
@@ -12,102 +20,187 @@ from typing import Any
 from warehouse import __version__
 from warehouse.core.atomic import write_json
 from warehouse.core.nodes import ModelNode, SeedNode, SnapshotNode, SourceNode, TestNode
+from warehouse.run import dbt_ids
 
-SCHEMA_VERSION = 1
+MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+RUN_RESULTS_SCHEMA = "https://schemas.getdbt.com/dbt/run-results/v6.json"
+KEY = "warehouse"  # where our own fields live inside dbt's free-form objects
+_EMPTY_SECTIONS = ("macros", "docs", "exposures", "metrics", "groups", "selectors",
+                   "disabled", "group_map", "saved_queries", "semantic_models")
 
 
-def _columns(node: Any) -> list[dict[str, Any]]:
+def metadata(schema: str, **extra: Any) -> dict[str, Any]:
+    """dbt's artifact metadata: the schema's address and when it was written."""
+    import os
+
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    env = {k.removeprefix("DBT_ENV_CUSTOM_ENV_"): v for k, v in os.environ.items()
+           if k.startswith("DBT_ENV_CUSTOM_ENV_")}
+    return {"dbt_schema_version": schema, "generated_at": now, "invocation_id": None,
+            "env": env, **extra}
+
+
+def _columns(node: Any) -> dict[str, dict[str, Any]]:
     described = {c.name: c for c in getattr(node, "columns", ())}
     names = list(described)
-    for name in getattr(node, "sql_columns", ()):
-        if name not in described:
-            names.append(name)
-    return [{"name": n, "description": described[n].description if n in described else "",
-             "data_type": described[n].data_type if n in described else None} for n in names]
+    names += [n for n in getattr(node, "sql_columns", ()) if n not in described]
+    return {n: {"name": n, "description": described[n].description if n in described else "",
+                "data_type": described[n].data_type if n in described else None,
+                "meta": {}, "tags": [], "constraints": []} for n in names}
 
 
-def node_entry(node: Any, parents: tuple[Any, ...], fingerprint: Any = None) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "unique_id": str(node.id), "resource_type": node.id.kind.value, "name": node.name,
-        "path": node.path, "depends_on": [str(p) for p in parents],
-    }
+def node_entry(project: Any, node: Any, ids: dict[Any, str], fingerprint: Any = None
+               ) -> dict[str, Any]:
+    """One node as dbt's manifest lays it out; the engine's fields under meta.warehouse."""
+    parents = project.parents.get(node.id, ())
+    ours: dict[str, Any] = {"node": str(node.id)}
     if fingerprint is not None:  # see warehouse.compile.fingerprint: full folds in the parents
-        entry.update(fingerprint=fingerprint.full, local_fingerprint=fingerprint.local)
-    if isinstance(node, (ModelNode, SeedNode, SourceNode, SnapshotNode)):
-        entry.update(relation=str(node.relation), schema=node.relation.schema,
-                     alias=node.relation.name, description=node.description,
-                     columns=_columns(node))
+        ours.update(fingerprint=fingerprint.full, local_fingerprint=fingerprint.local)
+    relation = getattr(node, "relation", None)
+    config = dict(getattr(node, "config", None) or {}) if not isinstance(node, TestNode) else {}
+    entry: dict[str, Any] = {
+        "unique_id": ids[node.id], "resource_type": node.id.kind.value, "name": node.name,
+        "package_name": dbt_ids.package_of(project, node), "path": node.path,
+        "original_file_path": node.path, "fqn": dbt_ids.fqn(project, node),
+        "database": project.database_path.stem,
+        "schema": relation.schema if relation else project.config.default_schema,
+        "description": getattr(node, "description", "") or "",
+        "meta": {**(config.get("meta") or {}), KEY: ours},
+        "tags": sorted(node.tags),
+    }
+    if isinstance(node, SourceNode):
+        entry.update(source_name=node.source_name, source_description="", loader="",
+                     identifier=relation.name, columns=_columns(node),
+                     relation_name=f'"{entry["database"]}".{relation.sql}')
+        return entry
+    entry.update(alias=relation.name if relation else node.name,
+                 checksum={"name": "sha256", "checksum": getattr(node, "checksum", "") or ""},
+                 depends_on={"macros": [], "nodes": [ids[p] for p in parents if p in ids]},
+                 config={"enabled": True, **_jsonable(config),
+                         "materialized": node.materialized, "tags": sorted(node.tags)})
+    if relation is not None and node.materialized != "ephemeral":
+        entry["relation_name"] = f'"{entry["database"]}".{relation.sql}'
     if isinstance(node, (ModelNode, SnapshotNode)):
-        entry.update(config=dict(node.config), materialized=node.materialized,
-                     tags=sorted(node.tags), compiled_sql=node.compiled_sql,
-                     checksum=node.checksum, refs=list(node.refs),
-                     sources=[f"{s}.{t}" for s, t in node.sources])
+        entry.update(raw_code=node.template, compiled_code=node.compiled_sql, compiled=True,
+                     language="sql", columns=_columns(node),
+                     refs=[{"name": r, "package": None, "version": None} for r in node.refs],
+                     sources=[[s, t] for s, t in node.sources])
     elif isinstance(node, SeedNode):
-        entry.update(config=dict(node.config), column_types=dict(node.column_types),
-                     checksum=node.checksum)
+        entry["config"]["column_types"] = dict(node.column_types)
+        entry.update(columns=_columns(node), root_path=str(project.config.root))
     elif isinstance(node, TestNode):
-        entry.update(test_name=node.test_name, attached_to=node.attached_to,
-                     column_name=node.column_name, compiled_sql=node.sql,
-                     severity=getattr(node.config, "severity", "error"))
+        entry["config"]["severity"] = str(getattr(node.config, "severity", "error")).upper()
+        entry.update(compiled_code=node.sql, compiled=True, language="sql",
+                     column_name=node.column_name, attached_node=_attached(node, ids))
+        ours.update(test_name=node.test_name, attached_to=node.attached_to)
+        if node.test_name is not None:
+            entry["test_metadata"] = {"name": node.test_name, "kwargs": {}, "namespace": None}
     if getattr(node, "materialized", None) == "unit_test":  # as dbt's `unit_tests` entries
-        entry.update(model=node.model, description=node.description, tags=sorted(node.tags),
-                     given=[{"input": f.label, "format": f.format} for f in node.given],
-                     expect={"format": node.expect.format}, line=node.line)
+        entry.update(model=node.model, given=[{"input": f.label, "rows": [],
+                                               "format": f.format} for f in node.given],
+                     expect={"format": node.expect.format, "rows": []})
     return entry
 
 
+def _attached(node: TestNode, ids: dict[Any, str]) -> str | None:
+    return next((ids[p] for p in node.depends_on if p in ids), None)
+
+
+def _jsonable(config: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    return json.loads(json.dumps(config, default=str))
+
+
 def manifest(project: Any) -> dict[str, Any]:
+    """target/manifest.json: dbt's v12 layout, sources and unit tests in their sections."""
+    ids = dbt_ids.id_map(project)
     fingerprints = project.fingerprints
-    return {
-        "metadata": {"schema_version": SCHEMA_VERSION, "engine_version": __version__,
-                     "generated_at": datetime.now(UTC).isoformat(),
-                     "project": project.config.name},
-        "nodes": {str(i): node_entry(n, project.parents.get(i, ()), fingerprints.get(i))
-                  for i, n in sorted(project.nodes.items())},
+    data: dict[str, Any] = {
+        "metadata": metadata(MANIFEST_SCHEMA, project_name=project.config.name,
+                             adapter_type="duckdb"),
+        "nodes": {}, "sources": {}, "unit_tests": {},
+        **{section: {} for section in _EMPTY_SECTIONS},
     }
+    for node_id, node in sorted(project.nodes.items()):
+        section = {"source": "sources", "unit_test": "unit_tests"}.get(node_id.kind.value,
+                                                                      "nodes")
+        data[section][ids[node_id]] = node_entry(project, node, ids, fingerprints.get(node_id))
+    data["parent_map"] = {ids[n]: sorted(ids[p] for p in project.parents.get(n, ()) if p in ids)
+                          for n in ids}
+    children: dict[str, list[str]] = {uid: [] for uid in ids.values()}
+    for child, parents in data["parent_map"].items():
+        for parent in parents:
+            children[parent].append(child)
+    data["child_map"] = {k: sorted(v) for k, v in children.items()}
+    return data
 
 
 def write_manifest(path: Path, project: Any) -> bool:
     """Write manifest.json unless it already describes this very project; whether written.
 
     A project from the parse cache carries the digest of everything it was
-    loaded from (`cache_key`). The manifest records it, so a no-op build that
-    finds its own digest there leaves the file alone instead of spending a
-    fifth of its time rewriting the same nodes."""
+    loaded from (`cache_key`). It is kept beside the manifest (dbt's schema has
+    no place for it), so a no-op build that finds its own digest there leaves the
+    file alone instead of spending a fifth of its time rewriting the same nodes."""
     key = getattr(project, "cache_key", None)
-    if key and _manifest_key(path) == key:
+    key_file = path.with_name(path.name + ".key")
+    if key and path.exists() and _read(key_file) == key:
         return False
-    data = manifest(project)
-    data["metadata"]["project_key"] = key
-    write_json(path, data)
+    write_json(path, manifest(project))
+    if key:
+        key_file.write_text(key, encoding="utf-8")
+    else:
+        key_file.unlink(missing_ok=True)
     return True
 
 
-def _manifest_key(path: Path) -> str | None:
-    import re
-
+def _read(path: Path) -> str | None:
     try:
-        with open(path, encoding="utf-8") as handle:
-            head = handle.read(2048)
+        return path.read_text(encoding="utf-8").strip()
     except OSError:
         return None
-    match = re.search(r'"project_key": "([0-9a-f]+)"', head)
-    return match.group(1) if match else None
 
 
-def run_results(result: Any) -> dict[str, Any]:
+_DBT_STATUS = {"unchanged": "success"}  # dbt has no word for a node reused as it was
+
+
+def run_results(result: Any, project: Any = None) -> dict[str, Any]:
+    """target/run_results.json: dbt's v6 layout; our statuses and counts under `warehouse`
+    in each result's adapter_response, the run's under args."""
+    ids = dbt_ids.id_map(project) if project is not None else {}
     return {
-        "metadata": {"schema_version": SCHEMA_VERSION, "engine_version": __version__,
-                     "generated_at": datetime.now(UTC).isoformat()},
-        "command": result.command,
-        "elapsed_seconds": round(result.elapsed, 4),
-        "published": result.published,
-        "database": str(result.database),
-        "results": [
-            {"unique_id": str(r.node_id), "status": r.status,
-             "execution_time": round(r.elapsed, 4), "rows": r.rows, "failures": r.failures,
-             "relation": r.relation, "message": r.message or None,
-             "reused": bool(r.detail.get("reused")), "reason": r.detail.get("reason")}
-            for r in result.results
-        ],
+        "metadata": metadata(RUN_RESULTS_SCHEMA),
+        "elapsed_time": round(result.elapsed, 4),
+        "args": {"which": result.command, KEY: {
+            "engine_version": __version__, "published": result.published,
+            "database": str(result.database)}},
+        "results": [_result(r, ids) for r in result.results],
     }
+
+
+def _result(r: Any, ids: dict[Any, str]) -> dict[str, Any]:
+    status = r.status
+    if status == "unchanged" and r.node_id.kind.value in ("test", "unit_test"):
+        status = "pass"
+    ours = {"node": str(r.node_id), "status": r.status, "rows": r.rows,
+            "relation": r.relation, "reused": bool(r.detail.get("reused")),
+            "reason": r.detail.get("reason")}
+    return {
+        "unique_id": ids.get(r.node_id, str(r.node_id)),
+        "status": _DBT_STATUS.get(status, status),
+        "timing": [], "thread_id": "Thread-1", "execution_time": round(r.elapsed, 4),
+        "adapter_response": {"_message": r.message or r.status,
+                             "rows_affected": r.rows if r.rows is not None else -1, KEY: ours},
+        "message": r.message or None, "failures": r.failures,
+        "compiled": None, "compiled_code": None, "relation_name": r.relation,
+    }
+
+
+def result_statuses(data: dict[str, Any]) -> dict[str, str]:
+    """Each node's status by our node id (`model.orders`), read back from run_results."""
+    out = {}
+    for entry in data["results"]:
+        ours = (entry.get("adapter_response") or {}).get(KEY) or {}
+        out[ours.get("node", entry["unique_id"])] = ours.get("status", entry["status"])
+    return out

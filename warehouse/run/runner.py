@@ -81,6 +81,9 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     stored, unreadable = published_state(adapter)
     order = select_nodes(project, options, selection_state(project, options, stored, unreadable),
                          console)
+    # An ephemeral model builds nothing: its SQL runs inside its children. dbt reports
+    # only what it builds, and so do we.
+    order = [n for n in order if getattr(project.nodes[n], "materialized", None) != "ephemeral"]
     plan = None
     if stored is not None:
         try:

@@ -73,10 +73,11 @@ def selection_state(project: Any, options: RunOptions, stored: StoredState | Non
 
 def previous_results(target_path: Path) -> dict[str, str] | None:
     """Each node's status in the last run_results.json; None when there is none."""
+    from warehouse.run.artifacts import result_statuses
+
     path = target_path / "run_results.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {r["unique_id"]: r["status"] for r in data["results"]}
+        return result_statuses(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from dbt_fixture import dbt_project, ok_build, query, write
+from dbt_fixture import dbt_project, failed_build, ok_build, query, write
 
 from warehouse.compile.load import load_project
 
@@ -185,3 +185,30 @@ def test_an_undefined_var_in_a_property_file_names_its_line(tmp_path):
         load_project(root)
     assert caught.value.path == "models/sources.yml"
     assert "raw_schema" in str(caught.value)
+
+
+def test_the_project_s_own_generic_test_named_with_the_project_prefix(tmp_path):
+    """dbt's docs case writes `- test.nothing` for a test the root project (named `test`)
+    defines: the project's name is a namespace of its own macros, tests included."""
+    root = dbt_project(tmp_path / "p", {
+        "macros/tests.sql": """
+            {% test no_negative(model, column_name='amount') %}
+            select * from {{ model }} where {{ column_name }} < 0
+            {% endtest %}
+            """,
+        "seeds/sales.csv": "region,amount\nnorth,10\nsouth,-7\n",
+        "seeds/sales.yml": """
+            seeds:
+              - name: sales
+                data_tests:
+                  - shop.no_negative
+                  - shop.no_negative:
+                      name: north_not_negative
+                      config: {where: "region = 'north'"}
+            """,
+    })
+    result, out = failed_build(root)
+    statuses = {r.node_id.name: r.status for r in result.results
+                if r.node_id.kind.value == "test"}
+    assert statuses == {"shop_no_negative_sales": "fail", "north_not_negative": "pass"}
+    assert "-7" in out
