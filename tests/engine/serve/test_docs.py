@@ -109,7 +109,7 @@ def test_report_lists_every_check_inconsistent_first(built):
 def test_trade_chart_draws_each_trade_value_figure_and_estimate(built):
     _, files = built
     index = files["index.html"]
-    chart = re.search(r'<svg class="chart" id="trade-chart".*?</svg>', index).group(0)
+    chart = re.search(r'<div class="chart-panels" id="trade-chart".*?</div>', index).group(0)
     figures = re.findall(r'<circle class="figure"[^>]*data-tip="(f\d)', chart)
     assert sorted(figures) == ["f1", "f2", "f3", "f4"]  # f5 is a growth rate, not a value
     assert chart.count('class="estimate"') == 3  # 2024 total, 2025 total, 2025 vn_to_la

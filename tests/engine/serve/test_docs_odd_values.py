@@ -24,4 +24,4 @@ def test_docs_skip_values_a_chart_cannot_draw(make_project, capsys):
     assert main(["docs", "--project-dir", str(root)]) == 0, capsys.readouterr()
     index = (root / "target" / "docs" / "index.html").read_text(encoding="utf-8")
     assert 'id="trade-chart"' in index and 'id="commodity-chart"' in index
-    assert ">inf<" not in index.split('id="trade-chart"')[1].split("</svg>")[0]
+    assert ">inf<" not in index.split('id="trade-chart"')[1].split("</div>")[0]

@@ -70,22 +70,18 @@ def trade_chart(figures: Sequence[Mapping[str, Any]], estimates: Sequence[Mappin
     # period lacks shows as a gap in that panel
     every = [r["period_start"].year for _, figs, ests in panels for r in (*figs, *ests)]
     span = (min(every), max(every))
-    width, height, cols = 460, 270, 2
-    rows = math.ceil(len(panels) / cols)
-    legend_h = 56
-    total_w, total_h = max(width * min(cols, len(panels)), 640), height * rows + legend_h
-    parts = [f'<svg class="chart" id="trade-chart" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {total_w} {total_h}" width="{total_w}" height="{total_h}" '
-             f'role="img" aria-labelledby="trade-chart-title" {FONT} font-size="12">',
-             '<title id="trade-chart-title">Bilateral trade by flow: reported figures with '
-             'their intervals, and the best estimate</title>']
-    for i, (title, figs, ests) in enumerate(panels):
-        x0, y0 = (i % cols) * width, (i // cols) * height
-        parts.append(f'<g transform="translate({x0},{y0})">')
-        parts.append(_trade_panel(title, figs, ests, width, height, span))
-        parts.append("</g>")
-    parts.append(_trade_legend(0, height * rows + 8, total_w))
-    parts.append("</svg>")
+    width, height = 460, 270
+    parts = ['<div class="chart-panels" id="trade-chart" role="group" aria-label="Bilateral '
+             'trade by flow: reported figures with their intervals, and the best estimate">']
+    for title, figs, ests in panels:
+        # a panel an SVG of its own, so panels sit side by side on a wide screen and one
+        # under the other on a phone
+        parts.append(f'<svg class="chart panel" xmlns="http://www.w3.org/2000/svg" '
+                     f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+                     f'role="img" aria-label="{escape(title)}" {FONT} font-size="12">'
+                     f'{_trade_panel(title, figs, ests, width, height, span)}</svg>')
+    parts.append(_trade_legend(width))
+    parts.append("</div>")
     return "".join(parts)
 
 
@@ -228,20 +224,23 @@ def _figure_mark(f: Mapping[str, Any], x: float, py: Any, top: float, color: str
     return "".join(parts)
 
 
-def _trade_legend(x: float, y: float, width: float) -> str:
-    out = [f'<g class="legend" transform="translate({x + 62},{y})">']
+def _trade_legend(width: int) -> str:
+    out = [f'<svg class="chart legend" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} '
+           f'64" width="{width}" height="64" role="img" aria-label="Legend" {FONT} '
+           f'font-size="12"><g transform="translate(14,8)">']
     cx = 0
     for color, label in FLOWS.values():
-        out.append(f'<rect x="{cx}" y="0" width="14" height="4" fill="{color}"/>'
-                   f'<text x="{cx + 20}" y="6">{escape(label)}</text>')
-        cx += 150
+        out.append(f'<rect x="{cx}" y="2" width="14" height="4" fill="{color}"/>'
+                   f'<text x="{cx + 20}" y="8">{escape(label)}</text>')
+        cx += 140
     out.append('<circle cx="4" cy="26" r="3.5" fill="#334155"/><line x1="4" x2="4" y1="18" '
-               'y2="34" stroke="#334155"/><text x="14" y="30">reported figure and its interval'
-               '</text><path d="M236,24 L240,18 L244,24" fill="none" stroke="#334155"/>'
-               '<text x="252" y="30">open above</text><rect x="336" y="22" width="8" height="8" '
-               'fill="#fff" stroke="#334155" stroke-width="2"/>'
-               '<text x="352" y="30">best estimate (line: across periods)</text>')
-    out.append("</g>")
+               'y2="34" stroke="#334155"/><text x="14" y="30">reported figure, its interval'
+               '</text><path d="M204,28 L208,22 L212,28" fill="none" stroke="#334155"/>'
+               '<text x="220" y="30">open above</text><rect x="0" y="42" width="8" '
+               'height="8" fill="#fff" stroke="#334155" stroke-width="2"/>'
+               '<text x="14" y="50">best estimate (line: across periods, dotted over a gap)'
+               '</text>')
+    out.append("</g></svg>")
     return "".join(out)
 
 

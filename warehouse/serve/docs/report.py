@@ -51,8 +51,8 @@ def report_page(site: Site, rows: Iterable[Mapping[str, Any]]) -> str:
         body.append(_row(r, attrs, figure_links))
     head = ('<th data-sort="number">status</th><th data-sort="text">check</th>'
             '<th data-sort="text">kind</th><th data-sort="number">severity</th>'
-            '<th data-sort="text">period</th><th data-sort="text">flow</th><th>sources</th>'
-            '<th>figures</th><th data-sort="number">gap</th><th data-sort="text">acknowledged</th>'
+            '<th data-sort="text">period, flow</th><th>sources</th><th>figures</th>'
+            '<th data-sort="number">gap</th><th data-sort="text" title="acknowledged">ack.</th>'
             '<th>explanation</th>')
     html = (f'<h1>Reconciliation report</h1><p>Every row of <a href="model.rpt_consistency_check'
             f'.html"><code>marts.rpt_consistency_check</code></a>: {summary}. Inconsistent '
@@ -89,9 +89,9 @@ def _row(r: Mapping[str, Any], attrs: Mapping[str, str], figure_links: Mapping[s
         f'<td data-label="kind">{escape(r["check_kind"])}</td>',
         f'<td data-label="severity" data-value="{SEVERITY_ORDER.get(r["severity"], 3)}">'
         f'{escape(r["severity"])}</td>',
-        f'<td data-label="period" data-value="{period_key} {escape(attrs["period"])}">'
-        f'{breakable(attrs["period"]) or "—"}</td>',
-        f'<td data-label="flow">{escape(str(r.get("flow") or "—"))}</td>',
+        f'<td data-label="period, flow" data-value="{period_key} {escape(attrs["period"])}">'
+        f'{breakable(attrs["period"]) or "—"}<br><span class="muted">'
+        f'{escape(str(r.get("flow") or ""))}</span></td>',
         f'<td data-label="sources">{", ".join(_short(s) for s in attrs["source"].split())}</td>',
         f'<td data-label="figures">{_figures(r.get("figure_ids"), figure_links)}</td>',
         f'<td data-label="gap" data-value="{gap_key}">{escape(str(r.get("gap") or "—"))}</td>',

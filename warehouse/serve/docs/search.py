@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from warehouse.serve.docs.gather import Site
+from warehouse.serve.docs.graph_svg import layer_rank
 from warehouse.serve.docs.pages import anchor, page_name
 
 TEXT = 160  # characters of a description kept for the results list
@@ -21,7 +22,9 @@ def search_entries(site: Site) -> list[list[str]]:
     from warehouse.serve.docs.report import check_anchor
 
     entries = []
-    for node in site.order:
+    # marts first: among equal matches the page keeps the index's order
+    for node in sorted(site.order, key=lambda n: (site.nodes[n].layer != "marts",
+                                                  -layer_rank(site.nodes[n].layer)[0])):
         doc = site.nodes[node]
         page = page_name(node)
         entries.append([node.kind.value, node.name, doc.layer, _short(doc.description), page])

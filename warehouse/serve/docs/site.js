@@ -28,12 +28,12 @@
     var words = query.toLowerCase().split(/\s+/).filter(Boolean);
     if (!words.length || !window.DOCS_INDEX) return [];
     var hits = [];
-    window.DOCS_INDEX.forEach(function (entry) {
+    window.DOCS_INDEX.forEach(function (entry, i) {
       var s = score(entry, words);
-      if (s >= 0) hits.push([s, entry]);
+      if (s >= 0) hits.push([s, i, entry]);
     });
-    hits.sort(function (a, b) { return a[0] - b[0] || (a[1][1] < b[1][1] ? -1 : 1); });
-    return hits.slice(0, 30).map(function (h) { return h[1]; });
+    hits.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });  // ties: index order
+    return hits.slice(0, 30).map(function (h) { return h[2]; });
   }
 
   function setupSearch() {
