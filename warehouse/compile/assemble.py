@@ -198,15 +198,18 @@ def _types_declared_in(config: ProjectConfig, p: NodeProps | None,
 
 
 def _source_nodes(props: Properties, renderer: Renderer) -> list[SourceNode]:
-    return [
-        SourceNode(source_name=src, table_name=tbl,
-                   relation=Relation(_describe(renderer, t.schema, t.props.path),  # Jinja
-                                     _describe(renderer, t.identifier, t.props.path)),
-                   path=t.props.path,
-                   description=_describe(renderer, t.props.description, t.props.path),
-                   columns=_columns(renderer, t.props))
-        for (src, tbl), t in sorted(props.sources.items())
-    ]
+    from warehouse.compile.external_sources import external_sql
+
+    nodes = []
+    for (src, tbl), t in sorted(props.sources.items()):
+        relation = Relation(_describe(renderer, t.schema, t.props.path),  # Jinja
+                            _describe(renderer, t.identifier, t.props.path))
+        nodes.append(SourceNode(
+            source_name=src, table_name=tbl, relation=relation, path=t.props.path,
+            description=_describe(renderer, t.props.description, t.props.path),
+            columns=_columns(renderer, t.props),
+            external=external_sql(renderer, t, relation.name, relation.schema)))
+    return nodes
 
 
 def _folders_under(rel: Path, roots: tuple[str, ...]) -> tuple[str, ...]:

@@ -81,19 +81,21 @@ class Resolver:
             path, line = template_position()
             raise ProjectError(f"source({src!r}, {tbl!r}) is not declared in any property file",
                                path=path, line=line)
-        return RelationView(node.relation)
+        return RelationView(node.relation, external=node.external)
 
 
 class RelationView:
-    """What templates see for a relation: `.schema`, `.identifier`, and its quoted SQL."""
+    """What templates see for a relation: `.schema`, `.identifier`, and its quoted SQL (for
+    a source read from files, the SQL that reads them: compile/external_sources.py)."""
 
-    def __init__(self, relation: Relation) -> None:
+    def __init__(self, relation: Relation, *, external: str | None = None) -> None:
         self.schema = relation.schema
         self.name = self.identifier = self.table = relation.name
         self.database = None
+        self.external = external
 
     def __str__(self) -> str:
-        return Relation(self.schema, self.name).sql
+        return self.external or Relation(self.schema, self.name).sql
 
 
 class _EphemeralName(str):
@@ -166,14 +168,25 @@ def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId,
         else:
             allowed.add((node.relation.schema.lower(), node.relation.name.lower()))
     for src, tbl in model.sources:
-        rel = nodes[NodeId(NodeKind.SOURCE, f"{src}.{tbl}")].relation
+        source = nodes[NodeId(NodeKind.SOURCE, f"{src}.{tbl}")]
+        rel = source.relation
         allowed.add((rel.schema.lower(), rel.name.lower()))
+        if getattr(source, "external", None):  # a quoted path reads as a table named so
+            allowed |= {((r.schema or "").lower(), r.name.lower())
+                        for r in _external_reads(source.external)}
     for read in tables:
         schema = (read.schema or "").lower()
         if schema in _SYSTEM_SCHEMAS or (not schema and read.name.lower() in ephemeral):
             continue
         if (schema, read.name.lower()) not in allowed:
             raise unknown_table_error(read, path=model.path, template=model.template, sql=sql)
+
+
+def _external_reads(external: str) -> list[Any]:
+    from warehouse.compile.parse import parse_model_sql, tables_read
+
+    sql = f"select * from {external}"
+    return tables_read(parse_model_sql(sql, path="", template=sql))
 
 
 def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,

@@ -25,8 +25,9 @@ from warehouse.core.yaml_load import (
     value_position,
 )
 
-__all__ = ["LINE_KEY", "ColumnProps", "NodeProps", "Properties", "SourceTableProps",
-           "load_docs_blocks", "load_properties", "load_yaml", "strip_lines"]
+__all__ = ["LINE_KEY", "ColumnProps", "ExternalLocation", "NodeProps", "Properties",
+           "SourceTableProps", "load_docs_blocks", "load_properties", "load_yaml",
+           "strip_lines"]
 
 _DOCS_BLOCK = re.compile(r"{%-?\s*docs\s+(\w+)\s*-?%}(.*?){%-?\s*enddocs\s*-?%}", re.S)
 
@@ -69,12 +70,25 @@ class NodeProps:
 
 
 @dataclass(frozen=True)
+class ExternalLocation:
+    """dbt-duckdb's `external_location` of a source table, as written: the path (or reader
+    call) that stands for the table, the `formatter` of its `{placeholders}`, the keys
+    they may name (the source's and table's meta and config), and where it was written."""
+
+    template: str
+    formatter: str
+    context: Mapping[str, Any]
+    where: Mapping[str, Any]  # path, line, column, snippet: for a ProjectError
+
+
+@dataclass(frozen=True)
 class SourceTableProps:
     source_name: str
     schema: str
     props: NodeProps
     identifier: str
     source_description: str = ""
+    external: ExternalLocation | None = None
 
 
 @dataclass(frozen=True)
@@ -305,26 +319,65 @@ def _source_tables(entry: Mapping[str, Any], src: _Source) -> list[SourceTablePr
         props = _node_props(table, "source table", src, what)
         tables.append(SourceTableProps(source_name, schema, props,
                                        str(table.get("identifier") or table["name"]),
-                                       str(entry.get("description") or "")))
+                                       str(entry.get("description") or ""),
+                                       _external(entry, table, src, what)))
     return tables
 
 
+# Keys of a source's config that dbt reads itself; the others reach dbt-duckdb's
+# external_location as placeholders (its SourceConfig: meta, then config "extra").
+_SOURCE_CONFIG_KEYS = frozenset({"enabled", "meta", "tags", "freshness", "event_time",
+                                 "loaded_at_field", "loaded_at_query"})
+
+
+def _external(source: Mapping[str, Any], table: Mapping[str, Any], src: _Source,
+              what: str) -> ExternalLocation | None:
+    """The table's `external_location`, if its source or itself sets one (in `meta:` or
+    `config:`). Later layers win, as dbt-duckdb merges them: the source's meta, its
+    config's meta, the table's meta, its config's meta, then the config keys."""
+    def inner(block: Any, key: str) -> Any:
+        return block.get(key) if isinstance(block, Mapping) else None
+
+    what = f"{what} ({src.path}:{table.get(LINE_KEY)})" if table.get(LINE_KEY) else what
+
+    layers = [source.get("meta"), inner(source.get("config"), "meta"), table.get("meta"),
+              inner(table.get("config"), "meta"), source.get("config"), table.get("config")]
+    merged: dict[str, Any] = {}
+    where: dict[str, Any] | None = None
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, Mapping):
+            continue
+        if layer.get("plugin"):
+            block = ("meta", "config.meta", "meta", "config.meta", "config", "config")[index]
+            raise ProjectError(f"{what}: {block}.plugin (a dbt-duckdb source plugin) is not "
+                               "supported", path=src.path, **src.located(layer, "plugin"),
+                               hint="read the files with external_location, or load them "
+                                    "as a seed")
+        if "external_location" in layer:
+            where = {"path": src.path, **src.located(layer, "external_location")}
+        merged.update({k: v for k, v in strip_lines(layer).items()
+                       if index < 4 or k not in _SOURCE_CONFIG_KEYS})
+    location = merged.get("external_location")
+    if not location:
+        return None
+    assert where is not None
+    if not isinstance(location, str):
+        raise ProjectError(f"{what}: external_location must be text (a path, or a reader "
+                           f"call such as read_csv('...')), got {location!r}", **where)
+    return ExternalLocation(location, str(merged.get("formatter") or "newstyle"), merged,
+                            where)
+
+
 def _check_source_location(entry: Mapping[str, Any], src: _Source, what: str) -> None:
-    """A source read from another database or from files (dbt-duckdb's
-    `external_location`) would be read from the wrong place: refuse it by name, at the key
-    (and say where the entry it belongs to begins)."""
+    """A source read from another database would be read from the wrong place: refuse it
+    by name, at the key (and say where the entry it belongs to begins). Files read as a
+    source (`external_location`) are `_external`'s."""
     what = f"{what} ({src.path}:{entry.get(LINE_KEY)})" if entry.get(LINE_KEY) else what
     for key in ("database", "catalog"):  # (dbt's newer schema: a catalog is a database here)
         if entry.get(key):
             raise ProjectError(f"{what}: '{key}:' is not supported (sources are read from the "
                                "warehouse's own database)", path=src.path,
                                **src.located(entry, key))
-    for block in ("meta", "config"):
-        inner = entry.get(block)
-        if isinstance(inner, Mapping) and inner.get("external_location"):
-            raise ProjectError(f"{what}: {block}.external_location is not supported (external "
-                               "files are not read as sources)", path=src.path,
-                               **src.located(inner, "external_location"))
 
 
 def load_docs_blocks(files: Mapping[str, str]) -> dict[str, str]:

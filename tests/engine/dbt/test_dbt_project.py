@@ -177,7 +177,7 @@ def test_a_note_is_printed_once_per_build_with_or_without_the_parse_cache(
         assert len(notes) == 1, (attempt, res.err)
 
 
-@pytest.mark.parametrize("extra", ["database: other", "meta:\n        external_location: x.csv"])
+@pytest.mark.parametrize("extra", ["database: other", "meta:\n        plugin: excel"])
 def test_source_read_from_elsewhere_is_refused_at_its_line(make_project, cli, extra):
     root = make_project({**BASE, "models/src.yml": (
         "sources:\n  - name: crm\n    tables:\n    - name: people\n      " + extra + "\n")})
