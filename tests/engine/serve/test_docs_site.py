@@ -113,3 +113,23 @@ def test_commodity_labels_are_whole():
     words = " ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg))
     assert words == "IV. " + name
     assert 'data-tip="Vietnam → Laos: 2 (Beer; Sugar)"' in svg
+
+
+def test_a_large_graph_is_laid_out_without_counting_crossings():
+    """Past COUNTED_EDGES the sweeps run without counting (the count grows with the square
+    of the edges); every node is still placed once, in its layer's columns."""
+    from warehouse.core.identity import NodeId, NodeKind
+    from warehouse.serve.docs.layout import COUNTED_EDGES, MAX_PER_COLUMN, arrange
+
+    seeds = [NodeId(NodeKind.SEED, f"s{i}") for i in range(30)]
+    models = [NodeId(NodeKind.MODEL, f"m{i}") for i in range(300)]
+    parents = {m: (seeds[i % 30], seeds[(i * 7) % 30]) for i, m in enumerate(models)}
+    layer = {**{s: "seed" for s in seeds}, **{m: "marts" for m in models}}
+    assert sum(len(p) for p in parents.values()) > COUNTED_EDGES
+    layout = arrange([*seeds, *models], parents, layer)
+    assert layout.crossings == -1
+    placed = [n for column in layout.columns for n in column]
+    assert sorted(placed) == sorted([*seeds, *models])
+    assert all(len(c) <= MAX_PER_COLUMN for c in layout.columns)
+    assert layout.column_layer[:2] == ("seed", "seed") and set(layout.column_layer[2:]) == {
+        "marts"}

@@ -24,13 +24,17 @@ from warehouse.core.identity import NodeId
 FIRST = ("seed", "source", "snapshot")  # where data enters: always leftmost
 MAX_PER_COLUMN = 24
 SWEEPS = 8
+# Counting crossings takes time in the square of the edges: past this many, the sweeps run
+# without counting (under a few seconds for thousands of models) and nothing is polished.
+COUNTED_EDGES = 250
+POLISHED_EDGES = 150  # the swaps after the sweeps recount crossings for every swap tried
 
 
 @dataclass(frozen=True)
 class Layout:
     columns: tuple[tuple[NodeId, ...], ...]  # left to right, each top to bottom
     column_layer: tuple[str, ...]  # the layer of each column
-    crossings: int
+    crossings: int  # -1: too many edges to count (see COUNTED_EDGES)
 
     def position(self) -> dict[NodeId, tuple[int, int]]:
         return {n: (c, r) for c, column in enumerate(self.columns) for r, n in enumerate(column)}
@@ -87,17 +91,29 @@ def arrange(order: Sequence[NodeId], parents: Mapping[NodeId, Sequence[NodeId]],
             columns.append(nodes[i::chunks])
             column_layer.append(layer)
     edges = [(p, n) for n in order for p in parents.get(n, ()) if p in depth]
+    if len(edges) > COUNTED_EDGES:
+        neighbours = _neighbours(edges)
+        for sweep in range(SWEEPS):
+            indices = range(len(columns)) if sweep % 2 == 0 else range(len(columns) - 1, -1, -1)
+            for ci in indices:
+                _by_barycentre(columns, ci, neighbours, left=sweep % 2 == 0)
+        return Layout(tuple(tuple(c) for c in columns), tuple(column_layer), -1)
     best = _ordered(columns, edges, column_layer)
     return Layout(tuple(tuple(c) for c in best), tuple(column_layer),
                   crossings(best, edges, column_layer))
 
 
+def _neighbours(edges: Sequence[tuple[NodeId, NodeId]]) -> dict[NodeId, list[NodeId]]:
+    out: dict[NodeId, list[NodeId]] = {}
+    for a, b in edges:
+        out.setdefault(a, []).append(b)
+        out.setdefault(b, []).append(a)
+    return out
+
+
 def _ordered(columns: list[list[NodeId]], edges: list[tuple[NodeId, NodeId]],
              column_layer: list[str]) -> list[list[NodeId]]:
-    neighbours: dict[NodeId, list[NodeId]] = {}
-    for a, b in edges:
-        neighbours.setdefault(a, []).append(b)
-        neighbours.setdefault(b, []).append(a)
+    neighbours = _neighbours(edges)
     best = [list(c) for c in columns]
     fewest = crossings(best, edges, column_layer)
     current = [list(c) for c in columns]
@@ -108,7 +124,8 @@ def _ordered(columns: list[list[NodeId]], edges: list[tuple[NodeId, NodeId]],
         count = crossings(current, edges, column_layer)
         if count < fewest:
             best, fewest = [list(c) for c in current], count
-    _transpose(best, edges, column_layer)
+    if len(edges) <= POLISHED_EDGES:
+        _transpose(best, edges, column_layer)
     return best
 
 
@@ -177,16 +194,24 @@ def _transpose(columns: list[list[NodeId]], edges: Sequence[tuple[NodeId, NodeId
     lines = [(index[a], index[b]) for a, b in edges if a in index and b in index
              and column_layer[int(pos[index[a]][0])] != column_layer[int(pos[index[b]][0])]]
     at: dict[int, list[int]] = {}
+    by_gap: dict[int, set[int]] = {}  # lines passing between column g and g + 1
     for i, (a, b) in enumerate(lines):
         at.setdefault(a, []).append(i)
         at.setdefault(b, []).append(i)
+        left, right = sorted((int(pos[a][0]), int(pos[b][0])))
+        for gap in range(left, right):
+            by_gap.setdefault(gap, set()).add(i)
+    # only lines that share a gap between columns can cross: the rest are never compared
+    near = [set().union(*(by_gap[g] for g in range(*sorted((int(pos[a][0]), int(pos[b][0]))))))
+            for a, b in lines]
 
     def local(u: int, v: int) -> int:
         mine = set(at.get(u, ())) | set(at.get(v, ()))
         count = 0
         for e in mine:
             a, b = lines[e]
-            for f, (c, d) in enumerate(lines):
+            for f in near[e]:
+                c, d = lines[f]
                 if (f not in mine or e < f) and a != c and a != d and b != c and b != d \
                         and _cross(pos[a], pos[b], pos[c], pos[d]):
                     count += 1
