@@ -115,7 +115,9 @@ def render_for_test(renderer: Any, test: UnitTestNode, entry: Mapping[str, Any],
 
 def _typed(fixture: Fixture, model: ModelNode, context: Context) -> Fixture:
     """The fixture with its CTE's name and what its columns may be typed by when the real
-    input is not in the warehouse: the input model's SQL, declared types."""
+    input is not in the warehouse: the input model's SQL; the columns its YAML documents,
+    with their declared types ('' where none is declared: the given values' type, else an
+    untyped NULL, so that a column the rows leave out still exists)."""
     if fixture.label == "this":
         node: Any = model
     else:
@@ -125,13 +127,13 @@ def _typed(fixture: Fixture, model: ModelNode, context: Context) -> Fixture:
     relation = getattr(node, "relation", None)
     if isinstance(node, ModelNode):
         typed_sql = node.compiled_sql
-        declared = tuple((c.name, c.data_type) for c in node.columns if c.data_type)
+        declared = tuple((c.name, c.data_type or "") for c in node.columns)
         if node.materialized == "ephemeral":
             relation = None
     elif isinstance(node, SeedNode):
         declared = tuple(node.column_types.items())
     elif isinstance(node, SourceNode):
-        declared = tuple((c.name, c.data_type) for c in node.columns if c.data_type)
+        declared = tuple((c.name, c.data_type or "") for c in node.columns)
     return replace(fixture, cte=cte_name(fixture.label, fixture.node), relation=relation,
                    typed_sql=typed_sql, declared=declared)
 

@@ -15,8 +15,10 @@ types come from, in this order:
 3. else the types the project declares (`data_type:` of its columns, a seed's
    `column_types`), and the given values' own types for the rest (YAML's
    numbers, dates and booleans; CSV text read as numbers or ISO dates when
-   every value is one). A column the rows do not name is then unknown, and a
-   model that reads it fails with a hint to give it or build the input once.
+   every value is one). A column the project documents is there even when the
+   rows leave it out (a NULL); one neither documented nor given is unknown,
+   and a model that reads it fails with a hint to give it or build the input
+   once.
 
 dbt stops at 1 (the input must exist in the warehouse); 2 and 3 let a unit test
 run before anything is built, as in a fresh checkout. Expected rows are typed
@@ -177,15 +179,14 @@ def input_types(session: Any, fixture: Fixture) -> Typed:
             return Typed(tuple(describe(session, fixture.typed_sql)), "model SQL")
         except DatabaseError:
             pass  # its own inputs are not there either
-    columns: dict[str, str | None] = {name: kind for name, kind in fixture.declared}
+    columns: dict[str, str | None] = {name: kind or None for name, kind in fixture.declared}
     lowered = {c.lower() for c in columns}
     for row in fixture.rows:
         for name, _ in row:
             if name.lower() not in lowered:
                 lowered.add(name.lower())
                 columns[name] = None
-    declared = {c.lower() for c, _ in fixture.declared}
-    typed = tuple((name, kind if name.lower() in declared else value_type(
+    typed = tuple((name, kind or value_type(
         [v for row in fixture.rows for c, v in row if c.lower() == name.lower()],
         text=fixture.format == "csv")) for name, kind in columns.items())
     return Typed(typed, "given values")
