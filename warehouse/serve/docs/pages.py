@@ -103,11 +103,11 @@ def index_page(site: Site, graph_svg: str, charts: Iterable[tuple[str, str, str]
                  '<div class="graph-tools"><button type="button" id="zoom-out" '
                  'aria-label="Zoom out">−</button><span id="zoom-level">100%</span><button '
                  'type="button" id="zoom-in" aria-label="Zoom in">+</button><button '
-                 'type="button" id="zoom-fit">Fit</button></div>'
+                 'type="button" id="zoom-fit">Fit</button>'
                  '<div class="lineage-panel" id="lineage-panel" hidden><b class="name"></b> '
-                 '<span class="counts muted"></span><p class="about"></p><a class="open" '
-                 'href="index.html">Open its page →</a> <button type="button" '
-                 'id="lineage-clear">Clear</button></div>'
+                 '<span class="counts muted"></span> <a class="open" href="index.html">Open '
+                 'its page →</a> <button type="button" id="lineage-clear">Clear</button> '
+                 '<span class="about muted"></span></div></div>'
                  f'<div class="scroll graph">{graph_svg}</div>')
     for chart_id, title, svg in charts:
         parts.append(f'<h2 id="{esc(chart_id)}">{esc(title)}</h2><div class="scroll">{svg}</div>')

@@ -157,7 +157,9 @@
       if (panel) {
         var node = $('a.node[data-node="' + id.replace(/"/g, '\\"') + '"]', svg);
         $(".name", panel).textContent = node.getAttribute("aria-label");
-        $(".about", panel).textContent = node.getAttribute("data-tip");
+        var tip = node.getAttribute("data-tip"), cut = tip.indexOf("): ");
+        $(".about", panel).textContent = cut >= 0 ? tip.slice(cut + 3) : "";
+        $(".about", panel).title = $(".about", panel).textContent;
         $(".counts", panel).textContent = Object.keys(ups).length + " upstream, " +
           Object.keys(downs).length + " downstream";
         $("a.open", panel).href = node.getAttribute("href");
