@@ -127,7 +127,20 @@ def unit_sql(session: Any, node: UnitTestNode, typed: dict[str, Typed] | None = 
 
 
 def _evaluate(session: Any, node: UnitTestNode, typed: dict[str, Typed]) -> Any:
-    sql = unit_sql(session, node, typed)
+    """The model runs once, into a temporary table of this connection (planning a large
+    model's SQL costs more than its few rows): its types and its rows are read from there."""
+    import uuid
+
+    table = quote_ident(f"__unit_actual_{uuid.uuid4().hex[:12]}")
+    session.execute(f"create temp table {table} as\n{unit_sql(session, node, typed)}")
+    try:
+        return _compare(session, node, table)
+    finally:
+        session.execute(f"drop table if exists {table}")
+
+
+def _compare(session: Any, node: UnitTestNode, table: str) -> Any:
+    sql = f"select * from {table}"
     returned = describe(session, sql)
     expect = node.expect
     if expect.format == "sql":
@@ -140,7 +153,7 @@ def _evaluate(session: Any, node: UnitTestNode, typed: dict[str, Typed]) -> Any:
             names = [c for c, _ in returned]
         columns = _known_columns(names, returned, expect, "expect")
         expected_sql = rows_sql(expect, Typed(tuple(columns), "model"), what="expect")
-    actual_sql = f"select {_select(columns)} from (\n{sql}\n) as actual"
+    actual_sql = f"select {_select(columns)} from {table}"
     _, actual = session.query(actual_sql)
     _, expected = session.query(expected_sql)
     return compare([c for c, _ in columns], expected, actual)
