@@ -106,3 +106,24 @@ def test_a_contract_that_cannot_be_checked_fails_its_model(make_project, yaml, w
     else:
         assert result.exit_code != 0
     assert all(w in out for w in words), out
+
+
+def test_an_incremental_contract_needs_append_or_fail(make_project):
+    """dbt's rule: an incremental model with an enforced contract may only append columns
+    or fail on a change; otherwise the model fails at the key, and once set it builds."""
+    sql = "{{ config(materialized='incremental') }}\n" + GOOD
+    root = project(make_project, sql)
+    try:
+        result, out = build(root)
+    except ProjectError as error:
+        out = str(error)
+    else:
+        assert result.exit_code != 0
+    assert "on_schema_change" in out and "'append_new_columns' or 'fail'" in out, out
+    assert "models/orders.yml:5" in out, out  # the contract: key
+    (root / "models" / "orders.sql").write_text(
+        "{{ config(materialized='incremental', on_schema_change='fail') }}\n" + GOOD)
+    for _ in range(2):
+        result, out = build(root)
+        assert result.exit_code == 0, out
+    assert rows(root, "select id, amount::double from orders") == [(1, 2.5), (1, 2.5)]

@@ -146,3 +146,25 @@ def test_errors_are_located(make_project, meta, words):
     with pytest.raises(ProjectError) as error:
         build(root)
     assert all(w in str(error.value) for w in words), str(error.value)
+
+
+def test_a_snapshot_keeps_the_history_of_a_file(make_project, tmp_path):
+    """A file replaced between builds (an export dropped each day): the snapshot of its
+    source keeps each version of a changed row."""
+    folder = data_files(tmp_path / "data")
+    root = make_project({
+        "models/sources.yml": sources_yaml(folder),
+        "snapshots/people.sql": """
+            {% snapshot people_history %}
+            {{ config(target_schema='history', strategy='check', unique_key='id',
+                      check_cols=['name']) }}
+            select * from {{ source('files', 'people') }}
+            {% endsnapshot %}
+            """})
+    assert build(root)[0].exit_code == 0
+    (folder / "people.csv").write_text("id,name\n1,ann\n2,bea\n")
+    result, out = build(root)
+    assert result.exit_code == 0, out
+    assert rows(root, "select id, name, dbt_valid_to is null from history.people_history "
+                      "order by id, dbt_valid_from") == [
+        (1, "ann", True), (2, "bob", False), (2, "bea", True)]
