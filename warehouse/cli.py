@@ -36,6 +36,62 @@ COMMANDS = {
     "debug": "check that the profile leads to a database (--connection: only that)",
 }
 
+# Under each command's --help: what it does in a sentence or two, then examples.
+EXAMPLES = {
+    "build": ("Seeds, models and data tests in dependency order, in a copy of the warehouse "
+              "that replaces the published one only when nothing failed. Nodes whose inputs "
+              "did not change are not run again (--show-unchanged lists them).",
+              ["warehouse build", "warehouse build --select +fct_trade_estimate",
+               "warehouse build --select marts.fct_trade_estimate+ --threads 4"]),
+    "seed": ("Load the CSV files under the seed paths into tables.",
+             ["warehouse seed", "warehouse seed --select reported_figures"]),
+    "run": ("Build the models (no seeds, no tests).",
+            ["warehouse run --select path:models/marts", "warehouse run --full-refresh"]),
+    "test": ("Run the data tests (and unit tests) against the published warehouse.",
+             ["warehouse test", "warehouse test --select fct_trade_estimate"]),
+    "snapshot": ("Record the rows of each snapshot's query into its history table.",
+                 ["warehouse snapshot"]),
+    "compile": ("Render models and tests to SQL in target/compiled without running them.",
+                ["warehouse compile", "warehouse compile --select fct_trade_estimate"]),
+    "ls": ("List the nodes a selection picks, one per line.",
+           ["warehouse ls --select tag:nightly", "warehouse ls --resource-type model "
+            "--output path", "warehouse ls --select marts.fct_trade_estimate --output json"]),
+    "lineage": ("A model's upstream and downstream models as trees, or with .COLUMN the "
+                "columns it comes from down to the seeds and sources.",
+                ["warehouse lineage fct_trade_estimate",
+                 "warehouse lineage marts.fct_trade_estimate.estimate_usd"]),
+    "docs": ("Write the documentation site, one folder that opens offline.",
+             ["warehouse docs", "warehouse docs --serve --port 8081"]),
+    "publish": ("Copy the marts of the published warehouse into a PostgreSQL schema, with "
+                "the keys their tests declare.",
+                ["warehouse publish --postgres postgresql://analyst@localhost:5432/trade"]),
+    "export": ("Write each mart as a Parquet file.", ["warehouse export --parquet out/"]),
+    "clean": ("Remove target/ and what a killed build left.", ["warehouse clean"]),
+    "ack": ("Record that an inconsistent check is known and why, so it no longer fails.",
+            ["warehouse ack CHECK_ID --reason 'the ministry revised the figure'"]),
+    "propose": ("Print draft rows of seeds/reported_figures.csv from a report's text.",
+                ["warehouse propose report.txt --source-id 001_7ddad99573a6666b --format table"]),
+    "deps": ("Install a dbt project's local packages into dbt_packages/.",
+             ["warehouse deps"]),
+    "debug": ("Check the configuration: the project, the profile and its output, and that "
+              "the database it names can be opened.",
+              ["warehouse debug", "warehouse debug --connection --target prod"]),
+}
+
+
+def _subparser(sub: Any, name: str, parents: list[argparse.ArgumentParser]
+               ) -> argparse.ArgumentParser:
+    """A command with its one-line help in the command list, and a description and
+    examples under its own --help."""
+    import textwrap
+
+    description, examples = EXAMPLES[name]
+    description = textwrap.fill(description, 78)
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples)
+    return sub.add_parser(name, help=COMMANDS[name], description=description, epilog=epilog,
+                          parents=parents, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 # Commands whose work lives in a module of its own: "module:function". The
 # function takes the loaded project and the parsed arguments, returns an exit code.
 HANDLERS = {
@@ -51,7 +107,8 @@ HANDLERS = {
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="warehouse", description="A dbt-style transform engine on DuckDB.")
+        prog="warehouse", description="A dbt-style transform engine on DuckDB.",
+        epilog="`warehouse COMMAND --help` describes a command, with examples.")
     parser.add_argument("--version", action="version", version=f"warehouse {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--project-dir", type=Path, default=None,
@@ -65,7 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--target", default=None,
                         help="dbt projects: the profile's output to build (as DBT_TARGET)")
     select = argparse.ArgumentParser(add_help=False)
-    select.add_argument("-s", "--select", nargs="+", default=[], help="nodes to include")
+    select.add_argument("-s", "--select", nargs="+", default=[],
+                        help="nodes to include: names, schema.name, tag:, path:, +, @ "
+                             "(dbt's syntax)")
     select.add_argument("-m", "--models", dest="select", nargs="+", default=[],
                         help="dbt's older name of --select")
     select.add_argument("--exclude", nargs="+", default=[], help="nodes to leave out")
@@ -73,21 +132,27 @@ def _parser() -> argparse.ArgumentParser:
     running.add_argument("--threads", type=int, default=None, help="parallel workers")
     running.add_argument("--full-refresh", action="store_true",
                          help="rebuild incremental models from scratch")
+    running.add_argument("--show-unchanged", action="store_true",
+                         help="print a line for every node, the unchanged ones too")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in ("build", "seed", "run", "test", "snapshot"):
-        sub.add_parser(name, help=COMMANDS[name], parents=[common, select, running])
-    comp = sub.add_parser("compile", help=COMMANDS["compile"], parents=[common, select])
+        _subparser(sub, name, [common, select, running])
+    comp = _subparser(sub, "compile", [common, select])
     comp.add_argument("--print", action="store_true", dest="print_sql",
                       help="print the SQL of every selected node")
-    ls = sub.add_parser("ls", help=COMMANDS["ls"], parents=[common, select])
+    ls = _subparser(sub, "ls", [common, select])
     ls.add_argument("--resource-type", choices=["model", "seed", "test", "source", "snapshot"],
-                    default=None)
-    ls.add_argument("--output", choices=["id", "name", "path", "json"], default="id")
-    lineage = sub.add_parser("lineage", help=COMMANDS["lineage"], parents=[common])
+                    default=None, help="list only nodes of this kind")
+    ls.add_argument("--output", choices=["id", "name", "path", "json"], default="id",
+                    help="what to print of each node: its id (default), name, file, or a "
+                         "JSON object per line")
+    lineage = _subparser(sub, "lineage", [common])
     lineage.add_argument("node", metavar="MODEL[.COLUMN]",
-                         help="a model (or seed, source) name, optionally with a column")
-    lineage.add_argument("--output", choices=["text", "json"], default="text")
-    docs = sub.add_parser("docs", help=COMMANDS["docs"], parents=[common])
+                         help="a model (or seed, source) name or schema.name, optionally "
+                              "with a column")
+    lineage.add_argument("--output", choices=["text", "json"], default="text",
+                         help="indented trees (default) or JSON")
+    docs = _subparser(sub, "docs", [common])
     docs.add_argument("action", nargs="?", choices=["generate", "serve"], default=None,
                       help="generate: dbt's target/catalog.json (and manifest.json); serve: "
                            "as --serve")
@@ -95,24 +160,24 @@ def _parser() -> argparse.ArgumentParser:
                       help="docs generate: write no manifest.json, as dbt's flag")
     docs.add_argument("--serve", action="store_true", help="serve the site on 127.0.0.1")
     docs.add_argument("--port", type=_port, default=8080, help="port for --serve (default 8080)")
-    publish = sub.add_parser("publish", help=COMMANDS["publish"], parents=[common])
+    publish = _subparser(sub, "publish", [common])
     publish.add_argument("--postgres", metavar="URL", required=True,
                          help="PostgreSQL connection URL (postgresql://user@host:port/db)")
     publish.add_argument("--schema", default="marts", help="target schema (default marts)")
-    export = sub.add_parser("export", help=COMMANDS["export"], parents=[common])
+    export = _subparser(sub, "export", [common])
     export.add_argument("--parquet", metavar="DIR", type=Path, required=True,
                         help="folder to write one Parquet file per mart into")
-    sub.add_parser("clean", help=COMMANDS["clean"], parents=[common])
-    sub.add_parser("deps", help=COMMANDS["deps"], parents=[common])
-    debug = sub.add_parser("debug", help=COMMANDS["debug"], parents=[common])
+    _subparser(sub, "clean", [common])
+    _subparser(sub, "deps", [common])
+    debug = _subparser(sub, "debug", [common])
     debug.add_argument("--connection", action="store_true",
                        help="only open the database the profile names, as dbt's flag")
-    ack = sub.add_parser("ack", help=COMMANDS["ack"], parents=[common])
+    ack = _subparser(sub, "ack", [common])
     ack.add_argument("check_ids", nargs="+", metavar="CHECK_ID",
                      help="the id of an inconsistent check, as the failing test prints it")
     ack.add_argument("--reason", required=True,
                      help="why this is not an error (written to the seed beside the id)")
-    propose = sub.add_parser("propose", help=COMMANDS["propose"], parents=[common])
+    propose = _subparser(sub, "propose", [common])
     propose.add_argument("file", metavar="FILE", type=Path, help="the report as a UTF-8 text file")
     propose.add_argument("--source-id", required=True,
                          help="the report's source_id (its file stem in seeds/sources.csv)")
@@ -198,12 +263,25 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         module_name, function_name = HANDLERS["deps"].split(":")
         return getattr(importlib.import_module(module_name), function_name)(root, args)
+    vars = _parse_vars(args.vars)
+    cache = not getattr(args, "no_parse_cache", False)
+    config = seen = None
+    if cache and args.command in ("build", "seed", "run", "test") and not (
+            args.full_refresh or args.show_unchanged):
+        from warehouse.compile.files import load_config
+        from warehouse.core.console import Console
+        from warehouse.run.noop import answer, look
+
+        config = load_config(root, vars)
+        seen = look(config, vars, args.command, args.select, args.exclude)
+        code = answer(seen, Console())  # nothing changed since a build that left it all
+        if code is not None:  # consistent: say so, without loading the project
+            return code
     from warehouse.compile.load import load_project
 
-    project = load_project(root, vars=_parse_vars(args.vars),
-                           cache=not getattr(args, "no_parse_cache", False))
+    project = load_project(root, vars=vars, cache=cache, config=config)
     if args.command in ("build", "seed", "run", "test", "snapshot"):
-        return _run(project, args)
+        return _run(project, args, seen)
     if args.command == "compile":
         return _compile(project, args)
     if args.command == "docs" and args.action == "generate":
@@ -237,7 +315,7 @@ def _parse_vars(text: str | None) -> dict[str, Any]:
     return value
 
 
-def _run(project: Any, args: argparse.Namespace) -> int:
+def _run(project: Any, args: argparse.Namespace, seen: Any = None) -> int:
     from warehouse.core.atomic import write_json
     from warehouse.run.artifacts import run_results, write_manifest
     from warehouse.run.results import RunOptions
@@ -246,8 +324,11 @@ def _run(project: Any, args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         raise UsageError("--threads must be at least 1")
     options = RunOptions(command=args.command, select=args.select, exclude=args.exclude,
-                         threads=args.threads, full_refresh=args.full_refresh)
+                         threads=args.threads, full_refresh=args.full_refresh,
+                         show_unchanged=args.show_unchanged)
     result = execute(project, options)
+    if not result.results and (args.select or args.exclude):
+        return _nothing_selected(args)
     try:
         write_manifest(project.target_path / "manifest.json", project)
         write_json(project.target_path / "run_results.json", run_results(result, project))
@@ -258,6 +339,13 @@ def _run(project: Any, args: argparse.Namespace) -> int:
                                                              project.target_path),
                           hint="make room (or fix the folder's permissions); the next build "
                                "writes them again") from None
+    if seen is not None:  # so that the same command next time need not load the project
+        import contextlib
+
+        from warehouse.run.noop import remember
+
+        with contextlib.suppress(OSError):
+            remember(seen, project, options, result)
     return result.exit_code
 
 
@@ -268,7 +356,10 @@ def _compile(project: Any, args: argparse.Namespace) -> int:
     from warehouse.run.runner import selected_nodes
 
     options = RunOptions(command="build", select=args.select, exclude=args.exclude)
-    chosen = [n for n in selected_nodes(project, options) if n.kind is not NodeKind.SEED]
+    chosen = [n for n in selected_nodes(project, options, _warnings())
+              if n.kind is not NodeKind.SEED]
+    if not chosen and (args.select or args.exclude):
+        return _nothing_selected(args)
     out_dir = project.target_path / "compiled"
     for node_id in chosen:
         node = project.nodes[node_id]
@@ -293,9 +384,11 @@ def _ls(project: Any, args: argparse.Namespace) -> int:
     from warehouse.run.runner import selected_nodes
 
     options = RunOptions(command="build", select=args.select, exclude=args.exclude)
-    chosen = selected_nodes(project, options)
+    chosen = selected_nodes(project, options, _warnings())
     if args.resource_type:
         chosen = [n for n in chosen if n.kind.value == args.resource_type]
+    if not chosen and (args.select or args.exclude or args.resource_type):
+        return _nothing_selected(args)
     for node_id in chosen:
         node = project.nodes[node_id]
         if args.output == "json":
@@ -304,6 +397,26 @@ def _ls(project: Any, args: argparse.Namespace) -> int:
         else:
             print({"id": str(node_id), "name": node.name, "path": node.path}[args.output])
     return 0
+
+
+def _warnings() -> Any:
+    """Where selection warnings go for commands whose output is the listing: stderr."""
+    from warehouse.core.console import Console
+
+    return Console(sys.stderr)
+
+
+def _nothing_selected(args: argparse.Namespace) -> int:
+    """A selection that picks nothing is most often a typo: say so, and exit 1 (as grep
+    does when nothing matches) so that a script notices."""
+    what = " ".join([*(["--select", *args.select] if args.select else []),
+                     *(["--exclude", *args.exclude] if args.exclude else [])])
+    kind = getattr(args, "resource_type", None)
+    picks = f"no {kind}" if kind else "nothing"
+    print(f"warning: {what or '--resource-type ' + str(kind)} picks {picks} for "
+          f"`{args.command}`: nothing was done (see `warehouse ls` for the nodes)",
+          file=sys.stderr)
+    return 1
 
 
 def _clean(root: Path) -> int:

@@ -32,6 +32,9 @@ def test_data_tests_become_pytest_items(make_project, cli):
     import re
 
     assert re.search(r"accepted_values_nums_id\w* FAILED", out)
+    ran = sum(len(re.findall(rf"\b{w}\b", out.split("=== FAILURES")[0]))
+              for w in ("PASSED", "FAILED"))
+    assert f"collected {ran} items" in out, "the count pytest announces is what runs"
     cli_out = cli(root, "build").out
     expected = next(line.strip() for line in cli_out.splitlines()
                     if line.strip().startswith("FAIL 1 accepted_values_nums_id"))

@@ -1,26 +1,31 @@
 """`make bench`: what the engine costs on top of DuckDB running the same SQL.
 
-    python -m warehouse.bench [--models 100 500 2000] [--rows 10000] [--threads 1 2 4]
-                              [--threads-for 500] [--repeat 2] [--seed-rows 1000000]
-                              [--json results.json] [--keep DIR]
+    python -m warehouse.bench [--models 500 5000] [--load-models 10000] [--rows 10000]
+                              [--threads 1 2 4] [--threads-for 500] [--repeat 2]
+                              [--seed-rows 1000000] [--json results.json] [--keep DIR]
 
 For each model count N it generates a project (`warehouse.bench.project`) and
 measures, as subprocesses the way a person runs them:
 
 * the floor: the project's own compiled SQL (every model as `create or replace
   table|view ... as <sql>` in DAG order, every test as `select count(*) from
-  (<test sql>)`) run by DuckDB on one connection into a fresh database file;
+  (<test sql>)`) run by DuckDB on one connection into a fresh database file
+  (`warehouse.bench.floor`, in a subprocess of its own for its peak memory);
 * `warehouse build` cold (fresh database and target/) at 1 thread, and at each
   of `--threads` for the sizes in `--threads-for`;
 * then, from the state that build left: a no-op rebuild, a rebuild after
-  changing one leaf model and one after changing the root table most models
-  depend on, each with the number of models it ran (from run_results.json);
+  changing one leaf model (against its floor: that model's SQL and its tests
+  alone, on a copy of the warehouse) and one after changing the root table
+  most models depend on, each with the number of models it ran;
 * loading the project in-process (render, parse, plan), to see its share.
 
-Then `warehouse --help` start-up, and a 1,000,000-row CSV seed against DuckDB's
-own `read_csv` (`warehouse.bench.seed`). Times are the best of `--repeat`
-interleaved runs, in wall and CPU seconds (`warehouse.bench.report`). A
-benchmark, not a test: a missed goal is reported, never an error.
+Then, for each of `--load-models`, a project only loaded, cold and warm (as a
+subprocess: start-up included); `warehouse --help` start-up, and a
+1,000,000-row CSV seed against DuckDB's own `read_csv` (`warehouse.bench.seed`).
+Times are the best of `--repeat` interleaved runs, in wall and CPU seconds, with
+each run's peak memory and the load average as it started
+(`warehouse.bench.report`). A benchmark, not a test: a missed goal is
+reported, never an error.
 """
 
 from __future__ import annotations
@@ -38,51 +43,32 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from warehouse.bench.floor import floor_statements
 from warehouse.bench.project import change_model, generate, leaf_and_root, model_path
-from warehouse.bench.report import Build, SizeResult, rows_for, table
+from warehouse.bench.report import Build, LoadResult, SizeResult, rows_for, table
+
+__all__ = ["floor_statements", "main"]
 
 RAN = frozenset({"success", "error"})  # run_results statuses of a model that was executed
 
 
-def floor_statements(project: Any) -> list[str]:
-    """The SQL the engine would run, as plain statements, from the loaded project."""
-    from warehouse.core.identity import NodeKind, quote_ident
-
-    statements: list[str] = []
-    schemas: list[str] = []
-    for node_id in project.dag.topological_order():
-        node = project.nodes[node_id]
-        if node_id.kind is NodeKind.MODEL:
-            kind = "view" if node.materialized == "view" else "table"
-            schema = node.relation.schema
-            if schema not in schemas:
-                schemas.append(schema)
-                statements.append(f"create schema if not exists {quote_ident(schema)}")
-            body = node.compiled_sql.strip().rstrip(";")
-            statements.append(f"create or replace {kind} {node.relation.sql} as\n{body}")
-        elif node_id.kind is NodeKind.TEST:
-            body = node.sql.strip().rstrip(";")
-            statements.append(f"select count(*) from (\n{body}\n)")
-    return statements
-
-
 def run_floor(statements: list[str], database: Path) -> Build:
-    import duckdb
-
+    """The statements run by DuckDB in a subprocess (`warehouse.bench.floor`): the SQL's own
+    wall and CPU seconds, and the subprocess's peak memory. `database` starts fresh unless
+    it is given as a copy of a built warehouse (for a rebuild's floor)."""
+    listing = database.with_suffix(".statements.json")
+    listing.write_text(json.dumps(statements), encoding="utf-8")
+    run, text = _run([sys.executable, "-m", "warehouse.bench.floor", str(listing),
+                      str(database)])
     for leftover in database.parent.glob(database.name + "*"):
         leftover.unlink()
-    cpu, began = time.process_time(), time.perf_counter()
-    con = duckdb.connect(str(database))
-    try:
-        for statement in statements:
-            con.execute(statement).fetchall()
-        con.execute("checkpoint").fetchall()
-    finally:
-        con.close()
-    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
-    for leftover in database.parent.glob(database.name + "*"):
-        leftover.unlink()
-    return Build(elapsed, cpu, sum(s.startswith("create or replace") for s in statements), 0)
+    listing.unlink()
+    if run.exit_code != 0:
+        return run
+    timing = json.loads(text.strip().splitlines()[-1])
+    return Build(timing["seconds"], timing["cpu"],
+                 sum(s.startswith("create or replace") for s in statements), 0,
+                 peak_mib=run.peak_mib, load_avg=run.load_avg)
 
 
 def time_load(root: Path) -> Build:
@@ -119,17 +105,25 @@ def build(root: Path, threads: int) -> Build:
 
 
 def _subprocess(cmd: list[str], root: Path | None = None) -> Build:
-    import resource
+    return _run(cmd, root)[0]
 
-    def children_cpu() -> float:
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return usage.ru_utime + usage.ru_stime
 
-    cpu, began = children_cpu(), time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env())
-    elapsed, cpu = time.perf_counter() - began, children_cpu() - cpu
+def _run(cmd: list[str], root: Path | None = None) -> tuple[Build, str]:
+    """Run `cmd`; its wall and CPU seconds and peak memory (from wait4, this child's own),
+    the load average as it started, and its output."""
+    load_avg = os.getloadavg()[0]
+    with tempfile.TemporaryFile() as out:
+        began = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=_env())
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - began
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    cpu = usage.ru_utime + usage.ru_stime
     return Build(elapsed, cpu, models_run(root) if root else None, proc.returncode,
-                 "" if proc.returncode == 0 else _tail(proc.stderr or proc.stdout))
+                 "" if proc.returncode == 0 else _tail(text), peak_mib=usage.ru_maxrss / 1024,
+                 load_avg=load_avg), text
 
 
 def models_run(root: Path) -> int | None:
@@ -193,6 +187,7 @@ def bench_size(n_models: int, rows: int, threads: list[int], repeat: int, workdi
         line += keep("noop", build(root, 1), "no-op")
         before_leaf = change_model(root, leaf, attempt)
         line += keep("leaf", build(root, 1), "leaf change")
+        line += keep("leaf_floor", leaf_floor(root, leaf.name, workdir), "its SQL alone")
         before_root = change_model(root, root_model, attempt)
         line += keep("root", build(root, 1), "root change")
         for model, text in ((leaf, before_leaf), (root_model, before_root)):
@@ -201,7 +196,39 @@ def bench_size(n_models: int, rows: int, threads: list[int], repeat: int, workdi
     cold = {t: best[f"cold{t}"] for t in threads if f"cold{t}" in best}
     return SizeResult(n_models, generated.n_tests, best.get("floor"), best.get("load"), cold,
                       best.get("noop"), best.get("leaf"), best.get("root"),
-                      _descendants(generated, root_model.name), tuple(errors))
+                      _descendants(generated, root_model.name), tuple(errors),
+                      leaf_floor=best.get("leaf_floor"))
+
+
+def leaf_floor(root: Path, name: str, workdir: Path) -> Build:
+    """The floor of a rebuild after model `name` changed: its SQL and its tests' alone, run
+    by DuckDB on a copy of the warehouse that rebuild published."""
+    from warehouse.compile.load import load_project
+
+    copy = workdir / "leaf_floor.duckdb"
+    shutil.copyfile(root / "warehouse.duckdb", copy)
+    statements = floor_statements(load_project(root, cache=True), only={name})
+    return run_floor(statements, copy)
+
+
+def time_loads(n_models: int, rows: int, workdir: Path, repeat: int,
+               log: Callable[[str], None]) -> LoadResult:
+    """Loading a generated project as a subprocess does (`python -c load_project(...)`,
+    start-up and imports included): cold (no parse cache), then warm."""
+    generated = generate(n_models, rows)
+    root = generated.write(workdir / f"load_{n_models}")
+    script = ("import sys; from pathlib import Path; from warehouse.compile.load import "
+              "load_project; load_project(Path(sys.argv[1]), cache=True)")
+    cold = warm = None
+    for attempt in range(1, repeat + 1):
+        fresh(root)
+        first = _subprocess([sys.executable, "-c", script, str(root)])
+        second = _subprocess([sys.executable, "-c", script, str(root)])
+        if first.exit_code == 0 and second.exit_code == 0:
+            cold, warm = _best(cold, first), _best(warm, second)
+        log(f"  load of {n_models} models, run {attempt}/{repeat}: cold {first.seconds:.2f} s,"
+            f" warm {second.seconds:.2f} s")
+    return LoadResult(n_models, cold, warm)
 
 
 def _descendants(generated: Any, name: str) -> int:
@@ -216,8 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m warehouse.bench",
         description="Engine overhead over DuckDB on generated projects (a benchmark, not a test).")
-    parser.add_argument("--models", type=int, nargs="+", default=[100, 500, 2000],
-                        help="model counts to generate (default: 100 500 2000)")
+    parser.add_argument("--models", type=int, nargs="+", default=[500, 5000],
+                        help="model counts to generate and build (default: 500 5000)")
+    parser.add_argument("--load-models", type=int, nargs="*", default=[10_000],
+                        help="model counts only loaded, cold and warm (default: 10000; none "
+                             "to skip)")
     parser.add_argument("--rows", type=int, default=10_000, help="rows per table (default 10000)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4],
                         help="cold-build thread counts (default: 1 2 4)")
@@ -251,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.models:
             threads = sorted(set(args.threads) | {1}) if n in args.threads_for else [1]
             results.append(bench_size(n, args.rows, threads, args.repeat, workdir, log))
+        loads = [time_loads(n, args.rows, workdir, args.repeat, log) for n in args.load_models]
         seed = None
         if args.seed_rows:
             from warehouse.bench.seed import measure
@@ -261,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         if cleanup:
             cleanup.cleanup()
     help_run = time_help()
-    rows = rows_for(results, help_run, seed, args.seed_rows)
+    rows = rows_for(results, help_run, seed, args.seed_rows, loads=loads)
     print(f"\nbest of {args.repeat}; builds are `warehouse build` subprocesses; floor = the "
           f"same SQL run by DuckDB directly, in-process; {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}")
@@ -271,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error)
     if args.json:
         payload = {"environment": _environment(args), "results": [asdict(r) for r in results],
+                   "loads": [asdict(r) for r in loads],
                    "rows": [{**asdict(r), "ratio": r.ratio, "cpu_ratio": r.cpu_ratio}
                             for r in rows]}
         args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")

@@ -107,3 +107,36 @@ def read_files(config: ProjectConfig) -> ProjectFiles:
     return files
 
 
+
+
+def project_folders(config: ProjectConfig) -> list[str]:
+    """Every folder `read_files` reads from, the project's and its packages'."""
+    folders = [*config.model_paths, *config.seed_paths, *config.macro_paths,
+               *config.docs_paths, *config.test_paths, *config.snapshot_paths]
+    for package in config.packages:
+        folders += [*package.model_paths, *package.seed_paths, *package.macro_paths,
+                    *package.docs_paths, *package.test_paths]
+    return sorted(set(folders))
+
+
+def file_stats(config: ProjectConfig) -> tuple[list[tuple[str, int, int, int]], int]:
+    """(path, size, mtime, ctime) of every file under the folders a load reads, whatever
+    its kind, and the newest mtime: what decides, without reading a byte, that no input
+    changed (`warehouse.run.noop`). The ctime catches a tool that writes a file and sets
+    its old mtime back. Costs a stat per file, no read."""
+    base = str(config.root)
+    found: list[tuple[str, int, int, int]] = []
+    newest = 0
+    for folder in project_folders(config):
+        for dirpath, _dirs, names in os.walk(os.path.join(base, folder), followlinks=True):
+            for name in names:
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                found.append((os.path.relpath(path, base), st.st_size, st.st_mtime_ns,
+                              st.st_ctime_ns))
+                newest = max(newest, st.st_mtime_ns)
+    found.sort()
+    return found, newest

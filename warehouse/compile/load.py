@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from warehouse.compile.project import Project
+if TYPE_CHECKING:  # (importing it costs a no-op answered from its stamp: run/noop.py)
+    from warehouse.compile.project import Project
 
 
 def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
-                 cache: bool = False) -> Project:
+                 cache: bool = False, config: Any = None) -> Project:
     """Render, parse and check every node of the project in `root`; `vars` on top of the
-    project's own."""
+    project's own. `config`: its configuration, when the caller loaded it already."""
     if cache:
         from warehouse.compile.parse_cache import load_cached
 
-        return load_cached(root, vars)
+        return load_cached(root, vars, config)
     from warehouse.compile.assemble import assemble_project
     from warehouse.compile.files import load_config, read_files
 
-    config = load_config(root, vars)
+    config = config if config is not None else load_config(root, vars)
     return assemble_project(config, read_files(config), vars=vars)

@@ -127,6 +127,17 @@ def env_used(texts: Any, environ: Mapping[str, str]) -> dict[str, str | None]:
     return {name: environ.get(name) for name in sorted(names)}
 
 
+def env_names(files: Any) -> tuple[str, ...] | None:
+    """The names `env_used` reads in the project's templates; None: any name."""
+    texts = [text for group in ("models", "properties", "macros", "docs", "tests",
+                                "snapshots", "fixtures", "python_models")
+             for text in getattr(files, group).values()]
+    # Given an environment holding only a name no template can spell, `env_used` returns
+    # that name when it means "the whole environment".
+    used = env_used(texts, {"\0any": ""})
+    return None if "\0any" in used else tuple(used)
+
+
 def engine_signature() -> str:
     """Versions of the engine and what it parses with, and the state of its own modules.
 
@@ -195,12 +206,17 @@ def write_cache(path: Path, entry: CachedLoad) -> None:
         write_atomic(path, header + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
-    """`load_project`, served from the cache when nothing it depends on changed."""
+def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
+                config: Any = None) -> Any:
+    """`load_project`, served from the cache when nothing it depends on changed. `config`:
+    the project's configuration when the caller has loaded it already.
+
+    The project gets `env_read`: the names of the environment variables its templates
+    read, or None when a template computes the name (then the whole environment counts)."""
     from warehouse.compile.files import load_config, read_files
     from warehouse.compile.project import Project, make_renderer
 
-    config = load_config(root, vars)
+    config = config if config is not None else load_config(root, vars)
     files = read_files(config)
     merged = {**config.vars, **(vars or {})}
     signature = engine_signature()  # stats every engine module: once per load
@@ -210,8 +226,11 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
     if entry is not None:
         if entry.stderr:
             sys.stderr.write(entry.stderr)
-        return Project(config, lambda: make_renderer(config, files), entry.nodes,
-                       entry.parents, merged, fingerprints=entry.fingerprints, cache_key=key)
+        project = Project(config, lambda: make_renderer(config, files), entry.nodes,
+                          entry.parents, merged, fingerprints=entry.fingerprints,
+                          cache_key=key)
+        project.env_read = env_names(files)
+        return project
     previous = read_cache(path, None)
     memos = previous.memos if previous is not None else {}
     from warehouse.compile.assemble import assemble_project  # a miss: render everything
@@ -226,6 +245,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None) -> Any:
         project = assemble_project(config, files, vars=vars,
                                    analyze=memoized_analysis(analyses))
     project.cache_key = key
+    project.env_read = env_names(files)
     digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
     fingerprints = project.compute_fingerprints(digests)
     write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),

@@ -151,6 +151,7 @@ def select_nodes(project: Any, options: RunOptions, state: SelectionState | None
             attached_to=tuple(node.depends_on) if node_id.kind in TEST_KINDS else (),
             test_name=node.test_name if isinstance(node, TestNode) else (
                 node.name if node_id.kind is NodeKind.UNIT_TEST else None),
+            relation=_relation_text(node),
         )
         for node_id, node in project.nodes.items()
     }
@@ -162,6 +163,11 @@ def select_nodes(project: Any, options: RunOptions, state: SelectionState | None
     chosen = selection.nodes
     kinds = KINDS_BY_COMMAND[options.command]
     return [n for n in project.dag.topological_order() if n in chosen and n.kind in kinds]
+
+
+def _relation_text(node: Node) -> str | None:
+    relation = built_relation(node)
+    return str(relation) if relation is not None else None
 
 
 def plan_for(project: Any, options: RunOptions, order: Iterable[NodeId],

@@ -2,10 +2,17 @@
 
 `1 of 12 OK    table marts.fct_trade ........ [24 rows in 0.03s]`. Pure
 functions of a node and its result, printed through `core.console.Console`.
+
+Nodes the run leaves alone (unchanged seeds and models, tests whose stored
+pass stands) get no line of their own unless `--show-unchanged` asks: a
+rebuild of one model in a project of thousands prints the few lines that
+matter and one line counting the rest. When listed, an unchanged node is
+`SAME`, and `SKIP` means only "not run because something upstream failed".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from warehouse.core.console import Console
@@ -13,7 +20,7 @@ from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, TestNo
 from warehouse.run.results import NodeResult
 
 _LABELS = {"success": "OK", "error": "ERROR", "skipped": "SKIP", "pass": "PASS",
-           "warn": "WARN", "fail": "FAIL", "unchanged": "SKIP"}
+           "warn": "WARN", "fail": "FAIL", "unchanged": "SAME"}
 
 
 def print_result(console: Console, project: Any, index: int, total: int,
@@ -23,6 +30,26 @@ def print_result(console: Console, project: Any, index: int, total: int,
                  detail(result), result.elapsed)
     if result.message and result.status != "success":
         console.block(result.message)
+
+
+def shown(result: NodeResult, options: Any) -> bool:
+    """Whether the node gets a line: always if it ran, failed, was skipped or warns."""
+    if getattr(options, "show_unchanged", False):
+        return True
+    return not (result.status == "unchanged"
+                or (result.detail.get("reused") and result.status == "pass"))
+
+
+def hidden_note(results: Sequence[NodeResult], options: Any) -> str:
+    """The line counting the nodes `shown` left out; '' when none were."""
+    hidden = [r for r in results if not shown(r, options)]
+    if not hidden:
+        return ""
+    same = sum(r.status == "unchanged" for r in hidden)
+    tests = len(hidden) - same
+    parts = [f"{same} unchanged seeds and models"] if same else []
+    parts += [f"{tests} tests that passed on the same data"] if tests else []
+    return f"Not run: {' and '.join(parts)} (--show-unchanged lists them)."
 
 
 def label(result: NodeResult) -> str:

@@ -37,6 +37,7 @@ class RunOptions:
     full_refresh: bool = False
     database: Path | None = None  # overrides the project's published file
     publish: bool = True
+    show_unchanged: bool = False  # a line for every node, not only those that ran
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from warehouse.run.hooks import (
 )
 from warehouse.run.node_errors import model_error
 from warehouse.run.plan import Plan, not_run, plan_for, select_nodes, sources_read
-from warehouse.run.progress import print_result, summary_label
+from warehouse.run.progress import hidden_note, print_result, shown, summary_label
 from warehouse.run.results import NodeResult, RunOptions, RunResult
 from warehouse.run.state import (
     published_state,
@@ -95,8 +95,9 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
             plan = plan_for(project, options, order, stored, data)
     if plan is not None and plan.nothing_to_do:
         results = [not_run(project, n, plan) for n in plan.order]
-        for index, result in enumerate(results, start=1):
-            print_result(console, project, index, len(results), result)
+        listed = [r for r in results if shown(r, options)]
+        for index, result in enumerate(listed, start=1):
+            print_result(console, project, index, len(listed), result)
         return _finish(adapter, options, results, started, console, published=False,
                        ok=True, kept=None)
     return _build(project, options, adapter, order, plan, started, console)
@@ -132,6 +133,9 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
 def _finish(adapter: Any, options: RunOptions, results: list[NodeResult], started: float,
             console: Console, *, published: bool, ok: bool, kept: str | None) -> RunResult:
     elapsed = time.perf_counter() - started
+    note = hidden_note(results, options)
+    if note:
+        console.line(note)
     console.summary([summary_label(r) for r in results], elapsed,
                     reused=sum(1 for r in results if r.detail.get("reused")))
     if not ok:
@@ -188,15 +192,19 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
     from warehouse.run.scheduler import run_dag
 
     graph = Dag(run_graph(project, options.command))
-    total = len(plan.order)
+    left = [not_run(project, n, plan) for n in plan.order if n not in plan.run]
+    listed = [r for r in left if shown(r, options)]
+    total = len(plan.run) + len(listed)
     counter = iter(range(1, total + 1))
     lock = threading.Lock()
     results: dict[NodeId, NodeResult] = {}
 
-    def report(result: NodeResult) -> None:
+    def report(result: NodeResult, show: bool = True) -> None:
         with lock:
-            index = next(counter)
             results[result.node_id] = result
+            if not show:
+                return
+            index = next(counter)
         print_result(console, project, index, total, result)
 
     def work(node_id: NodeId) -> NodeResult:
@@ -220,9 +228,8 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
     def on_skip(node_id: NodeId, reason: str) -> None:
         report(NodeResult(node_id, "skipped", message=reason))
 
-    for node_id in plan.order:
-        if node_id not in plan.run:
-            report(not_run(project, node_id, plan))
+    for result in left:
+        report(result, shown(result, options))
     run_dag(graph, [n for n in plan.order if n in plan.run], work,
             threads=options.threads or project.config.threads,
             on_skip=on_skip, is_failure=lambda r: r.blocking)

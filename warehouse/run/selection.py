@@ -171,6 +171,7 @@ class NodeInfo:
     package: str | None = None
     attached_to: tuple[NodeId, ...] = ()  # tests: the nodes they test
     test_name: str | None = None  # generic tests: 'unique', 'not_null'; None if singular
+    relation: str | None = None  # what it builds, 'marts.fct_trade': selects it too
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,8 @@ def _match_fqn(info: NodeInfo, value: str) -> bool:
         return False
     if _glob(value)(info.name):
         return True
+    if info.relation is not None and "." in value and _glob(value.lower())(info.relation.lower()):
+        return True  # the relation as a BI tool or a query names it: schema.name
     parts = value.split(".")
     fqn = _fqn(info)
     candidates = [fqn, (info.package, *fqn)] if info.package else [fqn]

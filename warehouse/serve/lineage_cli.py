@@ -1,8 +1,9 @@
 """`warehouse lineage MODEL[.COLUMN]`: a model's neighbours, or a column's sources, as text or JSON.
 
-`MODEL` prints what the model reads (upstream) and what reads it
-(downstream) as indented trees. `MODEL.COLUMN` follows the column's sources
-down to the seeds and sources the data enters by. Names are matched as
+`MODEL` (a name, or the relation it builds: `marts.fct_trade`) prints what
+the model reads (upstream) and what reads it (downstream) as indented trees.
+`MODEL.COLUMN` follows the column's sources down to the seeds and sources the
+data enters by. Names are matched as
 written; an unknown one is a usage error that suggests the closest names.
 """
 
@@ -13,7 +14,7 @@ import json
 from typing import Any
 
 from warehouse.core.errors import UsageError
-from warehouse.core.identity import NodeId
+from warehouse.core.identity import NodeId, NodeKind
 from warehouse.serve.lineage import DATA_KINDS, ColumnRef, TreeNode, column_tree, model_tree
 
 
@@ -38,10 +39,16 @@ def resolve(project: Any, text: str) -> tuple[NodeId, str | None]:
 
 
 def _nodes_by_name(project: Any) -> dict[str, NodeId]:
+    """Each node by its name, then by the relation it builds (`marts.fct_trade`, as a query
+    names it) where that is not already some node's name."""
     out: dict[str, NodeId] = {}
-    for node_id in project.dag.topological_order():
-        if node_id.kind in DATA_KINDS:
-            out.setdefault(node_id.name, node_id)
+    data = [n for n in project.dag.topological_order() if n.kind in DATA_KINDS]
+    for node_id in data:
+        out.setdefault(node_id.name, node_id)
+    for node_id in data:
+        relation = getattr(project.nodes.get(node_id), "relation", None)
+        if relation is not None and node_id.kind is not NodeKind.SOURCE:
+            out.setdefault(str(relation), node_id)
     return out
 
 

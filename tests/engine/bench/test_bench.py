@@ -8,7 +8,7 @@ import duckdb
 
 from warehouse.bench import measure as bench
 from warehouse.bench.project import change_model, generate, leaf_and_root, model_path
-from warehouse.bench.report import Build, SizeResult, rows_for, table
+from warehouse.bench.report import Build, LoadResult, SizeResult, rows_for, table
 from warehouse.compile.load import load_project
 from warehouse.core.identity import NodeKind
 
@@ -91,32 +91,38 @@ def test_report_marks_every_goal():
 
     size = SizeResult(
         models=500, tests=700, floor=run(10.0, 500), load=run(1.0, 500),
-        cold={1: run(12.0, 500), 2: run(11.0, 500)}, noop=run(0.3, 0), leaf=run(1.0, 2),
-        root=run(9.0, 400), root_descendants=399)
+        cold={1: run(10.5, 500), 2: run(11.0, 500)}, noop=run(0.1, 0), leaf=run(1.0, 2),
+        root=run(9.0, 400), root_descendants=399, leaf_floor=run(0.4, 1))
     seed = {"read_csv baseline": run(1.0), "load_seed": run(1.5)}
-    rows = rows_for([size], run(0.1), seed, 1000)
+    loads = [LoadResult(10_000, cold=run(2.5), warm=run(0.6))]
+    rows = rows_for([size], run(0.1), seed, 1000, loads=loads)
     by_measure = {r.measure: r for r in rows}
-    assert by_measure["cold build, threads=1"].met is True  # 1.2x <= 1.3x
+    assert by_measure["cold build, threads=1"].met is True  # 1.05x <= 1.1x
     assert by_measure["cold build, threads=2"].met is None  # reported, no goal
-    assert by_measure["no-op rebuild"].met is True
-    assert by_measure["rebuild after a leaf model changed"].met is False  # ran 2
+    assert by_measure["no-op rebuild"].met is True  # 0.1 s <= 0.15 s
+    leaf = by_measure["rebuild after a leaf model changed"]
+    assert leaf.met is False and leaf.ratio == 2.5  # ran 2, and 2.5x its SQL
+    assert by_measure["load, cold (subprocess)"].met is True
+    assert by_measure["load, warm (subprocess)"].met is False
     assert by_measure["warehouse --help"].met is True
     assert by_measure["seed 1,000 rows: load_seed"].met is False  # 1.5x
     text = table(rows)
-    assert text.count("MISSED") == 2 and text.count(" met") == 3
-    assert "1.20x" in text and "10.80" in text  # wall ratio; cpu seconds
+    assert text.count("MISSED") == 3 and text.count(" met") == 4
+    assert "1.05x" in text and "9.45" in text  # wall ratio; cpu seconds
 
 
 def test_main_runs_end_to_end_and_reports_every_row(tmp_path, capsys):
     out = tmp_path / "bench.json"
     code = bench.main(["--models", "6", "--rows", "20", "--repeat", "1", "--threads", "1", "2",
                        "--threads-for", "6", "--seed-rows", "200", "--json", str(out),
-                       "--keep", str(tmp_path / "work")])
+                       "--load-models", "8", "--keep", str(tmp_path / "work")])
     printed = capsys.readouterr()
     assert code == 0, printed.out + printed.err
     for measure in ("floor: DuckDB runs the same SQL", "load in-process",
                     "cold build, threads=1", "cold build, threads=2", "no-op rebuild",
                     "rebuild after a leaf model changed", "rebuild after the root changed",
+                    "floor: the changed leaf's SQL and tests alone",
+                    "load, cold (subprocess)", "load, warm (subprocess)",
                     "warehouse --help", "seed 200 rows: read_csv baseline",
                     "seed 200 rows: load_seed, types inferred",
                     "seed 200 rows: load_seed, types declared"):
@@ -129,6 +135,9 @@ def test_main_runs_end_to_end_and_reports_every_row(tmp_path, capsys):
     assert result["root"]["models_run"] >= result["root_descendants"] + 1
     assert all(row["run"]["seconds"] is not None for row in data["rows"])
     assert result["floor"]["models_run"] == 6
+    assert result["floor"]["peak_mib"] > 0 and result["cold"]["1"]["peak_mib"] > 0
+    assert result["leaf_floor"]["models_run"] == 1
+    assert data["loads"][0]["models"] == 8 and data["loads"][0]["warm"]["seconds"] > 0
     # the generated files are put back after the change measures
     work = tmp_path / "work" / "bench_6"
     assert {p.relative_to(work).as_posix(): p.read_text() for p in

@@ -179,8 +179,11 @@ def test_a_second_build_with_nothing_changed_does_no_work(make_project):
         "seed.people": "unchanged", "model.stg": "unchanged", "model.wide": "unchanged",
         "model.other": "unchanged", "test.unique_wide_id": "pass(reused)",
         "test.not_null_wide_id": "pass(reused)"}
-    assert "SKIP  table main.wide" in out and "[unchanged in" in out
+    assert "main.wide" not in out, "unchanged nodes get no line of their own by default"
+    assert "Not run: 4 unchanged seeds and models and 2 tests" in out
     assert "UNCHANGED=4" in out and "2 test results from the last build" in out
+    _, listed = build(root, show_unchanged=True)
+    assert "SAME  table main.wide" in listed and "[unchanged in" in listed
     assert not second.published
     assert (db.stat().st_ino, db.stat().st_mtime_ns) == (inode, mtime), "file not replaced"
     assert not db.with_name(db.name + ".work").exists()
