@@ -214,7 +214,7 @@ def _lineage_cell(site: Site, lineage: Any) -> str:
     if lineage.status == "constant":
         return '<span class="muted">no upstream column (computed)</span>'
     if lineage.status == "unknown":
-        return f'<span class="muted" title="{esc(lineage.note)}">unknown</span>'
+        return f'<span class="muted" data-tip="{esc(lineage.note)}">unknown</span>'
     partial = f' <span class="muted">({esc(lineage.note)})</span>' if lineage.note else ""
     return _refs(site, lineage.sources) + partial
 

@@ -105,7 +105,7 @@ def _short(source_id: str) -> str:
     """A source id shown by its number (000_abf4…: 000), the whole id in a tooltip."""
     short = source_id.split("_")[0] if re.match(r"^\d+_[0-9a-f]{8,}$", source_id) else source_id
     whole = escape(source_id)
-    return f'<span data-tip="{whole}" title="{whole}">{escape(short)}</span>'
+    return f'<span class="tipped" data-tip="{whole}">{escape(short)}</span>'
 
 
 def _figures(ids: Any, links: Mapping[str, str]) -> str:
