@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from warehouse.compile.jinja_relation import RelationMapping, as_mapping
 from warehouse.compile.render import Renderer, RenderState, template_position
 from warehouse.core.errors import ProjectError, caret_snippet
 from warehouse.core.identity import NodeId, NodeKind, Relation, checksum
@@ -84,7 +85,8 @@ class Resolver:
         return RelationView(node.relation, external=node.external)
 
 
-class RelationView:
+@as_mapping
+class RelationView(RelationMapping):
     """What templates see for a relation: `.schema`, `.identifier`, and its quoted SQL (for
     a source read from files, the SQL that reads them: compile/external_sources.py)."""
 
