@@ -40,7 +40,8 @@ DOC_ONLY_CONFIG = frozenset({
     "tests", "data_tests", "enabled", "labels",
 })
 # Test config that judges the result (`where` is already part of the SQL; tags are not).
-TEST_RESULT_CONFIG = ("severity", "warn_if", "error_if", "limit", "store_failures")
+TEST_RESULT_CONFIG = ("severity", "warn_if", "error_if", "limit", "store_failures",
+                      "fail_calc")
 
 _LITERAL_TOKENS = frozenset({
     "STRING", "NUMBER", "IDENTIFIER", "VAR", "NATIONAL_STRING", "RAW_STRING", "BIT_STRING",

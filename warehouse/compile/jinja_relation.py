@@ -15,8 +15,60 @@ from typing import Any
 from warehouse.core.identity import quote_ident
 
 
+class RelationMapping:
+    """dbt's Relation is also a mapping (its `to_dict()`): packages test `obj is mapping`
+    and read `obj.get('metadata').type` to tell a relation from a string (dbt_utils'
+    `_is_relation`). Mixed into every relation templates see; registered as a Mapping
+    (not inherited: Mapping's `==` and hashing would change the classes' own)."""
+
+    is_cte = False
+
+    def render(self) -> str:
+        return str(self)
+
+    def _dbt_dict(self) -> dict[str, Any]:
+        path = {"database": getattr(self, "database", None),
+                "schema": getattr(self, "schema", None),
+                "identifier": getattr(self, "identifier", None)}
+        return {"path": path, "type": getattr(self, "type", None),
+                "quote_policy": dict.fromkeys(path, True),
+                "include_policy": dict.fromkeys(path, True),
+                "metadata": {"type": "DuckDBRelation"}}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._dbt_dict()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._dbt_dict())
+
+    def __len__(self) -> int:
+        return len(self._dbt_dict())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dbt_dict()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._dbt_dict().get(key, default)
+
+    def keys(self) -> Any:
+        return self._dbt_dict().keys()
+
+    def items(self) -> Any:
+        return self._dbt_dict().items()
+
+    def values(self) -> Any:
+        return self._dbt_dict().values()
+
+
+def as_mapping(cls: type) -> type:
+    """Register a RelationMapping class as a Mapping (Jinja's `is mapping` test)."""
+    Mapping.register(cls)
+    return cls
+
+
+@as_mapping
 @dataclass(frozen=True)
-class TemplateRelation:
+class TemplateRelation(RelationMapping):
     """dbt's Relation: `database`, `schema`, `identifier`, `type`, and its quoted SQL."""
 
     database: str | None = None
@@ -40,7 +92,7 @@ class TemplateRelation:
         return self.type == "view"
 
     @property
-    def is_cte(self) -> bool:
+    def is_cte(self) -> bool:  # type: ignore[override]
         return self.type == "cte"
 
     def render(self) -> str:
@@ -83,6 +135,11 @@ def relation_class(target: Mapping[str, Any]) -> Any:
         def create(database: Any = None, schema: Any = None, identifier: Any = None,
                    type: Any = None, **_ignored: Any) -> TemplateRelation:
             return TemplateRelation(database, schema, identifier, type, own)
+
+        @staticmethod
+        def add_ephemeral_prefix(name: Any) -> str:
+            """dbt's name for an ephemeral model's CTE."""
+            return f"__dbt__cte__{name}"
 
     return RelationApi
 

@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from warehouse.compile.jinja_relation import RelationMapping, as_mapping
 from warehouse.core.errors import ProjectError, caret_snippet
 
 _TEST_BLOCK = re.compile(r"{%(-?)\s*test\s+(\w+)")
@@ -56,7 +57,8 @@ class RenderState:
 _STATE: ContextVar[RenderState] = ContextVar("warehouse_render_state")
 
 
-class Placeholder:
+@as_mapping
+class Placeholder(RelationMapping):
     """What `ref()` returns before relations are known (first render pass)."""
 
     def __init__(self, name: str) -> None:
@@ -287,6 +289,7 @@ class Renderer:
             cache_size=-1,
             auto_reload=False,
         )
+        self.env.undefined = _package_lenient_undefined(self)
         self._simple: dict[str, Any] = {}  # path -> SimpleTemplate, or None: needs Jinja
         self._strings: dict[str, Any] = {}  # render_string's compiled templates
         self.docs = dict(docs)
@@ -373,8 +376,17 @@ class Renderer:
     def _macro_module(self, path: str) -> Any:
         """A macro file's module. Its names are looked up in the environment's globals as
         they are when a macro runs (not copied when the module is made), so a macro may
-        call one from a file compiled after its own."""
-        return self.env.get_template(path).make_module(vars=self.env.globals, shared=True)
+        call one from a file compiled after its own. Names starting with `_` are kept
+        too (Jinja's module leaves them out; dbt_utils calls `dbt_utils._is_relation`)."""
+        from jinja2.environment import TemplateModule
+
+        template = self.env.get_template(path)
+        context = template.new_context(self.env.globals, shared=True)
+        module = TemplateModule(template, context)
+        for name, value in context.vars.items():
+            if name.startswith("_") and callable(value) and name not in module.__dict__:
+                module.__dict__[name] = value
+        return module
 
     def _load(self, name: str):
         text = self._sources[name]
@@ -526,6 +538,37 @@ class Renderer:
             raise render_errors.runtime_error(exc, path, state.line, self._sources) from exc
         finally:
             _STATE.reset(token)
+
+
+def _package_lenient_undefined(renderer: Renderer) -> type:
+    """StrictUndefined, except in a package's macro, where an undefined name is false,
+    empty and prints nothing, as in dbt (whose undefined is Jinja's lenient one):
+    dbt_utils prints `{{ select_gb_cols }}` set only when there are group-by columns,
+    audit_helper tests `{% if props %}` set in one branch. The project's own templates
+    stay strict, where a misspelt name must be an error."""
+    import jinja2
+
+    def in_package() -> bool:
+        path, _line = template_position()
+        library = getattr(renderer, "library", None)
+        return library is not None and library.package_of(path) is not None
+
+    class PackageLenientUndefined(jinja2.StrictUndefined):
+        __slots__ = ()
+
+        def __bool__(self) -> bool:
+            return False if in_package() else super().__bool__()
+
+        def __str__(self) -> str:
+            return "" if in_package() else super().__str__()
+
+        def __iter__(self) -> Any:
+            return iter(()) if in_package() else super().__iter__()
+
+        def __len__(self) -> int:
+            return 0 if in_package() else super().__len__()
+
+    return PackageLenientUndefined
 
 
 def _check_supported(path: str, text: str) -> None:

@@ -109,7 +109,7 @@ def _call_test_macro(renderer: Renderer, macro: str, state: RenderState,
     given = {"store_failures": spec.config.store_failures or None,
              "severity": spec.config.severity, "where": spec.config.where,
              "limit": spec.config.limit, "warn_if": spec.config.warn_if,
-             "error_if": spec.config.error_if, "fail_calc": "count(*)"}
+             "error_if": spec.config.error_if, "fail_calc": spec.config.fail_calc}
     state.config.update(given)
     sql = renderer.call_macro(macro, state, **args)
     changed = {k: v for k, v in state.config.items() if k not in given or given[k] != v}
@@ -177,7 +177,8 @@ def _singular_test(renderer, resolver, vars, nodes, path: str, template: str) ->
 
     state = RenderState(path, resolve_ref=resolver.ref, resolve_source=resolver.source,
                         vars=vars)
-    sql = renderer.render(path, state)
+    sql = _with_ephemerals(renderer, resolver, vars, nodes, Path(path).stem, state,
+                           renderer.render(path, state))
     kinds = set(state.touched)
     if kinds:  # its SQL is known at run time only: rendered (and checked) again then
         from warehouse.compile.introspect import static_kinds
@@ -189,6 +190,20 @@ def _singular_test(renderer, resolver, vars, nodes, path: str, template: str) ->
     return TestNode(name=Path(path).stem, path=path, sql=sql.rstrip(),
                     depends_on=tuple(sorted(_dependencies(state, nodes))), config=config,
                     volatile=volatile_in(sql), runtime_kinds=tuple(sorted(kinds)))
+
+
+def _with_ephemerals(renderer, resolver, vars, nodes, name: str, state: RenderState,
+                     sql: str) -> str:
+    """The test's SQL with the ephemeral models it ref()s prepended as CTEs, as a model's
+    (dbt inlines them into tests too)."""
+    from types import SimpleNamespace
+
+    from warehouse.compile.resolve import _inject_ephemerals
+
+    refs = tuple(dict.fromkeys(ref for ref, _ in state.refs))
+    full, _ = _inject_ephemerals(renderer, SimpleNamespace(name=name, refs=refs), resolver,
+                                 vars, nodes, sql)
+    return full
 
 
 def _dependencies(state: RenderState, nodes: Mapping[NodeId, Node]) -> set[NodeId]:

@@ -20,7 +20,8 @@ CONFIG_KEYS = frozenset({"severity", "warn_if", "error_if", "where", "limit", "s
                          "tags", "enabled", "meta", "fail_calc", "store_failures_as",
                          "database", "schema", "alias", "display"})
 # Accepted only with the value that means what the engine does anyway.
-_ONLY_DEFAULT = {"fail_calc": "count(*)", "store_failures_as": "table"}
+_ONLY_DEFAULT = {"store_failures_as": "table"}
+DEFAULT_FAIL_CALC = "count(*)"
 _UNSUPPORTED = frozenset({"database", "schema", "alias"})
 IGNORED_KEYS = frozenset({"description", "meta"})  # documentation only
 # How a failing test prints its rows: a table cut to fit (dbt's way), or each row whole.
@@ -46,6 +47,9 @@ class TestConfig:
     tags: tuple[str, ...] = ()
     enabled: bool = True
     display: str = "table"  # 'table' | 'records' (see DISPLAYS)
+    # What the failing rows count as (dbt's fail_calc): an aggregate over them, compared
+    # with warn_if/error_if; dbt_utils' equal_rowcount sums a difference column.
+    fail_calc: str = DEFAULT_FAIL_CALC
 
 
 def config_from_mapping(values: Mapping[str, Any] | None, *, path: str,
@@ -108,6 +112,11 @@ def _config_value(key: str, value: Any, base: TestConfig, fail) -> Any:
         return value
     if key == "display":
         return _display(value, fail)
+    if key == "fail_calc":
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"fail_calc must be an SQL aggregate such as 'count(*)' or "
+                       f"'sum(n)', got {value!r}")
+        return value.strip()
     if key in ("store_failures", "enabled"):
         if not isinstance(value, bool):
             raise fail(f"{key} must be true or false, got {value!r}")

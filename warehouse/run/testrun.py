@@ -69,11 +69,35 @@ def run_test(session: Any, test: Any, sql: str, *, store_relation: Relation | No
     except DatabaseError as exc:
         return TestResult(test.name, "error", None, elapsed=time.perf_counter() - began,
                           message=db_message(exc), sql=body)
-    status = evaluate(found.count, config)
-    return TestResult(test.name, status, found.count, found.columns, found.rows,
+    count = found.count
+    if _custom_fail_calc(config):
+        try:
+            count = _fail_calc(session, body, config)
+        except DatabaseError as exc:
+            return TestResult(test.name, "error", None, elapsed=time.perf_counter() - began,
+                              message=db_message(exc), sql=body)
+    status = evaluate(count, config)
+    return TestResult(test.name, status, count, found.columns, found.rows,
                       elapsed=time.perf_counter() - began,
                       message=_summary(status, found.count, config), sql=body,
                       stored=store_relation, display=config.display)
+
+
+def _custom_fail_calc(config: Any) -> bool:
+    from warehouse.compile.testconfig import DEFAULT_FAIL_CALC
+
+    calc = getattr(config, "fail_calc", DEFAULT_FAIL_CALC)
+    return calc.replace(" ", "").lower() != DEFAULT_FAIL_CALC
+
+
+def _fail_calc(session: Any, body: str, config: Any) -> int:
+    """The test's `fail_calc` over its failing rows (after `limit`), as dbt's test
+    materialization computes `failures`; no value (a sum over no rows) counts as 0."""
+    limit = f"\nlimit {config.limit}" if config.limit is not None else ""
+    _columns, rows = session.query(f"select {config.fail_calc} as failures from (\n{body}"
+                                   f"{limit}\n) as dbt_internal_test")
+    value = rows[0][0] if rows and rows[0] else None
+    return int(value or 0)
 
 
 def strip_sql(sql: str) -> str:

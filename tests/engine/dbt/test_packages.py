@@ -85,6 +85,22 @@ MYPKG = {
           select {{ column_name }} from {{ model }}
         {% endtest %}
         """,
+    # dbt_utils' ways: a private helper called by its package name, a relation told from
+    # a string by `is mapping`, a name set in one branch only (printed empty, false).
+    "dbt_packages/mypkg/macros/helpers.sql": """
+        {% macro _is_relation(obj) %}
+          {%- if not (obj is mapping and obj.get('metadata', {}).get('type', '')
+                      .endswith('Relation')) -%}
+            {%- do exceptions.raise_compiler_error("not a relation: " ~ obj) -%}
+          {%- endif -%}
+        {% endmacro %}
+
+        {% macro from_relation(rel, label=none) -%}
+          {%- do mypkg._is_relation(rel) -%}
+          {%- if label %}{% set suffix = '_' ~ label %}{% endif -%}
+          select 'x{{ suffix }}' as tag, '{{ rel.render() }}' as rel from {{ rel }}
+        {%- endmacro %}
+        """,
     "dbt_packages/mypkg/seeds/pkg_codes.csv": "code,label\n1,one\n2,two\n",
     "dbt_packages/mypkg/models/pkg_scaled.sql": """
         select code, {{ scaled('code') }} as scaled from {{ ref('pkg_codes') }}
@@ -241,20 +257,46 @@ def test_config_set_by_a_package_test_applies_to_the_test(make_project, cli, mon
     assert "WARN 2 mypkg_soft_max_payments_wide_amount_cents" in res.out, res.out
 
 
-def test_config_a_package_test_sets_that_the_engine_cannot_honour_is_refused(
-        make_project, cli, monkeypatch):
+def test_fail_calc_set_by_a_package_test_counts_its_failures(make_project, cli, monkeypatch):
+    """dbt_utils' equal_rowcount sets fail_calc to a sum: the test fails by that sum."""
     root = _project(make_project, monkeypatch, {"models/props.yml": """
         models:
           - name: payments_wide
             columns:
               - name: amount_cents
                 data_tests:
-                  - mypkg.summed
+                  - mypkg.summed:
+                      config:
+                        warn_if: ">1000"
+                        error_if: ">2000"
         """})
     res = cli(root, "build")
+    assert res.code == 0, res.text  # 1050 + 320 + 99 = 1469: over warn_if, under error_if
+    assert "WARN 1469 mypkg_summed_payments_wide_amount_cents" in res.out, res.out
+
+
+def test_package_macros_written_for_dbt_jinja(make_project, cli, monkeypatch):
+    root = _project(make_project, monkeypatch, {
+        "models/tagged.sql": "{{ mypkg.from_relation(ref('payments')) }}",
+        "models/labelled.sql": "{{ mypkg.from_relation(ref('payments'), label='b') }}",
+        "models/strict.sql": "select 1 as x\n{% if undefined_flag %}, 2 as y{% endif %}",
+    })
+    res = cli(root, "build")
+    assert "models/strict.sql:2" in res.text and "undefined_flag" in res.text, res.text
+    (root / "models" / "strict.sql").unlink()
+    res = cli(root, "build")
+    assert res.code == 0, res.text
+    assert set(_rows(root, "select tag, rel from main.tagged")) == {("x", '"main"."payments"')}
+    assert set(_rows(root, "select tag from main.labelled")) == {("x_b",)}
+
+
+def test_a_string_where_a_package_wants_a_relation_is_its_error(make_project, cli,
+                                                                 monkeypatch):
+    root = _project(make_project, monkeypatch, {
+        "models/wrong.sql": "{{ mypkg.from_relation('main.payments') }}"})
+    res = cli(root, "build")
     assert res.code != 0
-    assert "Traceback" not in res.err
-    assert "fail_calc" in res.text and "models/props.yml:6" in res.text, res.text
+    assert "not a relation: main.payments" in res.text, res.text
 
 
 DISPATCH_OVERRIDES = {
