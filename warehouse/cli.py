@@ -370,6 +370,9 @@ def _compile(project: Any, args: argparse.Namespace) -> int:
             rel = f"{Path(node.path).with_suffix('')}/{node.name}.sql"
         if isinstance(node, TestNode) and node.test_name is None:
             rel = node.path
+        if getattr(node, "renders_at_run", False):  # its SQL reads the database
+            sql = ("-- rendered without a database (`execute` false, as dbt parses): the SQL "
+                   "that runs is rendered again when it runs\n" + sql)
         target = out_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(sql, encoding="utf-8")

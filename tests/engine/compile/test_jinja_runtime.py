@@ -275,3 +275,16 @@ def test_a_singular_test_that_runs_a_query_fails_at_its_line(tmp_path):
     result, out = failed_build(root)
     assert {r.node_id.name: r.status for r in result.results}["t"] == "error"
     assert "tests/t.sql:4" in out and "too few rows: 1" in out
+
+
+def test_compile_marks_sql_that_is_rendered_again_when_it_runs(tmp_path, cli):
+    root = dbt_project(tmp_path / "p", {
+        "seeds/sales.csv": "region,amount\nnorth,10\n",
+        "models/pivot.sql": PIVOT,
+        "models/plain.sql": "select 1 as x",
+    })
+    res = cli(root, "compile")
+    assert res.code == 0, res.text
+    compiled = root / "target" / "compiled" / "models"
+    assert (compiled / "pivot.sql").read_text().startswith("-- rendered without a database")
+    assert (compiled / "plain.sql").read_text().startswith("select 1")
