@@ -171,9 +171,17 @@ def _known_columns(names: Sequence[str], returned: Sequence[tuple[str, str]],
     unknown = [n for n in names if n.lower() not in by_name]
     if unknown:
         raise UnitTestProblem(
-            f"{what} names {', '.join(map(repr, unknown))}, which the model does not return",
+            f"{invalid_columns(unknown)} in unit test fixture for expected output. "
+            f"{what[0].upper() + what[1:]} names a column the model does not return",
             expect.line, hint="the model returns " + ", ".join(c for c, _ in returned))
     return [by_name[n.lower()] for n in names]
+
+
+def invalid_columns(names: Sequence[str]) -> str:
+    """dbt's words for a fixture column that does not exist (tools and dbt's own adapter
+    tests look for them), for one column or several."""
+    return ("Invalid column name: " if len(names) == 1 else "Invalid column names: ") \
+        + ", ".join(f"'{n}'" for n in names)
 
 
 def describe(session: Any, sql: str) -> list[tuple[str, str]]:
@@ -241,10 +249,11 @@ def rows_sql(fixture: Fixture, typed: Typed, *, what: str) -> str:
         for row in fixture.rows:
             unknown = [c for c, _ in row if c.lower() not in by_name]
             if unknown:
+                name = fixture.node.name.rpartition(".")[2] if fixture.node else "this"
                 raise UnitTestProblem(
-                    f"{what} has no column {', '.join(map(repr, unknown))} (its columns, "
-                    f"from the {typed.source}: {', '.join(c for c, _ in columns)})",
-                    fixture.line)
+                    f"{invalid_columns(unknown)} in unit test fixture for '{name}'. "
+                    f"{what} has no such column (its columns, from the {typed.source}: "
+                    f"{', '.join(c for c, _ in columns)})", fixture.line)
     names = ", ".join(quote_ident(c) for c, _ in columns)
     if not fixture.rows:
         casts = ", ".join(f"{_cast('null', kind)} as {quote_ident(c)}" for c, kind in columns)

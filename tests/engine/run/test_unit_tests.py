@@ -370,9 +370,11 @@ def test_a_changed_unit_test_runs_again_and_an_unchanged_one_is_reused(make_proj
 
 @pytest.mark.parametrize("bad, where", [
     ("expect: {rows: [{customer: x, totl: 3}]}",
-     "expect names 'totl', which the model does not return"),
+     "Invalid column name: 'totl' in unit test fixture for expected output. Expect names a "
+     "column the model does not return"),
     ("given: [{input: ref('stg_orders'), rows: [{customer: x, amout: 1}]}]",
-     "ref('stg_orders') has no column 'amout'"),
+     "Invalid column name: 'amout' in unit test fixture for 'stg_orders'. ref('stg_orders') "
+     "has no such column (its columns, from the warehouse: id, customer, amount, ordered_on)"),
 ])
 def test_a_column_that_does_not_exist_is_an_error_at_its_entry(make_project, bad, where):
     base = {"given": "given: [{input: ref('stg_orders'), rows: [{customer: x, amount: 1}]}]",
