@@ -47,6 +47,26 @@ def external_sql(renderer: Renderer, table: SourceTableProps, identifier: str,
     return location
 
 
+def external_reads(external: str) -> set[tuple[str, str]]:
+    """How a query reading `external` names it in its FROM, as (schema, name) in lower case:
+    a quoted path reads as a table of that name; a reader call is keyed by its SQL
+    (`table_key` gives the same key for a table of a parsed query)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(f"select * from {external}", dialect="duckdb")
+    return {table_key(t) for t in tree.find_all(exp.Table)}
+
+
+def table_key(table: Any) -> tuple[str, str]:
+    """(schema, name) of a sqlglot Table in lower case; for a table function, ('', its SQL)."""
+    from sqlglot import exp
+
+    if isinstance(table.this, exp.Identifier):
+        return table.db.lower(), table.name.lower()
+    return "", table.this.sql(dialect="duckdb").lower()
+
+
 def _formatted(ext: ExternalLocation, template: str, context: dict[str, Any]) -> str:
     what = f"external_location {ext.template!r}"
     try:

@@ -174,21 +174,15 @@ def _cross_check(tables: Any, model: ModelNode, sql: str, nodes: Mapping[NodeId,
         rel = source.relation
         allowed.add((rel.schema.lower(), rel.name.lower()))
         if getattr(source, "external", None):  # a quoted path reads as a table named so
-            allowed |= {((r.schema or "").lower(), r.name.lower())
-                        for r in _external_reads(source.external)}
+            from warehouse.compile.external_sources import external_reads
+
+            allowed |= external_reads(source.external)
     for read in tables:
         schema = (read.schema or "").lower()
         if schema in _SYSTEM_SCHEMAS or (not schema and read.name.lower() in ephemeral):
             continue
         if (schema, read.name.lower()) not in allowed:
             raise unknown_table_error(read, path=model.path, template=model.template, sql=sql)
-
-
-def _external_reads(external: str) -> list[Any]:
-    from warehouse.compile.parse import parse_model_sql, tables_read
-
-    sql = f"select * from {external}"
-    return tables_read(parse_model_sql(sql, path="", template=sql))
 
 
 def _inject_ephemerals(renderer: Renderer, model: ModelNode, resolver: Resolver,

@@ -139,6 +139,8 @@ def _analyse(sql: str, schema: Schema,
     from sqlglot.optimizer.scope import build_scope
     from sqlglot.schema import ensure_schema
 
+    from warehouse.compile.external_sources import table_key
+
     tree = sqlglot.parse_one(sql, dialect="duckdb")
     tree = _ephemerals_as_tables(tree)
     mapping = ensure_schema(_plain(schema), dialect="duckdb")
@@ -155,12 +157,13 @@ def _analyse(sql: str, schema: Schema,
         unresolved = False
         for step in root.walk():
             if isinstance(step.expression, exp.Table):
-                key = (step.expression.db.lower(), step.expression.name.lower())
+                key = table_key(step.expression)  # a reader call: its SQL
                 node = relations.get(key)
                 if node is not None:
                     found.add(ColumnRef(node, step.name.rsplit(".", 1)[-1]))
-                elif key[0] not in ("", "information_schema", "pg_catalog"):
-                    unresolved = True
+                elif key[0] not in ("", "information_schema", "pg_catalog") or (
+                        not isinstance(step.expression.this, exp.Identifier)):
+                    unresolved = True  # (a table function that is no source: no node)
             elif isinstance(step.expression, exp.Placeholder) or (
                     not step.downstream and _has_unqualified_column(step.expression)):
                 unresolved = True
@@ -238,6 +241,10 @@ def project_lineage(nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, tuple
     for node_id, node in nodes.items():
         if node_id.kind in DATA_KINDS:
             relations[(node.relation.schema.lower(), node.relation.name.lower())] = node_id
+            if getattr(node, "external", None):  # a source read from files, by its path
+                from warehouse.compile.external_sources import external_reads
+
+                relations.update(dict.fromkeys(external_reads(node.external), node_id))
             if isinstance(node, ModelNode) and node.materialized == "ephemeral":
                 relations[(EPHEMERAL_SCHEMA, node.name.lower())] = node_id
     columns: dict[NodeId, tuple[str, ...]] = dict(known_columns)

@@ -168,3 +168,18 @@ def test_a_snapshot_keeps_the_history_of_a_file(make_project, tmp_path):
     assert rows(root, "select id, name, dbt_valid_to is null from history.people_history "
                       "order by id, dbt_valid_from") == [
         (1, "ann", True), (2, "bob", False), (2, "bea", True)]
+
+
+def test_column_lineage_reaches_the_file_sources(make_project, tmp_path, cli):
+    """Each column traced to its source, whether read by path or by a reader call; a
+    reader call that is no source is unknown, not a constant."""
+    folder = data_files(tmp_path / "data")
+    root = make_project({"models/sources.yml": sources_yaml(folder), "models/joined.sql": JOINED,
+                         "models/raw.sql": f"select id from read_csv('{folder}/people.csv')"})
+    assert build(root)[0].exit_code == 0
+    for column, source in (("name", "files.people.name"), ("amount", "files.orders.amount"),
+                           ("tag", "files.tags.tag")):
+        res = cli(root, "lineage", f"joined.{column}")
+        assert res.code == 0 and source in res.out, res.text
+    res = cli(root, "lineage", "raw.id")
+    assert "unknown" in res.out and "constant" not in res.out, res.text
