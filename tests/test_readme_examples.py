@@ -103,6 +103,17 @@ def test_the_readme_has_examples_to_check():
     assert len(EXAMPLES) >= 8
 
 
+def test_every_table_of_output_follows_its_query():
+    """An output shown without the query that gives it could not be checked."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    checked = {output for _, _, output in EXAMPLES}
+    for m in FENCE.finditer(text):
+        first = m.group(2).splitlines()[0] if m.group(2).strip() else ""
+        if not m.group(1) and (" | " in first or first.startswith("┌")):
+            line = text.count("\n", 0, m.start()) + 1
+            assert m.group(2) in checked, f"README.md:{line}: output without its query"
+
+
 @pytest.mark.parametrize("line, sql, output", EXAMPLES,
                          ids=[f"README.md:{e[0]}" for e in EXAMPLES])
 def test_a_readme_query_gives_the_output_shown(warehouse, line, sql, output):

@@ -42,7 +42,8 @@ def lineage_svg(order: Sequence[NodeId], parents: Mapping[NodeId, Sequence[NodeI
                         + ri * (BOX_H + GAP_Y), ci)
     out = [f'<svg class="lineage" id="lineage-graph" xmlns="http://www.w3.org/2000/svg" '
            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-           f'data-width="{width}" role="img" aria-label="Lineage graph of the project" '
+           f'data-width="{width}" style="max-width: {width * 1.25:.0f}px" role="img" '
+           f'aria-label="Lineage graph of the project" '
            f'font-family="system-ui, sans-serif" font-size="12">']
     out.append(_headers(layout.column_layer, colors))
     out.append('<g class="edges" fill="none" stroke="#94a3b8" stroke-width="1.2">')

@@ -126,6 +126,9 @@
     function setZoom(z) {
       zoom = Math.min(4, Math.max(1, z));
       svg.style.width = (zoom * 100) + "%";
+      // a small graph is not blown up past 1.25 times its size; zooming lifts the cap
+      var natural = parseFloat(svg.getAttribute("data-width")) || 0;
+      if (natural) svg.style.maxWidth = (natural * 1.25 * zoom) + "px";
       var label = $("#zoom-level");
       if (label) label.textContent = Math.round(zoom * 100) + "%";
     }
