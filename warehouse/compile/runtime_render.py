@@ -6,7 +6,13 @@ that builds it, against the build's session: its parents exist by then, so
 `run_query`, `adapter.get_columns_in_relation` and `load_result` answer as
 they do in dbt at execution. The SQL so produced is checked as a load checks
 any model (DuckDB's parser, tables read only through `ref()`/`source()`),
-with errors at the template's line, before anything of it runs.
+with errors at the template's line, before anything of it runs. A singular
+test whose load render read the database is rendered again the same way.
+
+A ref() or source() the run-time render calls that the load did not see (it
+sits inside `{% if execute %}` or a statement block) names a node this one was
+not ordered after: it is refused at its line with dbt's fix (`-- depends_on:`),
+rather than read before it is built, or read as the last build left it.
 
 `RunContext` (jinja_context) carries what the render reads besides the
 project: the session, the command's flags, the project's graph and the run's
