@@ -36,12 +36,14 @@ def source_data(project: Any, sources: Sequence[NodeId],
                 signatures: Callable[[list[Any]], Mapping[Any, str | None]]
                 ) -> dict[NodeId, str | None]:
     """The data signature of each source node, from `signatures` (the adapter's, for the
-    published warehouse, or a workspace session's)."""
+    published warehouse, or a workspace session's). A source read from files has none
+    (None: what reads it runs), even if a table of its name exists."""
     if not sources:
         return {}
-    relations = {n: project.nodes[n].relation for n in sources}
-    found = signatures(list(relations.values()))
-    return {n: found.get(relation) for n, relation in relations.items()}
+    relations = {n: project.nodes[n].relation for n in sources
+                 if not getattr(project.nodes[n], "external", None)}
+    found = signatures(list(relations.values())) if relations else {}
+    return {n: found.get(relations[n]) if n in relations else None for n in sources}
 
 
 def wants_state(options: RunOptions) -> bool:

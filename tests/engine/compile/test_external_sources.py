@@ -183,3 +183,20 @@ def test_column_lineage_reaches_the_file_sources(make_project, tmp_path, cli):
         assert res.code == 0 and source in res.out, res.text
     res = cli(root, "lineage", "raw.id")
     assert "unknown" in res.out and "constant" not in res.out, res.text
+
+
+def test_a_file_source_has_no_data_signature_even_beside_a_table_of_its_name():
+    """Its files may have changed whatever a table of the same name holds: what reads it
+    must run (a signature of None), while a table source keeps its table's signature."""
+    from types import SimpleNamespace
+
+    from warehouse.core.identity import Relation
+    from warehouse.core.nodes import SourceNode
+    from warehouse.run.state import source_data
+
+    kept = SourceNode("crm", "people", Relation("crm", "people"), "models/s.yml")
+    files = SourceNode("files", "people", Relation("files", "people"), "models/s.yml",
+                       external="'data/people.csv'")
+    project = SimpleNamespace(nodes={kept.id: kept, files.id: files})
+    got = source_data(project, [kept.id, files.id], lambda rels: {r: "sig" for r in rels})
+    assert got == {kept.id: "sig", files.id: None}
