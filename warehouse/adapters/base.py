@@ -215,9 +215,10 @@ class Session(Protocol):
 
     def load_seed(self, csv_path: Path, relation: Relation,
                   column_types: Mapping[str, str] | None, *, display_path: str,
-                  types_declared_in: Mapping[str, tuple[str, int | None]] | None = None
-                  ) -> int:
-        """Load a CSV file as `relation`; rows loaded. A bad value is a ProjectError naming
+                  types_declared_in: Mapping[str, tuple[str, int | None]] | None = None,
+                  dbt_types: bool = False) -> int:
+        """Load a CSV file as `relation`; rows loaded. With `dbt_types` (a dbt project's
+        seeds), undeclared columns get the types dbt's adapter for this database gives. A bad value is a ProjectError naming
         `display_path`, line, column and the expected type; a type the database does not
         know, or a column the header lacks, names where `types_declared_in` says that
         column's type was written (file and line)."""

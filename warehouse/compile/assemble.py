@@ -53,7 +53,7 @@ def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
     merged_vars = {**config.vars, **(vars or {})}
     renderer = make_renderer(config, files)
     renderer.default_vars = merged_vars
-    props = load_properties(files.properties)
+    props = _seeds_described_as_models(load_properties(files.properties), files)
     _check_orphan_properties(props, files, config)
 
     nodes: dict[NodeId, Node] = {}
@@ -376,6 +376,22 @@ def _one_of(value: Any, allowed: frozenset[str]) -> str:
     close = difflib.get_close_matches(str(value), sorted(allowed), n=1)
     known = f"use one of {', '.join(sorted(allowed))}"
     return f"did you mean {close[0]!r}? {known}" if close else known
+
+
+def _seeds_described_as_models(props: Properties, files: ProjectFiles) -> Properties:
+    """A `models:` entry naming a seed (and no model) describes that seed, as in dbt,
+    whose tests find their node by name whatever its kind (dbt's own adapter tests
+    describe their seed so); the seed's own `seeds:` entry, if any, wins."""
+    from dataclasses import replace
+
+    model_names = {Path(p).stem for p in (*files.models, *files.python_models)}
+    seed_names = {Path(p).stem for p in files.seeds}
+    moved = {name: p for name, p in props.models.items()
+             if name not in model_names and name in seed_names and name not in props.seeds}
+    if not moved:
+        return props
+    return replace(props, models={k: v for k, v in props.models.items() if k not in moved},
+                   seeds={**props.seeds, **moved})
 
 
 def _check_orphan_properties(props: Properties, files: ProjectFiles, config: ProjectConfig):

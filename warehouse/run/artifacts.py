@@ -68,6 +68,8 @@ def node_entry(project: Any, node: Any, ids: dict[Any, str], fingerprint: Any = 
         "meta": {**(config.get("meta") or {}), KEY: ours},
         "tags": sorted(node.tags),
     }
+    if getattr(node, "materialized", None) == "unit_test":
+        return _unit_test_entry(entry, node, ids)
     if isinstance(node, SourceNode):
         entry.update(source_name=node.source_name, source_description="", loader="",
                      identifier=relation.name, columns=_columns(node),
@@ -87,19 +89,31 @@ def node_entry(project: Any, node: Any, ids: dict[Any, str], fingerprint: Any = 
                      sources=[[s, t] for s, t in node.sources])
     elif isinstance(node, SeedNode):
         entry["config"]["column_types"] = dict(node.column_types)
+        entry["depends_on"] = {"macros": []}
         entry.update(columns=_columns(node), root_path=str(project.config.root))
     elif isinstance(node, TestNode):
         entry["config"]["severity"] = str(getattr(node.config, "severity", "error")).upper()
-        entry.update(compiled_code=node.sql, compiled=True, language="sql",
-                     column_name=node.column_name, attached_node=_attached(node, ids))
+        entry.update(compiled_code=node.sql, compiled=True, language="sql")
         ours.update(test_name=node.test_name, attached_to=node.attached_to)
-        if node.test_name is not None:
-            entry["test_metadata"] = {"name": node.test_name, "kwargs": {}, "namespace": None}
-    if getattr(node, "materialized", None) == "unit_test":  # as dbt's `unit_tests` entries
-        entry.update(model=node.model, given=[{"input": f.label, "rows": [],
-                                               "format": f.format} for f in node.given],
-                     expect={"format": node.expect.format, "rows": []})
+        if node.test_name is not None:  # generic: what it tests
+            entry.update(test_metadata={"name": node.test_name, "kwargs": {}, "namespace": None},
+                         column_name=node.column_name, attached_node=_attached(node, ids))
     return entry
+
+
+def _unit_test_entry(entry: dict[str, Any], node: Any, ids: dict[Any, str]) -> dict[str, Any]:
+    """dbt's `unit_tests` entry: fewer fields than a node's (no relation, meta or tags at
+    its top); our fields under its config's meta."""
+    keep = ("unique_id", "resource_type", "name", "package_name", "path",
+            "original_file_path", "fqn", "schema", "description")
+    out = {k: entry[k] for k in keep}
+    model = next((ids[p] for p in node.depends_on if p.kind.value == "model" and p in ids), None)
+    out.update(model=node.model, checksum=None,
+               depends_on={"macros": [], "nodes": [model] if model else []},
+               given=[{"input": f.label, "rows": [], "format": f.format} for f in node.given],
+               expect={"format": node.expect.format, "rows": []},
+               config={"tags": entry["tags"], "meta": entry["meta"], "enabled": True})
+    return out
 
 
 def _attached(node: TestNode, ids: dict[Any, str]) -> str | None:
@@ -144,6 +158,7 @@ def write_manifest(path: Path, project: Any) -> bool:
     no place for it), so a no-op build that finds its own digest there leaves the
     file alone instead of spending a fifth of its time rewriting the same nodes."""
     key = getattr(project, "cache_key", None)
+    key = f"{__version__} {key}" if key else None  # another engine may lay it out otherwise
     key_file = path.with_name(path.name + ".key")
     if key and path.exists() and _read(key_file) == key:
         return False

@@ -245,7 +245,8 @@ def run_node(project: Any, node: Node, session: Any, options: RunOptions,
     if isinstance(node, SeedNode):
         rows = session.load_seed(project.config.root / node.path, node.relation,
                                  node.column_types, display_path=node.path,
-                                 types_declared_in=node.types_declared_in)
+                                 types_declared_in=node.types_declared_in,
+                                 dbt_types=project.config.schema_naming == "dbt")
         return NodeResult(node.id, "success", rows=rows, relation=str(node.relation))
     if isinstance(node, ModelNode):
         return _run_model(project, node, session, options, run)

@@ -308,12 +308,12 @@ class DuckDBSession:
 
     def load_seed(self, csv_path: Path, relation: Relation,
                   column_types: Mapping[str, str] | None, *, display_path: str,
-                  types_declared_in: Mapping[str, tuple[str, int | None]] | None = None
-                  ) -> int:
+                  types_declared_in: Mapping[str, tuple[str, int | None]] | None = None,
+                  dbt_types: bool = False) -> int:
         from warehouse.adapters.duckdb.seeds import load_seed
 
         rows = load_seed(self.con, csv_path, relation, column_types, display_path=display_path,
-                         types_declared_in=types_declared_in)
+                         types_declared_in=types_declared_in, dbt_types=dbt_types)
         self._shared_catalog().record(relation, "table")
         return rows
 
