@@ -143,6 +143,8 @@ def select_nodes(project: Any, options: RunOptions, state: SelectionState | None
                  console: Console | None = None) -> list[NodeId]:
     """The nodes the command runs, in DAG order; `state` is what `state:` and `result:`
     compare with. A selector term that matches nothing is a warning on `console`."""
+    from warehouse.run.dbt_ids import package_of
+
     infos = {
         node_id: NodeInfo(
             id=node_id, name=node.name, kind=node_id.kind, path=node.path, tags=node.tags,
@@ -151,7 +153,7 @@ def select_nodes(project: Any, options: RunOptions, state: SelectionState | None
             attached_to=tuple(node.depends_on) if node_id.kind in TEST_KINDS else (),
             test_name=node.test_name if isinstance(node, TestNode) else (
                 node.name if node_id.kind is NodeKind.UNIT_TEST else None),
-            relation=_relation_text(node),
+            relation=_relation_text(node), package=package_of(project, node),
         )
         for node_id, node in project.nodes.items()
     }

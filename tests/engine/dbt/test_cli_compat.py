@@ -218,3 +218,23 @@ def test_seed_types_are_dbt_duckdb_s(shop):
     finally:
         con.close()
     assert types == {"id": "INTEGER", "name": "VARCHAR", "born": "DATE"}
+
+
+def test_package_selects_the_nodes_of_one_package(shop):
+    for rel, text in {
+        "packages.yml": "packages:\n  - package: acme/tiny\n    version: 1.0.0\n",
+        "dbt_packages/tiny/dbt_project.yml": "name: tiny\n",
+        "dbt_packages/tiny/models/tiny_numbers.sql": "select 1 as n",
+    }.items():
+        (shop / rel).parent.mkdir(parents=True, exist_ok=True)
+        (shop / rel).write_text(text)
+    listed = dbt_style(shop, "ls", "--select", "package:tiny", "--output", "name")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == ["tiny_numbers"]
+    own = dbt_style(shop, "ls", "--select", "package:shop", "--resource-type", "model",
+                    "--output", "name")
+    assert sorted(own.stdout.split()) == ["names", "only_ids", "stg_people"]
+    assert dbt_style(shop, "seed").returncode == 0
+    done = dbt_style(shop, "run", "-s", "package:tiny")
+    assert done.returncode == 0, done.stderr
+    assert set(results(shop)) == {"model.tiny.tiny_numbers"}

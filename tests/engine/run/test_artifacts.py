@@ -113,7 +113,8 @@ def test_manifest_is_valid_v12_with_dbt_ids(built):
     assert model["description"] == "People, cleaned."
     assert model["relation_name"] == '"shop"."main"."stg_people"'
     assert "relation_name" not in nodes["model.shop.inner"]  # ephemeral: no relation
-    assert manifest["child_map"]["seed.shop.people"] == ["model.shop.inner", "model.shop.stg_people"]
+    assert manifest["child_map"]["seed.shop.people"] == [
+        "model.shop.inner", "model.shop.stg_people"]
     assert manifest["parent_map"]["model.shop.ids"] == ["model.shop.inner"]
     ours = model["meta"]["warehouse"]
     assert ours["node"] == "model.stg_people" and len(ours["fingerprint"]) >= 16
