@@ -238,3 +238,16 @@ def test_package_selects_the_nodes_of_one_package(shop):
     done = dbt_style(shop, "run", "-s", "package:tiny")
     assert done.returncode == 0, done.stderr
     assert set(results(shop)) == {"model.tiny.tiny_numbers"}
+
+
+def test_warehouse_test_runs_on_a_database_another_tool_built(shop):
+    """As after `dbt build`: the relations exist, the engine never built them."""
+    con = duckdb.connect(str(shop / "shop.duckdb"))
+    con.execute("create table people as select * from (values (1, 'An'), (1, 'Bo')) "
+                "t(id, name); create view stg_people as select * from people")
+    con.close()
+    done = dbt_style(shop, "test", "--select", "people")
+    assert done.returncode == 1, done.stderr
+    got = results(shop)
+    assert {uid.split(".")[2]: status for uid, status in got.items()} == {
+        "unique_people_id": "fail", "not_null_people_id": "pass"}
