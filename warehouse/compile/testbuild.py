@@ -90,9 +90,49 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
             args["column_name"] = spec.column_name
         sql, spec = _call_test_macro(renderer, macro, state, args, spec, p.path, line)
     sql = str(sql)
+    kinds, call = _runtime_call(renderer, state, macro if state.touched else None, spec,
+                                model_sql, target)
     return TestNode(name=spec.name, path=p.path, sql=sql, depends_on=tuple(sorted(deps)),
                     config=spec.config, attached_to=p.name, column_name=spec.column_name,
-                    test_name=spec.test_name, line=line, volatile=volatile_in(sql))
+                    test_name=spec.test_name, line=line, volatile=volatile_in(sql),
+                    runtime_kinds=kinds, macro_call=call)
+
+
+def _runtime_call(renderer: Renderer, state: RenderState, macro: str | None, spec: Any,
+                  model_sql: str, target: Node) -> tuple[tuple[str, ...], str]:
+    """A generic test whose macro read what differs at run time (dbt_utils' equality
+    returns '' while `execute` is false): what it may read, and its call kept to be made
+    again when it runs (`render_generic_at_run`). ((), "") for any other test."""
+    import json
+
+    from warehouse.compile.introspect import static_kinds
+
+    if macro is None:
+        return (), ""
+    package, _, name = macro.rpartition(".")
+    path = (renderer.library.index.get(package, {}).get(name) if package
+            else renderer.macros[name][0])
+    kinds = set(state.touched) | (static_kinds(renderer, path) if path else {"unknown"})
+    call = {"macro": macro, "kwargs": dict(spec.kwargs), "model_sql": model_sql,
+            "schema": target.relation.schema, "name": target.relation.name,
+            "column_name": spec.column_name, "config": dict(state.config)}
+    return tuple(sorted(kinds)), json.dumps(call, default=str)
+
+
+def render_generic_at_run(renderer: Renderer, node: TestNode, state: RenderState) -> str:
+    """The SQL of generic test `node` rendered now, as `state` (the run's resolver)."""
+    import json
+
+    from warehouse.core.identity import Relation
+
+    call = json.loads(node.macro_call)
+    kwargs = {key: _render_arg(renderer, state, value) for key, value in call["kwargs"].items()}
+    model = _ModelArg(call["model_sql"], Relation(call["schema"], call["name"]))
+    args = dict(kwargs, model=model)
+    if call["column_name"] is not None:
+        args["column_name"] = call["column_name"]
+    state.config.update(call["config"])
+    return str(renderer.call_macro(call["macro"], state, **args))
 
 
 def _call_test_macro(renderer: Renderer, macro: str, state: RenderState,

@@ -187,6 +187,9 @@ class TestNode:
     # A singular test whose render read what differs at run time (as ModelNode's): its SQL
     # is rendered again just before it runs (compile/runtime_render.py).
     runtime_kinds: tuple[str, ...] = ()
+    # A generic test rendered again at run time: its macro call as JSON (macro name, the
+    # arguments as written, the tested relation's SQL), see compile/testbuild.py.
+    macro_call: str = ""
 
     @property
     def id(self) -> NodeId:

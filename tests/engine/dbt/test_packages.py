@@ -101,6 +101,21 @@ MYPKG = {
           select 'x{{ suffix }}' as tag, '{{ rel.render() }}' as rel from {{ rel }}
         {%- endmacro %}
         """,
+    # A test written as dbt_utils' equality: nothing at load (`execute` false), the
+    # columns read from the database when it runs, failures counted by its fail_calc.
+    "dbt_packages/mypkg/macros/same_rows.sql": """
+        {% test same_rows(model, compare_model) %}
+        {{ config(fail_calc='sum(coalesce(diff, 0))') }}
+        {%- if not execute -%}{{ return('') }}{%- endif -%}
+        {%- set cols = adapter.get_columns_in_relation(model) | map(attribute='name')
+                       | join(', ') -%}
+        select count(*) as diff from (
+          (select {{ cols }} from {{ model }} except select {{ cols }} from {{ compare_model }})
+          union all
+          (select {{ cols }} from {{ compare_model }} except select {{ cols }} from {{ model }})
+        ) as d
+        {% endtest %}
+        """,
     "dbt_packages/mypkg/seeds/pkg_codes.csv": "code,label\n1,one\n2,two\n",
     "dbt_packages/mypkg/models/pkg_scaled.sql": """
         select code, {{ scaled('code') }} as scaled from {{ ref('pkg_codes') }}
@@ -297,6 +312,26 @@ def test_a_string_where_a_package_wants_a_relation_is_its_error(make_project, cl
     res = cli(root, "build")
     assert res.code != 0
     assert "not a relation: main.payments" in res.text, res.text
+
+
+def test_package_test_rendered_when_it_runs(make_project, cli, monkeypatch):
+    root = _project(make_project, monkeypatch, {
+        "models/payments_copy.sql": "select * from {{ ref('payments') }}",
+        "models/payments_less.sql": "select * from {{ ref('payments') }} where id < 3",
+        "seeds/props.yml": """
+            seeds:
+              - name: payments
+                data_tests:
+                  - mypkg.same_rows:
+                      compare_model: ref('payments_copy')
+                  - mypkg.same_rows:
+                      name: against_fewer
+                      compare_model: ref('payments_less')
+            """})
+    res = cli(root, "build")
+    assert res.code == 1, res.text
+    assert "PASS  test mypkg_same_rows_payments_ref_payments_copy_" in res.out, res.out
+    assert "FAIL 1 against_fewer" in res.out, res.out
 
 
 DISPATCH_OVERRIDES = {
