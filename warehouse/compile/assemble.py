@@ -46,14 +46,18 @@ from warehouse.dbt.subset import IgnoredConfigs, check_node_config
 
 def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
                      vars: Mapping[str, Any] | None = None,
-                     analyze: Callable[..., Any] | None = None) -> Project:
+                     analyze: Callable[..., Any] | None = None,
+                     properties: Properties | None = None) -> Project:
     """Render, parse and check every node of `files`, read with `config`. `vars` come on
     top of the project's. `analyze` replaces `warehouse.compile.parse.analyze_model_sql`
-    (the parse cache passes a memoized one)."""
+    (the parse cache passes a memoized one); `properties`, when given, is
+    `load_properties(files.properties)` as the parse cache kept it."""
     merged_vars = {**config.vars, **(vars or {})}
     renderer = make_renderer(config, files)
     renderer.default_vars = merged_vars
-    props = _seeds_described_as_models(load_properties(files.properties), files)
+    if properties is None:
+        properties = load_properties(files.properties)
+    props = _seeds_described_as_models(properties, files)
     _check_orphan_properties(props, files, config)
 
     nodes: dict[NodeId, Node] = {}

@@ -129,13 +129,13 @@ def file_stats(config: ProjectConfig) -> tuple[list[tuple[str, int, int, int]], 
     newest = 0
     for folder in project_folders(config):
         for dirpath, _dirs, names in os.walk(os.path.join(base, folder), followlinks=True):
+            rel = os.path.relpath(dirpath, base)  # once per folder, not per file
             for name in names:
-                path = os.path.join(dirpath, name)
                 try:
-                    st = os.stat(path)
+                    st = os.stat(os.path.join(dirpath, name))
                 except OSError:
                     continue
-                found.append((os.path.relpath(path, base), st.st_size, st.st_mtime_ns,
+                found.append((os.path.join(rel, name), st.st_size, st.st_mtime_ns,
                               st.st_ctime_ns))
                 newest = max(newest, st.st_mtime_ns)
     found.sort()

@@ -338,3 +338,35 @@ def test_an_analysis_made_by_another_engine_is_not_used(make_project, analysed, 
     monkeypatch.setattr(parse_cache, "engine_signature", lambda: "another engine")
     load(root)
     assert len(analysed) == 2
+
+
+def test_a_model_edit_does_not_parse_the_property_files_again(make_project, monkeypatch):
+    """The YAML's parse is kept apart, under its own text: a model edited (a miss) reuses
+    it; a property file edited parses it again, and its change shows."""
+    import warehouse.core.properties
+
+    parsed = []
+    real = warehouse.core.properties.load_properties
+
+    def spy(files):
+        parsed.append(sorted(files))
+        return real(files)
+
+    monkeypatch.setattr(warehouse.core.properties, "load_properties", spy)
+    root = make_project(FILES)
+    load(root)
+    assert len(parsed) == 1
+    write(root, "models/stg.sql", "select id, name, 1 as one from {{ ref('people') }}")
+    project = load(root)
+    assert len(parsed) == 1, "a model edit: the kept parse of the YAML serves"
+    assert "1 as one" in sql_of(project, "stg")
+    scaled = project.nodes[NodeId(NodeKind.MODEL, "scaled")]
+    assert scaled.description == "Scaled ids."
+    yml = (root / "models/schema.yml").read_text().replace("Scaled ids.", "Ids, scaled.")
+    (root / "models/schema.yml").write_text(yml)
+    project = load(root)
+    assert len(parsed) == 2
+    assert project.nodes[NodeId(NodeKind.MODEL, "scaled")].description == "Ids, scaled."
+    write(root, "models/schema.yml", "models:\n  - name: scaled\n    colums: []\n")
+    with pytest.raises(ProjectError, match="colums"):
+        load(root)
