@@ -44,6 +44,33 @@ def package_globals(state: Callable[[], Any], flags: Any, adapter: Any,
             "model": NodeView(state, package_of, project_name)}
 
 
+def package_lenient_undefined(in_package: Callable[[], bool]) -> type:
+    """StrictUndefined, except in a package's macro (`in_package()` says whether the
+    template running now is one), where an undefined name is false, empty and prints
+    nothing, as in dbt (whose undefined is Jinja's lenient one): dbt_utils prints
+    `{{ select_gb_cols }}` set only when there are group-by columns, audit_helper tests
+    `{% if props %}` set in one branch. The project's own templates stay strict, where
+    a misspelt name must be an error."""
+    import jinja2
+
+    class PackageLenientUndefined(jinja2.StrictUndefined):
+        __slots__ = ()
+
+        def __bool__(self) -> bool:
+            return False if in_package() else super().__bool__()
+
+        def __str__(self) -> str:
+            return "" if in_package() else super().__str__()
+
+        def __iter__(self) -> Any:
+            return iter(()) if in_package() else super().__iter__()
+
+        def __len__(self) -> int:
+            return 0 if in_package() else super().__len__()
+
+    return PackageLenientUndefined
+
+
 class NodeView(Mapping[str, Any]):
     """`model`: the node rendering now, with the fields packages read (`name`,
     `package_name`, `resource_type`, `original_file_path`, `config`, `schema`,

@@ -289,7 +289,14 @@ class Renderer:
             cache_size=-1,
             auto_reload=False,
         )
-        self.env.undefined = _package_lenient_undefined(self)
+        from warehouse.compile.package_context import package_lenient_undefined
+
+        def in_package() -> bool:
+            library = getattr(self, "library", None)
+            return library is not None and library.package_of(template_position()[0]) \
+                is not None
+
+        self.env.undefined = package_lenient_undefined(in_package)
         self._simple: dict[str, Any] = {}  # path -> SimpleTemplate, or None: needs Jinja
         self._strings: dict[str, Any] = {}  # render_string's compiled templates
         self.docs = dict(docs)
@@ -538,37 +545,6 @@ class Renderer:
             raise render_errors.runtime_error(exc, path, state.line, self._sources) from exc
         finally:
             _STATE.reset(token)
-
-
-def _package_lenient_undefined(renderer: Renderer) -> type:
-    """StrictUndefined, except in a package's macro, where an undefined name is false,
-    empty and prints nothing, as in dbt (whose undefined is Jinja's lenient one):
-    dbt_utils prints `{{ select_gb_cols }}` set only when there are group-by columns,
-    audit_helper tests `{% if props %}` set in one branch. The project's own templates
-    stay strict, where a misspelt name must be an error."""
-    import jinja2
-
-    def in_package() -> bool:
-        path, _line = template_position()
-        library = getattr(renderer, "library", None)
-        return library is not None and library.package_of(path) is not None
-
-    class PackageLenientUndefined(jinja2.StrictUndefined):
-        __slots__ = ()
-
-        def __bool__(self) -> bool:
-            return False if in_package() else super().__bool__()
-
-        def __str__(self) -> str:
-            return "" if in_package() else super().__str__()
-
-        def __iter__(self) -> Any:
-            return iter(()) if in_package() else super().__iter__()
-
-        def __len__(self) -> int:
-            return 0 if in_package() else super().__len__()
-
-    return PackageLenientUndefined
 
 
 def _check_supported(path: str, text: str) -> None:

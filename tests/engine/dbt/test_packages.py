@@ -118,7 +118,9 @@ MYPKG = {
         """,
     "dbt_packages/mypkg/seeds/pkg_codes.csv": "code,label\n1,one\n2,two\n",
     "dbt_packages/mypkg/models/pkg_scaled.sql": """
-        select code, {{ scaled('code') }} as scaled from {{ ref('pkg_codes') }}
+        select code, {{ scaled('code') }} as scaled,
+               '{{ model.package_name }}.{{ model.name }}' as who
+        from {{ ref('pkg_codes') }}
         """,
 }
 
@@ -183,6 +185,20 @@ def test_package_macros_models_and_seeds_build(make_project, cli, monkeypatch):
                        "where table_schema = 'main_pkg' and table_name = 'pkg_scaled'") == [
         ("BASE TABLE",)]
     assert _rows(root, "select count(*) from main.from_package") == [(2,)]
+    assert _rows(root, "select distinct who from main_pkg.pkg_scaled") == [("mypkg.pkg_scaled",)]
+
+
+def test_should_full_refresh_follows_the_config_then_the_flag(make_project, cli, monkeypatch):
+    root = _project(make_project, monkeypatch, {
+        "models/refresh.sql": "select {{ should_full_refresh() }} as fr",
+        "models/never.sql": ("{{ config(full_refresh=false) }}"
+                             "select {{ should_full_refresh() }} as fr"),
+    })
+    for args, expected in (((), False), (("--full-refresh",), True)):
+        res = cli(root, "build", *args)
+        assert res.code == 0, res.text
+        assert _rows(root, "select fr from main.refresh") == [(expected,)], args
+        assert _rows(root, "select fr from main.never") == [(False,)], args
 
 
 def test_root_project_configs_and_vars_override_the_package(make_project, cli, monkeypatch):
