@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 build: $(STAMP)
 	$(BIN)/warehouse build
 
+# The Spark target's tests need a JVM: scripts/ensure-java installs one when missing.
 test: $(STAMP)
+	scripts/ensure-java >/dev/null
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -20,7 +20,18 @@ FAILED_BUILD_NAME = "failed_build.duckdb"  # in target/: a failed build, kept fo
 def adapter_for(config: ProjectConfig, database: Path | None = None) -> Adapter:
     """The adapter of the project's target. `database` builds into another file than the
     project's own (the pytest plugin's private build); such a build keeps no state stamp,
-    which describes the project's own warehouse only."""
+    which describes the project's own warehouse only. A pyproject project's `--target NAME`
+    (DBT_TARGET) that names a Spark target builds on Spark (adapters/spark/settings.py)."""
+    if config.schema_naming != "dbt" and database is None:
+        import os
+
+        from warehouse.adapters.spark.settings import spark_target
+
+        spark = spark_target(config.root, os.environ.get("DBT_TARGET"), config.config_file)
+        if spark is not None:
+            from warehouse.adapters.spark.adapter import SparkAdapter
+
+            return SparkAdapter(spark)
     from warehouse.adapters.duckdb.adapter import DuckDBAdapter
     from warehouse.adapters.duckdb.state import STAMP_NAME
 

@@ -26,6 +26,7 @@ _KNOWN_KEYS = frozenset(
         "database", "target_path", "model_paths", "seed_paths", "macro_paths", "test_paths",
         "docs_paths", "threads", "vars", "models", "seeds", "name", "default_schema", "ack",
         "snapshot_paths", "snapshots",
+        "targets",  # [tool.warehouse.targets.NAME]: other engines (adapters/spark/settings.py)
     }
 )
 # Where a key of the config section was written: (keys under the section, value=False) to

@@ -1,0 +1,50 @@
+"""DuckDB constructs sqlglot leaves unchanged, carried to Spark SQL with their meaning
+(no Spark needed: the SQL written is checked as an AST)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+
+from warehouse.adapters.spark.transpile import TranspileError, to_spark_one
+
+TABLES = {("main", "a"): [("x", "bigint"), ("y", "string")],
+          ("main", "b"): [("y", "string"), ("z", "double")]}
+
+
+def _columns(schema, table):
+    return TABLES.get((schema, table))
+
+
+def _same(spark_sql: str, expected: str) -> None:
+    assert sqlglot.parse_one(spark_sql, read="spark") == sqlglot.parse_one(expected, read="spark")
+
+
+def test_union_by_name_selects_every_branch_in_the_same_order():
+    sql = ("select * from main.a union all by name select * from main.b "
+           "union all by name select 2 as x")
+    _same(to_spark_one(sql, None, _columns),
+          "select a.x as x, a.y as y, null as z from main.a as a union all "
+          "select null as x, b.y as y, b.z as z from main.b as b union all "
+          "select 2 as x, null as y, null as z")
+
+
+def test_union_by_name_of_unknown_columns_is_refused_at_its_line():
+    with pytest.raises(TranspileError) as caught:
+        to_spark_one("select *\nfrom main.unknown\nunion by name select 1 as x", None, _columns)
+    assert "UNION BY NAME" in str(caught.value) and "\nLINE" in str(caught.value)
+
+
+def test_similar_to_matches_the_whole_text():
+    _same(to_spark_one("select x similar to '[0-9]{2}' from t"),
+          "select x rlike '^(?:[0-9]{2})$' from t")
+
+
+def test_day_of_week_counts_from_sunday_as_zero():
+    _same(to_spark_one("select extract(dow from d), dayofweek(d) from t"),
+          "select (extract(dow from d) - 1), (dayofweek(d) - 1) from t")
+
+
+def test_date_plus_interval_is_a_timestamp():
+    _same(to_spark_one("select d + interval 1 day from t"),
+          "select cast(d as timestamp_ntz) + interval '1' day from t")

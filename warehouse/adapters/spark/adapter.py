@@ -1,0 +1,383 @@
+"""The Spark adapter: `warehouse.adapters.base.Adapter` over a Spark session's catalog.
+
+Every statement a caller hands in is DuckDB SQL (the project's dialect) and
+is transpiled to Spark SQL by `transpile` (located refusals for what does
+not transpile); the adapter's own statements are written in Spark SQL. The
+project's schemas are Spark databases (`SparkSettings.database`), created
+with their files under the target's warehouse_dir.
+
+Write-audit-publish is not implemented on Spark yet: a build writes the
+published databases directly (each table is swapped in whole, so a reader
+never sees a half-written table, but a failed build leaves the relations it
+built before failing). `publish` and `discard` therefore have nothing to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from warehouse.adapters.base import (
+    DatabaseError,
+    FailingRows,
+    Materialized,
+    NodeState,
+    RelationKey,
+    StoredState,
+    Unavailable,
+)
+from warehouse.adapters.spark.settings import SparkSettings, spark_session
+from warehouse.adapters.spark.transpile import located, spark_error_line, to_spark, to_spark_one
+from warehouse.core.identity import Relation
+from warehouse.core.nodes import SnapshotSpec
+
+if TYPE_CHECKING:
+    from warehouse.core.nodes import Contract
+
+_COUNT_COLUMN = "__warehouse_failures"
+
+
+def _q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+class SparkAdapter:
+    name = "spark"
+    dialect = "duckdb"  # models are written in DuckDB SQL and transpiled
+
+    def __init__(self, settings: SparkSettings) -> None:
+        self.settings = settings
+
+    @property
+    def location(self) -> str:
+        return f"spark {self.settings.master} ({self.settings.warehouse_path})"
+
+    @property
+    def label(self) -> str:
+        return f"the Spark warehouse ({self.settings.name})"
+
+    def _session(self) -> SparkWarehouseSession:
+        return SparkWarehouseSession(self.settings, spark_session(self.settings))
+
+    def published_exists(self) -> bool:
+        return self._session().read_state().exists
+
+    def published_state(self) -> StoredState:
+        return self._session().read_state()
+
+    def published_signatures(self, relations: Iterable[Relation]
+                             ) -> dict[Relation, str | None]:
+        return self._session().data_signatures(relations)
+
+    def open_published(self) -> SparkWarehouseSession:
+        session = self._session()
+        if not session.read_state().exists:
+            raise Unavailable("the Spark warehouse has not been built yet: run "
+                              f"`warehouse build --target {self.settings.name}`")
+        return session
+
+    def workspace(self) -> SparkWorkspace:
+        return SparkWorkspace(self)
+
+    @contextmanager
+    def without_builds(self) -> Iterator[list[str]]:
+        yield []
+
+    def remove_leftovers(self) -> list[str]:
+        return []
+
+
+class SparkWorkspace:
+    """The build's session; see the module docstring for what publishing means here."""
+
+    def __init__(self, adapter: SparkAdapter) -> None:
+        self._adapter = adapter
+
+    def __enter__(self) -> SparkWorkspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def connect(self) -> SparkWarehouseSession:
+        return self._adapter._session()
+
+    def publish(self) -> None:
+        return None
+
+    def discard(self, *, keep: bool = True) -> str | None:
+        return None
+
+
+class SparkWarehouseSession:
+    """The process's Spark session seen through the protocol; cursors share it (Spark runs
+    statements from several threads at once)."""
+
+    def __init__(self, settings: SparkSettings, spark: Any) -> None:
+        import threading
+
+        self.settings = settings
+        self.spark = spark
+        # The relations present, listed once (metastore calls are slow) and kept current
+        # as the session builds: one listing a run, not one lookup a model.
+        self._kinds: dict[RelationKey, str] | None = None
+        self._lock = threading.Lock()
+        self._made: set[str] = set()  # databases this session created or found
+
+    def cursor(self) -> SparkWarehouseSession:
+        return self
+
+    def close(self) -> None:
+        return None
+
+    # ------------------------------------------------------------------ running SQL
+
+    def _rename(self, schema: str) -> str:
+        return self.settings.database(schema)
+
+    def _columns(self, schema: str, name: str) -> list[tuple[str, str]] | None:
+        return self.columns_of(Relation(schema, name))
+
+    def target(self, relation: Relation) -> str:
+        return f"{_q(self.settings.database(relation.schema))}.{_q(relation.name.lower())}"
+
+    def run(self, statement: str) -> list[tuple[Any, ...]]:
+        """One Spark SQL statement (the adapter's own); its rows."""
+        return [tuple(r) for r in self._frame(statement, statement).collect()]
+
+    def _frame(self, spark_sql: str, source: str) -> Any:
+        """Spark's DataFrame of `spark_sql`; an error is a DatabaseError located in the
+        DuckDB `source` it was transpiled from."""
+        from pyspark.errors import PySparkException
+
+        try:
+            return self.spark.sql(spark_sql)
+        except PySparkException as exc:
+            raise self._error(exc, source) from None
+
+    def _error(self, exc: Exception, source: str) -> DatabaseError:
+        message = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()),
+                       type(exc).__name__)
+        contexts = getattr(exc, "getQueryContext", lambda: [])() or []
+        fragments = [c.fragment() for c in contexts if hasattr(c, "fragment")]
+        line = spark_error_line(message, source, fragments)
+        return DatabaseError(located(f"Spark: {message}", source, line))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if params:
+            sql = _bind(sql, params)
+        rows: list[tuple[Any, ...]] = []
+        for statement in to_spark(sql, self._rename, self._columns):
+            rows = [tuple(r) for r in self._collect(statement, sql)]
+        return rows
+
+    def _collect(self, spark_sql: str, source: str) -> list[Any]:
+        from pyspark.errors import PySparkException
+
+        frame = self._frame(spark_sql, source)
+        try:
+            return frame.collect()
+        except PySparkException as exc:
+            raise self._error(exc, source) from None
+
+    def query(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        frame = self._frame(to_spark_one(sql, self._rename, self._columns), sql)
+        rows = self._collect_frame(frame, sql)
+        return tuple(frame.columns), rows
+
+    def _collect_frame(self, frame: Any, source: str) -> list[tuple[Any, ...]]:
+        from pyspark.errors import PySparkException
+
+        try:
+            return [tuple(r) for r in frame.collect()]
+        except PySparkException as exc:
+            raise self._error(exc, source) from None
+
+    # ------------------------------------------------------------------ catalog
+
+    def _databases(self) -> dict[str, str]:
+        """Spark database -> project schema, for the project's databases present."""
+        prefix = self.settings.database_prefix.lower()
+        names = [r[0] for r in self.run("show databases")]
+        return {n: n[len(prefix):] for n in names if n.startswith(prefix)}
+
+    def _tables(self) -> dict[RelationKey, str]:
+        out: dict[RelationKey, str] = {}
+        for database, schema in self._databases().items():
+            for table in self.spark.catalog.listTables(database):
+                if table.isTemporary:
+                    continue
+                out[(schema, table.name.lower())] = ("view" if table.tableType == "VIEW"
+                                                     else "table")
+        return out
+
+    def relation_kind(self, relation: Relation) -> str | None:
+        with self._lock:
+            if self._kinds is None:
+                self._kinds = self._tables()
+            return self._kinds.get((relation.schema.lower(), relation.name.lower()))
+
+    def _record(self, relation: Relation, kind: str) -> None:
+        with self._lock:
+            if self._kinds is not None:
+                self._kinds[(relation.schema.lower(), relation.name.lower())] = kind
+
+    def columns(self) -> dict[RelationKey, list[tuple[str, str]]]:
+        return {key: self.columns_of(Relation(*key)) or [] for key in self._tables()}
+
+    def columns_of(self, relation: Relation) -> list[tuple[str, str]] | None:
+        if self.relation_kind(relation) is None:
+            return None
+        return self._described(self.target(relation))
+
+    def _described(self, target: str) -> list[tuple[str, str]]:
+        frame = self._frame(f"select * from {target} limit 0", target)
+        return [(f.name, f.dataType.simpleString()) for f in frame.schema.fields]
+
+    def row_counts(self) -> dict[RelationKey, int]:
+        return {key: int(self.run(f"select count(*) from {self.target(Relation(*key))}")[0][0])
+                for key, kind in self._tables().items() if kind == "table"}
+
+    def data_signatures(self, relations: Iterable[Relation]) -> dict[Relation, str | None]:
+        import hashlib
+
+        out: dict[Relation, str | None] = {}
+        for relation in relations:
+            if self.relation_kind(relation) is None:
+                out[relation] = None
+                continue
+            target = self.target(relation)
+            columns = self._described(target)
+            count, total = self.run(f"select count(*), sum(cast(xxhash64(*) as decimal(38, 0)))"
+                                    f" from {target}")[0]
+            out[relation] = hashlib.sha256(repr((columns, count, str(total))).encode()
+                                           ).hexdigest()[:32]
+        return out
+
+    # ------------------------------------------------------------------ building
+
+    def create_schemas(self, schemas: Iterable[str]) -> None:
+        for schema in sorted(set(schemas)):
+            database = self.settings.database(schema)
+            if database in self._made:
+                continue
+            self._made.add(database)
+            where = (self.settings.warehouse_path / f"{database}.db").as_uri()
+            self.run(f"create database if not exists {_q(database)} location '{where}'")
+
+    def load_seed(self, csv_path: Path, relation: Relation,
+                  column_types: Mapping[str, str] | None, *, display_path: str,
+                  types_declared_in: Mapping[str, tuple[str, int | None]] | None = None,
+                  dbt_types: bool = False) -> int:
+        """`dbt_types` is for dbt projects, which build on DuckDB only for now."""
+        from warehouse.adapters.spark.seeds import load_seed
+
+        self.create_schemas([relation.schema])
+        existing = self.relation_kind(relation)
+        if existing == "view":
+            self.run(f"drop view if exists {self.target(relation)}")
+        rows, _ = load_seed(self.spark, csv_path, self.target(relation), column_types,
+                            shown=display_path)
+        self._record(relation, "table")
+        return rows
+
+    def materialize(self, relation: Relation, materialized: str, sql: str, *,
+                    incremental_sql: str | None = None, strategy: str = "append",
+                    unique_key: Sequence[str] = (), full_refresh: bool = False,
+                    contract: Contract | None = None, on_schema_change: str = "ignore"
+                    ) -> Materialized:
+        from warehouse.adapters.spark.materialize import materialize
+
+        if contract is not None:
+            raise DatabaseError("enforced contracts are not supported on the Spark target yet")
+        select = to_spark_one(sql, self._rename, self._columns)
+        step = None if full_refresh or incremental_sql is None else to_spark_one(
+            incremental_sql, self._rename, self._columns)
+        source = incremental_sql if step is not None else sql
+        done = materialize(lambda s: [tuple(r) for r in self._collect(s, source)],
+                           self._described, relation, self.target(relation), materialized,
+                           select, existing=self.relation_kind(relation),
+                           incremental_select=step, strategy=strategy, unique_key=unique_key,
+                           on_schema_change=on_schema_change)
+        self._record(relation, "view" if materialized == "view" else "table")
+        return done
+
+    def snapshot(self, relation: Relation, sql: str, spec: SnapshotSpec) -> Materialized:
+        raise DatabaseError("snapshots are not supported on the Spark target yet")
+
+    def failing_rows(self, sql: str, *, limit: int | None = None, sample_size: int = 5,
+                     store_as: Relation | None = None) -> FailingRows:
+        from warehouse.adapters.spark.materialize import write_table
+
+        select = to_spark_one(sql, self._rename, self._columns)
+        if store_as is not None:
+            self.create_schemas([store_as.schema])
+            target = self.target(store_as)
+            write_table(lambda s: [tuple(r) for r in self._collect(s, sql)], target, select,
+                        existing=self.relation_kind(store_as))
+            self._record(store_as, "table")
+            source = target
+        else:
+            source = f"(\n{select}\n) as failing_rows"
+        if limit is not None:
+            source = f"(select * from {source} limit {limit}) as limited_rows"
+        frame = self._frame(f"select count(*) over () as {_COUNT_COLUMN}, * from {source} "
+                            f"limit {max(1, sample_size)}", sql)
+        fetched = self._collect_frame(frame, sql)
+        if not fetched:
+            return FailingRows(0)
+        columns = tuple(frame.columns[1:])
+        return FailingRows(int(fetched[0][0]), columns, tuple(r[1:] for r in fetched))
+
+    # ------------------------------------------------------------------ state
+
+    def _state_table(self) -> str:
+        return self.target(Relation("_warehouse", "node_state"))
+
+    def read_state(self) -> StoredState:
+        from warehouse.adapters.spark.state import read_nodes
+
+        tables = self._tables()
+        relations = frozenset(k for k in tables if k[0] != "_warehouse")
+        if ("_warehouse", "node_state") not in tables:
+            return StoredState(relations=relations, exists=False)
+        return StoredState(read_nodes(self.spark, self._state_table()), relations, exists=True)
+
+    def write_state(self, states: Iterable[NodeState], keep: Iterable[str]) -> None:
+        from warehouse.adapters.spark.state import write_nodes
+
+        self.create_schemas(["_warehouse"])
+        existing = self.relation_kind(Relation("_warehouse", "node_state")) == "table"
+        write_nodes(self.spark, self.run, self._state_table(), existing, states, keep)
+        self._record(Relation("_warehouse", "node_state"), "table")
+
+    # ------------------------------------------------------------------ serving
+
+    def export_parquet(self, relation: Relation, path: Path) -> int:
+        import pyarrow.parquet as pq
+
+        table = self._frame(f"select * from {self.target(relation)}", str(relation)).toArrow()
+        pq.write_table(table, str(path))
+        return table.num_rows
+
+    def arrow_batches(self, sql: str, batch_rows: int) -> Any:
+        import pyarrow as pa
+
+        table = self._frame(to_spark_one(sql, self._rename, self._columns), sql).toArrow()
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(batch_rows))
+
+
+def _bind(sql: str, params: Sequence[Any]) -> str:
+    """`?` placeholders replaced by literals (the engine passes names and numbers only)."""
+    from warehouse.core.identity import sql_literal
+
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise DatabaseError("parameter count does not match the statement's placeholders")
+    out = parts[0]
+    for value, rest in zip(params, parts[1:], strict=True):
+        literal = str(value) if isinstance(value, (int, float)) else sql_literal(value)
+        out += literal + rest
+    return out

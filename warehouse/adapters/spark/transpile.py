@@ -1,0 +1,224 @@
+"""DuckDB SQL (the project's dialect) written as Spark SQL by sqlglot, or a located refusal.
+
+Models are never rewritten by hand: each statement the engine hands the
+Spark session is parsed as DuckDB SQL and generated as Spark SQL. Three
+things stop a statement before Spark sees it, each as a `DatabaseError`
+whose second line is `LINE n:` (n - 1 is the line of the caller's SQL, the
+convention of adapters/base.py), so the runner places it in the model's file:
+
+- the DuckDB parser rejects the text;
+- sqlglot says it cannot write a construct in Spark SQL (its UnsupportedError);
+- a construct sqlglot would write with another meaning (`REFUSED` below): an
+  ordered `list(x order by y)` becomes Spark's `collect_list`, whose order is
+  not defined, and ASOF or POSITIONAL joins pass through unchanged.
+
+Table qualifiers are the project's schema names; `databases` maps them to
+Spark database names (a prefix, say), the only change made to the tree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from warehouse.adapters.base import DatabaseError
+
+Rename = Callable[[str], str]  # project schema -> Spark database
+
+
+class TranspileError(DatabaseError):
+    """DuckDB SQL that cannot be written as Spark SQL with the same meaning."""
+
+
+def _refusal(node: Any) -> str | None:
+    """Why `node` (a DuckDB expression) must not be transpiled, or None."""
+    from sqlglot import exp
+
+    if isinstance(node, (exp.ArrayAgg, exp.GroupConcat)) and isinstance(node.this, exp.Order):
+        if isinstance(node, exp.ArrayAgg):
+            return ("an ordered list aggregate: Spark's collect_list keeps no order; sort "
+                    "the list after aggregating (list_sort) instead")
+    if isinstance(node, exp.Join):
+        kind = str(node.args.get("method") or node.args.get("kind") or "").upper()
+        if kind in ("ASOF", "POSITIONAL"):
+            return f"{kind} JOIN: Spark SQL has no such join"
+    return None
+
+
+def _carried_over(node: Any) -> Any:
+    """DuckDB constructs sqlglot leaves as they are, written as Spark SQL of the same
+    meaning: `x SIMILAR TO 'p'` (a regular expression that must match the whole text) is
+    `x RLIKE '^(?:p)$'` (RLIKE finds the pattern anywhere); the day of the week counts
+    from 0; a date plus an interval is a timestamp."""
+    from sqlglot import exp
+
+    if node.meta.get("carried"):
+        return node
+    if isinstance(node, exp.DayOfWeek) or (isinstance(node, exp.Extract) and
+                                           node.name.upper() in ("DOW", "DAYOFWEEK")):
+        node.meta["carried"] = True  # DuckDB counts Sunday as 0, Spark as 1
+        return exp.paren(exp.Sub(this=node.copy(), expression=exp.Literal.number(1)))
+    if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval) \
+            and not isinstance(node.this, exp.Interval):
+        # DuckDB: date + interval is a TIMESTAMP; Spark keeps a DATE for whole days
+        stamp = node.this.copy()
+        if not (isinstance(stamp, exp.Cast) and stamp.to.is_type("timestamp")):
+            stamp = exp.Cast(this=stamp, to=exp.DataType.build("timestamp", dialect="duckdb"))
+            stamp.meta["carried"] = True
+        done = node.__class__(this=stamp, expression=node.expression.copy())
+        done.meta["carried"] = True
+        return done
+    if isinstance(node, exp.SimilarTo) and not node.args.get("escape"):
+        pattern = node.expression
+        if isinstance(pattern, exp.Literal) and pattern.is_string:
+            anchored: Any = exp.Literal.string(f"^(?:{pattern.this})$")
+        else:
+            anchored = exp.func("concat", exp.Literal.string("^(?:"), pattern.copy(),
+                                exp.Literal.string(")$"))
+        return exp.RegexpLike(this=node.this.copy(), expression=anchored)
+    return node
+
+
+def to_spark(sql: str, rename: Rename | None = None, columns: Any = None) -> list[str]:
+    """Each statement of DuckDB `sql` as Spark SQL (comments dropped). `columns(schema,
+    table)` gives a table's columns, for what needs them (byname.py)."""
+    import sqlglot
+    from sqlglot import ErrorLevel, exp
+    from sqlglot.errors import ParseError, UnsupportedError
+
+    try:
+        trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
+    except ParseError as exc:
+        error = exc.errors[0] if exc.errors else {}
+        line = error.get("line")
+        raise TranspileError(located(f"DuckDB SQL that does not parse: "
+                                     f"{error.get('description') or exc}", sql, line)) from None
+    out = []
+    for tree in trees:
+        for node in tree.walk():
+            reason = _refusal(node)
+            if reason:
+                raise TranspileError(located(f"cannot run on Spark: `{_short(node)}` is {reason}",
+                                             sql, _line_of(node, sql)))
+        tree = tree.transform(_carried_over)
+        if columns is not None:
+            tree = _by_name(tree, sql, columns)
+        if rename is not None:
+            for table in tree.find_all(exp.Table):
+                if table.args.get("db") is not None and not table.args.get("catalog"):
+                    table.set("db", exp.to_identifier(rename(table.db), quoted=True))
+        try:
+            out.append(tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE))
+        except UnsupportedError as exc:
+            node = _unsupported_node(tree)
+            construct = f"`{_short(node)}`: " if node is not None else ""
+            raise TranspileError(located(f"cannot be transpiled to Spark SQL: {construct}{exc}",
+                                         sql, _line_of(node, sql) if node else None)) from None
+    return out
+
+
+def _by_name(tree: Any, sql: str, columns: Any) -> Any:
+    from warehouse.adapters.spark.byname import ByNameError, has_by_name, rewrite
+
+    if not has_by_name(tree):
+        return tree
+    try:
+        return rewrite(tree, columns)
+    except ByNameError as exc:
+        raise TranspileError(located(f"cannot run on Spark: {exc}", sql,
+                                     _line_of(exc.node, sql))) from None
+
+
+def to_spark_one(sql: str, rename: Rename | None = None, columns: Any = None) -> str:
+    """One query (a model's SELECT) as Spark SQL."""
+    statements = to_spark(sql, rename, columns)
+    if len(statements) != 1:
+        raise TranspileError(f"expected one statement, found {len(statements)}")
+    return statements[0]
+
+
+def located(message: str, sql: str, line: int | None) -> str:
+    """`message`, then `LINE n:` with the caller's line (plus one: see the module docstring)."""
+    if line is None:
+        return message
+    lines = sql.splitlines()
+    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return f"{message}\nLINE {line + 1}: {text}"
+
+
+def _short(node: Any) -> str:
+    text = node.sql(dialect="duckdb")
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _line_of(node: Any, sql: str) -> int | None:
+    """The line of `sql` where `node` starts: its own position, else its first token's."""
+    for candidate in (node, *node.walk()):
+        meta = getattr(candidate, "meta", None) or {}
+        if "line" in meta:
+            return int(meta["line"])
+    return None
+
+
+def _unsupported_node(tree: Any) -> Any:
+    """The innermost expression sqlglot refuses to write in Spark SQL."""
+    from sqlglot import ErrorLevel
+    from sqlglot.errors import UnsupportedError
+
+    found = None
+    for node in tree.walk(bfs=True):
+        try:
+            node.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+        except UnsupportedError:
+            found = node
+        except Exception:  # a fragment that cannot stand alone
+            continue
+    return found
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"[\s`\"]", "", text).lower()
+
+
+def _fragment_line(sql: str, fragments: list[str]) -> int | None:
+    """The line of the DuckDB expression whose Spark SQL is one of Spark's fragments (the
+    expression Spark complains about, as sqlglot wrote it)."""
+    import sqlglot
+
+    wanted = {_squashed(f) for f in fragments if f}
+    if not wanted:
+        return None
+    try:
+        trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
+    except Exception:
+        return None
+    for tree in trees:
+        for node in tree.transform(_carried_over).walk():
+            try:
+                written = node.sql(dialect="spark")
+            except Exception:
+                continue
+            if _squashed(written) in wanted:
+                return _line_of(node, sql)
+    return None
+
+
+def spark_error_line(message: str, sql: str, fragments: list[str]) -> int | None:
+    """The line of DuckDB `sql` that holds what Spark's error names: the expression of its
+    query context's fragment, else that fragment or a name its message quotes, found as a
+    whole word."""
+    line = _fragment_line(sql, fragments)
+    if line is not None:
+        return line
+    first = message.split("\n")[0]
+    names = [f for f in fragments if f] + re.findall(r"`([^`]+)`", first) + re.findall(
+        r'"([^"]+)"', first)
+    for name in names:
+        last = name.split(".")[-1].strip("`")
+        if not last:
+            continue
+        found = re.search(rf"(?<![\w]){re.escape(last)}(?![\w])", sql, flags=re.I)
+        if found:
+            return sql.count("\n", 0, found.start()) + 1
+    return None
