@@ -286,9 +286,10 @@ def _check_builtin_args(test_name: str, column: str | None, args: Mapping[str, A
 
 def generic_test_name(test_name: str, attached_to: str, column_name: str | None,
                       args: Mapping[str, Any]) -> str:
-    """dbt's unique test name: `<test>_<model>_<args…>`, each argument's values in key
-    order with anything but letters, digits and _ replaced; names of 64 characters or
-    more become the first 30 characters plus the md5 of the full name, as dbt does."""
+    """dbt's name of a generic test: `<test>_<model>_<args…>`, each argument's values in
+    key order with anything but letters, digits and _ replaced. It is the node's name
+    (selected, reported, in unique_id) however long; its relation and compiled file take
+    `short_test_name`, which dbt shortens."""
     named = dict(args)
     if column_name is not None:
         named["column_name"] = column_name
@@ -303,7 +304,16 @@ def generic_test_name(test_name: str, attached_to: str, column_name: str | None,
             parts = [value]
         flat.extend(re.sub(r"[^0-9a-zA-Z_]+", "_", str(p)) for p in parts)
     identifier = f"{test_name}_{attached_to}"
-    full = f"{identifier}_{'__'.join(flat)}" if flat else identifier
-    if len(full) >= MAX_NAME:
-        return f"{identifier[:30]}_{hashlib.md5(full.encode('utf-8')).hexdigest()}"
-    return full
+    return f"{identifier}_{'__'.join(flat)}" if flat else identifier
+
+
+def short_test_name(name: str, test_name: str | None, attached_to: str | None) -> str:
+    """The relation (and file) name of a test called `name`: a generated name of 64
+    characters or more becomes the first 30 characters of `<test>_<model>` plus the md5
+    of the whole name, as dbt does; a name given in YAML, or a short one, stays."""
+    if test_name is None or attached_to is None or len(name) < MAX_NAME:
+        return name
+    identifier = f"{test_name.replace('.', '_')}_{attached_to}"
+    if not name.startswith(identifier):  # a name: given in the YAML
+        return name
+    return f"{identifier[:30]}_{hashlib.md5(name.encode('utf-8')).hexdigest()}"

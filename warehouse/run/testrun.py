@@ -272,7 +272,7 @@ def run_test_node(session: Any, node: Any, *, store: bool = True, sample_size: i
     from warehouse.run.test_location import test_location
 
     config = _config_of(node)
-    relation = Relation(FAILURES_SCHEMA, node.name) if store and config.store_failures \
+    relation = Relation(FAILURES_SCHEMA, _alias(node)) if store and config.store_failures \
         else None
     result = run_test(session, node, node.sql, store_relation=relation,
                       sample_size=sample_size)
@@ -295,3 +295,10 @@ def _kind_of(node: Any) -> str:
         if dep.name == attached or dep.name.endswith(f".{attached}"):
             return dep.kind.value
     return "model"
+
+
+def _alias(node: Any) -> str:
+    """The table a test's failing rows are stored in: dbt's shortened name of the test."""
+    from warehouse.compile.datatests import short_test_name
+
+    return short_test_name(node.name, node.test_name, node.attached_to)

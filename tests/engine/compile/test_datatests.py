@@ -20,6 +20,7 @@ from warehouse.compile.datatests import (
     generic_test_name,
     generic_test_sql,
     parse_test_entries,
+    short_test_name,
 )
 from warehouse.core.errors import ProjectError
 from warehouse.core.identity import NodeId, NodeKind, Relation
@@ -247,23 +248,34 @@ def test_line_of_the_entry_mapping_wins():
 
 
 def test_dbt_names_match_dbt():
-    # Names as dbt writes them for the jaffle_shop example project.
+    # Names as dbt writes them for the jaffle_shop example project: the full name is the
+    # node's (dbt's unique_id and selection), the shortened one its relation and file.
     statuses = ["placed", "shipped", "completed", "return_pending", "returned"]
-    assert generic_test_name("accepted_values", "orders", "status", {"values": statuses}) == \
+    full = generic_test_name("accepted_values", "orders", "status", {"values": statuses})
+    assert full == ("accepted_values_orders_status__placed__shipped__completed__"
+                    "return_pending__returned")
+    assert short_test_name(full, "accepted_values", "orders") == \
         "accepted_values_orders_1ce6ab157c285f7cd2ac656013faf758"
     assert generic_test_name("relationships", "orders", "customer_id",
                              {"to": "ref('customers')", "field": "customer_id"}) == \
         "relationships_orders_customer_id__customer_id__ref_customers_"
     assert generic_test_name("not_null", "fct_trade_figure", "value", {}) == \
         "not_null_fct_trade_figure_value"
+    assert short_test_name("not_null_fct_trade_figure_value", "not_null", "fct_trade_figure") == \
+        "not_null_fct_trade_figure_value"
 
 
-def test_long_names_are_shortened_with_md5():
+def test_long_names_stay_whole_and_their_alias_is_shortened_with_md5():
     name = one({"accepted_values": {"values": ["x" * 20, "y" * 20]}}, column="code").name
     full = "accepted_values_fct_code__" + "x" * 20 + "__" + "y" * 20
-    assert name == "accepted_values_fct_" + hashlib.md5(full.encode()).hexdigest()
+    assert name == full
+    assert short_test_name(name, "accepted_values", "fct") == (
+        "accepted_values_fct_" + hashlib.md5(full.encode()).hexdigest())
     long_model = generic_test_name("not_null", "m" * 60, "c", {})
-    assert len(long_model) == 30 + 1 + 32 and long_model.startswith("not_null_mmm")
+    alias = short_test_name(long_model, "not_null", "m" * 60)
+    assert len(alias) == 30 + 1 + 32 and alias.startswith("not_null_mmm")
+    given = "a_name_given_in_yaml_" + "z" * 50
+    assert short_test_name(given, "not_null", "m") == given
 
 
 # ---------------------------------------------------------------------------

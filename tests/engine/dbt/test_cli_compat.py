@@ -251,3 +251,29 @@ def test_warehouse_test_runs_on_a_database_another_tool_built(shop):
     got = results(shop)
     assert {uid.split(".")[2]: status for uid, status in got.items()} == {
         "unique_people_id": "fail", "not_null_people_id": "pass"}
+
+
+def test_a_long_generic_test_is_selected_by_dbt_s_full_name_and_stored_by_its_alias(shop):
+    import hashlib
+
+    (shop / "models/tests.yml").write_text(
+        "version: 2\nmodels:\n  - name: stg_people\n    columns:\n      - name: name\n"
+        "        data_tests:\n          - accepted_values:\n              values: "
+        "[An, Binh, Chidi, Dagny, Emeka, Fumiko]\n              config: {store_failures: true}\n")
+    full = "accepted_values_stg_people_name__An__Binh__Chidi__Dagny__Emeka__Fumiko"
+    alias = "accepted_values_stg_people_" + hashlib.md5(full.encode()).hexdigest()
+    assert len(full) >= 64  # dbt shortens it, for the relation only
+    assert dbt_style(shop, "seed").returncode == 0
+    assert dbt_style(shop, "run").returncode == 0
+    done = dbt_style(shop, "test", "--select", full)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [uid] = results(shop)
+    assert uid.startswith(f"test.shop.{full}.")
+    assert dbt_style(shop, "test", "--select", alias).returncode == 1  # not a node's name
+    con = duckdb.connect(str(shop / "shop.duckdb"), read_only=True)
+    try:
+        stored = con.execute("select table_name from information_schema.tables "
+                             "where table_name like 'accepted_values%'").fetchall()
+    finally:
+        con.close()
+    assert stored == [(alias,)]
