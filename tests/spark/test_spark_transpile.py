@@ -48,3 +48,10 @@ def test_day_of_week_counts_from_sunday_as_zero():
 def test_date_plus_interval_is_a_timestamp():
     _same(to_spark_one("select d + interval 1 day from t"),
           "select cast(d as timestamp_ntz) + interval '1' day from t")
+
+
+def test_range_table_function_is_sparks_range_with_duckdbs_names():
+    _same(to_spark_one("select i from range(500) as t(i)"),
+          "select i from range(0, 500) as t(i)")
+    _same(to_spark_one("select * from generate_series(1, 5)"),
+          "select * from range(1, 5 + 1) as generate_series(generate_series)")

@@ -69,6 +69,8 @@ def _carried_over(node: Any) -> Any:
         done = node.__class__(this=stamp, expression=node.expression.copy())
         done.meta["carried"] = True
         return done
+    if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
+        return _range_table(node)
     if isinstance(node, exp.SimilarTo) and not node.args.get("escape"):
         pattern = node.expression
         if isinstance(pattern, exp.Literal) and pattern.is_string:
@@ -78,6 +80,28 @@ def _carried_over(node: Any) -> Any:
                                 exp.Literal.string(")$"))
         return exp.RegexpLike(this=node.this.copy(), expression=anchored)
     return node
+
+
+def _range_table(node: Any) -> Any:
+    """DuckDB's table function `range(a, b[, step])` (or `generate_series`, whose end is
+    included) as Spark's `range`, the same integers (end excluded), named as DuckDB names
+    them: the alias's column, else `range` (Spark would say `id`)."""
+    from sqlglot import exp
+
+    series = node.this
+    end = series.args["end"].copy()
+    if not series.args.get("is_end_exclusive"):
+        end = exp.Add(this=end, expression=exp.Literal.number(1))
+    args = [series.args["start"].copy(), end]
+    if series.args.get("step") is not None:
+        args.append(series.args["step"].copy())
+    alias = node.args.get("alias")
+    default = "range" if series.args.get("is_end_exclusive") else "generate_series"
+    name = alias.this.copy() if alias is not None and alias.this else exp.to_identifier(default)
+    column_names = [c.copy() for c in alias.columns] if alias is not None and alias.columns \
+        else [exp.to_identifier(default)]
+    return exp.Table(this=exp.Anonymous(this="range", expressions=args),
+                     alias=exp.TableAlias(this=name, columns=column_names))
 
 
 def to_spark(sql: str, rename: Rename | None = None, columns: Any = None) -> list[str]:
