@@ -47,10 +47,11 @@ class CliResult:
 
 
 def run_cli(root: Path, *args: str, timeout: float = 120) -> CliResult:
-    """The CLI in a subprocess, as a user runs it."""
+    """The CLI in a subprocess, as a user runs it: from the project's folder (where a dbt
+    profile's relative `path:` is opened from, as dbt-duckdb opens it)."""
     proc = subprocess.run(
         [sys.executable, "-m", "warehouse.cli", args[0], "--project-dir", str(root), *args[1:]],
-        capture_output=True, text=True, timeout=timeout,
+        capture_output=True, text=True, timeout=timeout, cwd=root if root.is_dir() else None,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 

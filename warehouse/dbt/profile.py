@@ -164,6 +164,9 @@ def _validated(output: Mapping[str, Any], profile: str, target: str, shown: str,
         raise ProjectError(f"{where}: threads must be a positive integer, got "
                            f"{output.get('threads')!r}", **at("threads"),
                            hint="threads is how many models build at once, such as 4")
+    if output.get("path") and not Path(db_path).expanduser().is_absolute():
+        # dbt-duckdb opens a relative path from the folder dbt runs in, not the project's
+        db_path = str(Path.cwd() / db_path)
     return DuckDBTarget(profile=profile, target=target, path=db_path,
                         schema=str(output.get("schema") or "main"), threads=threads, file=shown,
                         path_at=at("path"))

@@ -277,3 +277,15 @@ def test_a_long_generic_test_is_selected_by_dbt_s_full_name_and_stored_by_its_al
     finally:
         con.close()
     assert stored == [(alias,)]
+
+
+def test_a_relative_profile_path_is_opened_from_the_current_folder(shop, tmp_path):
+    """As dbt-duckdb opens it: `dbt run --project-dir shop` from elsewhere builds there."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run([sys.executable, "-m", "warehouse.cli", "seed", "--project-dir",
+                           str(shop), "--profiles-dir", str(shop)], cwd=elsewhere,
+                          capture_output=True, text=True, timeout=120, env=_env())
+    assert done.returncode == 0, done.stderr
+    assert (elsewhere / "shop.duckdb").exists()
+    assert not (shop / "shop.duckdb").exists()
