@@ -218,10 +218,10 @@ class Session(Protocol):
                   types_declared_in: Mapping[str, tuple[str, int | None]] | None = None,
                   dbt_types: bool = False) -> int:
         """Load a CSV file as `relation`; rows loaded. With `dbt_types` (a dbt project's
-        seeds), undeclared columns get the types dbt's adapter for this database gives. A bad value is a ProjectError naming
-        `display_path`, line, column and the expected type; a type the database does not
-        know, or a column the header lacks, names where `types_declared_in` says that
-        column's type was written (file and line)."""
+        seeds), undeclared columns get the types dbt's adapter for this database gives.
+        A bad value is a ProjectError naming `display_path`, line, column and the expected
+        type; a type the database does not know, or a column the header lacks, names
+        where `types_declared_in` says that column's type was written (file and line)."""
 
     def materialize(self, relation: Relation, materialized: str, sql: str, *,
                     incremental_sql: str | None = None, strategy: str = "append",
