@@ -10,6 +10,13 @@ target named `spark` with no table uses the defaults. Keys:
     database_prefix = ""         # Spark database = prefix + the project's schema
     conf = { "spark.executor.memory" = "4g" }   # any further Spark conf
 
+A cluster URL changes where work runs, not what is built. What this
+version assumes of local mode: warehouse_dir is a local path (executors of a
+cluster need a shared one: HDFS, S3), seeds are read from the project's
+folder (executors must see it), and the metastore is a local Derby database
+(a cluster's Hive metastore is named with conf
+`spark.hadoop.hive.metastore.uris`).
+
 pyspark is imported only here and only when a Spark target runs. A JVM
 takes seconds to start, so the session is made once a process and shared by
 every build in it (the tests rely on that); its static conf is the first
