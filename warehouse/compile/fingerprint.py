@@ -30,9 +30,11 @@ from warehouse.compile.memo import Memo
 from warehouse.core.identity import NodeId
 from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, SourceNode, TestNode
 
-# Bumped when what goes into a fingerprint changes, so old stored states
-# read as "changed" (a rebuild) instead of as a false "unchanged".
-FINGERPRINT_VERSION = "1"
+# Bumped when what goes into a fingerprint changes, or when the engine builds a relation
+# differently from the same inputs, so old stored states read as "changed" (a rebuild)
+# instead of as a false "unchanged" that keeps what a fresh build would not give.
+# 2: a dbt project's seeds take dbt-duckdb's column types (INTEGER, not BIGINT).
+FINGERPRINT_VERSION = "2"
 
 # Config keys that document or select a node but do not change what it builds.
 DOC_ONLY_CONFIG = frozenset({

@@ -167,6 +167,22 @@ def test_vars_that_change_the_sql_change_the_fingerprint(make_project):
 # --------------------------------------------------------------------- skipping
 
 
+def test_an_engine_that_builds_differently_rebuilds_what_it_built_before(make_project,
+                                                                         monkeypatch):
+    """A warehouse built by an engine whose relations differ from the same inputs (seed
+    types, for one) is rebuilt, not kept as a fresh build would not give it."""
+    import warehouse.compile.fingerprint as fingerprint
+
+    root = make_project(BASE)
+    monkeypatch.setattr(fingerprint, "FINGERPRINT_VERSION", "older")
+    first, out = build(root)
+    assert first.exit_code == 0, out
+    monkeypatch.undo()
+    second, out = build(root)
+    assert second.exit_code == 0, out
+    assert {"seed.people", "model.stg", "model.wide", "model.other"} <= ran(second), out
+
+
 def test_a_second_build_with_nothing_changed_does_no_work(make_project):
     root = make_project(BASE)
     first, out = build(root)
