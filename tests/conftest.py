@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +15,9 @@ MINIMAL_PYPROJECT = "[tool.warehouse]\n"
 
 def write_project(root: Path, files: dict[str, str]) -> Path:
     """Write `files` (relative path → text, dedented) under root; a pyproject if none given."""
-    files = dict(files)
-    files.setdefault("pyproject.toml", MINIMAL_PYPROJECT)
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    for folder in ("models", "seeds"):
-        (root / folder).mkdir(exist_ok=True)
-    return root
+    from wh_helpers import write_files
+
+    return write_files(root, {"pyproject.toml": MINIMAL_PYPROJECT, **files})
 
 
 @pytest.fixture

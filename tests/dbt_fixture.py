@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from wh_helpers import build
+from wh_helpers import build, write_files
 
 PROJECT = """
 name: shop
@@ -20,13 +20,7 @@ def dbt_project(root: Path, files: dict[str, str], project: str = PROJECT) -> Pa
     """Write a dbt project into `root`: `files` (dedented) plus dbt_project.yml (`project`,
     unless `files` has one) and profiles.yml."""
     root.mkdir(parents=True, exist_ok=True)
-    files = {"dbt_project.yml": project, **files}
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    for folder in ("models", "seeds"):
-        (root / folder).mkdir(exist_ok=True)
+    write_files(root, {"dbt_project.yml": project, **files})
     (root / "profiles.yml").write_text(
         f"shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: '{root / 'shop.duckdb'}'\n", encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,18 @@ from warehouse.compile.load import load_project
 from warehouse.core.console import Console
 from warehouse.run.results import RunOptions
 from warehouse.run.runner import execute
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write `files` (relative path -> text, dedented) under root, with the models/ and
+    seeds/ folders a project has even when empty."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    for folder in ("models", "seeds"):
+        (root / folder).mkdir(exist_ok=True)
+    return root
 
 
 def build(root: Path, command: str = "build", **options):

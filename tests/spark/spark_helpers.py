@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from wh_helpers import build
+from wh_helpers import build, write_files
 
-
-def write_files(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    for folder in ("models", "seeds"):
-        (root / folder).mkdir(exist_ok=True)
-    return root
+__all__ = ["build_on", "spark_pyproject", "write_files"]
 
 
 def spark_pyproject(prefix: str, extra: str = "") -> str:
