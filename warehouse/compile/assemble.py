@@ -9,7 +9,6 @@ step is a function of what the previous produced; nothing here reads a file
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from collections.abc import Callable, Mapping
@@ -21,6 +20,12 @@ from warehouse.compile.config_origin import ConfigLocator, config_locator
 from warehouse.compile.contracts import attach_contract, foreign_key_targets
 from warehouse.compile.cycles import located_cycle
 from warehouse.compile.files import ProjectFiles
+from warehouse.compile.model_cache import FirstPass, ModelCache
+from warehouse.compile.model_checks import (
+    check_orphan_properties,
+    seeds_described_as_models,
+    validate_model_config,
+)
 from warehouse.compile.project import Project, make_renderer
 from warehouse.compile.refusals import or_refused, python_model_node, refusal_of
 from warehouse.compile.render import Placeholder, Renderer, RenderState
@@ -29,13 +34,11 @@ from warehouse.compile.snapshots import compile_snapshot, snapshot_nodes
 from warehouse.compile.testbuild import build_tests
 from warehouse.core.config import (
     HOOK_KEYS,
-    INCREMENTAL_STRATEGIES,
-    MATERIALIZATIONS,
     ProjectConfig,
     merge_configs,
 )
 from warehouse.core.dag import CycleError
-from warehouse.core.errors import ProjectError, Unsupported, caret_snippet
+from warehouse.core.errors import ProjectError, caret_snippet
 from warehouse.core.identity import NodeId, NodeKind, Relation
 from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, SourceNode, TestNode
 from warehouse.core.properties import ColumnProps, NodeProps, Properties, load_properties
@@ -47,18 +50,20 @@ from warehouse.dbt.subset import IgnoredConfigs, check_node_config
 def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
                      vars: Mapping[str, Any] | None = None,
                      analyze: Callable[..., Any] | None = None,
-                     properties: Properties | None = None) -> Project:
+                     properties: Properties | None = None,
+                     model_cache: ModelCache | None = None) -> Project:
     """Render, parse and check every node of `files`, read with `config`. `vars` come on
     top of the project's. `analyze` replaces `warehouse.compile.parse.analyze_model_sql`
     (the parse cache passes a memoized one); `properties`, when given, is
-    `load_properties(files.properties)` as the parse cache kept it."""
+    `load_properties(files.properties)` as the parse cache kept it; `model_cache`, the
+    last load's models, each taken when nothing it depends on changed."""
     merged_vars = {**config.vars, **(vars or {})}
     renderer = make_renderer(config, files)
     renderer.default_vars = merged_vars
     if properties is None:
         properties = load_properties(files.properties)
-    props = _seeds_described_as_models(properties, files)
-    _check_orphan_properties(props, files, config)
+    props = seeds_described_as_models(properties, files)
+    check_orphan_properties(props, files, config)
 
     nodes: dict[NodeId, Node] = {}
     ignored = IgnoredConfigs()  # configs the load ignores: one note per key, at the end
@@ -74,7 +79,7 @@ def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
                                "be unique across the project")
         nodes[snapshot.id] = snapshot
     for model in _model_nodes(config, files, props, renderer, merged_vars, nodes,
-                              analyze=analyze, ignored=ignored):
+                              analyze=analyze, ignored=ignored, cache=model_cache):
         if model.id in nodes or any(NodeId(kind, model.name) in nodes
                                     for kind in (NodeKind.SEED, NodeKind.SNAPSHOT)):
             raise ProjectError(f"two nodes are named {model.name!r}", path=model.path,
@@ -228,7 +233,8 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                  renderer: Renderer, vars: Mapping[str, Any],
                  others: Mapping[NodeId, Node], *,
                  analyze: Callable[..., Any] | None = None,
-                 ignored: IgnoredConfigs | None = None) -> list[ModelNode]:
+                 ignored: IgnoredConfigs | None = None,
+                 cache: ModelCache | None = None) -> list[ModelNode]:
     """Every model, rendered (the first pass), checked, then compiled (the second). A
     model that uses a construct the engine does not support is kept, refused
     (compile/refusals.py): the rest of the project still builds."""
@@ -247,7 +253,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             raise ProjectError(f"two models are named {name!r} (also {seen[name]})", path=path)
         seen[name] = path
         state = RenderState(path, vars=vars, this=Placeholder(name))
-        refused = refusal_of(renderer.render, path, state)
+        refused = _first_pass(renderer, path, template, state, cache)
         p = props.models.get(name)
         cfg = {**config.folder_config("model", (*_folders_under(Path(path), config.model_paths),
                                                 name))}  # dbt: a key may name the model
@@ -263,7 +269,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             sql_config=state.config, template=template)
         refused = (refused
                    or refusal_of(check_node_config, config, cfg, path, "model", locate, ignored)
-                   or refusal_of(_validate_model_config, cfg, path, locate))
+                   or refusal_of(validate_model_config, cfg, path, locate))
         relation = node_relation(config, renderer, cfg, name, path, "model")
         refs, sources = _references(state, p, known, source_ids)
         first.append(ModelNode(
@@ -281,10 +287,30 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
     for m in first:
         if m.refused is None and m.name in checks:
             m = or_refused(m, attach_contract, *checks[m.name], nodes, ignored)
-        if m.refused is None:
+        if m.refused is None and cache is not None:
+            m = or_refused(m, lambda m: cache.compiled_model(m, nodes, lambda: _compiled(
+                m, renderer, resolver, vars, nodes, analyze)))
+        elif m.refused is None:
             m = or_refused(m, _compiled, renderer, resolver, vars, nodes, analyze)
         out.append(m)
     return out
+
+
+def _first_pass(renderer: Renderer, path: str, template: str, state: RenderState,
+                cache: ModelCache | None) -> Any:
+    """Render the model with placeholders for what it references (filling `state`), or
+    take what that recorded from `cache`; the Refusal of a construct the engine lacks."""
+    if cache is None:
+        return refusal_of(renderer.render, path, state)
+
+    def compute() -> FirstPass:
+        refused = refusal_of(renderer.render, path, state)
+        return FirstPass(list(state.refs), list(state.sources), dict(state.config), refused)
+
+    found = cache.first_pass(path, template, compute)
+    state.refs, state.sources = list(found.refs), list(found.sources)
+    state.config = dict(found.config)
+    return found.refused
 
 
 def _compiled(model: ModelNode, renderer: Renderer, resolver: Resolver,
@@ -341,71 +367,3 @@ def _check_refs(state: RenderState, path: str, template: str, *, known: set[str]
                 f"source({src!r}, {tbl!r}) is not declared in any property file", path=path,
                 line=line, snippet=caret_snippet(template, line, None) if line else None,
                 hint="declare it under 'sources:' in a .yml file beside the models")
-
-
-def _validate_model_config(cfg: Mapping[str, Any], path: str,
-                           locate: ConfigLocator | None = None) -> None:
-    """Refuse a config the engine cannot build, at the key that set it (`locate`: in the
-    model's config() call, its property file or the project's config file): a
-    materialization or strategy it does not have is Unsupported (this model is refused,
-    the rest builds); a merge without a key is the user's error."""
-    mat = cfg.get("materialized", "view")
-    if mat not in MATERIALIZATIONS:
-        raise _config_error(locate, path, "materialized", f"materialized={mat!r} is not "
-                            "supported", _one_of(mat, MATERIALIZATIONS), kind=Unsupported)
-    if mat == "incremental":
-        strategy = cfg.get("incremental_strategy", "merge" if cfg.get("unique_key") else "append")
-        if strategy not in INCREMENTAL_STRATEGIES:
-            raise _config_error(locate, path, "incremental_strategy",
-                                f"incremental_strategy={strategy!r} is not supported",
-                                _one_of(strategy, INCREMENTAL_STRATEGIES), kind=Unsupported)
-        if strategy != "append" and not cfg.get("unique_key"):
-            raise _config_error(locate, path, "incremental_strategy",
-                                f"incremental_strategy={strategy!r} needs a unique_key",
-                                "set unique_key to the column (or columns) that identify a "
-                                "row, or use incremental_strategy='append'")
-
-
-def _config_error(locate: ConfigLocator | None, path: str, key: str, message: str,
-                  hint: str | None = None, kind: type[ProjectError] = ProjectError
-                  ) -> ProjectError:
-    """The error at the key's place; naming the model when that place is another file."""
-    where = locate(key) if locate else {"path": path}
-    if where.get("path") != path:
-        message += f" (model {path})"
-    return kind(message, hint=hint, **where)
-
-
-def _one_of(value: Any, allowed: frozenset[str]) -> str:
-    close = difflib.get_close_matches(str(value), sorted(allowed), n=1)
-    known = f"use one of {', '.join(sorted(allowed))}"
-    return f"did you mean {close[0]!r}? {known}" if close else known
-
-
-def _seeds_described_as_models(props: Properties, files: ProjectFiles) -> Properties:
-    """A `models:` entry naming a seed (and no model) describes that seed, as in dbt,
-    whose tests find their node by name whatever its kind (dbt's own adapter tests
-    describe their seed so); the seed's own `seeds:` entry, if any, wins."""
-    from dataclasses import replace
-
-    model_names = {Path(p).stem for p in (*files.models, *files.python_models)}
-    seed_names = {Path(p).stem for p in files.seeds}
-    moved = {name: p for name, p in props.models.items()
-             if name not in model_names and name in seed_names and name not in props.seeds}
-    if not moved:
-        return props
-    return replace(props, models={k: v for k, v in props.models.items() if k not in moved},
-                   seeds={**props.seeds, **moved})
-
-
-def _check_orphan_properties(props: Properties, files: ProjectFiles, config: ProjectConfig):
-    model_names = {Path(p).stem for p in (*files.models, *files.python_models)}
-    for name, p in props.models.items():
-        if name not in model_names:
-            raise ProjectError(f"properties describe model {name!r}, which has no .sql file",
-                               path=p.path, line=p.line)
-    seed_names = {Path(p).stem for p in files.seeds}
-    for name, p in props.seeds.items():
-        if name not in seed_names:
-            raise ProjectError(f"properties describe seed {name!r}, which has no .csv file",
-                               path=p.path, line=p.line)

@@ -60,6 +60,7 @@ PROPERTIES_NAME = "parse_cache.properties.pickle"  # see cached_properties
 FORMAT = "warehouse-parse-cache/2"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
+_DEFINES_MACROS = re.compile(r"{%-?\s*(macro|test)\b")
 _PACKAGES = (("sqlglot", "sqlglot"), ("duckdb", "duckdb"), ("jinja2", "jinja2"),
              ("yaml", "PyYAML"))  # (module, distribution)
 
@@ -237,23 +238,53 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     from warehouse.compile.assemble import assemble_project  # a miss: render everything
     from warehouse.compile.fingerprint import DigestMemo, normalizer_version
     from warehouse.compile.memo import Memo
+    from warehouse.compile.model_cache import ModelCache
 
     analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(signature),
                                                memos.get("analyses"))
+    models = ModelCache(model_context(config, files, merged, signature), memos.get("models"))
     with _Tee(sys.stderr) as printed:
         # The config and files the key was made of: loading them again would print the
         # config's notes twice and could build from other inputs than were hashed.
         project = assemble_project(config, files, vars=vars,
                                    analyze=memoized_analysis(analyses),
-                                   properties=cached_properties(config, files, signature))
+                                   properties=cached_properties(config, files, signature),
+                                   model_cache=models)
     project.cache_key = key
     project.env_read = env_names(files)
     digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
     fingerprints = project.compute_fingerprints(digests)
     write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),
-                                 {"analyses": analyses.state(), "sql_digests": digests.state()},
+                                 {"analyses": analyses.state(), "sql_digests": digests.state(),
+                                  "models": models.state()},
                                  printed.getvalue()))
     return project
+
+
+def model_context(config: Any, files: Any, vars: Mapping[str, Any], signature: str
+                  ) -> str | None:
+    """What every model's render depends on besides its own template (see
+    `warehouse.compile.model_cache`): the engine, the configuration (paths, folder
+    configs, target, packages), the vars, the macros, docs blocks and snapshot files, the
+    test files that define macros, and the environment variables templates read. None
+    (keep nothing per model) when one of those files reads another file itself."""
+    from warehouse import __version__
+    from warehouse.compile.model_cache import reads_other_files, render_context
+
+    parts = [FORMAT, __version__, signature, repr(config),
+             json.dumps(vars, sort_keys=True, default=repr)]
+    shared = [(group, rel, text) for group in ("macros", "docs", "snapshots", "tests")
+              for rel, text in sorted(getattr(files, group).items())
+              if group != "tests" or _DEFINES_MACROS.search(text)]
+    if any(reads_other_files(text) for _group, _rel, text in shared):
+        return None
+    for group, rel, text in shared:
+        parts += [group, rel, text]
+    texts = [text for group in ("models", "properties", "macros", "docs", "tests",
+                                "snapshots", "fixtures", "python_models")
+             for text in getattr(files, group).values()]
+    parts.append(json.dumps(env_used(texts, os.environ), sort_keys=True))
+    return render_context(parts)
 
 
 def cached_properties(config: Any, files: Any, signature: str) -> Any:

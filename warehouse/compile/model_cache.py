@@ -1,0 +1,170 @@
+"""Per-model caching of a load's two render passes: a one-model edit renders that model only.
+
+The parse cache (`parse_cache`) answers a load whose inputs are all unchanged.
+After an edit it loads again, and without this module every model would be
+rendered twice with Jinja. Here each model's work is kept under a key of
+everything it can depend on, so the models an edit cannot reach are taken
+from the last load:
+
+* the *first pass* (what `ref()`, `source()` and `config()` calls a model
+  makes) is a function of its template and of the project-wide inputs of
+  rendering (`context`): the engine, the configuration, the vars, the macros
+  (the root project's and the packages'), the docs blocks, the snapshot files
+  and the values of the environment variables templates read;
+* the *compiled model* (second pass, ephemeral models inlined, SQL checked
+  and analysed) is a function of `context`, of the model as the first pass
+  and its property file made it (config, relation, refs, columns, contract)
+  and of what its `ref()`s and `source()`s resolve to: each node's kind and
+  relation, and for an ephemeral model, the same of its own references.
+
+A template that can read another file itself (`{% include %}`, `{% import %}`,
+`{% from %}`, `{% extends %}`) is never kept: its text alone does not say what
+it renders. When a macro or snapshot file does so, `context` is None and
+nothing is kept. Errors are never kept (a computation that raises stores
+nothing), and what a render printed (`exceptions.warn`) is kept with its
+result and printed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from warehouse.compile.memo import Memo
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.core.nodes import ModelNode, Node
+
+_READS_FILES = re.compile(r"{%-?\s*(include|import|from|extends)\b")
+_VERSION = "model-cache/1"
+
+
+def render_context(parts: list[str]) -> str:
+    """One digest of the project-wide inputs of rendering (see the module docstring)."""
+    h = hashlib.sha256(_VERSION.encode())
+    for part in parts:
+        h.update(b"\0")
+        h.update(part.encode())
+    return h.hexdigest()
+
+
+def reads_other_files(text: str) -> bool:
+    return "{%" in text and _READS_FILES.search(text) is not None
+
+
+class FirstPass:
+    """What the first render pass of one model recorded (the RenderState's lists)."""
+
+    __slots__ = ("refs", "sources", "config", "refused")
+
+    def __init__(self, refs: list, sources: list, config: dict, refused: Any) -> None:
+        self.refs, self.sources, self.config, self.refused = refs, sources, config, refused
+
+    def __getstate__(self) -> tuple:
+        return self.refs, self.sources, self.config, self.refused
+
+    def __setstate__(self, state: tuple) -> None:
+        self.refs, self.sources, self.config, self.refused = state
+
+
+class ModelCache:
+    """The two memos, carried from one load to the next in the parse cache's file.
+    `context`: `render_context(...)`, or None when nothing may be kept."""
+
+    def __init__(self, context: str | None, state: Mapping[str, Any] | None = None) -> None:
+        state = state or {}
+        self.context = context
+        version = context or "off"
+        self.first = Memo[tuple[FirstPass, str]].carried(version, state.get("first"))
+        self.compiled = Memo[tuple[ModelNode, str]].carried(version, state.get("compiled"))
+
+    def state(self) -> dict[str, Any]:
+        return {"first": self.first.state(), "compiled": self.compiled.state()}
+
+    def first_pass(self, path: str, template: str,
+                   compute: Callable[[], FirstPass]) -> FirstPass:
+        """The model's first pass, from the memo when its template and `context` match."""
+        if self.context is None or reads_other_files(template):
+            return compute()
+        return _kept(self.first, f"{path}\0{template}", compute)
+
+    def compiled_model(self, model: ModelNode, nodes: Mapping[NodeId, Node],
+                       compute: Callable[[], ModelNode]) -> ModelNode:
+        """The compiled model, from the memo when the model and what it reads match."""
+        if self.context is None or reads_other_files(model.template):
+            return compute()
+        # Descriptions and column properties are documentation: compiling does not read
+        # them, so an edit of them compiles nothing again.
+        bare = replace(model, description="", columns=())
+        key = repr(bare) + "\0" + "\0".join(_resolution(model, nodes, set()))
+        found = _kept(self.compiled, key, compute)
+        return replace(found, description=model.description, columns=model.columns)
+
+
+def _kept(memo: Memo[tuple[Any, str]], key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` remembered under `key` with what it printed; a remembered one's output
+    is printed again (a fresh one's went through as it was printed)."""
+    fresh = False
+
+    def run(_key: str) -> tuple[Any, str]:
+        nonlocal fresh
+        fresh = True
+        out = io.StringIO()
+        with _Capture(out):
+            value = compute()
+        return value, out.getvalue()
+
+    value, printed = memo.get(key, run)
+    if printed and not fresh:
+        sys.stderr.write(printed)
+    return value
+
+
+def _resolution(model: ModelNode, nodes: Mapping[NodeId, Node], seen: set[str]) -> list[str]:
+    """What `model`'s references resolve to, as text: kind and relation of each, and an
+    ephemeral model's own node and references (its SQL is inlined)."""
+    from warehouse.compile.resolve import ref_id
+
+    out = []
+    for name in model.refs:
+        node = nodes.get(ref_id(nodes, name))
+        if node is None:
+            out.append(f"ref {name}: none")
+            continue
+        out.append(f"ref {name}: {node.id} {node.relation!r}")
+        if isinstance(node, ModelNode):
+            out.append(node.materialized)
+            if node.materialized == "ephemeral" and name not in seen:
+                seen.add(name)
+                out.append(repr(node))
+                out.extend(_resolution(node, nodes, seen))
+    for src, tbl in model.sources:
+        node = nodes.get(NodeId(NodeKind.SOURCE, f"{src}.{tbl}"))
+        out.append(f"source {src}.{tbl}: {node!r}")
+    return out
+
+
+class _Capture:
+    """Passes stderr through and keeps a copy, for one computation."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._out.write(text)
+        return self._saved.write(text)
+
+    def flush(self) -> None:
+        self._saved.flush()
+
+    def __enter__(self) -> _Capture:
+        self._saved = sys.stderr
+        sys.stderr = self  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stderr = self._saved
