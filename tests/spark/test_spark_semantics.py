@@ -68,6 +68,25 @@ MODELS = {
         group by tag
         qualify row_number() over (order by tag nulls last) <= 5
     """,
+    # DuckDB's list keeps NULLs (Spark's collect_list drops them) and sorts NULL keys last
+    # both ways; string_agg skips NULL values; both are NULL over no rows.
+    "ordered_lists.sql": """
+        select tag is null as no_tag, list(distinct tag order by tag) as tags,
+               list(name order by amount desc) as by_amount,
+               list(id order by day nulls first, id desc) as by_day,
+               string_agg(name, '|' order by id desc) as names,
+               string_agg(distinct tag, ',' order by tag) filter (where amount > 0) as positive,
+               list(amount order by id) filter (where id > 99) as none
+        from {{ ref('things') }}
+        group by all
+    """,
+    # avg of a DECIMAL is a DOUBLE in DuckDB (Spark: a wider DECIMAL)
+    "averages.sql": """
+        select id, avg(cast(amount as decimal(10, 2))) over (partition by tag) as by_tag,
+               avg(amount) over () as overall,
+               list(name order by id desc) over (partition by tag) as names_by_tag
+        from {{ ref('things') }}
+    """,
 }
 
 
@@ -99,3 +118,9 @@ def test_identifier_case_kept(both, spark):
     spark_columns, _ = spark_table(spark, prefix, "main.idents")
     assert duck_columns == ["MixedCase", "lower_name", "Amount Due"]
     assert [c.lower() for c in spark_columns] == [c.lower() for c in duck_columns]
+
+
+def test_averages_of_decimals_are_doubles(both, spark):
+    _, prefix = both
+    types = dict(spark.table(f"{prefix}_main.averages").dtypes)
+    assert types["by_tag"] == "double" and types["overall"] == "double"

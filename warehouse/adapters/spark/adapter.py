@@ -183,8 +183,13 @@ class SparkWarehouseSession:
             raise self._error(exc, source) from None
 
     def query(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-        frame = self._frame(to_spark_one(sql, self._rename, self._columns), sql)
+        from warehouse.adapters.spark.transpile import duckdb_described
+
+        statement = to_spark_one(sql, self._rename, self._columns)
+        frame = self._frame(statement, sql)
         rows = self._collect_frame(frame, sql)
+        if statement.startswith("DESCRIBE QUERY "):  # types as DuckDB names them
+            rows = duckdb_described(rows)
         return tuple(frame.columns), rows
 
     def _collect_frame(self, frame: Any, source: str) -> list[tuple[Any, ...]]:

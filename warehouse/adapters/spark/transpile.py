@@ -8,9 +8,13 @@ convention of adapters/base.py), so the runner places it in the model's file:
 
 - the DuckDB parser rejects the text;
 - sqlglot says it cannot write a construct in Spark SQL (its UnsupportedError);
-- a construct sqlglot would write with another meaning (`REFUSED` below): an
-  ordered `list(x order by y)` becomes Spark's `collect_list`, whose order is
-  not defined, and ASOF or POSITIONAL joins pass through unchanged.
+- a construct sqlglot would write with another meaning (`_refusal` below): ASOF
+  or POSITIONAL joins pass through unchanged.
+
+Constructs sqlglot would write with another meaning and that Spark SQL can
+say are written with DuckDB's meaning: `_carried_over` below, the list, string
+and avg aggregates in aggregates.py, and `describe (query)` (Spark's
+DESCRIBE QUERY, whose Spark types `duckdb_described` names as DuckDB does).
 
 Table qualifiers are the project's schema names; `databases` maps them to
 Spark database names (a prefix, say), the only change made to the tree.
@@ -35,10 +39,6 @@ def _refusal(node: Any) -> str | None:
     """Why `node` (a DuckDB expression) must not be transpiled, or None."""
     from sqlglot import exp
 
-    if isinstance(node, (exp.ArrayAgg, exp.GroupConcat)) and isinstance(node.this, exp.Order):
-        if isinstance(node, exp.ArrayAgg):
-            return ("an ordered list aggregate: Spark's collect_list keeps no order; sort "
-                    "the list after aggregating (list_sort) instead")
     if isinstance(node, exp.Join):
         kind = str(node.args.get("method") or node.args.get("kind") or "").upper()
         if kind in ("ASOF", "POSITIONAL"):
@@ -108,7 +108,7 @@ def to_spark(sql: str, rename: Rename | None = None, columns: Any = None) -> lis
     """Each statement of DuckDB `sql` as Spark SQL (comments dropped). `columns(schema,
     table)` gives a table's columns, for what needs them (byname.py)."""
     import sqlglot
-    from sqlglot import ErrorLevel, exp
+    from sqlglot import exp
     from sqlglot.errors import ParseError, UnsupportedError
 
     try:
@@ -125,7 +125,7 @@ def to_spark(sql: str, rename: Rename | None = None, columns: Any = None) -> lis
             if reason:
                 raise TranspileError(located(f"cannot run on Spark: `{_short(node)}` is {reason}",
                                              sql, _line_of(node, sql)))
-        tree = tree.transform(_carried_over)
+        tree = _with_duckdb_meaning(tree)
         if columns is not None:
             tree = _by_name(tree, sql, columns)
         if rename is not None:
@@ -133,12 +133,45 @@ def to_spark(sql: str, rename: Rename | None = None, columns: Any = None) -> lis
                 if table.args.get("db") is not None and not table.args.get("catalog"):
                     table.set("db", exp.to_identifier(rename(table.db), quoted=True))
         try:
-            out.append(tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE))
+            out.append(_written(tree))
         except UnsupportedError as exc:
             node = _unsupported_node(tree)
             construct = f"`{_short(node)}`: " if node is not None else ""
             raise TranspileError(located(f"cannot be transpiled to Spark SQL: {construct}{exc}",
                                          sql, _line_of(node, sql) if node else None)) from None
+    return out
+
+
+def _with_duckdb_meaning(tree: Any) -> Any:
+    from warehouse.adapters.spark.aggregates import rewrite
+
+    return rewrite(tree.transform(_carried_over))
+
+
+def _written(tree: Any) -> str:
+    """Spark SQL of `tree`; DuckDB's `describe (query)` is Spark's DESCRIBE QUERY."""
+    from sqlglot import ErrorLevel, exp
+
+    if isinstance(tree, exp.Describe) and isinstance(tree.this, (exp.Subquery, exp.Query)):
+        query = tree.this.this if isinstance(tree.this, exp.Subquery) else tree.this
+        return "DESCRIBE QUERY " + query.sql(dialect="spark",
+                                             unsupported_level=ErrorLevel.RAISE)
+    return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+
+
+def duckdb_described(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows of Spark's DESCRIBE QUERY (name, Spark type, comment) as DuckDB's describe
+    gives them (name, DuckDB type), for callers that write the types back into DuckDB SQL
+    (unit tests' fixtures)."""
+    from sqlglot import exp
+
+    out = []
+    for name, kind, *_ in rows:
+        try:
+            written = exp.DataType.build(str(kind), dialect="spark").sql(dialect="duckdb")
+        except Exception:  # a type sqlglot does not know (void): as Spark names it
+            written = str(kind)
+        out.append((name, written))
     return out
 
 
@@ -218,7 +251,7 @@ def _fragment_line(sql: str, fragments: list[str]) -> int | None:
     except Exception:
         return None
     for tree in trees:
-        for node in tree.transform(_carried_over).walk():
+        for node in _with_duckdb_meaning(tree).walk():
             try:
                 written = node.sql(dialect="spark")
             except Exception:
