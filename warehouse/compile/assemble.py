@@ -127,9 +127,12 @@ def _columns(renderer: Renderer, p: NodeProps | None) -> tuple[ColumnProps, ...]
     """Column properties with `doc()` and other Jinja in their descriptions rendered."""
     if p is None:
         return ()
-    return tuple(replace(c, description=_describe(renderer, c.description, p.path,
-                                                  c.description_line))
-                 for c in p.columns)
+    return tuple(_described(renderer, c, p.path) for c in p.columns)
+
+
+def _described(renderer: Renderer, column: ColumnProps, path: str) -> ColumnProps:
+    text = _describe(renderer, column.description, path, column.description_line)
+    return column if text == column.description else replace(column, description=text)
 
 
 def _describe(renderer: Renderer, text: str, path: str, line: int | None = None) -> str:

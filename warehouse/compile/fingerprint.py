@@ -89,13 +89,42 @@ def normalize_sql(sql: str) -> str:
         tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
     except (SqlglotError, ValueError, IndexError):
         return " ".join(sql.split())
+    return normalize_tokens(tokens)
+
+
+def normalize_tokens(tokens: Iterable[Any]) -> str:
+    """`normalize_sql` of the SQL these tokens (sqlglot's DuckDB tokenizer's) were read from."""
+    kinds = _kinds()
     out = []
     for token in tokens:
-        kind = token.token_type.name
-        if kind == "SEMICOLON":
-            continue
-        out.append(f"{kind}:{token.text if kind in _LITERAL_TOKENS else token.text.upper()}")
+        kind, literal = kinds[token.token_type]
+        if kind != "SEMICOLON:":
+            out.append(kind + (token.text if literal else token.text.upper()))
     return "\n".join(out)
+
+
+_KINDS: dict[Any, tuple[str, bool]] = {}
+
+
+def _kinds() -> dict[Any, tuple[str, bool]]:
+    """Each token type's `NAME:` prefix and whether its text is kept as written (an enum
+    member's `.name` is a Python property: read once, not once per token)."""
+    if not _KINDS:
+        from sqlglot.tokens import TokenType
+
+        _KINDS.update({t: (t.name + ":", t.name in _LITERAL_TOKENS) for t in TokenType})
+    return _KINDS
+
+
+# Digests of SQL whose tokens the parser had anyway (`remember_tokens`), each taken once by
+# `sql_digest`: tokenizing is most of normalizing. A function of the SQL text alone.
+_FROM_TOKENS: dict[str, str] = {}
+
+
+def remember_tokens(sql: str, tokens: Iterable[Any]) -> None:
+    if len(_FROM_TOKENS) > 50_000:  # (left by loads that failed: never more than one load's)
+        _FROM_TOKENS.clear()
+    _FROM_TOKENS[sql] = digest(normalize_tokens(tokens))
 
 
 def _canonical(value: Any) -> str:
@@ -109,7 +138,8 @@ def relevant_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def sql_digest(sql: str) -> str:
     """The digest of a query's normalized form: what a fingerprint holds of SQL."""
-    return digest(normalize_sql(sql))
+    found = _FROM_TOKENS.pop(sql, None)
+    return found if found is not None else digest(normalize_sql(sql))
 
 
 def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_digest) -> str:

@@ -32,7 +32,7 @@ import io
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 from warehouse.compile.memo import Memo
@@ -99,10 +99,23 @@ class ModelCache:
             return compute()
         # Descriptions and column properties are documentation: compiling does not read
         # them, so an edit of them compiles nothing again.
-        bare = replace(model, description="", columns=())
-        key = repr(bare) + "\0" + "\0".join(_resolution(model, nodes, set()))
+        key = "\0".join([*(repr(getattr(model, f)) for f in _key_fields()),
+                         *_resolution(model, nodes, set())])
         found = _kept(self.compiled, key, compute)
+        if found.description == model.description and found.columns == model.columns:
+            return found  # (the kept node itself: pickled once, with the project's nodes)
         return replace(found, description=model.description, columns=model.columns)
+
+
+_KEY_FIELDS: list[str] = []
+
+
+def _key_fields() -> list[str]:
+    """ModelNode's fields but its documentation (`description`, `columns`)."""
+    if not _KEY_FIELDS:
+        _KEY_FIELDS.extend(f.name for f in fields(ModelNode)
+                           if f.name not in ("description", "columns"))
+    return _KEY_FIELDS
 
 
 def _kept(memo: Memo[tuple[Any, str]], key: str, compute: Callable[[], Any]) -> Any:

@@ -57,11 +57,16 @@ def _map_column(src: str, out: str, column: int) -> int:
 
 def parse_model_sql(sql: str, *, path: str, template: str) -> exp.Expression:
     """One SELECT-like statement, or a ProjectError at the template's line and column."""
-    import sqlglot
+    from sqlglot.dialects.dialect import Dialect
     from sqlglot.errors import ParseError, TokenError
 
+    from warehouse.compile.fingerprint import remember_tokens
+
     try:
-        statements = [s for s in sqlglot.parse(sql, dialect="duckdb") if s is not None]
+        dialect = Dialect.get_or_raise("duckdb")
+        tokens = dialect.tokenize(sql)  # once: the fingerprint's digest reads them too
+        remember_tokens(sql, tokens)
+        statements = [s for s in dialect.parser().parse(tokens, sql) if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         line, col = first.get("line") or 1, first.get("col") or 1
@@ -142,6 +147,9 @@ def volatile_calls(sql: str, names: frozenset[str]) -> tuple[str, ...]:
     (not `t.now`, a column), or a clock keyword such as `current_date`. Comments and string
     literals are not tokens, so `-- now()` and `'now()'` do not count. SQL the tokenizer
     cannot read is searched as text: a false "volatile" only costs a rebuild."""
+    lowered = sql.lower()
+    if not any(n in lowered for n in names):
+        return ()  # (most SQL: no name is even in the text, so no token is one)
     from sqlglot.dialects.dialect import Dialect
     from sqlglot.errors import SqlglotError
     from sqlglot.tokens import TokenType
@@ -149,7 +157,6 @@ def volatile_calls(sql: str, names: frozenset[str]) -> tuple[str, ...]:
     try:
         tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
     except (SqlglotError, ValueError, IndexError):
-        lowered = sql.lower()
         return tuple(sorted(n for n in names if n in lowered))
     found = set()
     for i, token in enumerate(tokens):

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 CACHE_NAME = "parse_cache.pickle"
 PROPERTIES_NAME = "parse_cache.properties.pickle"  # see cached_properties
-FORMAT = "warehouse-parse-cache/2"
+FORMAT = "warehouse-parse-cache/3"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
 _DEFINES_MACROS = re.compile(r"{%-?\s*(macro|test)\b")
@@ -75,6 +75,7 @@ class CachedLoad:
     fingerprints: Mapping[Any, Any]
     memos: Mapping[str, tuple[str, Mapping[str, Any]]]  # name: Memo.state(), for the next miss
     stderr: str = ""  # what the load printed (`exceptions.warn` in templates), replayed
+    dag: Any = None  # the project's core.dag.Dag, which costs a warm load more to build
 
 
 def cache_path(config: Any) -> Path:
@@ -185,6 +186,8 @@ def read_cache(path: Path, key: str | None) -> CachedLoad | None:
             elif header != f"{FORMAT} {key}".encode():
                 return None
             entry = pickle.load(handle)
+            if key is None and isinstance(entry, CachedLoad):  # a miss: the memos, after it
+                entry = dataclasses.replace(entry, memos=pickle.load(handle))
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
             TypeError, ValueError, IndexError):
         return None
@@ -198,14 +201,17 @@ def read_cache(path: Path, key: str | None) -> CachedLoad | None:
 
 def write_cache(path: Path, entry: CachedLoad) -> None:
     """Write atomically (temp file, rename): a reader sees the old cache or the new one.
-    A cache that cannot be written (read-only target/) only costs the next load time."""
+    A cache that cannot be written (read-only target/) only costs the next load time.
+    The memos go in a second pickle after the load's: a warm load does not read them."""
     import pickle
 
     from warehouse.core.atomic import write_atomic
 
     header = f"{FORMAT} {entry.key}\n".encode()
+    bare = dataclasses.replace(entry, memos={})
     with contextlib.suppress(OSError):
-        write_atomic(path, header + pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(path, header + pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL)
+                     + pickle.dumps(dict(entry.memos), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
@@ -230,7 +236,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
             sys.stderr.write(entry.stderr)
         project = Project(config, lambda: make_renderer(config, files), entry.nodes,
                           entry.parents, merged, fingerprints=entry.fingerprints,
-                          cache_key=key)
+                          cache_key=key, dag=entry.dag)
         project.env_read = env_names(files)
         return project
     previous = read_cache(path, None)
@@ -257,7 +263,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),
                                  {"analyses": analyses.state(), "sql_digests": digests.state(),
                                   "models": models.state()},
-                                 printed.getvalue()))
+                                 printed.getvalue(), project.dag))
     return project
 
 

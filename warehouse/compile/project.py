@@ -33,7 +33,7 @@ class Project:
                  nodes: Mapping[NodeId, Node], parents: Mapping[NodeId, tuple[NodeId, ...]],
                  vars: Mapping[str, Any], *,
                  fingerprints: Mapping[NodeId, Fingerprint] | None = None,
-                 cache_key: str | None = None) -> None:
+                 cache_key: str | None = None, dag: Any = None) -> None:
         from warehouse.core.dag import Dag
 
         self.config = config
@@ -41,7 +41,8 @@ class Project:
         self.nodes = dict(nodes)
         self.parents = dict(parents)
         self.vars = dict(vars)
-        self.dag = Dag(self.parents)
+        # `dag`: the Dag of these `parents`, built by an earlier load (the parse cache's)
+        self.dag = dag if isinstance(dag, Dag) else Dag(self.parents)
         self._fingerprints = dict(fingerprints) if fingerprints is not None else None
         self.cache_key = cache_key  # the parse cache's digest of every input, if it loaded us
 

@@ -101,10 +101,20 @@ class SimpleTemplate:
         return "".join(out)
 
 
+_QUOTED = r"""(?:'[^'\\\n]*'|"[^"\\\n]*")"""
+# `name('text', "text")`, the most common call (ref, source, var), read without `ast`
+_STRINGS_CALL = re.compile(rf"\s*([A-Za-z_]\w*)\(\s*({_QUOTED}(?:\s*,\s*{_QUOTED})*)\s*\)\s*")
+_QUOTED_ONE = re.compile(_QUOTED)
+
+
 def _parse_call(expr: str) -> tuple[str, tuple, tuple] | None:
     """`name(constant, key=constant)` as (name, args, kwargs), or None."""
     if expr[:1] in "-+" or expr[-1:] in "-+":
         return None  # whitespace control
+    strings = _STRINGS_CALL.fullmatch(expr)
+    if strings is not None:
+        args = tuple(m[1:-1] for m in _QUOTED_ONE.findall(strings.group(2)))
+        return strings.group(1), args, ()
     text = expr.strip()
     try:
         node = ast.parse(text, mode="eval").body

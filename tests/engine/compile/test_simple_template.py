@@ -104,3 +104,23 @@ def test_unknown_ref_in_a_simple_model_names_its_line(make_project):
     with pytest.raises(ProjectError) as info:
         load_project(root)
     assert (info.value.path, info.value.line) == ("models/b.sql", 3)
+
+
+@pytest.mark.parametrize("expr", [
+    " ref('a') ", "ref(\"a\")", " source('s' , \"t\") ", "ref( 'a' ,'b' )", " var('x y') ",
+    " ref('a',) ", " ref('a' 'b') ", " ref('it''s') ", " ref('a\\nb') ", " f('{') ",
+])
+def test_calls_of_string_constants_read_as_python_reads_them(expr):
+    """The regular expression for `name('text', ...)` gives what `ast` gives, or stands
+    aside (None from it: `ast` decides)."""
+    import ast
+
+    from warehouse.compile import simple_template
+
+    parsed = simple_template._parse_call(expr)
+    try:
+        node = ast.parse(expr.strip(), mode="eval").body
+        expected = (node.func.id, tuple(ast.literal_eval(a) for a in node.args), ())
+    except SyntaxError:
+        expected = None
+    assert parsed == expected

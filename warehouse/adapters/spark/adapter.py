@@ -6,10 +6,11 @@ not transpile); the adapter's own statements are written in Spark SQL. The
 project's schemas are Spark databases (`SparkSettings.database`), created
 with their files under the target's warehouse_dir.
 
-Write-audit-publish is not implemented on Spark yet: a build writes the
-published databases directly (each table is swapped in whole, so a reader
-never sees a half-written table, but a failed build leaves the relations it
-built before failing). `publish` and `discard` therefore have nothing to do.
+A build writes new versions of the relations it builds beside the
+published ones and publishes them at its end (write-audit-publish, see
+versions.py); a session opened by `open_published` reads the published
+names only, a build's session (`session(build)`) reads what the build wrote
+where it wrote it.
 """
 
 from __future__ import annotations
@@ -30,13 +31,16 @@ from warehouse.adapters.base import (
 )
 from warehouse.adapters.spark.settings import SparkSettings, spark_session
 from warehouse.adapters.spark.transpile import located, spark_error_line, to_spark, to_spark_one
+from warehouse.adapters.spark.versions import data_database
 from warehouse.core.identity import Relation
 from warehouse.core.nodes import SnapshotSpec
 
 if TYPE_CHECKING:
+    from warehouse.adapters.spark.build import BuildVersions, Listing, SparkWorkspace
     from warehouse.core.nodes import Contract
 
 _COUNT_COLUMN = "__warehouse_failures"
+_STATE = ("_warehouse", "node_state")
 
 
 def _q(name: str) -> str:
@@ -59,7 +63,11 @@ class SparkAdapter:
         return f"the Spark warehouse ({self.settings.name})"
 
     def _session(self) -> SparkWarehouseSession:
-        return SparkWarehouseSession(self.settings, spark_session(self.settings))
+        return self.session(None)
+
+    def session(self, build: BuildVersions | None) -> SparkWarehouseSession:
+        """A session on the published names, or one writing `build`'s versions."""
+        return SparkWarehouseSession(self.settings, spark_session(self.settings), build)
 
     def published_exists(self) -> bool:
         return self._session().read_state().exists
@@ -79,50 +87,47 @@ class SparkAdapter:
         return session
 
     def workspace(self) -> SparkWorkspace:
+        from warehouse.adapters.spark.build import SparkWorkspace
+
         return SparkWorkspace(self)
 
     @contextmanager
     def without_builds(self) -> Iterator[list[str]]:
-        yield []
+        """Hold the build lock; what a killed build left is dropped first (a Spark session
+        is started for that only when the lock names such a build)."""
+        from warehouse.adapters.spark.build import remove_leftovers
+        from warehouse.adapters.spark.versions import BuildLock
+
+        if not self.settings.warehouse_path.is_dir():
+            yield []
+            return
+        lock = BuildLock(self.settings.warehouse_path)
+        killed = lock.acquire(f"cannot clean: a build is running on {self.label}")
+        try:
+            yield (remove_leftovers(self._session(), killed=killed, current="")
+                   if killed else [])
+        finally:
+            lock.release()
 
     def remove_leftovers(self) -> list[str]:
-        return []
-
-
-class SparkWorkspace:
-    """The build's session; see the module docstring for what publishing means here."""
-
-    def __init__(self, adapter: SparkAdapter) -> None:
-        self._adapter = adapter
-
-    def __enter__(self) -> SparkWorkspace:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def connect(self) -> SparkWarehouseSession:
-        return self._adapter._session()
-
-    def publish(self) -> None:
-        return None
-
-    def discard(self, *, keep: bool = True) -> str | None:
-        return None
+        with self.without_builds() as removed:
+            return removed
 
 
 class SparkWarehouseSession:
     """The process's Spark session seen through the protocol; cursors share it (Spark runs
     statements from several threads at once)."""
 
-    def __init__(self, settings: SparkSettings, spark: Any) -> None:
+    def __init__(self, settings: SparkSettings, spark: Any,
+                 build: BuildVersions | None = None) -> None:
         import threading
 
         self.settings = settings
         self.spark = spark
-        # The relations present, listed once (metastore calls are slow) and kept current
-        # as the session builds: one listing a run, not one lookup a model.
-        self._kinds: dict[RelationKey, str] | None = None
+        self.build = build  # None: the published names, read only
+        # The relations published, listed once (metastore calls are slow); what the build
+        # writes is in `build`: one listing a run, not one lookup a model.
+        self._listing: Listing | None = None
         self._lock = threading.Lock()
         self._made: set[str] = set()  # databases this session created or found
 
@@ -140,8 +145,28 @@ class SparkWarehouseSession:
     def _columns(self, schema: str, name: str) -> list[tuple[str, str]] | None:
         return self.columns_of(Relation(schema, name))
 
-    def target(self, relation: Relation) -> str:
+    def published_target(self, relation: Relation) -> str:
         return f"{_q(self.settings.database(relation.schema))}.{_q(relation.name.lower())}"
+
+    def target(self, relation: Relation) -> str:
+        """Where `relation` is read now: this build's version, else its published name."""
+        made = self.build.get(relation) if self.build is not None else None
+        return made.physical if made is not None else self.published_target(relation)
+
+    def _relocate(self, schema: str, name: str) -> tuple[str, str] | None:
+        made = self.build.get_key(schema, name) if self.build is not None else None
+        if made is None:
+            return None
+        database, table = made.physical.split("`.`")
+        return database[1:].replace("``", "`"), table[:-1].replace("``", "`")
+
+    def _spark(self, sql: str) -> str:
+        """A query of the project's DuckDB SQL as Spark SQL over what this session sees."""
+        return to_spark_one(sql, self._rename, self._columns, self._relocate)
+
+    def published_sql(self, sql: str) -> str:
+        """The same query over the published names (a view published by the build)."""
+        return to_spark_one(sql, self._rename, self._columns)
 
     def run(self, statement: str) -> list[tuple[Any, ...]]:
         """One Spark SQL statement (the adapter's own); its rows."""
@@ -169,7 +194,7 @@ class SparkWarehouseSession:
         if params:
             sql = _bind(sql, params)
         rows: list[tuple[Any, ...]] = []
-        for statement in to_spark(sql, self._rename, self._columns):
+        for statement in to_spark(sql, self._rename, self._columns, self._relocate):
             rows = [tuple(r) for r in self._collect(statement, sql)]
         return rows
 
@@ -185,7 +210,7 @@ class SparkWarehouseSession:
     def query(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
         from warehouse.adapters.spark.transpile import duckdb_described
 
-        statement = to_spark_one(sql, self._rename, self._columns)
+        statement = self._spark(sql)
         frame = self._frame(statement, sql)
         rows = self._collect_frame(frame, sql)
         if statement.startswith("DESCRIBE QUERY "):  # types as DuckDB names them
@@ -202,32 +227,33 @@ class SparkWarehouseSession:
 
     # ------------------------------------------------------------------ catalog
 
-    def _databases(self) -> dict[str, str]:
-        """Spark database -> project schema, for the project's databases present."""
-        prefix = self.settings.database_prefix.lower()
-        names = [r[0] for r in self.run("show databases")]
-        return {n: n[len(prefix):] for n in names if n.startswith(prefix)}
+    def listing(self) -> Listing:
+        """The published relations and the physical versions (listed once a session)."""
+        from warehouse.adapters.spark.build import list_catalog
+
+        with self._lock:
+            if self._listing is None:
+                self._listing = list_catalog(self.spark, self.run, self.settings.database_prefix)
+            return self._listing
+
+    def forget_listing(self) -> None:
+        with self._lock:
+            self._listing = None
 
     def _tables(self) -> dict[RelationKey, str]:
-        out: dict[RelationKey, str] = {}
-        for database, schema in self._databases().items():
-            for table in self.spark.catalog.listTables(database):
-                if table.isTemporary:
-                    continue
-                out[(schema, table.name.lower())] = ("view" if table.tableType == "VIEW"
-                                                     else "table")
+        """Every relation this session sees, and its kind."""
+        listing = self.listing()
+        out = {key: listing.kind(key) or "table" for key in listing.published}
+        if self.build is not None:
+            out.update({(m.relation.schema.lower(), m.relation.name.lower()): m.kind
+                        for m in self.build.made()})
         return out
 
     def relation_kind(self, relation: Relation) -> str | None:
-        with self._lock:
-            if self._kinds is None:
-                self._kinds = self._tables()
-            return self._kinds.get((relation.schema.lower(), relation.name.lower()))
-
-    def _record(self, relation: Relation, kind: str) -> None:
-        with self._lock:
-            if self._kinds is not None:
-                self._kinds[(relation.schema.lower(), relation.name.lower())] = kind
+        made = self.build.get(relation) if self.build is not None else None
+        if made is not None:
+            return made.kind
+        return self.listing().kind((relation.schema.lower(), relation.name.lower()))
 
     def columns(self) -> dict[RelationKey, list[tuple[str, str]]]:
         return {key: self.columns_of(Relation(*key)) or [] for key in self._tables()}
@@ -269,8 +295,9 @@ class SparkWarehouseSession:
             if database in self._made:
                 continue
             self._made.add(database)
-            where = (self.settings.warehouse_path / f"{database}.db").as_uri()
-            self.run(f"create database if not exists {_q(database)} location '{where}'")
+            for name in (database, data_database(database)):
+                where = (self.settings.warehouse_path / f"{name}.db").as_uri()
+                self.run(f"create database if not exists {_q(name)} location '{where}'")
 
     def load_seed(self, csv_path: Path, relation: Relation,
                   column_types: Mapping[str, str] | None, *, display_path: str,
@@ -280,13 +307,23 @@ class SparkWarehouseSession:
         from warehouse.adapters.spark.seeds import load_seed
 
         self.create_schemas([relation.schema])
-        existing = self.relation_kind(relation)
-        if existing == "view":
-            self.run(f"drop view if exists {self.target(relation)}")
-        rows, _ = load_seed(self.spark, csv_path, self.target(relation), column_types,
-                            shown=display_path)
-        self._record(relation, "table")
+        target = self._new_target(relation)
+        rows, _ = load_seed(self.spark, csv_path, target, column_types, shown=display_path)
+        self._built(relation, target, "table")
         return rows
+
+    def _new_target(self, relation: Relation) -> str:
+        """Where this build writes `relation` (a name no reader uses: see versions.py)."""
+        if self.build is None:
+            raise DatabaseError("the published Spark warehouse is read only: build in a "
+                                "workspace")
+        return self.build.new_target(self.settings.database(relation.schema), relation)
+
+    def _built(self, relation: Relation, target: str, kind: str, sql: str = "") -> None:
+        from warehouse.adapters.spark.build import Made
+
+        assert self.build is not None
+        self.build.add(Made(relation, target, kind, sql))
 
     def materialize(self, relation: Relation, materialized: str, sql: str, *,
                     incremental_sql: str | None = None, strategy: str = "append",
@@ -297,16 +334,17 @@ class SparkWarehouseSession:
 
         if contract is not None:
             raise DatabaseError("enforced contracts are not supported on the Spark target yet")
-        select = to_spark_one(sql, self._rename, self._columns)
-        step = None if full_refresh or incremental_sql is None else to_spark_one(
-            incremental_sql, self._rename, self._columns)
+        select = self._spark(sql)
+        step = None if full_refresh or incremental_sql is None else self._spark(incremental_sql)
         source = incremental_sql if step is not None else sql
+        current = self.target(relation) if self.relation_kind(relation) == "table" else None
+        target = self._new_target(relation)
         done = materialize(lambda s: [tuple(r) for r in self._collect(s, source)],
-                           self._described, relation, self.target(relation), materialized,
-                           select, existing=self.relation_kind(relation),
-                           incremental_select=step, strategy=strategy, unique_key=unique_key,
-                           on_schema_change=on_schema_change)
-        self._record(relation, "view" if materialized == "view" else "table")
+                           self._described, relation, target, materialized, select,
+                           current=current, incremental_select=step, strategy=strategy,
+                           unique_key=unique_key, on_schema_change=on_schema_change)
+        view = materialized == "view"
+        self._built(relation, target, "view" if view else "table", sql if view else "")
         return done
 
     def snapshot(self, relation: Relation, sql: str, spec: SnapshotSpec) -> Materialized:
@@ -316,13 +354,12 @@ class SparkWarehouseSession:
                      store_as: Relation | None = None) -> FailingRows:
         from warehouse.adapters.spark.materialize import write_table
 
-        select = to_spark_one(sql, self._rename, self._columns)
+        select = self._spark(sql)
         if store_as is not None:
             self.create_schemas([store_as.schema])
-            target = self.target(store_as)
-            write_table(lambda s: [tuple(r) for r in self._collect(s, sql)], target, select,
-                        existing=self.relation_kind(store_as))
-            self._record(store_as, "table")
+            target = self._new_target(store_as)
+            write_table(lambda s: [tuple(r) for r in self._collect(s, sql)], target, select)
+            self._built(store_as, target, "table")
             source = target
         else:
             source = f"(\n{select}\n) as failing_rows"
@@ -338,25 +375,25 @@ class SparkWarehouseSession:
 
     # ------------------------------------------------------------------ state
 
-    def _state_table(self) -> str:
-        return self.target(Relation("_warehouse", "node_state"))
-
     def read_state(self) -> StoredState:
         from warehouse.adapters.spark.state import read_nodes
 
         tables = self._tables()
         relations = frozenset(k for k in tables if k[0] != "_warehouse")
-        if ("_warehouse", "node_state") not in tables:
+        if _STATE not in tables:
             return StoredState(relations=relations, exists=False)
-        return StoredState(read_nodes(self.spark, self._state_table()), relations, exists=True)
+        return StoredState(read_nodes(self.spark, self.target(Relation(*_STATE))), relations,
+                           exists=True)
 
     def write_state(self, states: Iterable[NodeState], keep: Iterable[str]) -> None:
         from warehouse.adapters.spark.state import write_nodes
 
-        self.create_schemas(["_warehouse"])
-        existing = self.relation_kind(Relation("_warehouse", "node_state")) == "table"
-        write_nodes(self.spark, self.run, self._state_table(), existing, states, keep)
-        self._record(Relation("_warehouse", "node_state"), "table")
+        state = Relation(*_STATE)
+        self.create_schemas([state.schema])
+        current = self.target(state) if self.relation_kind(state) == "table" else None
+        target = self._new_target(state)
+        write_nodes(self.spark, self.run, target, current, states, keep)
+        self._built(state, target, "table")
 
     # ------------------------------------------------------------------ serving
 
@@ -370,7 +407,7 @@ class SparkWarehouseSession:
     def arrow_batches(self, sql: str, batch_rows: int) -> Any:
         import pyarrow as pa
 
-        table = self._frame(to_spark_one(sql, self._rename, self._columns), sql).toArrow()
+        table = self._frame(self._spark(sql), sql).toArrow()
         return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(batch_rows))
 
 

@@ -1,12 +1,12 @@
 """Views, tables and incremental tables in Spark's catalog, from Spark SQL SELECTs.
 
-Spark's session catalog has no transactions and cannot REPLACE a Parquet
-table, so a table is written under a work name first and renamed over the
-old one only once its query succeeded: a model that fails leaves its
-relation as it was. An incremental step writes the merged rows the same way
-(Parquet tables have no MERGE or DELETE): the table's rows whose key is not
-among the new rows, then the new rows (merge and delete+insert alike), or
-the old rows then the new ones (append).
+Each relation a build writes is a new physical table (or, for a view, the
+build's copy) under a name no reader uses (see versions.py): a model that
+fails leaves nothing behind but its own version, which the build drops. An
+incremental step writes the merged rows as the new version (Parquet tables
+have no MERGE or DELETE): the current version's rows whose key is not among
+the new rows, then the new rows (merge and delete+insert alike), or the old
+rows then the new ones (append).
 """
 
 from __future__ import annotations
@@ -24,60 +24,57 @@ def q(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def write_table(run: Sql, target: str, select: str, *, existing: str | None) -> int:
-    """Create table `target` (quoted db.name) from `select` through a work table."""
-    work = target[:-1] + "__wh_new`"
-    run(f"drop table if exists {work}")
+def write_table(run: Sql, target: str, select: str) -> int:
+    """Create table `target` (quoted db.name, a new name) from `select`; rows written.
+    Nothing is left of it when the query fails."""
+    run(f"drop table if exists {target}")
     try:
-        run(f"create table {work} using parquet as\n{select}")
+        run(f"create table {target} using parquet as\n{select}")
     except BaseException:
-        run(f"drop table if exists {work}")
+        run(f"drop table if exists {target}")
         raise
-    if existing:
-        run(f"drop {existing} if exists {target}")
-    run(f"alter table {work} rename to {target}")
     return int(run(f"select count(*) from {target}")[0][0])
 
 
 def materialize(run: Sql, columns_of: Callable[[str], list[tuple[str, str]]],
                 relation: Relation, target: str, materialized: str, select: str, *,
-                existing: str | None, incremental_select: str | None = None,
+                current: str | None, incremental_select: str | None = None,
                 strategy: str = "append", unique_key: Sequence[str] = (),
                 on_schema_change: str = "ignore") -> Materialized:
-    """Build `select` (Spark SQL) as `target`; see adapters/base.py Session.materialize."""
+    """Build `select` (Spark SQL) as the new `target`; `current` is the relation's table
+    as it is now (None when it is no table), which an incremental step reads. See
+    adapters/base.py Session.materialize."""
     if materialized == "view":
-        if existing == "table":
-            run(f"drop table if exists {target}")
         run(f"create or replace view {target} as\n{select}")
         return Materialized(relation, "view", None)
-    if materialized == "incremental" and incremental_select is not None and existing == "table":
-        return _incremental(run, columns_of, relation, target, incremental_select,
+    if materialized == "incremental" and incremental_select is not None and current:
+        return _incremental(run, columns_of, relation, target, current, incremental_select,
                             strategy=strategy, unique_key=unique_key,
                             on_schema_change=on_schema_change)
-    rows = write_table(run, target, select, existing=existing)
+    rows = write_table(run, target, select)
     return Materialized(relation, materialized, rows)
 
 
 def _incremental(run: Sql, columns_of: Callable[[str], list[tuple[str, str]]],
-                 relation: Relation, target: str, select: str, *, strategy: str,
-                 unique_key: Sequence[str], on_schema_change: str) -> Materialized:
-    stage = target[:-1] + "__wh_stage`"
+                 relation: Relation, target: str, current: str, select: str, *,
+                 strategy: str, unique_key: Sequence[str], on_schema_change: str
+                 ) -> Materialized:
+    stage = target[:-1] + "_stage`"
     run(f"drop table if exists {stage}")
     run(f"create table {stage} using parquet as\n{select}")
     try:
         new_cols = columns_of(stage)
-        old_cols = columns_of(target)
+        old_cols = columns_of(current)
         _check_columns(new_cols, old_cols, on_schema_change)
         names = ", ".join(q(c) for c, _ in old_cols)
         incoming = int(run(f"select count(*) from {stage}")[0][0])
         if strategy == "append" or not unique_key:
-            kept = f"select {names} from {target}"
+            kept = f"select {names} from {current}"
         else:
             match = " and ".join(f"o.{q(k)} = n.{q(k)}" for k in unique_key)
-            kept = (f"select {names} from {target} as o where not exists "
+            kept = (f"select {names} from {current} as o where not exists "
                     f"(select 1 from {stage} as n where {match})")
-        total = write_table(run, target, f"{kept}\nunion all\nselect {names} from {stage}",
-                            existing="table")
+        total = write_table(run, target, f"{kept}\nunion all\nselect {names} from {stage}")
     finally:
         run(f"drop table if exists {stage}")
     return Materialized(relation, "incremental", total, f"{incoming} new or changed")

@@ -3,7 +3,8 @@
 As on DuckDB, fingerprints live inside the warehouse they describe (table
 `node_state` of the project's `_warehouse` database), written by the build
 that built the relations, so state and relations cannot come from different
-builds. The table is small and rewritten whole (Parquet has no UPDATE).
+builds. The table is small and rewritten whole (Parquet has no UPDATE), as a
+new version that is published last (see versions.py).
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ def read_nodes(spark: Any, table: str) -> dict[str, NodeState]:
             for r in rows}
 
 
-def write_nodes(spark: Any, run: Any, table: str, existing: bool,
+def write_nodes(spark: Any, run: Any, table: str, current: str | None,
                 states: Iterable[NodeState], keep: Iterable[str]) -> None:
-    """Replace the rows of `states`; drop rows of nodes not in `keep`."""
+    """Write table `table`: the rows of `current` (None: no table yet) with those of
+    `states` replaced, without the rows of nodes not in `keep`."""
     from warehouse.adapters.spark.materialize import write_table
 
-    nodes = read_nodes(spark, table) if existing else {}
+    nodes = read_nodes(spark, current) if current else {}
     now = datetime.now(UTC).replace(tzinfo=None)
     for state in states:
         nodes[state.unique_id] = state
@@ -45,6 +47,6 @@ def write_nodes(spark: Any, run: Any, table: str, existing: bool,
     view = "wh_node_state_rows"
     frame.createOrReplaceTempView(view)
     try:
-        write_table(run, table, f"select * from {view}", existing="table" if existing else None)
+        write_table(run, table, f"select * from {view}")
     finally:
         spark.catalog.dropTempView(view)

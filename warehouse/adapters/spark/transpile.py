@@ -29,6 +29,7 @@ from typing import Any
 from warehouse.adapters.base import DatabaseError
 
 Rename = Callable[[str], str]  # project schema -> Spark database
+Relocate = Callable[[str, str], "tuple[str, str] | None"]  # (schema, table) -> (db, table)
 
 
 class TranspileError(DatabaseError):
@@ -104,11 +105,12 @@ def _range_table(node: Any) -> Any:
                      alias=exp.TableAlias(this=name, columns=column_names))
 
 
-def to_spark(sql: str, rename: Rename | None = None, columns: Any = None) -> list[str]:
+def to_spark(sql: str, rename: Rename | None = None, columns: Any = None,
+             relocate: Relocate | None = None) -> list[str]:
     """Each statement of DuckDB `sql` as Spark SQL (comments dropped). `columns(schema,
-    table)` gives a table's columns, for what needs them (byname.py)."""
+    table)` gives a table's columns, for what needs them (byname.py); `relocate(schema,
+    table)` the Spark (database, table) a build wrote it as (None: where it is published)."""
     import sqlglot
-    from sqlglot import exp
     from sqlglot.errors import ParseError, UnsupportedError
 
     try:
@@ -129,9 +131,7 @@ def to_spark(sql: str, rename: Rename | None = None, columns: Any = None) -> lis
         if columns is not None:
             tree = _by_name(tree, sql, columns)
         if rename is not None:
-            for table in tree.find_all(exp.Table):
-                if table.args.get("db") is not None and not table.args.get("catalog"):
-                    table.set("db", exp.to_identifier(rename(table.db), quoted=True))
+            _place_tables(tree, rename, relocate)
         try:
             out.append(_written(tree))
         except UnsupportedError as exc:
@@ -140,6 +140,32 @@ def to_spark(sql: str, rename: Rename | None = None, columns: Any = None) -> lis
             raise TranspileError(located(f"cannot be transpiled to Spark SQL: {construct}{exc}",
                                          sql, _line_of(node, sql) if node else None)) from None
     return out
+
+
+def _place_tables(tree: Any, rename: Rename, relocate: Relocate | None) -> None:
+    """Schema-qualified tables named as Spark holds them. A relocated table (a build's new
+    version, see versions.py) keeps its project name as its alias, so the columns the SQL
+    qualifies with it (`orders.id`, `main.orders.id`) still resolve."""
+    from sqlglot import exp
+
+    moved: set[tuple[str, str]] = set()
+    for table in tree.find_all(exp.Table):
+        if table.args.get("db") is None or table.args.get("catalog"):
+            continue
+        place = relocate(table.db, table.name) if relocate is not None else None
+        if place is None:
+            table.set("db", exp.to_identifier(rename(table.db), quoted=True))
+            continue
+        moved.add((table.db.lower(), table.name.lower()))
+        if not table.alias:
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+        table.set("db", exp.to_identifier(place[0], quoted=True))
+        table.set("this", exp.to_identifier(place[1], quoted=True))
+    if moved:
+        for column in tree.find_all(exp.Column):
+            if column.args.get("db") is not None and (column.db.lower(),
+                                                      column.table.lower()) in moved:
+                column.set("db", None)
 
 
 def _with_duckdb_meaning(tree: Any) -> Any:
@@ -187,9 +213,10 @@ def _by_name(tree: Any, sql: str, columns: Any) -> Any:
                                      _line_of(exc.node, sql))) from None
 
 
-def to_spark_one(sql: str, rename: Rename | None = None, columns: Any = None) -> str:
+def to_spark_one(sql: str, rename: Rename | None = None, columns: Any = None,
+                 relocate: Relocate | None = None) -> str:
     """One query (a model's SELECT) as Spark SQL."""
-    statements = to_spark(sql, rename, columns)
+    statements = to_spark(sql, rename, columns, relocate)
     if len(statements) != 1:
         raise TranspileError(f"expected one statement, found {len(statements)}")
     return statements[0]
