@@ -34,6 +34,7 @@ from warehouse.run.hooks import (
     ON_RUN_START,
     POST,
     PRE,
+    hooks_of,
     render_for_run,
     run_context_for,
     run_model_hooks,
@@ -50,6 +51,7 @@ from warehouse.run.state import (
     states_to_store,
     wants_state,
 )
+from warehouse.run.testbatch import TestBatches
 
 
 def selected_nodes(project: Any, options: RunOptions,
@@ -207,18 +209,22 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
             index = next(counter)
         print_result(console, project, index, total, result)
 
+    cursors = _Cursors(session)
+    tests = TestBatches(project, plan.run)
+
     def work(node_id: NodeId) -> NodeResult:
-        cursor = session.cursor()
+        node = project.nodes[node_id]
+        cursor = cursors.take(node)
         began = time.perf_counter()
+        result = None
         try:
-            result = run_node(project, project.nodes[node_id], cursor, options, run)
+            result = run_node(project, node, cursor, options, run, tests)
         except WarehouseError as exc:  # a bad seed value: file, line and column already
             result = NodeResult(node_id, "error", message=str(exc))
         except Exception as exc:  # database errors: the node fails, the build goes on
-            result = NodeResult(node_id, "error",
-                                message=model_error(project, project.nodes[node_id], exc))
+            result = NodeResult(node_id, "error", message=model_error(project, node, exc))
         finally:
-            cursor.close()
+            cursors.give_back(cursor, kept=result is not None and result.status != "error")
         reason = plan.reasons.get(node_id)
         detail = {**result.detail, "reason": reason} if reason else result.detail
         result = replace(result, elapsed=time.perf_counter() - began, detail=detail)
@@ -230,15 +236,68 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
 
     for result in left:
         report(result, shown(result, options))
-    run_dag(graph, [n for n in plan.order if n in plan.run], work,
-            threads=options.threads or project.config.threads,
-            on_skip=on_skip, is_failure=lambda r: r.blocking)
+    try:
+        run_dag(graph, [n for n in plan.order if n in plan.run], work,
+                threads=options.threads or project.config.threads,
+                on_skip=on_skip, is_failure=lambda r: r.blocking)
+    finally:
+        cursors.close()
     return [results[n] for n in plan.order if n in results]
 
 
+class _Cursors:
+    """One cursor per worker thread, kept from node to node: opening and closing one per
+    node was a visible share of a build of many small nodes.
+
+    A node whose SQL may change the cursor's own state (hooks, run-time renders,
+    which run any statement; unit tests' temporary tables; snapshots) gets a cursor
+    of its own, closed after it, and so does the next node after one that failed
+    (its transaction may be left aborted)."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._mine = threading.local()
+        self._kept: list[Any] = []
+        self._lock = threading.Lock()
+
+    def take(self, node: Node) -> Any:
+        if not _leaves_cursor_as_found(node):
+            return self._session.cursor()
+        cursor = getattr(self._mine, "cursor", None)
+        if cursor is None:
+            cursor = self._mine.cursor = self._session.cursor()
+            with self._lock:
+                self._kept.append(cursor)
+        return cursor
+
+    def give_back(self, cursor: Any, *, kept: bool) -> None:
+        if cursor is not getattr(self._mine, "cursor", None):
+            cursor.close()
+        elif not kept:
+            self._mine.cursor = None
+            cursor.close()
+
+    def close(self) -> None:
+        """Every kept cursor (closing one twice is harmless in DuckDB)."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for cursor in kept:
+            cursor.close()
+
+
+def _leaves_cursor_as_found(node: Node) -> bool:
+    """Whether running `node` runs only the engine's own statements (see `_Cursors`)."""
+    if getattr(node, "renders_at_run", False):
+        return False
+    if isinstance(node, ModelNode):
+        return not (hooks_of(node, PRE) or hooks_of(node, POST))
+    return isinstance(node, (SeedNode, TestNode))
+
+
 def run_node(project: Any, node: Node, session: Any, options: RunOptions,
-             run: Any = None) -> NodeResult:
-    """Load a seed, build a model or run a test in `session`."""
+             run: Any = None, tests: TestBatches | None = None) -> NodeResult:
+    """Load a seed, build a model or run a test in `session` (`tests`: the run's groups of
+    tests counted together)."""
     refused = getattr(node, "refused", None)
     if refused is not None:  # a construct the engine cannot build, found at load
         raise refused.error()
@@ -255,7 +314,8 @@ def run_node(project: Any, node: Node, session: Any, options: RunOptions,
         from warehouse.run.testrun import run_test_node
 
         node = render_test_for_run(project, node, session, run)
-        return run_test_node(session, node, root=project.config.root)
+        passes = tests is not None and tests.known_to_pass(session, node)
+        return run_test_node(session, node, root=project.config.root, known_to_pass=passes)
     if isinstance(node, SnapshotNode):
         return _run_snapshot(project, node, session)
     if node.id.kind is NodeKind.UNIT_TEST:

@@ -49,14 +49,16 @@ class TestResult:
 
 
 def run_test(session: Any, test: Any, sql: str, *, store_relation: Relation | None = None,
-             sample_size: int = 5) -> TestResult:
+             sample_size: int = 5, known_to_pass: bool = False) -> TestResult:
     """Run one test's SQL in an adapter session and judge it by its config.
 
     `test` is a TestSpec or anything with `.name` and `.config` (a test node).
     `limit` caps the failing rows counted, as dbt applies it to the query; a stored
     table holds every failing row. `sample_size` rows are kept for the table display;
-    display='records' keeps every row up to the limit, or RECORDS_SHOWN."""
-    from warehouse.adapters.base import DatabaseError
+    display='records' keeps every row up to the limit, or RECORDS_SHOWN.
+    `known_to_pass`: the query is known to return no rows (run/testbatch.py counted
+    them for a `plain_count` test), so it is judged without running it again."""
+    from warehouse.adapters.base import DatabaseError, FailingRows
 
     config = _config_of(test)
     if config.display == "records":
@@ -64,8 +66,8 @@ def run_test(session: Any, test: Any, sql: str, *, store_relation: Relation | No
     body = strip_sql(sql)
     began = time.perf_counter()
     try:
-        found = session.failing_rows(body, limit=config.limit, sample_size=sample_size,
-                                     store_as=store_relation)
+        found = FailingRows(0) if known_to_pass else session.failing_rows(
+            body, limit=config.limit, sample_size=sample_size, store_as=store_relation)
     except DatabaseError as exc:
         return TestResult(test.name, "error", None, elapsed=time.perf_counter() - began,
                           message=db_message(exc), sql=body)
@@ -81,6 +83,13 @@ def run_test(session: Any, test: Any, sql: str, *, store_relation: Relation | No
                       elapsed=time.perf_counter() - began,
                       message=_summary(status, found.count, config), sql=body,
                       stored=store_relation, display=config.display)
+
+
+def plain_count(test: Any) -> bool:
+    """Whether the test's result is decided by its failing rows' count alone: no table of
+    them to store, no `fail_calc` of its own (run/testbatch.py)."""
+    config = _config_of(test)
+    return not config.store_failures and not _custom_fail_calc(config)
 
 
 def _custom_fail_calc(config: Any) -> bool:
@@ -263,11 +272,12 @@ def _record_field(name: str, value: Any, pad: int) -> list[str]:
 # ---------------------------------------------------------------------------
 
 def run_test_node(session: Any, node: Any, *, store: bool = True, sample_size: int = 5,
-                  root: Path | None = None):
+                  root: Path | None = None, known_to_pass: bool = False):
     """Run a loaded test node and return the runner's NodeResult, message included.
 
     `store=False` (a read-only database, as in the pytest plugin) skips store_failures.
-    `root` is the project folder, to place a failure at the line that caused it."""
+    `root` is the project folder, to place a failure at the line that caused it.
+    `known_to_pass`: see `run_test`."""
     from warehouse.run.results import NodeResult
     from warehouse.run.test_location import test_location
 
@@ -275,7 +285,7 @@ def run_test_node(session: Any, node: Any, *, store: bool = True, sample_size: i
     relation = Relation(FAILURES_SCHEMA, _alias(node)) if store and config.store_failures \
         else None
     result = run_test(session, node, node.sql, store_relation=relation,
-                      sample_size=sample_size)
+                      sample_size=sample_size, known_to_pass=known_to_pass)
     message = "" if result.status == "pass" else failure_message(
         result, node.attached_to, node.column_name, kind=_kind_of(node), path=node.path,
         location=test_location(node, result.message if result.status == "error" else "",

@@ -226,3 +226,35 @@ def test_ctrl_c_while_waiting_lets_running_nodes_finish_and_starts_no_more():
     assert sorted(calls) == ["a", "b"]
     assert {n.name: o.status.value for n, o in info.value.outcomes.items()} == {
         "a": "success", "b": "success"}
+
+
+def test_one_thread_runs_on_the_calling_thread():
+    graph = dag(GRAPH)
+    seen = set()
+
+    def work(node):
+        seen.add(threading.get_ident())
+        return node.name
+
+    outcomes = run_dag(graph, list(graph), work, threads=1)
+    assert seen == {threading.get_ident()}
+    assert all(o.ok for o in outcomes.values())
+
+
+def test_ctrl_c_at_one_thread_lets_the_running_node_finish_and_starts_no_more():
+    graph = dag({"b": "a", "c": "b", "d": ""})  # d first: a has more below it, so a, b ...
+    main = threading.get_ident()
+    calls = []
+
+    def work(node):  # Ctrl-C comes while a runs; a still ends well, nothing else starts
+        calls.append(node.name)
+        if node.name == "a":
+            threading.Timer(0.02, signal.pthread_kill, (main, signal.SIGINT)).start()
+            time.sleep(0.3)
+        return node.name
+
+    with pytest.raises(RunInterrupted) as info:
+        run_dag(graph, list(graph), work, threads=1)
+    assert calls == ["a"]
+    assert {n.name: o.status.value for n, o in info.value.outcomes.items()} == {"a": "success"}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -340,6 +340,15 @@ class DuckDBSession:
         catalog.record(relation, "table")
         return done
 
+    def test_counts(self, queries: Sequence[str]) -> list[int]:
+        """The row count of each test query, in one query (run/testbatch.py): a query's
+        fixed cost is most of a small test's."""
+        counts = ", ".join(f"(select count(*) from (\n{sql}\n) as failing_rows_{i})"
+                           for i, sql in enumerate(queries))
+        with _translated():
+            row = self.con.execute(f"select {counts}").fetchall()[0]
+        return [int(n) for n in row]
+
     def failing_rows(self, sql: str, *, limit: int | None = None, sample_size: int = 5,
                      store_as: Relation | None = None) -> FailingRows:
         """The query runs once: stored first when asked (then counted from the table), and a
