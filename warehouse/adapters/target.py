@@ -21,7 +21,16 @@ def adapter_for(config: ProjectConfig, database: Path | None = None) -> Adapter:
     """The adapter of the project's target. `database` builds into another file than the
     project's own (the pytest plugin's private build); such a build keeps no state stamp,
     which describes the project's own warehouse only. A pyproject project's `--target NAME`
-    (DBT_TARGET) that names a Spark target builds on Spark (adapters/spark/settings.py)."""
+    (DBT_TARGET) that names a Spark target builds on Spark (adapters/spark/settings.py), and
+    so does a dbt project whose profile output is `type: spark` (dbt/profile.py)."""
+    if config.spark_target is not None and database is None:
+        from warehouse.adapters.spark.adapter import SparkAdapter
+        from warehouse.adapters.spark.settings import SparkSettings
+
+        spark = config.spark_target
+        return SparkAdapter(SparkSettings(
+            root=config.root, name=config.target_name, master=spark["master"],
+            warehouse_dir=Path(spark["warehouse_dir"]), conf=dict(spark["conf"])))
     if config.schema_naming != "dbt" and database is None:
         import os
 

@@ -93,6 +93,8 @@ class ProjectConfig:
     # the build's working copy at its start and end (run/hooks.py).
     on_run_start: tuple[str, ...] = ()
     on_run_end: tuple[str, ...] = ()
+    # A dbt profile output of `type: spark` (dbt/profile.py): master, warehouse_dir, conf.
+    spark_target: Mapping[str, Any] | None = None
 
     def schema_name(self, custom: Any) -> str:
         """The schema of a node whose `schema` config is `custom` (None: not set)."""

@@ -1,4 +1,4 @@
-"""A dbt profile's DuckDB target: found, rendered and validated the way dbt does it.
+"""A dbt profile's DuckDB (or Spark) target: found, rendered and validated the way dbt does it.
 
 dbt looks for `profiles.yml` in the folder given with `--profiles-dir`, then
 in `DBT_PROFILES_DIR`, then in the current folder, then in `~/.dbt/`. The
@@ -7,6 +7,12 @@ project folder stands in for the current folder (and is tried first among the
 two). Values may use `{{ env_var('NAME', 'default') }}`, as in dbt. Only the
 settings the engine honours are accepted; a DuckDB setting it would drop (an
 attached database, an extension, a secret) is named in an error instead.
+
+An output of `type: spark` builds on the Spark target (adapters/spark) in
+this process, as dbt-spark's `method: session` does: its `host` may name a
+Spark master URL (spark://, yarn, k8s://, local[...]) and its
+`server_side_parameters` are Spark conf; a Thrift, HTTP or ODBC connection
+to a running server is refused at its line.
 """
 
 from __future__ import annotations
@@ -23,6 +29,10 @@ from warehouse.core.yaml_load import LINE_KEY
 _HONOURED = frozenset({"type", "path", "schema", "threads", "database"})
 _IGNORED = frozenset({"keep_open", "retries", "disable_transactions"})  # connection handling
 _MISSING = object()
+_SPARK_HONOURED = frozenset({"type", "method", "schema", "threads", "host",
+                             "server_side_parameters", "warehouse_dir"})
+_SPARK_IGNORED = frozenset({"connect_retries", "connect_timeout", "retry_all", "poll_interval"})
+_MASTERS = ("spark://", "yarn", "k8s://", "local", "mesos://")
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,8 @@ class DuckDBTarget:
     # where `path` is set (a ProjectError's path, line, column, snippet): a database
     # setting refused later (a folder, say) is reported there
     path_at: Mapping[str, Any] = field(default_factory=dict)
+    # a Spark output (type: spark): master, warehouse_dir and conf for SparkSettings
+    spark: Mapping[str, Any] | None = None
 
 
 def find_profiles_file(root: Path, profiles_dir: str | Path | None = None) -> Path | None:
@@ -140,10 +152,12 @@ def _target_not_found(chosen: str, profile_name: str, profile: Mapping[str, Any]
 def _validated(output: Mapping[str, Any], profile: str, target: str, shown: str,
                at: Callable[[str], dict[str, Any]]) -> DuckDBTarget:
     where = f"target {target!r} of profile {profile!r}"
+    if output.get("type") == "spark":
+        return _spark_target(output, profile, target, shown, at)
     if output.get("type") != "duckdb":
-        raise ProjectError(f"{where}: only DuckDB targets are supported, not "
+        raise ProjectError(f"{where}: only DuckDB and Spark targets are supported, not "
                            f"{output.get('type')!r}", **at("type"),
-                           hint="the engine builds DuckDB only: type: duckdb")
+                           hint="type: duckdb, or type: spark with method: session")
     for key, value in output.items():
         if key in _HONOURED or key in _IGNORED or value in (None, [], {}, ""):
             continue
@@ -155,6 +169,17 @@ def _validated(output: Mapping[str, Any], profile: str, target: str, shown: str,
         raise ProjectError(f"{where}: path {db_path!r} is not supported (a local database "
                            "file is needed to publish into)", **at("path"),
                            hint="name a local file, such as path: warehouse.duckdb")
+    threads = _threads(output, where, at)
+    if output.get("path") and not Path(db_path).expanduser().is_absolute():
+        # dbt-duckdb opens a relative path from the folder dbt runs in, not the project's
+        db_path = str(Path.cwd() / db_path)
+    return DuckDBTarget(profile=profile, target=target, path=db_path,
+                        schema=str(output.get("schema") or "main"), threads=threads, file=shown,
+                        path_at=at("path"))
+
+
+def _threads(output: Mapping[str, Any], where: str, at: Callable[[str], dict[str, Any]]
+             ) -> int:
     threads = output.get("threads", 4)
     try:
         threads = int(threads)
@@ -164,12 +189,47 @@ def _validated(output: Mapping[str, Any], profile: str, target: str, shown: str,
         raise ProjectError(f"{where}: threads must be a positive integer, got "
                            f"{output.get('threads')!r}", **at("threads"),
                            hint="threads is how many models build at once, such as 4")
-    if output.get("path") and not Path(db_path).expanduser().is_absolute():
-        # dbt-duckdb opens a relative path from the folder dbt runs in, not the project's
-        db_path = str(Path.cwd() / db_path)
-    return DuckDBTarget(profile=profile, target=target, path=db_path,
-                        schema=str(output.get("schema") or "main"), threads=threads, file=shown,
-                        path_at=at("path"))
+    return threads
+
+
+def _spark_target(output: Mapping[str, Any], profile: str, target: str, shown: str,
+                  at: Callable[[str], dict[str, Any]]) -> DuckDBTarget:
+    """A dbt-spark output as the engine's Spark target (see the module docstring)."""
+    where = f"target {target!r} of profile {profile!r}"
+    method = output.get("method")
+    if method != "session":
+        raise ProjectError(f"{where}: Spark method {method!r} is not supported",
+                           **at("method" if "method" in output else "type"),
+                           hint="the engine runs Spark in its own process through pyspark: "
+                                "method: session (Thrift, HTTP and ODBC servers are not "
+                                "supported)")
+    for key, value in output.items():
+        if key in _SPARK_HONOURED or key in _SPARK_IGNORED or value in (None, [], {}, ""):
+            continue
+        raise ProjectError(f"{where}: the dbt-spark setting {key!r} is not supported",
+                           **at(key), hint="with method: session the engine honours "
+                           + ", ".join(sorted(_SPARK_HONOURED - {"type", "method"})))
+    conf = output.get("server_side_parameters") or {}
+    if not isinstance(conf, Mapping):
+        raise ProjectError(f"{where}: server_side_parameters must be a mapping of Spark "
+                           "conf", **at("server_side_parameters"))
+    conf = {str(k): str(v) for k, v in conf.items() if k != LINE_KEY}
+    master = conf.pop("spark.master", None) or "local[*]"
+    host = str(output.get("host") or "")
+    if host and host.upper() != "NA":
+        if not host.startswith(_MASTERS):
+            raise ProjectError(f"{where}: host {host!r} is not a Spark master URL",
+                               **at("host"), hint="with method: session, host names the "
+                               "master (spark://host:7077, yarn, k8s://..., local[*]) or NA")
+        master = host
+    schema = output.get("schema")
+    if not schema:
+        raise ProjectError(f"{where}: a Spark output needs a schema (the database models "
+                           "build into)", **at("type"), hint="add schema: analytics")
+    spark = {"master": master, "conf": conf,
+             "warehouse_dir": str(output.get("warehouse_dir") or "spark-warehouse")}
+    return DuckDBTarget(profile=profile, target=target, schema=str(schema),
+                        threads=_threads(output, where, at), file=shown, spark=spark)
 
 
 def render_value(value: Any, path: str, context: Mapping[str, Any] | None = None) -> Any:

@@ -112,7 +112,7 @@ def load_dbt_config(root: Path, *, profiles_dir: str | Path | None = None,
                 + config.snapshot_paths)
         config = replace(config, docs_paths=tuple(dict.fromkeys(docs)))
     config = replace(config, schema_naming="dbt", target_name=target.target,
-                     profile_name=target.profile,
+                     profile_name=target.profile, spark_target=target.spark,
                      on_run_start=_run_hooks(rendered, "on-run-start", at),
                      on_run_end=_run_hooks(rendered, "on-run-end", at))
     config = _with_packages(config, packages, raw, rendered, text, context)

@@ -6,7 +6,9 @@ name and renamed into place, so a reader of `DIR/<mart>.parquet` sees the
 old file or the new one, never a half-written one.
 
 The mart list is shared with `warehouse publish`: the relations the project
-materializes in schema `marts`, each checked to exist in the published file.
+materializes in schema `marts`, each checked to exist in the published
+warehouse (the DuckDB file, or the Spark target's published databases with
+`--target spark`: the same command writes the marts Spark built).
 """
 
 from __future__ import annotations
@@ -85,13 +87,13 @@ def mart_nodes(project: Project, session: Session) -> list[ModelNode]:
                                f"under one name, {node.relation.name}", path=node.path,
                                hint="rename one of them, or leave one unpublished with "
                                     "meta: {publish: false}")
-    present = {(schema, name) for schema, name in session.execute(
-        "select table_schema, table_name from information_schema.tables")}
-    missing = [str(n.relation) for n in nodes
-               if (n.relation.schema, n.relation.name) not in present]
+    # asked through the protocol (not information_schema): a Spark target has none
+    missing = [str(n.relation) for n in nodes if session.relation_kind(n.relation) is None]
     if missing:
+        from warehouse.adapters.target import adapter_for
+
         raise ProjectError(
-            f"the published warehouse {project.database_path.name} lacks "
+            f"the published warehouse {adapter_for(project.config).label} lacks "
             + ", ".join(missing), hint="run `warehouse build` to publish the current models")
     return nodes
 

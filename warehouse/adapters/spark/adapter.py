@@ -15,8 +15,8 @@ where it wrote it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from warehouse.adapters.base import (
     StoredState,
     Unavailable,
 )
+from warehouse.adapters.spark.materialize import q as _q
 from warehouse.adapters.spark.settings import SparkSettings, spark_session
 from warehouse.adapters.spark.transpile import located, spark_error_line, to_spark, to_spark_one
 from warehouse.adapters.spark.versions import data_database
@@ -41,10 +42,6 @@ if TYPE_CHECKING:
 
 _COUNT_COLUMN = "__warehouse_failures"
 _STATE = ("_warehouse", "node_state")
-
-
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 class SparkAdapter:
@@ -91,23 +88,10 @@ class SparkAdapter:
 
         return SparkWorkspace(self)
 
-    @contextmanager
-    def without_builds(self) -> Iterator[list[str]]:
-        """Hold the build lock; what a killed build left is dropped first (a Spark session
-        is started for that only when the lock names such a build)."""
-        from warehouse.adapters.spark.build import remove_leftovers
-        from warehouse.adapters.spark.versions import BuildLock
+    def without_builds(self) -> AbstractContextManager[list[str]]:
+        from warehouse.adapters.spark.build import without_builds
 
-        if not self.settings.warehouse_path.is_dir():
-            yield []
-            return
-        lock = BuildLock(self.settings.warehouse_path)
-        killed = lock.acquire(f"cannot clean: a build is running on {self.label}")
-        try:
-            yield (remove_leftovers(self._session(), killed=killed, current="")
-                   if killed else [])
-        finally:
-            lock.release()
+        return without_builds(self)
 
     def remove_leftovers(self) -> list[str]:
         with self.without_builds() as removed:
@@ -272,20 +256,10 @@ class SparkWarehouseSession:
                 for key, kind in self._tables().items() if kind == "table"}
 
     def data_signatures(self, relations: Iterable[Relation]) -> dict[Relation, str | None]:
-        import hashlib
+        from warehouse.adapters.spark.state import data_signature
 
-        out: dict[Relation, str | None] = {}
-        for relation in relations:
-            if self.relation_kind(relation) is None:
-                out[relation] = None
-                continue
-            target = self.target(relation)
-            columns = self._described(target)
-            count, total = self.run(f"select count(*), sum(cast(xxhash64(*) as decimal(38, 0)))"
-                                    f" from {target}")[0]
-            out[relation] = hashlib.sha256(repr((columns, count, str(total))).encode()
-                                           ).hexdigest()[:32]
-        return out
+        return {r: data_signature(self.run, self._described, self.target(r))
+                if self.relation_kind(r) is not None else None for r in relations}
 
     # ------------------------------------------------------------------ building
 

@@ -9,6 +9,8 @@ them back through `relocate`), and publishes them in one pass at the end.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,3 +224,18 @@ class SparkWorkspace:
         discard(self.connect(), self._build)
         self._state = "discarded"
         return None
+
+
+@contextmanager
+def without_builds(adapter: SparkAdapter) -> Iterator[list[str]]:
+    """Hold the build lock; what a killed build left is dropped first (a Spark session is
+    started for that only when the lock names such a build). See base.Adapter."""
+    if not adapter.settings.warehouse_path.is_dir():
+        yield []
+        return
+    lock = BuildLock(adapter.settings.warehouse_path)
+    killed = lock.acquire(f"cannot clean: a build is running on {adapter.label}")
+    try:
+        yield remove_leftovers(adapter.session(None), killed=killed, current="") if killed else []
+    finally:
+        lock.release()

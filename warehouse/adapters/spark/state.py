@@ -50,3 +50,14 @@ def write_nodes(spark: Any, run: Any, table: str, current: str | None,
         write_table(run, table, f"select * from {view}")
     finally:
         spark.catalog.dropTempView(view)
+
+
+def data_signature(run: Any, described: Any, target: str) -> str:
+    """A digest of a relation's columns and rows, whatever their order (Session.
+    data_signatures): the sum of the rows' hashes, wide enough not to overflow."""
+    import hashlib
+
+    columns = described(target)
+    count, total = run(f"select count(*), sum(cast(xxhash64(*) as decimal(38, 0))) "
+                       f"from {target}")[0]
+    return hashlib.sha256(repr((columns, count, str(total))).encode()).hexdigest()[:32]
