@@ -126,17 +126,26 @@ def file_stats(config: ProjectConfig) -> tuple[list[tuple[str, int, int, int]], 
     its old mtime back. Costs a stat per file, no read."""
     base = str(config.root)
     found: list[tuple[str, int, int, int]] = []
-    newest = 0
     for folder in project_folders(config):
-        for dirpath, _dirs, names in os.walk(os.path.join(base, folder), followlinks=True):
-            rel = os.path.relpath(dirpath, base)  # once per folder, not per file
-            for name in names:
-                try:
-                    st = os.stat(os.path.join(dirpath, name))
-                except OSError:
-                    continue
-                found.append((os.path.join(rel, name), st.st_size, st.st_mtime_ns,
-                              st.st_ctime_ns))
-                newest = max(newest, st.st_mtime_ns)
+        _stat_tree(os.path.join(base, folder), base, found)
     found.sort()
-    return found, newest
+    return found, max((mtime for _rel, _size, mtime, _ctime in found), default=0)
+
+
+def _stat_tree(path: str, base: str, found: list[tuple[str, int, int, int]]) -> None:
+    """`file_stats` of one folder, walked as os.walk(followlinks=True) walks it; scandir's
+    entries carry their path and kind, so a file costs one stat and no path joins."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return
+    rel = os.path.relpath(path, base)  # once per folder, not per file
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                _stat_tree(entry.path, base, found)
+                continue
+            st = entry.stat()
+        except OSError:
+            continue
+        found.append((f"{rel}/{entry.name}", st.st_size, st.st_mtime_ns, st.st_ctime_ns))

@@ -75,15 +75,22 @@ class ModelCache:
     """The two memos, carried from one load to the next in the parse cache's file.
     `context`: `render_context(...)`, or None when nothing may be kept."""
 
-    def __init__(self, context: str | None, state: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, context: str | None, state: Mapping[str, Any] | None = None,
+                 nodes: Mapping[NodeId, Node] | None = None) -> None:
+        """`state`: the last load's `state()`; `nodes`: that load's nodes, where its
+        compiled models are (the state names them by id: pickled once, with the load)."""
         state = state or {}
         self.context = context
         version = context or "off"
         self.first = Memo[tuple[FirstPass, str]].carried(version, state.get("first"))
-        self.compiled = Memo[tuple[ModelNode, str]].carried(version, state.get("compiled"))
+        self.compiled = Memo[tuple[ModelNode, str]].carried(
+            version, _by_node(state.get("compiled"), nodes or {}))
 
     def state(self) -> dict[str, Any]:
-        return {"first": self.first.state(), "compiled": self.compiled.state()}
+        version, compiled = self.compiled.state()
+        return {"first": self.first.state(),
+                "compiled": (version, {k: (node.id, printed)
+                                       for k, (node, printed) in compiled.items()})}
 
     def first_pass(self, path: str, template: str,
                    compute: Callable[[], FirstPass]) -> FirstPass:
@@ -105,6 +112,16 @@ class ModelCache:
         if found.description == model.description and found.columns == model.columns:
             return found  # (the kept node itself: pickled once, with the project's nodes)
         return replace(found, description=model.description, columns=model.columns)
+
+
+def _by_node(state: Any, nodes: Mapping[NodeId, Node]) -> Any:
+    """A compiled memo's state with each node id replaced by that node of the last load (a
+    node that differs from the one kept only in documentation: a hit replaces that)."""
+    if not (isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], Mapping)):
+        return None
+    version, known = state
+    return version, {key: (nodes[node_id], printed) for key, (node_id, printed) in known.items()
+                     if isinstance(nodes.get(node_id), ModelNode)}
 
 
 _KEY_FIELDS: list[str] = []

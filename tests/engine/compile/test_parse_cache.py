@@ -377,3 +377,12 @@ def test_a_model_edit_does_not_parse_the_property_files_again(make_project, monk
     write(root, "models/schema.yml", "models:\n  - name: scaled\n    colums: []\n")
     with pytest.raises(ProjectError, match="colums"):
         load(root)
+
+
+def test_the_engine_signature_covers_every_layer_of_the_engine():
+    """An edited module of any layer (an editable install) must not serve a load an older
+    engine made: each module's size and mtime are in the signature."""
+    lines = parse_cache.engine_signature().splitlines()
+    for module in ("core/nodes.py", "core/properties.py", "compile/parse.py", "run/noop.py",
+                   "adapters/duckdb/parser.py", "cli.py"):
+        assert any(line.startswith(module + ":") for line in lines), module
