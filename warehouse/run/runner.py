@@ -109,11 +109,7 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
            plan: Plan | None, started: float, console: Console) -> RunResult:
     kept = None
     with adapter.workspace() as work:
-        session = work.connect()
-        current = session.read_state()
-        data = source_data(project, sources_read(project, order), session.data_signatures)
-        if plan is None or plan.based_on != current or plan.source_data != data:
-            plan = plan_for(project, options, order, current, data)
+        session, plan = _plan_in(work, project, options, order, plan)
         session.create_schemas(_schemas_written(project, plan))
         run = run_context_for(project, options, [project.nodes[n] for n in plan.run])
         run_project_hooks(project, session, ON_RUN_START, run)
@@ -130,6 +126,24 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
             kept = work.discard(keep=options.publish)  # (unit tests alone: no)
     return _finish(adapter, options, results, started, console,
                    published=ok and options.publish, ok=ok, kept=kept)
+
+
+def _plan_in(work: Any, project: Any, options: RunOptions, order: list[NodeId],
+             plan: Plan | None) -> tuple[Any, Plan]:
+    """The workspace's session and a plan made from its own state. A workspace may start
+    from less than the published warehouse and say which nodes it lacks (DuckDB's spare
+    file, adapters/duckdb/spare.py): when the plan does not run them all (a selection
+    leaves one out), `covers` starts it again from all of it, and the plan is made again."""
+    for _attempt in range(2):
+        session = work.connect()
+        current = session.read_state()
+        data = source_data(project, sources_read(project, order), session.data_signatures)
+        if plan is None or plan.based_on != current or plan.source_data != data:
+            plan = plan_for(project, options, order, current, data)
+        covers = getattr(work, "covers", None)
+        if covers is None or covers(plan.run):
+            break
+    return session, plan
 
 
 def _finish(adapter: Any, options: RunOptions, results: list[NodeResult], started: float,

@@ -9,6 +9,7 @@ line and column.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
 from warehouse.core.nodes import SnapshotSpec
 
 _COUNT_COLUMN = "__warehouse_failures"
+# A statement that only reads: one query, none of the words of one that writes (a column
+# named `update` only costs the next build its spare, see DuckDBSession._note).
+_READS = re.compile(r"\s*(select|with|from|describe|values|\()", re.IGNORECASE)
+_WRITES = re.compile(r"\b(insert|update|delete|create|drop|alter|copy|attach|detach|install|"
+                     r"load|set|call|pragma|checkpoint|vacuum|export|import|merge|truncate|"
+                     r"grant|revoke|comment|nextval|use)\b", re.IGNORECASE)
 
 
 @contextmanager
@@ -115,8 +122,10 @@ class DuckDBAdapter:
             raise Unavailable(f"{self.path.name} could not be opened read-only "
                               f"({str(exc).splitlines()[0]})") from None
 
-    def workspace(self) -> DuckDBWorkspace:
-        return DuckDBWorkspace(self)
+    def workspace(self) -> Any:
+        from warehouse.adapters.duckdb.workspace import DuckDBWorkspace
+
+        return DuckDBWorkspace(self, DuckDBSession)
 
     @contextmanager
     def without_builds(self) -> Iterator[list[str]]:
@@ -127,122 +136,67 @@ class DuckDBAdapter:
         if not self.path.parent.is_dir():  # no database folder yet: no build, nothing left
             yield []
             return
+        from warehouse.adapters.duckdb.spare import remove as remove_spare
+
         with WorkingCopy(self.path).locked(
                 f"cannot clean: a build is running on {self.path.name}",  # + (pid …, since …)
                 hint="nothing was removed (it would delete that build's work file); wait for "
                      "the build to finish, or stop it, then clean again"):
-            yield remove_leftovers(self.path)
+            yield remove_leftovers(self.path) + remove_spare(self.path)
 
     def remove_leftovers(self) -> list[str]:
         with self.without_builds() as removed:
             return removed
 
 
-class DuckDBWorkspace:
-    """A build's copy of the published file (`workcopy.WorkingCopy`), its one connection,
-    and the swap that publishes it with the state stamp rewritten to match."""
-
-    def __init__(self, adapter: DuckDBAdapter) -> None:
-        from warehouse.adapters.duckdb.workcopy import WorkingCopy
-
-        self._adapter = adapter
-        self._copy = WorkingCopy(adapter.path, keep_failed_as=adapter.keep_failed_as)
-        self._session: DuckDBSession | None = None
-
-    def __enter__(self) -> DuckDBWorkspace:
-        self._copy.open()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None = None,
-                 *tb: object) -> None:
-        """Discard unless published. A DuckDB error that is the disk refusing a write in the
-        build's own statements (the state it stores, the schemas it creates: a model's is
-        that model's error) ends as a refused CHECKPOINT does, as a StorageError."""
-        from warehouse.adapters.duckdb.workcopy import refused_write
-
-        refused = None
-        try:  # after an exception (an interrupt), close without writing anything more
-            self._close_session(checkpoint=exc_type is None)
-            if (isinstance(exc, DatabaseError) and refused_write(exc)
-                    and self._copy.state == "open"):
-                refused = self._copy.fail(f"could not write the build into "
-                                          f"{self._copy.path.name}", exc)
-        finally:
-            self._copy.close()
-        if refused is not None:
-            raise refused from exc
-
-    def connect(self) -> DuckDBSession:
-        import duckdb
-
-        if self._session is None:
-            self._session = DuckDBSession(duckdb.connect(str(self._copy.path)))
-        return self._session
-
-    def publish(self) -> None:
-        from warehouse.adapters.duckdb.state import file_identity, write_stamp
-
-        session = self._session
-        final = session.read_state() if session is not None else None
-        taken = {str(r): s for r, s in session.signatures_taken.items()} if session else {}
-        refused = self._close_session()
-        if refused is not None:
-            raise self._copy.fail(f"could not write the build into {self._copy.path.name} "
-                                  "(CHECKPOINT)", refused) from refused
-        self._copy.publish()
-        if self._adapter.stamp is not None and final is not None:
-            write_stamp(self._adapter.stamp, file_identity(self._adapter.path), final, taken)
-
-    def discard(self, *, keep: bool = True) -> str | None:
-        # A kept build is checkpointed into one file; if the disk refuses (the build may
-        # have failed for want of room), its file and WAL are kept together, or dropped.
-        self._close_session(checkpoint=keep)
-        kept = self._copy.discard(keep=keep)
-        return str(kept) if kept is not None else None
-
-    def _close_session(self, *, checkpoint: bool = True) -> DatabaseError | None:
-        """CHECKPOINT (everything into the main file, no WAL) and close; the CHECKPOINT's
-        error if the disk refused it (full, I/O error: DuckDB then invalidates the whole
-        database, so the connection is closed either way and the caller decides)."""
-        session, self._session = self._session, None
-        if session is None:
-            return None
-        try:
-            if checkpoint:
-                session.execute("checkpoint")
-        except DatabaseError as exc:
-            return exc
-        finally:
-            session.close()
-        return None
-
-
 class DuckDBSession:
     """A DuckDB connection, or a cursor of one. A connection's cursors share its relation
     catalog, read once on first use (one query a run, not one a model)."""
 
-    def __init__(self, con: Any, catalog: Any = None) -> None:
+    def __init__(self, con: Any, catalog: Any = None, writes: list[str] | None = None
+                 ) -> None:
         self.con = con
         self.signatures_taken: dict[Relation, str | None] = {}  # for the state stamp
         self._catalog = catalog
+        # What this session (and its cursors) ran that a re-run of its nodes may not give
+        # back: a build that ran any leaves no spare (see spare.py).
+        self._writes = writes if writes is not None else []
         # A connection (not a cursor) guards its catalog and the cursors worker threads
         # take from it: they are made on the connection itself, one thread at a time.
         self._lock = threading.Lock() if catalog is None else None
 
     def cursor(self) -> DuckDBSession:
         if self._lock is None:
-            return DuckDBSession(self.con.cursor(), self._catalog)
+            return DuckDBSession(self.con.cursor(), self._catalog, self._writes)
         with self._lock:
-            return DuckDBSession(self.con.cursor(), self._read_catalog())
+            return DuckDBSession(self.con.cursor(), self._read_catalog(), self._writes)
 
     def close(self) -> None:
         self.con.close()
 
+    @property
+    def unrepeatable(self) -> bool:
+        return bool(self._writes)
+
+    def _note(self, what: str, sql: str | None = None) -> None:
+        """Remember a write a re-run may not give back: `what`, or `sql` unless it reads."""
+        if sql is not None:
+            body = sql.strip().rstrip(";")
+            if ";" not in body and _READS.match(body) and not _WRITES.search(body):
+                return
+            what = f"{what}: {body[:60]}"
+        self._writes.append(what)
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._note("statement", sql)
+        return self._execute(sql, params)
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with _translated():
             return self.con.execute(sql, list(params)).fetchall()
 
     def query(self, sql: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        self._note("query", sql)
         with _translated():
             result = self.con.execute(sql)
             rows = result.fetchall()
@@ -269,7 +223,7 @@ class DuckDBSession:
 
     def columns(self) -> dict[RelationKey, list[tuple[str, str]]]:
         out: dict[RelationKey, list[tuple[str, str]]] = {}
-        for schema, table, column, data_type in self.execute(
+        for schema, table, column, data_type in self._execute(
                 "select table_schema, table_name, column_name, data_type "
                 "from information_schema.columns where table_catalog = current_database() "
                 "order by table_schema, table_name, ordinal_position"):
@@ -279,7 +233,7 @@ class DuckDBSession:
     def columns_of(self, relation: Relation) -> list[tuple[str, str]] | None:
         """From the catalog, matched without regard to case as DuckDB matches names; the
         types as DESCRIBE (and dbt-duckdb) spell them."""
-        rows = self.execute(
+        rows = self._execute(
             "select column_name, data_type from information_schema.columns "
             "where table_catalog = current_database() and lower(table_schema) = lower(?) "
             "and lower(table_name) = lower(?) order by ordinal_position",
@@ -287,7 +241,7 @@ class DuckDBSession:
         return [(str(name), str(dtype)) for name, dtype in rows] or None
 
     def row_counts(self) -> dict[RelationKey, int]:
-        return {(schema.lower(), table.lower()): int(size) for schema, table, size in self.execute(
+        return {(schema.lower(), table.lower()): int(size) for schema, table, size in self._execute(
             "select schema_name, table_name, estimated_size from duckdb_tables() "
             "where database_name = current_database()") if size is not None}
 
@@ -304,7 +258,7 @@ class DuckDBSession:
         """Up front and one by one: concurrent CREATE SCHEMA in parallel transactions
         conflict in DuckDB."""
         for schema in sorted(set(schemas)):
-            self.execute(f"create schema if not exists {quote_ident(schema)}")
+            self._execute(f"create schema if not exists {quote_ident(schema)}")
 
     def load_seed(self, csv_path: Path, relation: Relation,
                   column_types: Mapping[str, str] | None, *, display_path: str,
@@ -324,6 +278,8 @@ class DuckDBSession:
                     ) -> Materialized:
         from warehouse.adapters.duckdb.materialize import materialize
 
+        if materialized not in ("table", "view") or incremental_sql is not None:
+            self._note(f"{materialized} {relation}")  # history a re-run cannot give back
         with _translated():
             return materialize(self.con, relation, materialized, sql,
                                catalog=self._shared_catalog(), incremental_sql=incremental_sql,
@@ -335,6 +291,7 @@ class DuckDBSession:
         from warehouse.adapters.duckdb.snapshot import snapshot
 
         catalog = self._shared_catalog()
+        self._note(f"snapshot {relation}")
         with _translated():
             done = snapshot(self.con, relation, sql, spec, existing=catalog.kind(relation))
         catalog.record(relation, "table")
@@ -406,7 +363,7 @@ class DuckDBSession:
     # ------------------------------------------------------------------ serving
 
     def export_parquet(self, relation: Relation, path: Path) -> int:
-        rows = self.execute(f"copy (select * from {relation.sql}) to {sql_literal(path)} "
+        rows = self._execute(f"copy (select * from {relation.sql}) to {sql_literal(path)} "
                             "(format parquet)")
         return int(rows[0][0]) if rows and rows[0] else 0
 

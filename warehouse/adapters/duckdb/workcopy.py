@@ -36,15 +36,19 @@ No free-space check precedes the copy: a compressing file system may fit it.
 
 `warehouse clean` takes the lock without waiting (`WorkingCopy.locked`): it
 never deletes a running build's work file (see DuckDBAdapter.without_builds).
+
+With `spare=True` the copy is skipped when it provably can be: the file the
+last build replaced was kept (a hard link, no bytes copied) and is renamed to
+the work path instead; what it lacks is rebuilt by the planner. The rules and
+the cases that fall back to the copy are in `spare`; every guarantee above holds
+on both paths (the spare is never a file anyone reads, and a failed build
+leaves the published file alone whatever it started from).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import math
 import os
-import re
 import shutil
 import sys
 import time
@@ -52,14 +56,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from warehouse.adapters.duckdb import spare as spares
+from warehouse.adapters.duckdb.files import (
+    WRITE_ERROR,
+    error_words,
+    free_space,
+    human,
+    move,
+    open_in_this_process,
+    remove_family,
+    remove_path,
+    same_file,
+    sidecar,
+    size_of,
+)
+from warehouse.adapters.duckdb.state import file_identity
 from warehouse.core.atomic import fsync_dir, fsync_file
 from warehouse.core.errors import ProjectError
 
 if TYPE_CHECKING:
     import duckdb
 
-# How DuckDB words a refused write: `Could not write file "<path>": <strerror>`.
-_WRITE_ERROR = re.compile(r'Could not write file "[^"]*": ([^"\n]+)')
 
 
 class StorageError(ProjectError):
@@ -79,21 +96,25 @@ def finish(con: duckdb.DuckDBPyConnection) -> None:
 
 def refused_write(exc: BaseException) -> bool:
     """Whether a DuckDB error is the disk refusing a write (a full disk, an I/O error)."""
-    return _WRITE_ERROR.search(str(exc)) is not None
+    return WRITE_ERROR.search(str(exc)) is not None
 
 
 def remove_leftovers(published: Path) -> list[str]:
     """Remove `<published>.work` and the files named after it (its WAL, its spill folder,
     a set-aside WAL): what a killed build leaves. Only under the build lock."""
-    return _remove_family(published.with_name(published.name + ".work"))
+    return remove_family(published.with_name(published.name + ".work"))
 
 
 class WorkingCopy:
     """The work file of one build, the build lock, and the swap that publishes it: not a
     frozen dataclass but a resource used once (new → open → published | discarded)."""
 
-    def __init__(self, published: Path, keep_failed_as: Path | None = None) -> None:
+    def __init__(self, published: Path, keep_failed_as: Path | None = None, *,
+                 spare: bool = False) -> None:
         self.published = Path(published)
+        self.use_spare = spare
+        self.spare: spares.Spare | None = None  # what the work file lacks, if from the spare
+        self._origin: tuple[int, ...] | None = None  # the published file's identity at open
         self.keep_failed_as = Path(keep_failed_as) if keep_failed_as is not None else None
         self.path = self.published.with_name(self.published.name + ".work")
         self.lock_path = self.published.with_name(self.published.name + ".lock")
@@ -112,8 +133,13 @@ class WorkingCopy:
             remove_leftovers(self.published)  # left by a killed build
             if self.keep_failed_as is not None:  # kept until the next build: see the docstring
                 with contextlib.suppress(OSError):
-                    _remove_family(self.keep_failed_as)
-            self._copy_published()
+                    remove_family(self.keep_failed_as)
+            self._origin = file_identity(self.published)
+            if self.use_spare:
+                self.spare = spares.take(self.published, self.path)
+            if self.spare is None:
+                spares.remove(self.published)  # (its room may be what the copy needs)
+                self._copy_published()
         except BaseException:
             remove_leftovers(self.published)
             self._unlock()
@@ -121,39 +147,50 @@ class WorkingCopy:
         self.state = "open"
         return self
 
+    def restart_from_copy(self) -> None:
+        """Start again from a copy of the published file (the spare did not fit the plan);
+        the caller has closed its connections to the work file."""
+        self._require_open("restart")
+        remove_leftovers(self.published)
+        self.spare = None
+        self._origin = file_identity(self.published)
+        self._copy_published()
+
     def _copy_published(self) -> None:
         """Plain reads: a reader's read-only DuckDB lock does not stop them."""
         if not self.published.exists():
             return
-        wal = _sidecar(self.published, ".wal")
+        wal = sidecar(self.published, ".wal")
         try:
             shutil.copyfile(self.published, self.path)
             if wal.exists():  # someone wrote to the published file directly
-                shutil.copyfile(wal, _sidecar(self.path, ".wal"))
+                shutil.copyfile(wal, sidecar(self.path, ".wal"))
         except OSError as exc:
             raise self.fail(f"could not copy {self.published.name} to {self.path.name} to "
-                            "start the build", exc, needed=_size_of(self.published, wal)) from exc
+                            "start the build", exc, needed=size_of(self.published, wal)) from exc
 
-    def publish(self) -> None:
-        """Swap the work file in as the published file; the caller has closed its connections."""
+    def publish(self, spare: spares.Spare | None = None) -> None:
+        """Swap the work file in as the published file; the caller has closed its connections.
+        With `spare` (what this build wrote, see `spare`) the replaced file is kept as the
+        next build's spare, when it is still the file this build started from."""
         self._require_open("publish")
-        if _open_in_this_process(self.path):
+        if open_in_this_process(self.path):
             raise ProjectError(
                 f"cannot publish {self.path.name}: a connection to it is still open",
                 hint="CHECKPOINT and close every connection to the work file first "
                      "(warehouse.adapters.duckdb.workcopy.finish(con) does both)")
-        if _sidecar(self.path, ".wal").exists():
+        if sidecar(self.path, ".wal").exists():
             self._fold_wal()  # readers must not need a WAL
         if not self.path.exists():
             raise ProjectError(f"nothing to publish: {self.path} does not exist")
         try:
             fsync_file(self.path)  # a full disk often shows here first (delayed allocation)
-            self._swap()
+            self._swap(spare)
         except OSError as exc:
             raise self.fail(f"could not publish {self.path.name} as {self.published.name}",
                             exc) from exc
         fsync_dir(self.published.parent)
-        _remove(_sidecar(self.path, ".tmp"))
+        remove_path(sidecar(self.path, ".tmp"))
         self.state = "published"
 
     def discard(self, *, keep: bool = True) -> Path | None:
@@ -171,16 +208,16 @@ class WorkingCopy:
         """Give up after the disk refused the work file (`exc`): remove it (before measuring
         what is free); the error saying what failed, where, the room needed and free."""
         if needed is None:
-            needed = _size_of(self.path, _sidecar(self.path, ".wal"))
+            needed = size_of(self.path, sidecar(self.path, ".wal"))
         self.state = "discarded"  # not kept: it may be damaged, and there is no room for it
         remove_leftovers(self.published)
-        folder, free = self.path.parent, _free(self.path.parent)
+        folder, free = self.path.parent, free_space(self.path.parent)
         state = "is unchanged" if self.published.exists() else "was not created"
-        reason = _reason(exc)
+        reason = error_words(exc)
         full = any(word in reason.lower() for word in ("space", "quota"))
         return StorageError(
             f"{what}: {reason}\n"
-            f"in {folder}: the build needs about {_human(needed)} there, {_human(free)} free\n"
+            f"in {folder}: the build needs about {human(needed)} there, {human(free)} free\n"
             f"Nothing was published: {self.published.name} {state}; the work file was removed.",
             hint=(f"make room in {folder} (or put the database on a disk with room)" if full
                   else f"check the disk holding {folder}") + ", then build again")
@@ -211,42 +248,47 @@ class WorkingCopy:
             raise self.fail(f"could not write the build into {self.path.name} (CHECKPOINT)",
                             exc) from exc
 
-    def _swap(self) -> None:
+    def _swap(self, spare: spares.Spare | None) -> None:
         """Rename the work file over the published one. The published file's WAL (copied at
-        open()) would be replayed onto the new file: set aside, put back if the rename fails."""
-        wal, aside = _sidecar(self.published, ".wal"), _sidecar(self.path, ".oldwal")
+        open()) would be replayed onto the new file: set aside, put back if the rename fails.
+        The spare is linked first (no spare while a WAL is beside the published file)."""
+        linked = spares.link(self.published, self._origin) if spare is not None else None
+        wal, aside = sidecar(self.published, ".wal"), sidecar(self.path, ".oldwal")
         had_wal = wal.exists()
         if had_wal:
             os.replace(wal, aside)
         try:
             os.replace(self.path, self.published)
         except BaseException:
+            spares.remove(self.published)
             if had_wal:
                 os.replace(aside, wal)
             raise
-        _remove(aside)
+        remove_path(aside)
+        if linked is not None and spare is not None:
+            spares.record(self.published, linked, spare)
 
     def _keep(self, kept: Path) -> Path | None:
         """Move the work file (and its WAL, the file is only consistent with it) to `kept`
         if its folder keeps at least that much free afterwards; None, with a note, if not."""
-        wal = _sidecar(self.path, ".wal")
-        size = _size_of(self.path, wal)
+        wal = sidecar(self.path, ".wal")
+        size = size_of(self.path, wal)
         try:
             kept.parent.mkdir(parents=True, exist_ok=True)
-            _remove_family(kept)
-            free = _free(kept.parent)
+            remove_family(kept)
+            free = free_space(kept.parent)
             cost = 0 if os.stat(kept.parent).st_dev == os.stat(self.path).st_dev else size
             if free is not None and free - cost < size:
-                self._drop(f"it takes {_human(size)} and {kept.parent} has {_human(free)} "
+                self._drop(f"it takes {human(size)} and {kept.parent} has {human(free)} "
                            "free: keeping it would leave the disk full")
                 return None
-            _move(self.path, kept)
+            move(self.path, kept)
             if wal.exists():
-                _move(wal, _sidecar(kept, ".wal"))
+                move(wal, sidecar(kept, ".wal"))
         except OSError as exc:
             with contextlib.suppress(OSError):
-                _remove_family(kept)
-            self._drop(f"moving it to {kept} failed: {_reason(exc)}")
+                remove_family(kept)
+            self._drop(f"moving it to {kept} failed: {error_words(exc)}")
             return None
         return kept
 
@@ -285,7 +327,7 @@ class WorkingCopy:
                 raise
             # The holder before us unlinks the lock file as it lets go; if we locked
             # that unlinked file, our lock guards nothing: try again on the new one.
-            if _same_file(fd, self.lock_path):
+            if same_file(fd, self.lock_path):
                 break
             os.close(fd)
         else:
@@ -302,7 +344,7 @@ class WorkingCopy:
             return
         fd, self._lock_fd = self._lock_fd, None
         try:
-            if _same_file(fd, self.lock_path):
+            if same_file(fd, self.lock_path):
                 self.lock_path.unlink(missing_ok=True)
         finally:
             os.close(fd)  # closing the descriptor releases the flock
@@ -310,87 +352,3 @@ class WorkingCopy:
     def _require_open(self, action: str) -> None:
         if self.state != "open":
             raise ProjectError(f"cannot {action} a working copy that is {self.state}")
-
-
-# ---------------------------------------------------------------------- files
-
-
-def _sidecar(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _remove_family(path: Path) -> list[str]:
-    """Remove `path` and the files named `<path>.*` beside it (DuckDB's WAL, spill folder)."""
-    with os.scandir(path.parent) as entries:
-        names = sorted(e.name for e in entries
-                       if e.name == path.name or e.name.startswith(path.name + "."))
-    for name in names:
-        _remove(path.parent / name)
-    return names
-
-
-def _move(src: Path, dst: Path) -> None:
-    try:
-        os.replace(src, dst)
-    except OSError as e:
-        if e.errno != errno.EXDEV:
-            raise
-        shutil.move(src, dst)  # target/ on another file system than the database
-
-
-def _size_of(*paths: Path) -> int:
-    return sum(p.stat().st_size for p in paths if p.is_file())
-
-
-def _free(folder: Path) -> int | None:
-    """Bytes free for this user in `folder`'s file system (None when it cannot be read)."""
-    try:
-        return shutil.disk_usage(folder).free
-    except OSError:
-        return None
-
-
-def _human(size: int | None) -> str:
-    if size is None:
-        return "an unknown amount"
-    power = min(4, int(math.log(max(size, 1), 1024)))
-    return f"{size} bytes" if power == 0 else f"{size / 1024 ** power:.1f} {'KMGT'[power - 1]}B"
-
-
-def _reason(exc: BaseException) -> str:
-    """An OSError's text, the OS's text inside a DuckDB error, else its first line."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    found = _WRITE_ERROR.search(str(exc))
-    return found.group(1).strip() if found else (str(exc).strip() or repr(exc)).splitlines()[0]
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        here, there = os.fstat(fd), os.stat(path)
-    except FileNotFoundError:
-        return False
-    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
-
-
-def _open_in_this_process(path: Path) -> bool:
-    """Whether this process still has `path` open (Linux /proc; elsewhere: unknown, False):
-    an open connection would go on writing to what readers now see as published."""
-    fd_dir = Path("/proc/self/fd")
-    if not fd_dir.is_dir():
-        return False
-    target = os.path.realpath(path)
-    for entry in fd_dir.iterdir():
-        try:
-            if os.readlink(entry) == target:
-                return True
-        except OSError:
-            continue
-    return False

@@ -1,0 +1,149 @@
+"""A DuckDB build's workspace: its work file (`workcopy`), its one connection, its publish.
+
+The work file may be the spare (spare.py): then `connect` deletes the state rows
+of what it lacks, after checking that the rest is the published state, `covers`
+checks that the plan runs them, and `publish` notes what this build wrote, for
+the next build's spare.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from warehouse.adapters.base import DatabaseError, StoredState, Unavailable
+
+
+class DuckDBWorkspace:
+    """A build's copy of the published file (`workcopy.WorkingCopy`), its one connection,
+    and the swap that publishes it with the state stamp rewritten to match."""
+
+    def __init__(self, adapter: Any, session_type: Any) -> None:
+        from warehouse.adapters.duckdb.workcopy import WorkingCopy
+
+        self._adapter = adapter
+        self._session_type = session_type  # adapter.DuckDBSession (imported there)
+        self._copy = WorkingCopy(adapter.path, keep_failed_as=adapter.keep_failed_as,
+                                 spare=True)
+        self._session: Any = None
+        self._start: StoredState | None = None  # the work file's state when connected
+        self._connected_at = 0.0
+
+    def __enter__(self) -> DuckDBWorkspace:
+        self._copy.open()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None = None,
+                 *tb: object) -> None:
+        """Discard unless published. A DuckDB error that is the disk refusing a write in the
+        build's own statements (the state it stores, the schemas it creates: a model's is
+        that model's error) ends as a refused CHECKPOINT does, as a StorageError."""
+        from warehouse.adapters.duckdb.workcopy import refused_write
+
+        refused = None
+        try:  # after an exception (an interrupt), close without writing anything more
+            self._close_session(checkpoint=exc_type is None)
+            if (isinstance(exc, DatabaseError) and refused_write(exc)
+                    and self._copy.state == "open"):
+                refused = self._copy.fail(f"could not write the build into "
+                                          f"{self._copy.path.name}", exc)
+        finally:
+            self._copy.close()
+        if refused is not None:
+            raise refused from exc
+
+    def connect(self) -> Any:
+        import duckdb
+
+        if self._session is None:
+            self._session = self._session_type(duckdb.connect(str(self._copy.path)))
+            if self._copy.spare is not None and not self._forget_lacking():
+                self._restart()
+                self._session = self._session_type(duckdb.connect(str(self._copy.path)))
+            self._start = self._session.read_state()
+            self._connected_at = time.perf_counter()
+        return self._session
+
+    def covers(self, run: Iterable[object]) -> bool:
+        """Whether the plan runs every node the work file lacks (see spare.py); if not, the
+        work file is replaced by a copy of the published one and the caller plans again."""
+        spare = self._copy.spare
+        if spare is None or set(spare.rebuild) <= {str(n) for n in run}:
+            return True
+        self._restart()
+        return False
+
+    def _forget_lacking(self) -> bool:
+        """Delete the spare's rows of what it lacks, if the rest is the published state."""
+        from warehouse.adapters.duckdb.state import STATE_RELATION
+
+        spare, session = self._copy.spare, self._session
+        assert spare is not None and session is not None
+        try:
+            published = self._adapter.published_state()
+        except Unavailable:
+            return False
+        current = session.read_state()
+        lacking = sorted({*spare.rebuild, *spare.drop})
+        expected = {k: v for k, v in published.nodes.items() if k not in spare.rebuild}
+        if not (current.exists and published.exists) or expected != {
+                k: v for k, v in current.nodes.items() if k not in lacking}:
+            return False
+        session.con.execute(f"delete from {STATE_RELATION.sql} "
+                            "where list_contains(?, unique_id)", [lacking]).fetchall()
+        return True
+
+    def _restart(self) -> None:
+        self._close_session(checkpoint=False)
+        self._copy.restart_from_copy()
+
+    def _spare_note(self, final: StoredState | None) -> Any:
+        """What this build wrote, for the next build's spare; None when a run of its nodes
+        would not give it back (see DuckDBSession._note)."""
+        from warehouse.adapters.duckdb.spare import Spare
+
+        session, start = self._session, self._start
+        if final is None or start is None or session is None or session.unrepeatable:
+            return None
+        return Spare(tuple(k for k, v in final.nodes.items() if start.nodes.get(k) != v),
+                     tuple(k for k in start.nodes if k not in final.nodes),
+                     time.perf_counter() - self._connected_at)
+
+    def publish(self) -> None:
+        from warehouse.adapters.duckdb.state import file_identity, write_stamp
+
+        session = self._session
+        final = session.read_state() if session is not None else None
+        taken = {str(r): s for r, s in session.signatures_taken.items()} if session else {}
+        note = self._spare_note(final)
+        refused = self._close_session()
+        if refused is not None:
+            raise self._copy.fail(f"could not write the build into {self._copy.path.name} "
+                                  "(CHECKPOINT)", refused) from refused
+        self._copy.publish(note)
+        if self._adapter.stamp is not None and final is not None:
+            write_stamp(self._adapter.stamp, file_identity(self._adapter.path), final, taken)
+
+    def discard(self, *, keep: bool = True) -> str | None:
+        # A kept build is checkpointed into one file; if the disk refuses (the build may
+        # have failed for want of room), its file and WAL are kept together, or dropped.
+        self._close_session(checkpoint=keep)
+        kept = self._copy.discard(keep=keep)
+        return str(kept) if kept is not None else None
+
+    def _close_session(self, *, checkpoint: bool = True) -> DatabaseError | None:
+        """CHECKPOINT (everything into the main file, no WAL) and close; the CHECKPOINT's
+        error if the disk refused it (full, I/O error: DuckDB then invalidates the whole
+        database, so the connection is closed either way and the caller decides)."""
+        session, self._session = self._session, None
+        if session is None:
+            return None
+        try:
+            if checkpoint:
+                session.execute("checkpoint")
+        except DatabaseError as exc:
+            return exc
+        finally:
+            session.close()
+        return None
