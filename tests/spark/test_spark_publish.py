@@ -135,3 +135,37 @@ def test_what_a_killed_build_left_is_dropped_by_the_next_build(spark_project, sp
         "brand_new", "tagged"]
     assert len(_versions(spark, prefix)) == 3
     assert _published(spark, prefix, "tagged")[-1] == (3, "cy", "v1")
+
+
+def test_a_publish_stopped_half_way_is_resolved_by_the_next_build(spark_project, spark,
+                                                                   monkeypatch):
+    root, prefix = spark_project(FILES)
+    assert build_on(root, "spark", monkeypatch)[0].exit_code == 0
+    counted = _published(spark, prefix, "counted")
+    adapter = _adapter(root)
+    work = adapter.workspace().__enter__()
+    session = work.connect()
+    session.materialize(Relation("main", "tagged"), "table", "select 7 as id")
+    session.materialize(Relation("main", "counted"), "table", "select 7 as n")
+    run = session.run
+
+    def dies_at_counted(statement: str):
+        if statement.startswith("create or replace view") and "`counted`" in statement:
+            raise KeyboardInterrupt  # the process stopped between two swaps
+        return run(statement)
+
+    monkeypatch.setattr(session, "run", dies_at_counted)
+    with pytest.raises(KeyboardInterrupt):
+        try:
+            work.publish()
+        finally:
+            work.__exit__(None, None, None)
+    # each relation is whole, old or new (a reader between two swaps sees a mix)
+    assert _published(spark, prefix, "tagged") == [(7,)]
+    assert _published(spark, prefix, "counted") == counted
+    assert len(_versions(spark, prefix)) == 5  # items; tagged and counted, old and new
+    removed = adapter.remove_leftovers()  # or the next build: the lock names that build
+    assert len(removed) == 2
+    assert _published(spark, prefix, "tagged") == [(7,)]
+    assert _published(spark, prefix, "counted") == counted
+    assert len(_versions(spark, prefix)) == 3

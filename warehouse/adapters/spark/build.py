@@ -167,7 +167,8 @@ def discard(session: SparkWarehouseSession, build: BuildVersions) -> None:
     session.forget_listing()
 
 
-def remove_leftovers(session: SparkWarehouseSession, *, killed: str, current: str) -> list[str]:
+def remove_leftovers(session: SparkWarehouseSession, *, killed: frozenset[str],
+                     current: str) -> list[str]:
     """Drop what earlier builds left unpublished; the names dropped."""
     listing = session.listing()
     found = leftovers(session.run, listing.versions, listing.published,
@@ -196,8 +197,9 @@ class SparkWorkspace:
         try:
             session = self._adapter.session(self._build)
             remove_leftovers(session, killed=killed, current=self._build.id)
+            self._lock.cleaned(self._build.id)
         except BaseException:
-            self._lock.release(finished=not killed)
+            self._lock.release(finished=False)
             raise
         self._session, self._state = session, "open"
         return self
@@ -205,13 +207,16 @@ class SparkWorkspace:
     def __exit__(self, *exc: object) -> None:
         if self._state == "open":
             self.discard(keep=False)
-        self._lock.release(finished=self._state != "kept")
+        # kept, or stopped while publishing (some names may point at this build's
+        # versions already): the next build resolves it, as after a kill
+        self._lock.release(finished=self._state in ("published", "discarded"))
 
     def connect(self) -> SparkWarehouseSession:
         assert self._session is not None, "enter the workspace first"
         return self._session
 
     def publish(self) -> None:
+        self._state = "publishing"
         publish(self.connect(), self._build)
         self._state = "published"
 
@@ -236,6 +241,13 @@ def without_builds(adapter: SparkAdapter) -> Iterator[list[str]]:
     lock = BuildLock(adapter.settings.warehouse_path)
     killed = lock.acquire(f"cannot clean: a build is running on {adapter.label}")
     try:
-        yield remove_leftovers(adapter.session(None), killed=killed, current="") if killed else []
+        removed = (remove_leftovers(adapter.session(None), killed=killed, current="")
+                   if killed else [])
+        lock.cleaned()
+    except BaseException:
+        lock.release(finished=False)
+        raise
+    try:
+        yield removed
     finally:
         lock.release()

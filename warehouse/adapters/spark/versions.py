@@ -69,15 +69,17 @@ class Version:
 
 class BuildLock:
     """The one build a warehouse_dir allows at a time: an flock on `build.lock`, whose
-    text names the build holding it (left in place by a killed build)."""
+    text names the builds whose versions may be left unpublished: the one holding it,
+    and any killed (or failed and kept) before it whose leftovers are not dropped yet."""
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / "build.lock"
         self._fd: int | None = None
+        self._left: list[str] = []
 
-    def acquire(self, refusal: str, build: str = "") -> str:
-        """Take the lock (a ProjectError `refusal (pid …)` when held); the build id a
-        killed build left in it ('' when none)."""
+    def acquire(self, refusal: str, build: str = "") -> frozenset[str]:
+        """Take the lock (a ProjectError `refusal (pid …)` when held); the ids of the
+        builds that ended without cleaning up after themselves."""
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,23 +91,29 @@ class BuildLock:
             os.close(fd)
             raise ProjectError(f"{refusal} ({holder})", hint="wait for that build to finish, "
                                "or stop it, then run again") from None
-        left = _holder_build(os.read(fd, 4096))
+        self._left = _holder_builds(os.read(fd, 4096))
         self._fd = fd
-        self._write({"pid": os.getpid(), "since": time.strftime("%H:%M:%S"), "build": build}
-                    if build else {})
-        return left
+        self._write(self._left + ([build] if build else []), build)
+        return frozenset(self._left)
 
-    def _write(self, holder: dict[str, Any]) -> None:
+    def cleaned(self, build: str = "") -> None:
+        """What the earlier builds left is gone: only `build` (this one) may leave any."""
+        self._left = []
+        self._write([build] if build else [], build)
+
+    def _write(self, builds: list[str], build: str) -> None:
         assert self._fd is not None
+        holder = {"pid": os.getpid(), "since": time.strftime("%H:%M:%S"), "builds": builds}
         os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, json.dumps(holder).encode() if holder else b"", 0)
+        os.pwrite(self._fd, json.dumps(holder).encode() if build or builds else b"", 0)
 
     def release(self, *, finished: bool = True) -> None:
-        """Let go; `finished` clears the build's name (a killed build never gets here)."""
+        """Let go; `finished`: this build left nothing behind (a killed build never gets
+        here, a build that may have left versions passes False)."""
         if self._fd is None:
             return
         if finished:
-            self._write({})
+            self._write(self._left, "")
         os.close(self._fd)
         self._fd = None
 
@@ -118,11 +126,12 @@ def _holder(text: bytes) -> str:
     return f"pid {data.get('pid', '?')}, since {data.get('since', '?')}"
 
 
-def _holder_build(text: bytes) -> str:
+def _holder_builds(text: bytes) -> list[str]:
     try:
-        return str(json.loads(text or b"{}").get("build") or "")
+        builds = json.loads(text or b"{}").get("builds") or []
     except (ValueError, AttributeError):
-        return ""
+        return []
+    return [str(b) for b in builds] if isinstance(builds, list) else []
 
 
 def pointed_version(run: Any, published: str) -> str | None:
@@ -136,13 +145,13 @@ def pointed_version(run: Any, published: str) -> str | None:
 
 
 def leftovers(run: Any, versions: dict[tuple[str, str], list[Version]],
-              published: dict[tuple[str, str], str], target: Any, *, killed: str,
-              current: str) -> list[Version]:
+              published: dict[tuple[str, str], str], target: Any, *,
+              killed: frozenset[str], current: str) -> list[Version]:
     """The versions no published view points to, of builds other than `current`.
 
     `versions` by (schema, name); `published` the published kinds ('pointer', 'view',
     'table'); `target(schema, name)` the published relation's quoted name. Only the
-    relations with more than one version or one of the `killed` build's are asked which
+    relations with more than one version or one of a `killed` build's are asked which
     version they point to (one metastore call each)."""
     out: list[Version] = []
     for key, found in versions.items():
@@ -156,7 +165,7 @@ def leftovers(run: Any, versions: dict[tuple[str, str], list[Version]],
             out.extend(tables)
             continue
         all_tables = [v for v in found if not v.is_view]
-        if len(all_tables) == 1 and tables[0].build != killed:
+        if len(all_tables) == 1 and tables[0].build not in killed:
             continue
         live = pointed_version(run, target(*key))
         out.extend(v for v in tables if v.build != live)
