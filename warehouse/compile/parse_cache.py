@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from warehouse.compile.memo import Memo
 
 CACHE_NAME = "parse_cache.pickle"
-PROPERTIES_NAME = "parse_cache.properties.pickle"  # see cached_properties
 FORMAT = "warehouse-parse-cache/3"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
@@ -257,6 +256,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     from warehouse.compile.fingerprint import DigestMemo, normalizer_version
     from warehouse.compile.memo import Memo
     from warehouse.compile.model_cache import ModelCache
+    from warehouse.compile.properties_cache import cached_properties
 
     analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(signature),
                                                memos.get("analyses"))
@@ -267,7 +267,8 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
         # config's notes twice and could build from other inputs than were hashed.
         project = assemble_project(config, files, vars=vars,
                                    analyze=memoized_analysis(analyses),
-                                   properties=cached_properties(config, files, signature),
+                                   properties=cached_properties(config, files,
+                                                                f"{FORMAT}\0{signature}"),
                                    model_cache=models)
     project.cache_key = key
     project.env_read = env_names(files)
@@ -304,35 +305,6 @@ def model_context(config: Any, files: Any, vars: Mapping[str, Any], signature: s
              for text in getattr(files, group).values()]
     parts.append(json.dumps(env_used(texts, os.environ), sort_keys=True))
     return render_context(parts)
-
-
-def cached_properties(config: Any, files: Any, signature: str) -> Any:
-    """`load_properties(files.properties)`, kept in target/ beside the cache under a digest
-    of the property files' text and the engine: a miss whose YAML did not change (a model
-    edited) does not parse it again. It is a function of those texts alone, so it is
-    right by construction; a file apart from the cache, read only on a miss."""
-    import pickle
-
-    from warehouse.core.properties import load_properties
-
-    h = hashlib.sha256(f"{FORMAT}\0{signature}".encode())
-    for rel in sorted(files.properties):
-        h.update(f"\0{rel}\0{files.properties[rel]}".encode())
-    header = f"{FORMAT} properties {h.hexdigest()}\n".encode()
-    path = config.root / config.target_dir / PROPERTIES_NAME
-    try:
-        with open(path, "rb") as handle:
-            if handle.readline() == header:
-                return pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError, IndexError):
-        pass
-    properties = load_properties(files.properties)
-    from warehouse.core.atomic import write_atomic
-
-    with contextlib.suppress(OSError, pickle.PicklingError, TypeError, AttributeError):
-        write_atomic(path, header + pickle.dumps(properties, protocol=pickle.HIGHEST_PROTOCOL))
-    return properties
 
 
 def analyzer_version(signature: str) -> str:

@@ -11,7 +11,7 @@ result is plain frozen data; nothing downstream touches YAML.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,16 +102,18 @@ class Properties:
         default_factory=dict)
 
 
-def load_properties(files: Mapping[str, str]) -> Properties:
+def load_properties(files: Mapping[str, str], *,
+                    read_yaml: Callable[[str, str], Any] = load_yaml) -> Properties:
     """Merge every property file of the project; a name declared twice is an error, and so
-    is a key dbt would not accept where it is written (property_keys.py)."""
+    is a key dbt would not accept where it is written (property_keys.py). `read_yaml`
+    stands in for `load_yaml` (the parse cache keeps each file's parse by its text)."""
     models: dict[str, NodeProps] = {}
     seeds: dict[str, NodeProps] = {}
     sources: dict[tuple[str, str], SourceTableProps] = {}
     snapshots: dict[str, NodeProps] = {}
     relations: dict[str, tuple[Any, int | None, int | None]] = {}
     for path, text in sorted(files.items()):
-        data = load_yaml(text, path)
+        data = read_yaml(text, path)
         if data is None:
             continue
         src = _Source(path, text)

@@ -355,9 +355,9 @@ def test_a_model_edit_does_not_parse_the_property_files_again(make_project, monk
     parsed = []
     real = warehouse.core.properties.load_properties
 
-    def spy(files):
+    def spy(files, **kwargs):
         parsed.append(sorted(files))
-        return real(files)
+        return real(files, **kwargs)
 
     monkeypatch.setattr(warehouse.core.properties, "load_properties", spy)
     root = make_project(FILES)
@@ -386,3 +386,28 @@ def test_the_engine_signature_covers_every_layer_of_the_engine():
     for module in ("core/nodes.py", "core/properties.py", "compile/parse.py", "run/noop.py",
                    "adapters/duckdb/parser.py", "cli.py"):
         assert any(line.startswith(module + ":") for line in lines), module
+
+
+def test_a_property_file_edit_parses_that_file_only(make_project, monkeypatch):
+    """Each file's YAML parse is kept by its text: an edit parses the edited file again,
+    the others come from target/, and the merged result equals a load without any cache
+    (a name described in two files is still an error)."""
+    import warehouse.core.yaml_load
+
+    files = dict(FILES)
+    files["models/more.yml"] = "models:\n  - name: stg\n    description: Staged.\n"
+    root = make_project(files)
+    load(root)
+    parsed = []
+    real = warehouse.core.yaml_load.load_yaml
+    monkeypatch.setattr(warehouse.core.yaml_load, "load_yaml",
+                        lambda text, path: parsed.append(path) or real(text, path))
+    write(root, "models/more.yml", "models:\n  - name: stg\n    description: Staged!\n")
+    project = load(root)
+    assert parsed == ["models/more.yml"]
+    assert project.nodes[NodeId(NodeKind.MODEL, "stg")].description == "Staged!"
+    assert project.nodes[NodeId(NodeKind.MODEL, "scaled")].description == "Scaled ids."
+    assert_same_as_cold(project, root)
+    write(root, "models/more.yml", "models:\n  - name: scaled\n    description: Twice.\n")
+    with pytest.raises(ProjectError, match="described twice"):
+        load(root)
