@@ -24,6 +24,7 @@ from warehouse.compile.model_cache import FirstPass, ModelCache
 from warehouse.compile.model_checks import (
     check_orphan_properties,
     seeds_described_as_models,
+    stem,
     validate_model_config,
 )
 from warehouse.compile.project import Project, make_renderer
@@ -111,9 +112,13 @@ def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
 
 def _parents(nodes: Mapping[NodeId, Node]) -> dict[NodeId, tuple[NodeId, ...]]:
     parents: dict[NodeId, tuple[NodeId, ...]] = {}
+    by_name: dict[str, NodeId] = {}  # ref_id's answer for each name, looked up once
+    for node_id in nodes:
+        if node_id.kind in (NodeKind.MODEL, NodeKind.SNAPSHOT, NodeKind.SEED):
+            by_name.setdefault(node_id.name, ref_id(nodes, node_id.name))
     for node_id, node in nodes.items():
         if isinstance(node, (ModelNode, SnapshotNode)):
-            deps = [ref_id(nodes, r) for r in node.refs]
+            deps = [by_name.get(r) or ref_id(nodes, r) for r in node.refs]
             deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t in node.sources]
             parents[node_id] = tuple(sorted(set(deps)))
         elif isinstance(node, TestNode) or node_id.kind is NodeKind.UNIT_TEST:
@@ -224,12 +229,20 @@ def _source_nodes(props: Properties, renderer: Renderer) -> list[SourceNode]:
     return nodes
 
 
-def _folders_under(rel: Path, roots: tuple[str, ...]) -> tuple[str, ...]:
+def _folders_under(rel: Path | str, roots: tuple[str, ...]) -> tuple[str, ...]:
+    """The folders between the root of `roots` holding `rel` and its file (for folder
+    configs). A project path is a POSIX string: its parts are read without pathlib, as
+    `Path(...).parts` would give them."""
+    parts = rel.parts if isinstance(rel, Path) else _parts(rel)
     for root in roots:
-        root_parts = Path(root).parts
-        if rel.parts[: len(root_parts)] == root_parts:
-            return rel.parts[len(root_parts):-1]
-    return rel.parts[:-1]
+        root_parts = _parts(root)
+        if parts[: len(root_parts)] == root_parts:
+            return parts[len(root_parts):-1]
+    return parts[:-1]
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(p for p in path.split("/") if p not in ("", "."))
 
 
 def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
@@ -245,21 +258,21 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
     disabled: set[str] = set()
     seen: dict[str, str] = {}
     checks: dict[str, tuple[NodeProps | None, ConfigLocator]] = {}  # for its contract
-    known = {Path(p).stem for p in (*files.models, *files.python_models)}
+    known = {stem(p) for p in (*files.models, *files.python_models)}
     known |= {i.name for i in others if i.kind in (NodeKind.SEED, NodeKind.SNAPSHOT)}
     source_ids = {i.name for i in others if i.kind is NodeKind.SOURCE}
     root_config = config
     for path, template in files.models.items():
         config = config_for(root_config, path)  # the package's, for a package's model
-        name = Path(path).stem
+        name = stem(path)
         if name in seen:
             raise ProjectError(f"two models are named {name!r} (also {seen[name]})", path=path)
         seen[name] = path
+        folders = _folders_under(path, config.model_paths)
         state = RenderState(path, vars=vars, this=Placeholder(name))
         refused = _first_pass(renderer, path, template, state, cache)
         p = props.models.get(name)
-        cfg = {**config.folder_config("model", (*_folders_under(Path(path), config.model_paths),
-                                                name))}  # dbt: a key may name the model
+        cfg = {**config.folder_config("model", (*folders, name))}  # a key may name the model
         if p:
             cfg = merge_configs(cfg, _rendered_config(renderer, p.config, p.path))
         cfg = merge_configs(cfg, state.config)  # dbt: tags accumulate, meta merges
@@ -268,7 +281,7 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             continue
         locate = config_locator(
             config, files.properties, path=path, kind="model", props=p,
-            folders=(*_folders_under(Path(path), config.model_paths), name),
+            folders=(*folders, name),
             sql_config=state.config, template=template)
         refused = (refused
                    or refusal_of(check_node_config, config, cfg, path, "model", locate, ignored)

@@ -8,8 +8,8 @@ describing a model or seed that has no file is an error at its entry.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from warehouse.compile.config_origin import ConfigLocator
@@ -58,14 +58,19 @@ def _one_of(value: Any, allowed: frozenset[str]) -> str:
     return f"did you mean {close[0]!r}? {known}" if close else known
 
 
+def stem(path: str) -> str:
+    """`Path(path).stem` of a project path (a POSIX string), without a Path."""
+    return os.path.splitext(path.rpartition("/")[2])[0]
+
+
 def seeds_described_as_models(props: Properties, files: ProjectFiles) -> Properties:
     """A `models:` entry naming a seed (and no model) describes that seed, as in dbt,
     whose tests find their node by name whatever its kind (dbt's own adapter tests
     describe their seed so); the seed's own `seeds:` entry, if any, wins."""
     from dataclasses import replace
 
-    model_names = {Path(p).stem for p in (*files.models, *files.python_models)}
-    seed_names = {Path(p).stem for p in files.seeds}
+    model_names = {stem(p) for p in (*files.models, *files.python_models)}
+    seed_names = {stem(p) for p in files.seeds}
     moved = {name: p for name, p in props.models.items()
              if name not in model_names and name in seed_names and name not in props.seeds}
     if not moved:
@@ -75,12 +80,12 @@ def seeds_described_as_models(props: Properties, files: ProjectFiles) -> Propert
 
 
 def check_orphan_properties(props: Properties, files: ProjectFiles, config: ProjectConfig):
-    model_names = {Path(p).stem for p in (*files.models, *files.python_models)}
+    model_names = {stem(p) for p in (*files.models, *files.python_models)}
     for name, p in props.models.items():
         if name not in model_names:
             raise ProjectError(f"properties describe model {name!r}, which has no .sql file",
                                path=p.path, line=p.line)
-    seed_names = {Path(p).stem for p in files.seeds}
+    seed_names = {stem(p) for p in files.seeds}
     for name, p in props.seeds.items():
         if name not in seed_names:
             raise ProjectError(f"properties describe seed {name!r}, which has no .csv file",
