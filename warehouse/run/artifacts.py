@@ -172,8 +172,20 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+_last_ids: tuple[Any, dict[Any, str]] | None = None
+
+
+def _ids(project: Any) -> dict[Any, str]:
+    """dbt's ids of the project's nodes, kept for the project last asked about: a build
+    asks three times (manifest, run_results, the no-op stamp's run_results)."""
+    global _last_ids
+    if _last_ids is None or _last_ids[0] is not project:
+        _last_ids = (project, dbt_ids.id_map(project))
+    return _last_ids[1]
+
+
 def _manifest(project: Any) -> dict[str, Any]:
-    ids = dbt_ids.id_map(project)
+    ids = _ids(project)
     fingerprints = project.fingerprints
     names = _Names(project)
     data: dict[str, Any] = {
@@ -231,7 +243,7 @@ _DBT_STATUS = {"unchanged": "success"}  # dbt has no word for a node reused as i
 def run_results(result: Any, project: Any = None) -> dict[str, Any]:
     """target/run_results.json: dbt's v6 layout; our statuses and counts under `warehouse`
     in each result's adapter_response, the run's under args."""
-    ids = dbt_ids.id_map(project) if project is not None else {}
+    ids = _ids(project) if project is not None else {}
     return {
         "metadata": metadata(RUN_RESULTS_SCHEMA),
         "elapsed_time": round(result.elapsed, 4),

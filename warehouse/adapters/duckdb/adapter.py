@@ -153,23 +153,27 @@ class DuckDBSession:
     """A DuckDB connection, or a cursor of one. A connection's cursors share its relation
     catalog, read once on first use (one query a run, not one a model)."""
 
-    def __init__(self, con: Any, catalog: Any = None, writes: list[str] | None = None
-                 ) -> None:
+    def __init__(self, con: Any, catalog: Any = None, writes: list[str] | None = None,
+                 busy: list[float] | None = None) -> None:
         self.con = con
         self.signatures_taken: dict[Relation, str | None] = {}  # for the state stamp
         self._catalog = catalog
         # What this session (and its cursors) ran that a re-run of its nodes may not give
         # back: a build that ran any leaves no spare (see spare.py).
         self._writes = writes if writes is not None else []
+        self._busy = busy if busy is not None else []  # seconds spent building, per node
+        self._known_state: StoredState | None = None
         # A connection (not a cursor) guards its catalog and the cursors worker threads
         # take from it: they are made on the connection itself, one thread at a time.
         self._lock = threading.Lock() if catalog is None else None
 
     def cursor(self) -> DuckDBSession:
+        self._known_state = None
         if self._lock is None:
-            return DuckDBSession(self.con.cursor(), self._catalog, self._writes)
+            return DuckDBSession(self.con.cursor(), self._catalog, self._writes, self._busy)
         with self._lock:
-            return DuckDBSession(self.con.cursor(), self._read_catalog(), self._writes)
+            return DuckDBSession(self.con.cursor(), self._read_catalog(), self._writes,
+                                 self._busy)
 
     def close(self) -> None:
         self.con.close()
@@ -178,8 +182,25 @@ class DuckDBSession:
     def unrepeatable(self) -> bool:
         return bool(self._writes)
 
+    @property
+    def busy_seconds(self) -> float:
+        """Time spent loading seeds, building models and running tests, this session and
+        its cursors together: what running the same nodes again would cost."""
+        return sum(self._busy)
+
+    @contextmanager
+    def _building(self) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._busy.append(time.perf_counter() - began)  # (append: thread-safe)
+
     def _note(self, what: str, sql: str | None = None) -> None:
-        """Remember a write a re-run may not give back: `what`, or `sql` unless it reads."""
+        """Remember a write a re-run may not give back: `what`, or `sql` unless it reads
+        (called before every statement but the session's own reads: the state known is
+        forgotten)."""
+        self._known_state = None
         if sql is not None:
             body = sql.strip().rstrip(";")
             if ";" not in body and _READS.match(body) and not _WRITES.search(body):
@@ -192,6 +213,7 @@ class DuckDBSession:
         return self._execute(sql, params)
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._known_state = None
         with _translated():
             return self.con.execute(sql, list(params)).fetchall()
 
@@ -266,8 +288,11 @@ class DuckDBSession:
                   dbt_types: bool = False) -> int:
         from warehouse.adapters.duckdb.seeds import load_seed
 
-        rows = load_seed(self.con, csv_path, relation, column_types, display_path=display_path,
-                         types_declared_in=types_declared_in, dbt_types=dbt_types)
+        self._known_state = None
+        with self._building():
+            rows = load_seed(self.con, csv_path, relation, column_types,
+                             display_path=display_path, types_declared_in=types_declared_in,
+                             dbt_types=dbt_types)
         self._shared_catalog().record(relation, "table")
         return rows
 
@@ -278,9 +303,10 @@ class DuckDBSession:
                     ) -> Materialized:
         from warehouse.adapters.duckdb.materialize import materialize
 
+        self._known_state = None
         if materialized not in ("table", "view") or incremental_sql is not None:
             self._note(f"{materialized} {relation}")  # history a re-run cannot give back
-        with _translated():
+        with _translated(), self._building():
             return materialize(self.con, relation, materialized, sql,
                                catalog=self._shared_catalog(), incremental_sql=incremental_sql,
                                strategy=strategy, unique_key=unique_key,
@@ -302,7 +328,7 @@ class DuckDBSession:
         fixed cost is most of a small test's."""
         counts = ", ".join(f"(select count(*) from (\n{sql}\n) as failing_rows_{i})"
                            for i, sql in enumerate(queries))
-        with _translated():
+        with _translated(), self._building():
             row = self.con.execute(f"select {counts}").fetchall()[0]
         return [int(n) for n in row]
 
@@ -310,7 +336,8 @@ class DuckDBSession:
                      store_as: Relation | None = None) -> FailingRows:
         """The query runs once: stored first when asked (then counted from the table), and a
         plain count before any sample, since most tests pass."""
-        with _translated():
+        self._known_state = None
+        with _translated(), self._building():
             if store_as is not None:
                 self._store(store_as, sql)
                 source = store_as.sql
@@ -348,15 +375,24 @@ class DuckDBSession:
 
     # ------------------------------------------------------------------ state
 
+    def known_state(self, state: StoredState) -> None:
+        """The state just read by the workspace: the next read_state() returns it unless a
+        statement or a cursor came first (it is read again then)."""
+        self._known_state = state
+
     def read_state(self) -> StoredState:
         from warehouse.adapters.duckdb.state import read_state
 
+        known, self._known_state = self._known_state, None
+        if known is not None:
+            return known
         with _translated():
             return read_state(self.con)
 
     def write_state(self, states: Iterable[NodeState], keep: Iterable[str]) -> None:
         from warehouse.adapters.duckdb.state import write_state
 
+        self._known_state = None
         with _translated():
             write_state(self.con, states, keep)
 

@@ -61,8 +61,8 @@ WORTH_SECONDS = 2.0  # a rebuild this short is always worth it (small files)
 class Spare:
     """What the spare lacks against the published file: node ids whose rows to delete so
     that the planner runs them again (`rebuild`) or that the published file has no row
-    for (`drop`); `seconds`: what the build that published took between its start and
-    its publish, the price of running it again."""
+    for (`drop`); `seconds`: what loading its seeds, building its models and running its
+    tests took the build that published, the price of running them again."""
 
     rebuild: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()

@@ -8,7 +8,6 @@ the next build's spare.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,7 +27,6 @@ class DuckDBWorkspace:
                                  spare=True)
         self._session: Any = None
         self._start: StoredState | None = None  # the work file's state when connected
-        self._connected_at = 0.0
 
     def __enter__(self) -> DuckDBWorkspace:
         self._copy.open()
@@ -58,11 +56,13 @@ class DuckDBWorkspace:
 
         if self._session is None:
             self._session = self._session_type(duckdb.connect(str(self._copy.path)))
-            if self._copy.spare is not None and not self._forget_lacking():
+            start = self._forget_lacking() if self._copy.spare is not None else None
+            if self._copy.spare is not None and start is None:
                 self._restart()
                 self._session = self._session_type(duckdb.connect(str(self._copy.path)))
-            self._start = self._session.read_state()
-            self._connected_at = time.perf_counter()
+            # Read once (12,500 rows at 5,000 models): the caller's first read gets it too.
+            self._start = start or self._session.read_state()
+            self._session.known_state(self._start)
         return self._session
 
     def covers(self, run: Iterable[object]) -> bool:
@@ -74,8 +74,9 @@ class DuckDBWorkspace:
         self._restart()
         return False
 
-    def _forget_lacking(self) -> bool:
-        """Delete the spare's rows of what it lacks, if the rest is the published state."""
+    def _forget_lacking(self) -> StoredState | None:
+        """Delete the spare's rows of what it lacks, if the rest is the published state; the
+        state left (None if the spare does not fit)."""
         from warehouse.adapters.duckdb.state import STATE_RELATION
 
         spare, session = self._copy.spare, self._session
@@ -83,16 +84,16 @@ class DuckDBWorkspace:
         try:
             published = self._adapter.published_state()
         except Unavailable:
-            return False
+            return None
         current = session.read_state()
         lacking = sorted({*spare.rebuild, *spare.drop})
         expected = {k: v for k, v in published.nodes.items() if k not in spare.rebuild}
-        if not (current.exists and published.exists) or expected != {
-                k: v for k, v in current.nodes.items() if k not in lacking}:
-            return False
+        kept = {k: v for k, v in current.nodes.items() if k not in lacking}
+        if not (current.exists and published.exists) or expected != kept:
+            return None
         session.con.execute(f"delete from {STATE_RELATION.sql} "
                             "where list_contains(?, unique_id)", [lacking]).fetchall()
-        return True
+        return StoredState(kept, current.relations, exists=True)
 
     def _restart(self) -> None:
         self._close_session(checkpoint=False)
@@ -108,13 +109,13 @@ class DuckDBWorkspace:
             return None
         return Spare(tuple(k for k, v in final.nodes.items() if start.nodes.get(k) != v),
                      tuple(k for k in start.nodes if k not in final.nodes),
-                     time.perf_counter() - self._connected_at)
+                     session.busy_seconds)
 
     def publish(self) -> None:
-        from warehouse.adapters.duckdb.state import file_identity, write_stamp
+        from warehouse.adapters.duckdb.state import file_identity, read_state, write_stamp
 
         session = self._session
-        final = session.read_state() if session is not None else None
+        final = read_state(session.con) if session is not None else None
         taken = {str(r): s for r, s in session.signatures_taken.items()} if session else {}
         note = self._spare_note(final)
         refused = self._close_session()
