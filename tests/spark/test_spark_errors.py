@@ -54,8 +54,8 @@ def test_untranspilable_model_is_a_located_build_error(spark_project, monkeypatc
 def test_spark_side_error_is_located(spark_project, monkeypatch):
     root, _ = spark_project({
         "models/ok.sql": "select 1 as a\n",
-        # valid DuckDB (len of a list); sqlglot writes Spark's LENGTH, for strings only
-        "models/counted.sql": "select a,\n  a + 1 as b,\n  len([a, 2]) as n\n"
+        # valid DuckDB (JSON of a number); Spark's to_json takes structs, arrays and maps
+        "models/counted.sql": "select a,\n  a + 1 as b,\n  to_json(a) as n\n"
                               "from {{ ref('ok') }}\n",
         # valid DuckDB that sqlglot passes through unchanged; Spark has no such function
         "models/reduced.sql": "select a,\n  list_reduce([a, 2], (x, y) -> x + y) as total\n"

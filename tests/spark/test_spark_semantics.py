@@ -80,6 +80,16 @@ MODELS = {
         from {{ ref('things') }}
         group by all
     """,
+    # len counts a string's characters or a list's elements (Spark: length or size)
+    "lengths.sql": """
+        with grouped as (
+            select tag, list(name) as names from {{ ref('things') }} group by tag
+        )
+        select tag, len(names) as n, length(names) as m, len(coalesce(tag, '')) as tag_len,
+               len([1, null, 3]) as literal, len(list_filter(names, lambda x: x is null)) as nulls,
+               len(list_distinct(names)) as distinct_names
+        from grouped
+    """,
     # avg of a DECIMAL is a DOUBLE in DuckDB (Spark: a wider DECIMAL)
     "averages.sql": """
         select id, avg(cast(amount as decimal(10, 2))) over (partition by tag) as by_tag,

@@ -55,3 +55,19 @@ def test_range_table_function_is_sparks_range_with_duckdbs_names():
           "select i from range(0, 500) as t(i)")
     _same(to_spark_one("select * from generate_series(1, 5)"),
           "select * from range(1, 5 + 1) as generate_series(generate_series)")
+
+
+def test_len_of_a_list_is_size_and_of_a_string_length():
+    """Which `len` a call means is its argument's type: from the tables' columns, through
+    CTEs, or the expression itself (a list literal, a list aggregate)."""
+    sql = ("with l as (select x, list(y) as ys from main.a group by x) "
+           "select len(ys), len(x), len(b.y), len([1, 2]), length(ys) "
+           "from l join main.b as b using (x)")
+    tables = {("main", "a"): [("x", "string"), ("y", "int")],
+              ("main", "b"): [("x", "string"), ("y", "array<int>")]}
+    written = sqlglot.parse_one(to_spark_one(sql, None, lambda s, t: tables.get((s, t))),
+                                read="spark")
+    sizes = [f.this.sql("spark") for f in written.find_all(sqlglot.exp.ArraySize)
+             if f.find_ancestor(sqlglot.exp.Select) is written]
+    lengths = [f.this.sql("spark") for f in written.find_all(sqlglot.exp.Length)]
+    assert sorted(sizes) == ["ARRAY(1, 2)", "b.y", "ys", "ys"] and lengths == ["x"]

@@ -13,8 +13,9 @@ convention of adapters/base.py), so the runner places it in the model's file:
 
 Constructs sqlglot would write with another meaning and that Spark SQL can
 say are written with DuckDB's meaning: `_carried_over` below, the list, string
-and avg aggregates in aggregates.py, and `describe (query)` (Spark's
-DESCRIBE QUERY, whose Spark types `duckdb_described` names as DuckDB does).
+and avg aggregates in aggregates.py, list functions in lists.py, and
+`describe (query)` (Spark's DESCRIBE QUERY, whose Spark types
+`duckdb_described` names as DuckDB does).
 
 Table qualifiers are the project's schema names; `databases` maps them to
 Spark database names (a prefix, say), the only change made to the tree.
@@ -127,7 +128,7 @@ def to_spark(sql: str, rename: Rename | None = None, columns: Any = None,
             if reason:
                 raise TranspileError(located(f"cannot run on Spark: `{_short(node)}` is {reason}",
                                              sql, _line_of(node, sql)))
-        tree = _with_duckdb_meaning(tree)
+        tree = _with_duckdb_meaning(tree, columns)
         if columns is not None:
             tree = _by_name(tree, sql, columns)
         if rename is not None:
@@ -168,10 +169,11 @@ def _place_tables(tree: Any, rename: Rename, relocate: Relocate | None) -> None:
                 column.set("db", None)
 
 
-def _with_duckdb_meaning(tree: Any) -> Any:
+def _with_duckdb_meaning(tree: Any, columns: Any = None) -> Any:
     from warehouse.adapters.spark.aggregates import rewrite
+    from warehouse.adapters.spark.lists import with_duckdb_lists
 
-    return rewrite(tree.transform(_carried_over))
+    return rewrite(with_duckdb_lists(tree.transform(_carried_over), columns))
 
 
 def _written(tree: Any) -> str:
@@ -189,16 +191,9 @@ def duckdb_described(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows of Spark's DESCRIBE QUERY (name, Spark type, comment) as DuckDB's describe
     gives them (name, DuckDB type), for callers that write the types back into DuckDB SQL
     (unit tests' fixtures)."""
-    from sqlglot import exp
+    from warehouse.adapters.spark.lists import duckdb_type
 
-    out = []
-    for name, kind, *_ in rows:
-        try:
-            written = exp.DataType.build(str(kind), dialect="spark").sql(dialect="duckdb")
-        except Exception:  # a type sqlglot does not know (void): as Spark names it
-            written = str(kind)
-        out.append((name, written))
-    return out
+    return [(name, duckdb_type(str(kind))) for name, kind, *_ in rows]
 
 
 def _by_name(tree: Any, sql: str, columns: Any) -> Any:
