@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from warehouse.compile.memo import Memo
 
 CACHE_NAME = "parse_cache.pickle"
+STATS_NAME = "parse_cache.stats.json"  # the files' stats that stand for them (load_stats.py)
 FORMAT = "warehouse-parse-cache/3"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
@@ -233,23 +234,26 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     The project gets `env_read`: the names of the environment variables its templates
     read, or None when a template computes the name (then the whole environment counts)."""
     from warehouse.compile.files import load_config, read_files
-    from warehouse.compile.project import Project, make_renderer
+    from warehouse.compile.load_stats import read_stats, stats_key, write_stats
 
     config = config if config is not None else load_config(root, vars)
-    files = read_files(config)
     merged = {**config.vars, **(vars or {})}
     signature = engine_signature()  # stats every engine module: once per load
-    key = cache_key(config, files, merged, signature=signature)
     path = cache_path(config)
+    stats_path = cache_path(config).with_name(STATS_NAME)
+    quick, settled = stats_key(config, merged, f"{FORMAT}\0{signature}")  # before reading
+    seen = read_stats(stats_path, FORMAT, quick)
+    entry = read_cache(path, seen["key"]) if seen is not None else None
+    if entry is not None:
+        return _cached_project(config, entry, merged, None, seen["env_names"])
+    files = read_files(config)
+    key = cache_key(config, files, merged, signature=signature)
     entry = read_cache(path, key)
     if entry is not None:
-        if entry.stderr:
-            sys.stderr.write(entry.stderr)
-        project = Project(config, lambda: make_renderer(config, files), entry.nodes,
-                          entry.parents, merged, fingerprints=entry.fingerprints,
-                          cache_key=key, dag=entry.dag)
-        project.env_read = env_names(files)
-        return project
+        names = env_names(files)
+        if settled:
+            write_stats(stats_path, FORMAT, quick, key, names)
+        return _cached_project(config, entry, merged, files, names)
     previous = read_cache(path, None)
     memos = previous.memos if previous is not None else {}
     from warehouse.compile.assemble import assemble_project  # a miss: render everything
@@ -278,6 +282,27 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
                                  {"analyses": analyses.state(), "sql_digests": digests.state(),
                                   "models": models.state()},
                                  printed.getvalue(), project.dag))
+    if settled:
+        write_stats(stats_path, FORMAT, quick, key, project.env_read)
+    return project
+
+
+def _cached_project(config: Any, entry: CachedLoad, merged: Mapping[str, Any],
+                    files: Any, names: Any) -> Any:
+    """The project of a cache hit. `files`, when the hit came from the stats alone, are
+    read only if something renders at run time."""
+    from warehouse.compile.project import Project, make_renderer
+
+    def renderer() -> Any:
+        from warehouse.compile.files import read_files
+
+        return make_renderer(config, files if files is not None else read_files(config))
+
+    if entry.stderr:
+        sys.stderr.write(entry.stderr)
+    project = Project(config, renderer, entry.nodes, entry.parents, merged,
+                      fingerprints=entry.fingerprints, cache_key=entry.key, dag=entry.dag)
+    project.env_read = names
     return project
 
 

@@ -411,3 +411,65 @@ def test_a_property_file_edit_parses_that_file_only(make_project, monkeypatch):
     write(root, "models/more.yml", "models:\n  - name: scaled\n    description: Twice.\n")
     with pytest.raises(ProjectError, match="described twice"):
         load(root)
+
+
+def settle(root: Path) -> None:
+    """Every input file two minutes old: settled, as files are between edits."""
+    import os
+    import time
+
+    old = time.time() - 120
+    for path in root.rglob("*"):
+        if path.is_file() and "target" not in path.parts:
+            os.utime(path, (old, old))
+
+
+def test_a_settled_project_loads_from_its_files_stats_alone(make_project, counting,
+                                                             monkeypatch):
+    """With every file as it was at the last load (size, mtime, ctime) and the same
+    environment values, the load reads no file; any edit, or an environment variable a
+    template reads, and it loads as before."""
+    import warehouse.compile.files
+
+    monkeypatch.delenv("WH_TEST_REGION", raising=False)
+    root = make_project(FILES)
+    settle(root)
+    cold = load(root)
+    real = warehouse.compile.files.read_files
+
+    def no_reading(config):
+        raise AssertionError("a load from the stats reads no file")
+
+    monkeypatch.setattr(warehouse.compile.files, "read_files", no_reading)
+    warm = load(root)
+    assert len(counting) == 1 and warm.nodes == cold.nodes
+    assert warm.env_read == ("WH_TEST_REGION",)
+    monkeypatch.setattr(warehouse.compile.files, "read_files", real)
+    assert "scale" in warm.renderer.macros, "the renderer reads the files when asked"
+    monkeypatch.setenv("WH_TEST_REGION", "south")
+    assert "'south'" in sql_of(load(root), "scaled")
+    assert len(counting) == 2
+    write(root, "models/stg.sql", "select id, name || '?' as name from {{ ref('people') }}")
+    assert "'?'" in sql_of(load(root), "stg")
+    assert len(counting) == 3
+    settle(root)  # new stats, the same texts: the kept load, and its stats recorded
+    load(root)
+    monkeypatch.setattr(warehouse.compile.files, "read_files", no_reading)
+    assert "'?'" in sql_of(load(root), "stg")
+    assert len(counting) == 3
+
+
+def test_files_edited_just_now_are_read_whatever_their_stats(make_project, counting,
+                                                              monkeypatch):
+    """Within the file system's timestamp granularity an edit can keep size and mtime:
+    a load of files modified in the last seconds records no stats digest."""
+    import warehouse.compile.files
+
+    root = make_project(FILES)
+    load(root)
+    read = []
+    real = warehouse.compile.files.read_files
+    monkeypatch.setattr(warehouse.compile.files, "read_files",
+                        lambda config: read.append(1) or real(config))
+    load(root)
+    assert read == [1] and len(counting) == 1
