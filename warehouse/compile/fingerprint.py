@@ -191,10 +191,13 @@ def fold(local: Mapping[NodeId, str], order: Iterable[NodeId],
 
 def fingerprints(nodes: Mapping[NodeId, Node], order: Iterable[NodeId],
                  parents: Mapping[NodeId, Iterable[NodeId]], *,
-                 sql_digest: Callable[[str], str] = sql_digest) -> dict[NodeId, Fingerprint]:
+                 sql_digest: Callable[[str], str] = sql_digest,
+                 known_local: Mapping[NodeId, str] | None = None) -> dict[NodeId, Fingerprint]:
     """Every node's fingerprint. `sql_digest` may be a memoized `sql_digest` (the parse
-    cache keeps one)."""
-    local = {node_id: local_fingerprint(node, sql_digest=sql_digest)
+    cache keeps one); `known_local`, local fingerprints already computed for these very
+    nodes (the parse cache's, for nodes a load took whole from the last one)."""
+    known_local = known_local or {}
+    local = {node_id: known_local.get(node_id) or local_fingerprint(node, sql_digest=sql_digest)
              for node_id, node in nodes.items()}
     return fold(local, order, parents)
 

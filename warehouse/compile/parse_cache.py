@@ -277,7 +277,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     project.cache_key = key
     project.env_read = env_names(files)
     digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
-    fingerprints = project.compute_fingerprints(digests)
+    fingerprints = project.compute_fingerprints(digests, _same_nodes_local(previous, project))
     write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),
                                  {"analyses": analyses.state(), "sql_digests": digests.state(),
                                   "models": models.state()},
@@ -285,6 +285,16 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     if settled:
         write_stats(stats_path, FORMAT, quick, key, project.env_read)
     return project
+
+
+def _same_nodes_local(previous: CachedLoad | None, project: Any) -> dict[Any, str]:
+    """Local fingerprints of the last load kept for nodes that are its very objects (models
+    the per-model cache gave whole): a function of the node alone, not computed again."""
+    if previous is None:
+        return {}
+    return {node_id: previous.fingerprints[node_id].local
+            for node_id, node in project.nodes.items()
+            if previous.nodes.get(node_id) is node and node_id in previous.fingerprints}
 
 
 def _cached_project(config: Any, entry: CachedLoad, merged: Mapping[str, Any],

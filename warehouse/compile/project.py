@@ -62,12 +62,17 @@ class Project:
         assert self._fingerprints is not None
         return self._fingerprints
 
-    def compute_fingerprints(self, sql_digest: Callable[[str], str] | None = None
+    def compute_fingerprints(self, sql_digest: Callable[[str], str] | None = None,
+                             known_local: Mapping[NodeId, str] | None = None
                              ) -> Mapping[NodeId, Fingerprint]:
-        """Compute (again) and keep the fingerprints; `sql_digest` may be memoized."""
+        """Compute (again) and keep the fingerprints; `sql_digest` may be memoized, and
+        `known_local` holds local fingerprints of nodes that are the same objects as
+        when they were computed."""
         from warehouse.compile.fingerprint import fingerprints
 
-        extra = {"sql_digest": sql_digest} if sql_digest is not None else {}
+        extra: dict[str, Any] = {"known_local": known_local}
+        if sql_digest is not None:
+            extra["sql_digest"] = sql_digest
         self._fingerprints = fingerprints(self.nodes, self.dag.topological_order(),
                                           self.parents, **extra)
         return self._fingerprints
