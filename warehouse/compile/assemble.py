@@ -2,9 +2,14 @@
 
 Models are rendered twice, as dbt does: the first pass records `ref()`,
 `source()` and `config()` calls; once every model's schema is known, the
-second pass resolves them to relations (`warehouse.compile.resolve`). Each
-step is a function of what the previous produced; nothing here reads a file
-(`warehouse.compile.files` did).
+second pass resolves them to relations (`warehouse.compile.resolve`). The
+second pass cannot be skipped in general: a model's relation comes from its
+own config() (known only after its first pass), and a template or macro may
+read a relation's parts, not only print it. Both passes of most models go
+through `simple_template` (no Jinja), and with the parse cache's per-model
+memo (`model_cache`) a model whose inputs did not change renders not at all.
+Each step is a function of what the previous produced; nothing here reads a
+file (`warehouse.compile.files` did).
 """
 
 from __future__ import annotations

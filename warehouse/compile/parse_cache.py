@@ -17,19 +17,19 @@ everything the load read or depended on:
   `warehouse` package, all its layers (an edited engine must not serve nodes
   an older engine made).
 
-Any difference and the whole project loads again: the key is one digest, not
-one per file, because a model's compiled SQL depends on other files too
-(macros, its parents' schema and alias, inlined ephemeral models), and
-tracking that per file is where a cache goes wrong. A warm load reads and
-hashes the files, unpickles one file and builds no Jinja environment.
+Any difference and the project loads again: the key is one digest, so a
+hit is right by construction. A warm load hashes the files (or, once they
+settled, only stats them: `load_stats`), unpickles the load (its DAG included)
+and builds no Jinja environment.
 
-What a miss reuses is keyed by the rendered SQL instead, so it is right by
-construction: every model is rendered again (Jinja is cheap), and only SQL
-never seen by the last load is syntax-checked and parsed
-(`parse.analyze_model_sql`) and normalized for its fingerprint. Both are
-`warehouse.compile.memo.Memo`s kept in the file beside the load, each under the
-version of the code that computed it, and each holds what the last load
-used and no more.
+A miss reuses what did not change, each piece under a key of everything it
+depends on: each model's two render passes (`model_cache`: its template, the
+project-wide render inputs, what its references resolve to), each property
+file's parse (`properties_cache`), and, keyed by the rendered SQL, the
+syntax check and parse (`parse.analyze_model_sql`) and the normalized digest
+of each SQL text. These are `warehouse.compile.memo.Memo`s kept after the
+load in the same file (a second pickle, read only on a miss), each under the
+version of the code that computed it, each holding what the last load used.
 
 The file is a pickle (exact round trip of YAML values such as dates and of
 frozen dataclasses, with no schema to keep in step with the node classes),
