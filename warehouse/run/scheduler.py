@@ -219,7 +219,9 @@ class _Run:
         self.dag, self.chosen, self.total = dag, chosen, len(chosen)
         self.on_event, self.on_skip = on_event, on_skip
         # Only nodes on a path between selected nodes matter; the rest are done already.
-        self.between = dag.downstream(chosen) & dag.upstream(chosen)
+        # (Every node selected, as in a cold build: no walk needed.)
+        self.between = frozenset(dag) if len(chosen) == len(dag) else (
+            dag.downstream(chosen) & dag.upstream(chosen))
         self.waiting = {n: sum(p in self.between for p in dag.parents(n)) for n in self.between}
         self.priority = _descendant_counts(dag, chosen, self.between)
         self.blame: dict[NodeId, NodeId] = {}  # node -> the failed node above it
