@@ -120,8 +120,13 @@ def _by_node(state: Any, nodes: Mapping[NodeId, Node]) -> Any:
     if not (isinstance(state, tuple) and len(state) == 2 and isinstance(state[1], Mapping)):
         return None
     version, known = state
-    return version, {key: (nodes[node_id], printed) for key, (node_id, printed) in known.items()
-                     if isinstance(nodes.get(node_id), ModelNode)}
+    out = {}
+    for key, value in known.items():  # (a memo another engine wrote may hold anything)
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], NodeId):
+            node = nodes.get(value[0])
+            if isinstance(node, ModelNode) and isinstance(value[1], str):
+                out[key] = (node, value[1])
+    return version, out
 
 
 _KEY_FIELDS: list[str] = []

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 CACHE_NAME = "parse_cache.pickle"
 STATS_NAME = "parse_cache.stats.json"  # the files' stats that stand for them (load_stats.py)
-FORMAT = "warehouse-parse-cache/3"
+FORMAT = "warehouse-parse-cache/4"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
 _DEFINES_MACROS = re.compile(r"{%-?\s*(macro|test)\b")
@@ -256,6 +256,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
         return _cached_project(config, entry, merged, files, names)
     previous = read_cache(path, None)
     memos = previous.memos if previous is not None else {}
+    memos = memos if isinstance(memos, Mapping) else {}  # (written by another engine)
     from warehouse.compile.assemble import assemble_project  # a miss: render everything
     from warehouse.compile.fingerprint import DigestMemo, normalizer_version
     from warehouse.compile.memo import Memo

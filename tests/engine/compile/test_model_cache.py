@@ -217,3 +217,21 @@ def test_a_package_macro_edit_renders_again(make_project, rendered, monkeypatch)
     write(root, "dbt_packages/pk/macros/m.sql", "{% macro two() %}22{% endmacro %}")
     project, names = reload(root, rendered)
     assert "22 as n" in sql(project, "uses") and "uses" in names
+
+
+def test_a_kept_memo_of_another_layout_is_a_miss_not_a_crash(make_project, rendered):
+    """The parse cache's memos come from a file: entries of a shape this engine did not
+    write (another version's) are dropped, and the load renders what it needs."""
+    import pickle
+
+    root = make_project(FILES)
+    load(root)
+    path = root / "target" / parse_cache.CACHE_NAME
+    header, _, rest = path.read_bytes().partition(b"\n")
+    entry = pickle.loads(rest)  # (the first pickle: the load; the memos follow it)
+    memos = {"models": {"compiled": ("v", {"k": ({"a": 1}, "x"), "j": "junk"}),
+                        "first": ("v", {"k": "junk"})}}
+    path.write_bytes(header + b"\n" + pickle.dumps(entry) + pickle.dumps(memos))
+    write(root, "models/plain.sql", "select 5 as one")
+    project, names = reload(root, rendered)
+    assert "5 as one" in sql(project, "plain") and names == ALL
