@@ -217,7 +217,7 @@ class SparkWarehouseSession:
 
         with self._lock:
             if self._listing is None:
-                self._listing = list_catalog(self.spark, self.run, self.settings.database_prefix)
+                self._listing = list_catalog(self.run, self.settings.database_prefix)
             return self._listing
 
     def forget_listing(self) -> None:
@@ -277,7 +277,8 @@ class SparkWarehouseSession:
                   column_types: Mapping[str, str] | None, *, display_path: str,
                   types_declared_in: Mapping[str, tuple[str, int | None]] | None = None,
                   dbt_types: bool = False) -> int:
-        """`dbt_types` is for dbt projects, which build on DuckDB only for now."""
+        """`dbt_types` is not honoured on Spark: undeclared columns get DuckDB's inferred
+        types (seeds.py), for dbt projects too (README, Building on Spark)."""
         from warehouse.adapters.spark.seeds import load_seed
 
         self.create_schemas([relation.schema])
