@@ -212,6 +212,35 @@ def test_in_doubt_the_build_copies(project, copies, change):
     assert "stray" not in str(rows(project, "select table_name from duckdb_tables()"))
 
 
+@pytest.mark.parametrize("other_name", ["hard link", "symbolic link"])
+def test_a_file_with_another_name_is_never_written_in_place(make_project, copies, other_name):
+    """A backup tool's hard link to the published file, or a database path that is a
+    symbolic link: the file the build replaces must not become a spare written in place."""
+    root = make_project(FILES)
+    db = root / "warehouse.duckdb"
+    if other_name == "symbolic link":
+        ok(root)
+        db.rename(root / "real.duckdb")
+        db.symlink_to(root / "real.duckdb")
+        write(root, "a", "select 2 as id")
+        ok(root)  # the link is replaced by the new file; the old one must not be the spare
+        assert not spares.spare_path(db).exists()
+        other = root / "real.duckdb"
+    else:
+        ok(root)
+        other = root / "backup.duckdb"
+        other.hardlink_to(db)  # (one made after the swap changes the spare's ctime: copies)
+        write(root, "a", "select 2 as id")
+        ok(root)
+        assert not spares.spare_path(db).exists()
+    before = other.read_bytes()
+    copies.clear()
+    write(root, "c", "select 7 as id")
+    ok(root)
+    assert copies and rows(root, TABLES) == [(2, 3, 7)]
+    assert other.read_bytes() == before
+
+
 @pytest.mark.parametrize("files", [
     {"models/inc.sql": "{{ config(materialized='incremental') }}\nselect 1 as id"},
     {"snapshots/snap.sql": """

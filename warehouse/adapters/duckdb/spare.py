@@ -18,7 +18,9 @@ and the build copies the published file as before:
   published file and the spare are exactly the files it describes (device,
   inode, size, mtime, ctime; no WAL beside either): nothing wrote to either
   since that build published (an outside loader writing a source table into
-  the published file, a direct edit);
+  the published file, a direct edit); the spare is a plain file with no other
+  name (not a symbolic link, no hard link of a backup tool: the build writes
+  into it in place);
 * the build that published wrote only what running its nodes again gives
   back: tables, views, seeds and test results, read-only queries (the
   session keeps count, see workspace.DuckDBWorkspace). An incremental model or
@@ -121,7 +123,8 @@ def _usable(published: Path) -> tuple[Spare, tuple[int, int]] | None:
     ours, theirs = file_identity(published), file_identity(spare)
     if (data["format"] != FORMAT or data["duckdb"] != _duckdb_version()
             or ours is None or theirs is None or list(ours) != data["published"]
-            or list(theirs) != data["spare"] or ours[:2] == theirs[:2]):
+            or list(theirs) != data["spare"] or ours[:2] == theirs[:2]
+            or not _only_name(spare)):
         return None
     note = Spare(tuple(map(str, data["rebuild"])), tuple(map(str, data["drop"])),
                  float(data["seconds"]))
@@ -135,8 +138,8 @@ def link(published: Path, origin: tuple[int, ...] | None) -> tuple[int, ...] | N
     the build started from (`origin`, its identity then; None: no spare). The identity
     it had, or None when no spare was made."""
     remove(published)
-    if origin is None or file_identity(published) != origin:
-        return None  # written to during the build, or a WAL beside it
+    if origin is None or file_identity(published) != origin or not _only_name(published):
+        return None  # written to during the build, a WAL beside it, another name for it
     try:
         os.link(published, spare_path(published))
     except OSError:  # a file system without hard links, a full directory
@@ -158,6 +161,16 @@ def record(published: Path, linked: tuple[int, ...], spare: Spare) -> None:
         write_atomic(record_path(published), json.dumps(data).encode("utf-8"))
     except OSError:
         remove(published)
+
+
+def _only_name(path: Path) -> bool:
+    """Whether `path` is a plain file with no other name: a build writes into the spare in
+    place, which must not change a file reachable some other way (a symbolic link's
+    target, a hard link a backup tool made)."""
+    import stat
+
+    st = os.lstat(path)
+    return stat.S_ISREG(st.st_mode) and st.st_nlink == 1
 
 
 def _duckdb_version() -> str:
