@@ -443,7 +443,7 @@ def _clean(root: Path) -> int:
         if target.exists():
             shutil.rmtree(target)
     if leftovers:
-        print(f"removed what a killed build left: {', '.join(leftovers)}")
+        print(f"removed what earlier builds left: {', '.join(leftovers)}")
     print(f"removed {target}")
     return 0
 
