@@ -96,3 +96,17 @@ def test_failing_singular_test_fails_the_build(spark_project, spark, monkeypatch
     on_spark, out = build_on(root, "spark", monkeypatch)
     assert on_spark.exit_code != 0
     assert _statuses(on_spark)["no_big_ids"] == "fail", out
+
+
+def test_test_counts_counts_every_query_at_once(spark, tmp_path):
+    """A group of tests of one model is counted in one Spark query (run/testbatch.py): each
+    query's count, in the order given, as if each ran alone."""
+    from warehouse.adapters.spark.adapter import SparkWarehouseSession
+    from warehouse.adapters.spark.settings import SparkSettings
+
+    session = SparkWarehouseSession(SparkSettings(root=tmp_path, database_prefix="counts_"),
+                                    spark)
+    queries = ["select i from range(5) as t(i) where i % 2 = 0",
+               "select 1 as x where false",
+               "with r as (select * from range(3) as t(i))\nselect * from r -- a comment"]
+    assert session.test_counts(queries) == [3, 0, 3]

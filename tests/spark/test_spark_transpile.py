@@ -40,6 +40,11 @@ def test_similar_to_matches_the_whole_text():
           "select x rlike '^(?:[0-9]{2})$' from t")
 
 
+def test_regexp_full_match_matches_the_whole_text():
+    _same(to_spark_one("select regexp_full_match(x, '[a-z]+') from t"),
+          "select x rlike '^(?:[a-z]+)$' from t")
+
+
 def test_day_of_week_counts_from_sunday_as_zero():
     _same(to_spark_one("select extract(dow from d), dayofweek(d) from t"),
           "select (extract(dow from d) - 1), (dayofweek(d) - 1) from t")

@@ -325,6 +325,15 @@ class SparkWarehouseSession:
     def snapshot(self, relation: Relation, sql: str, spec: SnapshotSpec) -> Materialized:
         raise DatabaseError("snapshots are not supported on the Spark target yet")
 
+    def test_counts(self, queries: Sequence[str]) -> list[int]:
+        """The row count of each test query, in one Spark job (run/testbatch.py): a job's
+        fixed cost (planning, scheduling, the metastore) is most of a small test's."""
+        counts = "\nunion all\n".join(
+            f"select {i} as test_index, count(*) as failures from (\n{sql}\n) as failing_{i}"
+            for i, sql in enumerate(queries))
+        found = dict(self.execute(counts))
+        return [int(found[i]) for i in range(len(queries))]
+
     def failing_rows(self, sql: str, *, limit: int | None = None, sample_size: int = 5,
                      store_as: Relation | None = None) -> FailingRows:
         from warehouse.adapters.spark.materialize import write_table

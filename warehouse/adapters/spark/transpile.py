@@ -51,7 +51,8 @@ def _refusal(node: Any) -> str | None:
 def _carried_over(node: Any) -> Any:
     """DuckDB constructs sqlglot leaves as they are, written as Spark SQL of the same
     meaning: `x SIMILAR TO 'p'` (a regular expression that must match the whole text) is
-    `x RLIKE '^(?:p)$'` (RLIKE finds the pattern anywhere); the day of the week counts
+    `x RLIKE '^(?:p)$'` (RLIKE finds the pattern anywhere), and so is
+    `regexp_full_match(x, 'p')`; the day of the week counts
     from 0; a date plus an interval is a timestamp."""
     from sqlglot import exp
 
@@ -73,7 +74,8 @@ def _carried_over(node: Any) -> Any:
         return done
     if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
         return _range_table(node)
-    if isinstance(node, exp.SimilarTo) and not node.args.get("escape"):
+    if (isinstance(node, exp.SimilarTo) and not node.args.get("escape")) or (
+            isinstance(node, exp.RegexpFullMatch) and not node.args.get("options")):
         pattern = node.expression
         if isinstance(pattern, exp.Literal) and pattern.is_string:
             anchored: Any = exp.Literal.string(f"^(?:{pattern.this})$")
