@@ -191,12 +191,15 @@ def test_a_spare_whose_rows_differ_from_the_record_is_not_used(project, copies):
     assert copies and rows(project, TABLES) == [(2, 3, 7)]
 
 
-@pytest.mark.parametrize("change", ["duckdb version", "spare written", "too slow", "no record"])
+@pytest.mark.parametrize("change", ["duckdb version", "engine version", "spare written",
+                                    "too slow", "no record"])
 def test_in_doubt_the_build_copies(project, copies, change):
     db = project / "warehouse.duckdb"
     record = json.loads(spares.record_path(db).read_text())
     if change == "duckdb version":
         record["duckdb"] = "0.9.0"
+    elif change == "engine version":
+        record["engine"] = "0.0.1"
     elif change == "too slow":
         record["seconds"] = 3600
     spares.record_path(db).write_text(json.dumps(record))

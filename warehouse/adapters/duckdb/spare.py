@@ -14,7 +14,7 @@ re-runs what it would have skipped; it never skips what a copy would run.
 The spare stands in for a copy only when that is provable, else it is removed
 and the build copies the published file as before:
 
-* the record exists, is of this format and this DuckDB version, and the
+* the record exists, is of this format, this engine and DuckDB version, and the
   published file and the spare are exactly the files it describes (device,
   inode, size, mtime, ctime; no WAL beside either): nothing wrote to either
   since that build published (an outside loader writing a source table into
@@ -51,6 +51,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse import __version__
 from warehouse.adapters.duckdb.state import file_identity
 from warehouse.core.atomic import write_atomic
 
@@ -122,6 +123,7 @@ def _usable(published: Path) -> tuple[Spare, tuple[int, int]] | None:
     spare = spare_path(published)
     ours, theirs = file_identity(published), file_identity(spare)
     if (data["format"] != FORMAT or data["duckdb"] != _duckdb_version()
+            or data["engine"] != __version__
             or ours is None or theirs is None or list(ours) != data["published"]
             or list(theirs) != data["spare"] or ours[:2] == theirs[:2]
             or not _only_name(spare)):
@@ -154,7 +156,7 @@ def record(published: Path, linked: tuple[int, ...], spare: Spare) -> None:
         now = file_identity(spare_path(published))
         if now is None or now[:4] != linked[:4]:  # device, inode, size, mtime
             raise OSError("the spare changed while it was linked")
-        data = {"format": FORMAT, "duckdb": _duckdb_version(),
+        data = {"format": FORMAT, "duckdb": _duckdb_version(), "engine": __version__,
                 "published": list(file_identity(published) or ()), "spare": list(now),
                 "rebuild": sorted(spare.rebuild), "drop": sorted(spare.drop),
                 "seconds": round(spare.seconds, 3)}
