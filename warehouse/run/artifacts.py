@@ -55,10 +55,11 @@ def _columns(node: Any) -> dict[str, dict[str, Any]]:
 
 class _Names:
     """dbt's package name and fqn of each node, worked out once per folder (a manifest asks
-    for thousands of nodes in a few folders)."""
+    for thousands of nodes in a few folders), and the database's name."""
 
     def __init__(self, project: Any) -> None:
         self.project = project
+        self.database = project.database_path.stem  # (a Path made on each call)
         self._by_folder: dict[str, tuple[str, list[str]]] = {}
 
     def package_and_fqn(self, node: Any) -> tuple[str, list[str]]:
@@ -86,12 +87,13 @@ def node_entry(project: Any, node: Any, ids: dict[Any, str], fingerprint: Any = 
         ours.update(fingerprint=fingerprint.full, local_fingerprint=fingerprint.local)
     relation = getattr(node, "relation", None)
     config = dict(getattr(node, "config", None) or {}) if not isinstance(node, TestNode) else {}
-    package, fqn = (names or _Names(project)).package_and_fqn(node)
+    names = names or _Names(project)
+    package, fqn = names.package_and_fqn(node)
     entry: dict[str, Any] = {
         "unique_id": ids[node_id], "resource_type": node_id.kind.value, "name": node.name,
         "package_name": package, "path": node.path,
         "original_file_path": node.path, "fqn": fqn,
-        "database": project.database_path.stem,
+        "database": names.database,
         "schema": relation.schema if relation else project.config.default_schema,
         "description": getattr(node, "description", "") or "",
         "meta": {**(config.get("meta") or {}), KEY: ours},
