@@ -94,6 +94,7 @@ MODELS = {
     "averages.sql": """
         select id, avg(cast(amount as decimal(10, 2))) over (partition by tag) as by_tag,
                avg(amount) over () as overall,
+               avg(case when id <> 3 then cast(id as decimal(10, 0)) end) over () as thirds,
                list(name order by id desc) over (partition by tag) as names_by_tag
         from {{ ref('things') }}
     """,

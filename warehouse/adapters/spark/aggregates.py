@@ -16,7 +16,7 @@ the values since DuckDB wants a DISTINCT aggregate's ORDER BY keys among its
 arguments), sorts them with a comparator that places NULL keys as DuckDB does
 (last unless NULLS FIRST, for ASC and DESC alike) and keeps the `v`s;
 `string_agg` drops NULL values (as DuckDB does) and joins them. An aggregate
-over no rows is NULL, as in DuckDB. `avg` is cast to DOUBLE.
+over no rows is NULL, as in DuckDB. `avg` averages its argument cast to DOUBLE.
 Strings compare by their bytes on both engines (DuckDB's default collation).
 """
 
@@ -43,8 +43,22 @@ def _rewrite(node: Any) -> Any:
         agg.meta["wh_aggregate"] = True  # kept by the copy, left alone by its rewrite
         done = rewrite(node.copy())
         agg.meta.pop("wh_aggregate")
-        return exp.Cast(this=done, to=exp.DataType.build("double"))
+        inner = done.this if isinstance(done, exp.Window) else done
+        _averaged_as_double(inner.this if isinstance(inner, exp.Filter) else inner)
+        return done
     return _collected(agg, where, window)
+
+
+def _averaged_as_double(call: Any) -> None:
+    """avg(x) as avg(cast(x as double)): DuckDB averages a DECIMAL as a DOUBLE (from its
+    exact sum); Spark's DECIMAL average is rounded to scale s + 4 before any cast."""
+    from sqlglot import exp
+
+    holder = call.this if isinstance(call.this, exp.Distinct) else call
+    key = "expressions" if isinstance(holder, (exp.Distinct, exp.Anonymous)) else "this"
+    values = holder.args[key] if key == "expressions" else [holder.this]
+    doubles = [exp.Cast(this=v.copy(), to=exp.DataType.build("double")) for v in values]
+    holder.set(key, doubles if key == "expressions" else doubles[0])
 
 
 def _is_target(node: Any) -> bool:
