@@ -20,7 +20,8 @@ MODELS = {
     # DuckDB: `/` is float division, `//` floors; Spark's DIV truncates toward zero.
     "division.sql": """
         select id, amount / 2 as half, amount // 2 as floor_half, 7 // -2 as neg,
-               amount % 3 as remainder
+               amount % 3 as remainder, cast(amount as decimal(38, 10)) / cast(3 as decimal(38, 10))
+               as decimal_third
         from {{ ref('things') }}
     """,
     # 1-based substrings, lengths, case, concatenation with NULL, positions, padding.

@@ -1,5 +1,9 @@
 """The trade warehouse built on Spark (local mode) holds the same marts as its DuckDB build:
-same columns, same rows, compared by content."""
+same columns, same rows, compared by content.
+
+Not in `make test`: measured on this 2-core machine (load 10 to 23), the Spark build took
+11 to 19 minutes and about 300 s of the JVM's CPU (54 models and seeds, 377 data tests, one
+Spark job or more each, about 0.5 s of CPU a job), against DuckDB's 10 s (5.5 s CPU)."""
 
 from __future__ import annotations
 

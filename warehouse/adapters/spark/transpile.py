@@ -53,10 +53,17 @@ def _carried_over(node: Any) -> Any:
     meaning: `x SIMILAR TO 'p'` (a regular expression that must match the whole text) is
     `x RLIKE '^(?:p)$'` (RLIKE finds the pattern anywhere), and so is
     `regexp_full_match(x, 'p')`; the day of the week counts
-    from 0; a date plus an interval is a timestamp."""
+    from 0; a date plus an interval is a timestamp; `/` divides as DOUBLEs."""
     from sqlglot import exp
 
     if node.meta.get("carried"):
+        return node
+    if isinstance(node, exp.Div) and not node.args.get("typed") \
+            and not isinstance(node.this, exp.Interval):
+        # DuckDB's `/` is a DOUBLE division for DECIMALs too; Spark divides DECIMALs as
+        # DECIMALs, rounded to a scale of its own. Changed in place: its operands are
+        # carried over in turn.
+        node.set("this", exp.Cast(this=node.this, to=exp.DataType.build("double")))
         return node
     if isinstance(node, exp.DayOfWeek) or (isinstance(node, exp.Extract) and
                                            node.name.upper() in ("DOW", "DAYOFWEEK")):
