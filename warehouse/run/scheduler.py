@@ -10,21 +10,19 @@ still carry order and failure through them: with a -> b -> c and only a and c
 selected, c waits for a and is skipped if a fails, because c reads b and b
 reads a. (That is why this walks the full graph rather than a subgraph.)
 
-All callbacks (`on_event`, `on_skip`, `is_failure`) run on the calling thread,
-one at a time, so progress printing needs no lock. `work` runs on the pool's
-threads; with one thread it runs on the calling thread itself, with no pool:
-handing each node to a worker and back cost a visible share of a 1-thread
-build of small nodes (about 0.2 ms a node).
+All callbacks (`on_event`, `on_skip`, `is_failure`) run one at a time on one
+thread, so progress printing needs no lock: the calling thread, when `work` runs
+on a pool's threads; with one thread, the run's own thread, where `work` runs
+too, with no pool: handing each node to a worker and back cost a visible share
+of a 1-thread build of small nodes (about 0.2 ms a node).
 """
 
 from __future__ import annotations
 
-import contextlib
 import heapq
-import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from enum import StrEnum
@@ -160,38 +158,38 @@ def _run_pooled(run: _Run, work: Callable[[NodeId], R], is_failure: Callable[[R]
 
 def _run_inline(run: _Run, work: Callable[[NodeId], R], is_failure: Callable[[R], bool]
                 ) -> bool:
-    """One node at a time on this thread; whether Ctrl-C stopped the run. As with a pool,
-    Ctrl-C lets the running node finish and starts no other (see `_ctrl_c_between_nodes`)."""
-    with _ctrl_c_between_nodes() as pressed:
-        while run.ready and not pressed:
-            node, index = run.start()
-            try:
-                result, exc, elapsed = _timed(work, node)
-            except BaseException as stop:  # KeyboardInterrupt raised inside work
-                result, exc, elapsed = None, stop, 0.0
-                pressed.append(stop)
-            run.finish(_outcome(node, result, exc, elapsed, is_failure), index)
-    return bool(pressed)
+    """One node at a time, the whole run on one thread of its own (not one hand-off per
+    node); whether Ctrl-C stopped the run. As with a pool, Ctrl-C lets the running node
+    finish and starts no other: it reaches this (the main) thread, never the node's
+    query, which DuckDB would turn into a query error while the run went on."""
+    stop, done = threading.Event(), threading.Event()
+    raised: list[BaseException] = []
 
+    def loop() -> None:
+        try:
+            while run.ready and not stop.is_set():
+                node, index = run.start()
+                try:
+                    result, exc, elapsed = _timed(work, node)
+                except BaseException as pressed:  # KeyboardInterrupt raised inside work
+                    result, exc, elapsed = None, pressed, 0.0
+                    stop.set()
+                run.finish(_outcome(node, result, exc, elapsed, is_failure), index)
+        except BaseException as exc:  # a callback's: raised again on the calling thread
+            raised.append(exc)
+        finally:
+            done.set()
 
-@contextlib.contextmanager
-def _ctrl_c_between_nodes() -> Iterator[list[object]]:
-    """Ctrl-C noted (in the list yielded) instead of raised, while the run is inline.
-
-    Raised, it would land inside the node's work, where DuckDB turns it into a
-    query error: the node would fail as if its SQL were wrong, and the run would go
-    on. Only the main thread receives signals, and only Python's own handler is
-    replaced (a program that set its own keeps it)."""
-    pressed: list[object] = []
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield pressed
-        return
-    signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
-    try:
-        yield pressed
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    threading.Thread(target=loop, name="warehouse-0", daemon=True).start()
+    while True:
+        try:
+            if done.wait(0.5):
+                break
+        except KeyboardInterrupt:
+            stop.set()
+    if raised:
+        raise raised[0]
+    return stop.is_set()
 
 
 def _outcome(node: NodeId, result: R | None, exc: BaseException | None, elapsed: float,

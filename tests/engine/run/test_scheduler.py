@@ -228,7 +228,7 @@ def test_ctrl_c_while_waiting_lets_running_nodes_finish_and_starts_no_more():
         "a": "success", "b": "success"}
 
 
-def test_one_thread_runs_on_the_calling_thread():
+def test_one_thread_runs_work_and_callbacks_on_one_thread_of_its_own():
     graph = dag(GRAPH)
     seen = set()
 
@@ -236,9 +236,18 @@ def test_one_thread_runs_on_the_calling_thread():
         seen.add(threading.get_ident())
         return node.name
 
-    outcomes = run_dag(graph, list(graph), work, threads=1)
-    assert seen == {threading.get_ident()}
+    outcomes = run_dag(graph, list(graph), work, threads=1,
+                       on_event=lambda event: seen.add(threading.get_ident()))
+    assert len(seen) == 1 and seen != {threading.get_ident()}, "not the main thread: Ctrl-C"
     assert all(o.ok for o in outcomes.values())
+
+
+def test_a_callback_error_at_one_thread_reaches_the_caller():
+    def on_event(event):
+        raise BrokenPipeError("stdout closed")
+
+    with pytest.raises(BrokenPipeError):
+        run_dag(dag(GRAPH), list(dag(GRAPH)), Recorder(), threads=1, on_event=on_event)
 
 
 def test_ctrl_c_at_one_thread_lets_the_running_node_finish_and_starts_no_more():
@@ -257,4 +266,3 @@ def test_ctrl_c_at_one_thread_lets_the_running_node_finish_and_starts_no_more():
         run_dag(graph, list(graph), work, threads=1)
     assert calls == ["a"]
     assert {n.name: o.status.value for n, o in info.value.outcomes.items()} == {"a": "success"}
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
