@@ -99,3 +99,16 @@ def test_docs_catalog_and_parquet_export_read_what_spark_built(spark_project, sp
     assert sorted(zip(*(table.column(c).to_pylist() for c in ("id", "name", "doubled")),
                       strict=True)) == spark_rows == [(1, "ANN", 5.0), (2, "BOB", 8.0)]
     assert not (root / "warehouse.duckdb").exists()
+
+
+def test_debug_on_a_spark_target_not_built_yet(spark_project, monkeypatch, capsys):
+    """`warehouse debug` checks the Spark warehouse folder, not a path made of its label."""
+    from types import SimpleNamespace
+
+    from warehouse.run.debug import command
+
+    root, _ = spark_project(FILES)
+    monkeypatch.setenv("DBT_TARGET", "spark")
+    assert command(root, SimpleNamespace(connection=True)) == 0
+    out = capsys.readouterr().out
+    assert "database: spark local[2]" in out and "Connection test: OK" in out, out

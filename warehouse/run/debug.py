@@ -25,13 +25,22 @@ def command(root: Path, args: Any) -> int:
         if getattr(config, "profile_name", None):
             print(f"profile: {config.profile_name}, target {config.target_name}")
     adapter = adapter_for(config)
-    problem = connection_problem(adapter, Path(adapter.location))
+    problem = connection_problem(adapter, _storage(adapter))
     print(f"database: {adapter.location}")
     if problem:
         print(f"Connection test: ERROR: {problem}")
         return 1
     print("Connection test: OK")
     return 0
+
+
+def _storage(adapter: Any) -> Path:
+    """What a first build creates: DuckDB's file, or a Spark target's warehouse folder
+    (whose `location` names the master too, so it is not a path)."""
+    settings = getattr(adapter, "settings", None)
+    if settings is not None and hasattr(settings, "warehouse_path"):
+        return settings.warehouse_path
+    return Path(adapter.location)
 
 
 def connection_problem(adapter: Any, path: Path) -> str | None:
