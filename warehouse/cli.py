@@ -66,7 +66,8 @@ EXAMPLES = {
                 "the keys their tests declare.",
                 ["warehouse publish --postgres postgresql://analyst@localhost:5432/trade"]),
     "export": ("Write each mart as a Parquet file.", ["warehouse export --parquet out/"]),
-    "clean": ("Remove target/ and what earlier builds left (a killed build's files, the spare).", ["warehouse clean"]),
+    "clean": ("Remove target/ and what earlier builds left (a killed build's files, "
+              "the spare).", ["warehouse clean"]),
     "ack": ("Record that an inconsistent check is known and why, so it no longer fails.",
             ["warehouse ack CHECK_ID --reason 'the ministry revised the figure'"]),
     "propose": ("Print draft rows of seeds/reported_figures.csv from a report's text.",
