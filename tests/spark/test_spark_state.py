@@ -112,3 +112,21 @@ def test_debug_on_a_spark_target_not_built_yet(spark_project, monkeypatch, capsy
     assert command(root, SimpleNamespace(connection=True)) == 0
     out = capsys.readouterr().out
     assert "database: spark local[2]" in out and "Connection test: OK" in out, out
+
+
+def test_a_new_transpiler_rebuilds_what_the_old_one_built(spark_project, monkeypatch):
+    """Spark runs the transpiler's SQL, not the model's: a release that writes it
+    differently rebuilds every node, though no model changed."""
+    import warehouse.adapters.spark.state as state
+
+    root, _ = spark_project(FILES)
+    first, out = build_on(root, "spark", monkeypatch)
+    assert first.exit_code == 0, out
+    again, out = build_on(root, "spark", monkeypatch)
+    assert _ran(again) == {}, out
+    monkeypatch.setattr(state, "writer", lambda: "another-release")
+    rebuilt, out = build_on(root, "spark", monkeypatch)
+    assert rebuilt.exit_code == 0, out
+    assert {"items", "stg", "wide", "other"} <= set(_ran(rebuilt)), out
+    settled, out = build_on(root, "spark", monkeypatch)
+    assert _ran(settled) == {}, out
