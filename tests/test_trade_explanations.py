@@ -201,3 +201,18 @@ def test_no_sentence_prints_a_raw_negative_range_or_a_growth_of_down(explanation
     for sentence in explanations.values():
         assert "–-" not in sentence and "–−" not in sentence and " -" not in sentence, sentence
         assert "growth of down" not in sentence and "change of down" not in sentence, sentence
+
+
+@pytest.mark.parametrize(("value", "digits", "written"), [
+    (2.255, 2, "2.26"), (-2.255, 2, "−2.26"), (0.125, 2, "0.13"), (1.5, 4, "1.5"),
+    (-0.0001, 2, "0"), (2.0, 2, "2")])
+def test_numbers_round_half_away_from_zero_as_written(value, digits, written):
+    """2.255 reads 2.26 on every engine: printf of the double alone gives 2.25 in DuckDB
+    (its binary value is 2.25499…) and 2.26 on Spark."""
+    import jinja2
+
+    macros = jinja2.Environment().from_string(
+        (REPO / "macros" / "trade_macros.sql").read_text(encoding="utf-8")).module
+    sql = macros.trade_fmt_num("x", digits)
+    assert duckdb.execute(f"select {sql} from (select {value}::double as x)").fetchall() == [
+        (written,)]
