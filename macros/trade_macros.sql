@@ -43,8 +43,8 @@ end
     away from zero as a decimal (2.255 reads 2.26) before printing: printf alone rounds the
     double's binary value (2.2549999…, so 2.25 in DuckDB but 2.26 on Spark). -#}
 {% macro trade_fmt_num(x, digits=4) -%}
-replace(rtrim(rtrim(printf('%.{{ digits }}f',
-    round(({{ x }})::decimal(38, 9), {{ digits }})::double + 0.0), '0'), '.'), '-', '−')
+replace(rtrim(rtrim(printf('%.{{ digits }}f', round(({{ x }})::decimal(38, 9), {{ digits }})),
+    '0'), '.'), '-', '−')
 {%- endmacro %}
 
 {#- Scale of a USD amount or interval: 1e9 (bn) from one billion up, else 1e6 (M). -#}

@@ -99,6 +99,11 @@ MODELS = {
                list(name order by id desc) over (partition by tag) as names_by_tag
         from {{ ref('things') }}
     """,
+    "printed.sql": """
+        select v, printf('%.2f', round(v::decimal(38, 9), 2)) as two,
+               printf('%.4f|%d|%s', round(v::decimal(38, 9), 3), 7, 'x') as mixed
+        from (values (2.255), (-2.255), (0.125), (-0.0001), (1e6 / 3)) as t(v)
+    """,
 }
 
 

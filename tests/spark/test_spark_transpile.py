@@ -76,3 +76,19 @@ def test_len_of_a_list_is_size_and_of_a_string_length():
              if f.find_ancestor(sqlglot.exp.Select) is written]
     lengths = [f.this.sql("spark") for f in written.find_all(sqlglot.exp.Length)]
     assert sorted(sizes) == ["ARRAY(1, 2)", "b.y", "ys", "ys"] and lengths == ["x"]
+
+
+@pytest.mark.parametrize("call", [
+    "printf('%.2f', x)", "printf('%d: %.1f', 3, round(x::decimal(38, 9), 2))",
+    "printf('%e', round(x::decimal(38, 9), 2))", "printf(y, x)", "format('{}', x)"])
+def test_printing_that_rounds_otherwise_on_spark_is_refused_at_its_line(call):
+    with pytest.raises(TranspileError) as caught:
+        to_spark_one(f"select 1 as a,\n  {call} as b\nfrom main.a", None, _columns)
+    message = str(caught.value)
+    assert message.startswith("cannot run on Spark") and message.endswith(f": {call} as b")
+
+
+def test_printing_a_rounded_decimal_is_kept():
+    _same(to_spark_one("select printf('%d %.2f %s', 1, round(x::decimal(38, 9), 2), y) from t"),
+          "select printf('%d %.2f %s', 1, cast(round(cast(x as decimal(38, 9)), 2) as double), y) "
+          "from t")

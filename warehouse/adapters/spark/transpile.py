@@ -45,7 +45,55 @@ def _refusal(node: Any) -> str | None:
         kind = str(node.args.get("method") or node.args.get("kind") or "").upper()
         if kind in ("ASOF", "POSITIONAL"):
             return f"{kind} JOIN: Spark SQL has no such join"
+    if isinstance(node, exp.Format):
+        return ("DuckDB's format(), whose {} placeholders Spark's format_string would print "
+                "as they are: write the text with || (and printf for numbers)")
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "printf":
+        return printf_refusal(node)
     return None
+
+
+def printf_refusal(call: Any) -> str | None:
+    """Why DuckDB's printf(format, ...) would print otherwise on Spark, or None.
+
+    A floating conversion (`%.2f`, `%e`, `%g`) rounds the double's binary value in
+    DuckDB (2.255 is 2.25499..., so 2.25) and the number's decimal text half up in
+    Java's formatter (2.26). Both print the same digits only for a value already
+    rounded, as a DECIMAL, to no more places than a `%f` shows; anything else (`%e`,
+    `%g` count significant digits) is refused. A format that is not a literal cannot
+    be checked, so it is refused too."""
+    import re
+
+    from sqlglot import exp
+
+    text, *args = call.expressions
+    if not (isinstance(text, exp.Literal) and text.is_string):
+        return "printf with a format that is not a literal: Spark's formatter differs from DuckDB's"
+    conversions = re.findall(r"%[-#+ 0,(]*\d*(?:\.(\d+))?([a-zA-Z%])", text.this)
+    values = iter(args)
+    for places, kind in conversions:
+        if kind == "%":
+            continue
+        value = next(values, None)
+        rounded = kind in "fF" and _rounded_decimal(value, int(places or 6))
+        if kind in "eEgGaAfF" and not rounded:
+            return (f"printf's %{kind} of a number that is not a DECIMAL already rounded to "
+                    f"those places: Spark rounds its decimal text half up, DuckDB its binary "
+                    f"value (2.255 prints 2.26 and 2.25); round it first, as "
+                    f"printf('%.2f', round(x::decimal(38, 9), 2))")
+    return None
+
+
+def _rounded_decimal(value: Any, places: int) -> bool:
+    """Whether `value` is round(<cast to DECIMAL>, d) with a literal d <= places."""
+    from sqlglot import exp
+
+    if not isinstance(value, exp.Round) or not isinstance(value.this, exp.Cast):
+        return False
+    digits = value.args.get("decimals")
+    return (value.this.to.is_type(exp.DataType.Type.DECIMAL)
+            and isinstance(digits, exp.Literal) and not digits.is_string
+            and digits.this.isdigit() and int(digits.this) <= places)
 
 
 def _carried_over(node: Any) -> Any:
@@ -53,7 +101,8 @@ def _carried_over(node: Any) -> Any:
     meaning: `x SIMILAR TO 'p'` (a regular expression that must match the whole text) is
     `x RLIKE '^(?:p)$'` (RLIKE finds the pattern anywhere), and so is
     `regexp_full_match(x, 'p')`; the day of the week counts
-    from 0; a date plus an interval is a timestamp; `/` divides as DOUBLEs."""
+    from 0; a date plus an interval is a timestamp; `/` divides as DOUBLEs; a rounded
+    DECIMAL printed by printf is a DOUBLE."""
     from sqlglot import exp
 
     if node.meta.get("carried"):
@@ -81,6 +130,12 @@ def _carried_over(node: Any) -> Any:
         return done
     if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
         return _range_table(node)
+    if isinstance(node, exp.Round) and isinstance(node.parent, exp.Anonymous) \
+            and str(node.parent.this).lower() == "printf":
+        # a DECIMAL printf accepts (printf_refusal): Java's formatter takes no Spark
+        # Decimal, and the DOUBLE nearest an already rounded value prints its digits
+        node.meta["carried"] = True
+        return exp.Cast(this=node, to=exp.DataType.build("double"))
     if (isinstance(node, exp.SimilarTo) and not node.args.get("escape")) or (
             isinstance(node, exp.RegexpFullMatch) and not node.args.get("options")):
         pattern = node.expression
