@@ -148,10 +148,9 @@ def _kept(memo: Memo[tuple[Any, str]], key: str, compute: Callable[[], Any]) -> 
     def run(_key: str) -> tuple[Any, str]:
         nonlocal fresh
         fresh = True
-        out = io.StringIO()
-        with _Capture(out):
+        with StderrCopy(sys.stderr) as printed:
             value = compute()
-        return value, out.getvalue()
+        return value, printed.getvalue()
 
     value, printed = memo.get(key, run)
     if printed and not fresh:
@@ -183,20 +182,26 @@ def _resolution(model: ModelNode, nodes: Mapping[NodeId, Node], seen: set[str]) 
     return out
 
 
-class _Capture:
-    """Passes stderr through and keeps a copy, for one computation."""
+class StderrCopy:
+    """Stands in for sys.stderr for one computation: passes everything on and keeps a
+    copy, so the warnings a template prints can be printed again when its result comes
+    from a cache (one model here, a whole load in parse_cache)."""
 
-    def __init__(self, out: io.StringIO) -> None:
-        self._out = out
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._copy = io.StringIO()
 
     def write(self, text: str) -> int:
-        self._out.write(text)
-        return self._saved.write(text)
+        self._copy.write(text)
+        return self._stream.write(text)
 
     def flush(self) -> None:
-        self._saved.flush()
+        self._stream.flush()
 
-    def __enter__(self) -> _Capture:
+    def getvalue(self) -> str:
+        return self._copy.getvalue()
+
+    def __enter__(self) -> StderrCopy:
         self._saved = sys.stderr
         sys.stderr = self  # type: ignore[assignment]
         return self

@@ -260,14 +260,14 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     from warehouse.compile.assemble import assemble_project  # a miss: render everything
     from warehouse.compile.fingerprint import DigestMemo, normalizer_version
     from warehouse.compile.memo import Memo
-    from warehouse.compile.model_cache import ModelCache
+    from warehouse.compile.model_cache import ModelCache, StderrCopy
     from warehouse.compile.properties_cache import cached_properties
 
     analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(signature),
                                                memos.get("analyses"))
     models = ModelCache(model_context(config, files, merged, signature), memos.get("models"),
                         previous.nodes if previous is not None else None)
-    with _Tee(sys.stderr) as printed:
+    with StderrCopy(sys.stderr) as printed:
         # The config and files the key was made of: loading them again would print the
         # config's notes twice and could build from other inputs than were hashed.
         project = assemble_project(config, files, vars=vars,
@@ -360,31 +360,3 @@ def memoized_analysis(memo: Memo[ParsedModel]) -> Callable[..., ParsedModel]:
 
     return analyze
 
-
-class _Tee:
-    """Stands in for sys.stderr during a load: passes everything on and keeps a copy, so
-    the warnings a template prints are printed again when the load comes from the cache."""
-
-    def __init__(self, stream: Any) -> None:
-        import io
-
-        self._stream = stream
-        self._copy = io.StringIO()
-
-    def write(self, text: str) -> int:
-        self._copy.write(text)
-        return self._stream.write(text)
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-    def getvalue(self) -> str:
-        return self._copy.getvalue()
-
-    def __enter__(self) -> _Tee:
-        self._saved = sys.stderr
-        sys.stderr = self  # type: ignore[assignment]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        sys.stderr = self._saved
