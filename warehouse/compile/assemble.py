@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -255,10 +255,13 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
                  others: Mapping[NodeId, Node], *,
                  analyze: Callable[..., Any] | None = None,
                  ignored: IgnoredConfigs | None = None,
-                 cache: ModelCache | None = None) -> list[ModelNode]:
+                 cache: ModelCache | None = None,
+                 only: Collection[str] | None = None) -> list[ModelNode]:
     """Every model, rendered (the first pass), checked, then compiled (the second). A
     model that uses a construct the engine does not support is kept, refused
-    (compile/refusals.py): the rest of the project still builds."""
+    (compile/refusals.py): the rest of the project still builds. `only`: the model
+    files to render, `others` then holding every other model as the last load made it
+    (`models_again`)."""
     first: list[ModelNode] = []
     disabled: set[str] = set()
     seen: dict[str, str] = {}
@@ -266,8 +269,13 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
     known = {stem(p) for p in (*files.models, *files.python_models)}
     known |= {i.name for i in others if i.kind in (NodeKind.SEED, NodeKind.SNAPSHOT)}
     source_ids = {i.name for i in others if i.kind is NodeKind.SOURCE}
+    if only is not None:  # the models the last load left out were disabled
+        disabled = {stem(p) for p in files.models
+                    if NodeId(NodeKind.MODEL, stem(p)) not in others}
     root_config = config
     for path, template in files.models.items():
+        if only is not None and path not in only:
+            continue
         config = config_for(root_config, path)  # the package's, for a package's model
         name = stem(path)
         if name in seen:
@@ -300,7 +308,8 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
             columns=_columns(renderer, p), refused=refused))
         checks[name] = (p, locate)
         _check_refs(state, path, template, known=known, source_ids=source_ids)
-    first += _python_models(root_config, files, props, renderer, seen, known, source_ids)
+    if only is None:
+        first += _python_models(root_config, files, props, renderer, seen, known, source_ids)
     nodes = dict(others)
     nodes.update({m.id: m for m in first})
     resolver = Resolver(nodes, frozenset(disabled))

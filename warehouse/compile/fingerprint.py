@@ -189,6 +189,20 @@ def fold(local: Mapping[NodeId, str], order: Iterable[NodeId],
     return {n: Fingerprint(local[n], full[n]) for n in local}
 
 
+def refold(previous: Mapping[NodeId, Fingerprint], local: Mapping[NodeId, str],
+           order: Iterable[NodeId], parents: Mapping[NodeId, Iterable[NodeId]]
+           ) -> dict[NodeId, Fingerprint]:
+    """`previous` with the nodes of `local` given new local fingerprints and every node of
+    `order` (those nodes and all below them, parents first) folded again, as `fold` does;
+    the rest are kept (delta_load.py: a load after a few models changed)."""
+    out = dict(previous)
+    for node_id in order:
+        own = local[node_id] if node_id in local else previous[node_id].local
+        folded = sorted(f"{p}={out[p].full}" for p in parents.get(node_id, ()))
+        out[node_id] = Fingerprint(own, digest(own, *folded))
+    return out
+
+
 def fingerprints(nodes: Mapping[NodeId, Node], order: Iterable[NodeId],
                  parents: Mapping[NodeId, Iterable[NodeId]], *,
                  sql_digest: Callable[[str], str] = sql_digest,

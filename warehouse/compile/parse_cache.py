@@ -22,16 +22,20 @@ hit is right by construction. A warm load hashes the files (or, once they
 settled, only stats them: `load_stats`), unpickles the load (its DAG included)
 and builds no Jinja environment.
 
-A miss reuses what did not change, each piece under a key of everything it
-depends on: each model's two render passes (`model_cache`: its template, the
-project-wide render inputs, what its references resolve to), each property
-file's parse (`properties_cache`), and, keyed by the rendered SQL, the
-syntax check and parse (`parse.analyze_model_sql`) and the normalized digest
-of each SQL text. These are `warehouse.compile.memo.Memo`s kept after the
-load in the same file (a second pickle, read only on a miss), each under the
-version of the code that computed it, each holding what the last load used.
+A miss after only model files changed (the same set of them; every other
+input as hashed the same) takes the last load and makes those models again
+(`delta_load`); the memos below are then kept as they were, and `stale` names
+the models whose nodes they no longer describe. Any other miss reuses what did
+not change, each piece under a key of everything it depends on: each model's
+two render passes (`model_cache`: its template, the project-wide render
+inputs, what its references resolve to), each property file's parse
+(`properties_cache`), and, keyed by the rendered SQL, the syntax check and
+parse (`parse.analyze_model_sql`) and the normalized digest of each SQL text.
+These are `warehouse.compile.memo.Memo`s kept after the load in the same file
+(a second pickle, read only on a miss), each under the version of the code
+that computed it, each holding what the last load used.
 
-The file is a pickle (exact round trip of YAML values such as dates and of
+The file is pickles (exact round trip of YAML values such as dates and of
 frozen dataclasses, with no schema to keep in step with the node classes),
 written atomically, and only ever read back by the engine that wrote it: a
 file whose header is not ours, or that fails to load, is a miss.
@@ -44,6 +48,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import pickle
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -51,18 +56,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warehouse.compile.signature import engine_signature  # (read here: tests replace it)
+
 if TYPE_CHECKING:
     from warehouse.adapters.base import ParsedModel
     from warehouse.compile.memo import Memo
 
 CACHE_NAME = "parse_cache.pickle"
 STATS_NAME = "parse_cache.stats.json"  # the files' stats that stand for them (load_stats.py)
-FORMAT = "warehouse-parse-cache/4"
+FORMAT = "warehouse-parse-cache/5"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
 _DEFINES_MACROS = re.compile(r"{%-?\s*(macro|test)\b")
-_PACKAGES = (("sqlglot", "sqlglot"), ("duckdb", "duckdb"), ("jinja2", "jinja2"),
-             ("yaml", "PyYAML"))  # (module, distribution)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,10 @@ class CachedLoad:
     memos: Mapping[str, tuple[str, Mapping[str, Any]]]  # name: Memo.state(), for the next miss
     stderr: str = ""  # what the load printed (`exceptions.warn` in templates), replayed
     dag: Any = None  # the project's core.dag.Dag, which costs a warm load more to build
+    inputs: Any = None  # delta_load.Inputs: what changed since, for a load after an edit
+    # Models whose node a delta load replaced since the memos were made: the memos' entries
+    # naming them (model_cache's compiled models, by id) no longer stand for those nodes.
+    stale: frozenset[Any] = frozenset()
 
 
 def cache_path(config: Any) -> Path:
@@ -86,32 +95,21 @@ def cache_key(config: Any, files: Any, vars: Mapping[str, Any],
               environ: Mapping[str, str] | None = None, signature: str | None = None) -> str:
     """One digest of everything a load depends on (see the module docstring).
     `signature` is `engine_signature()` when the caller already has it."""
+    return load_inputs(config, files, vars, environ, signature).key
+
+
+def load_inputs(config: Any, files: Any, vars: Mapping[str, Any],
+                environ: Mapping[str, str] | None = None, signature: str | None = None) -> Any:
+    """The digests the cache key is made of (`delta_load.Inputs`)."""
+    from warehouse import __version__
+    from warehouse.compile.delta_load import TEXT_GROUPS
+    from warehouse.compile.delta_load import load_inputs as digests
+
     environ = os.environ if environ is None else environ
     signature = engine_signature() if signature is None else signature
-    h = hashlib.sha256()
-
-    def add(*parts: str | bytes) -> None:
-        for part in parts:
-            h.update(part if isinstance(part, bytes) else part.encode())
-            h.update(b"\0")
-
-    from warehouse import __version__
-
-    add(FORMAT, __version__, signature, repr(config))
-    add(json.dumps(vars, sort_keys=True, default=repr))
-    texts = {}
-    for group in ("models", "properties", "macros", "docs", "tests", "snapshots",
-                  "fixtures", "python_models"):
-        mapping = getattr(files, group)
-        add(group, str(len(mapping)))
-        for rel in sorted(mapping):
-            add(rel, mapping[rel])
-            texts[rel] = mapping[rel]
-    add("seeds", str(len(files.seeds)))
-    for rel in files.seeds:
-        add(rel, (config.root / rel).read_bytes())
-    add("env", json.dumps(env_used(texts.values(), environ), sort_keys=True))
-    return h.hexdigest()
+    texts = [text for group in TEXT_GROUPS for text in getattr(files, group).values()]
+    return digests(config, files, vars, (FORMAT, __version__, signature, repr(config)),
+                   env_used(texts, environ))
 
 
 def env_used(texts: Any, environ: Mapping[str, str]) -> dict[str, str | None]:
@@ -141,89 +139,74 @@ def env_names(files: Any) -> tuple[str, ...] | None:
     return None if "\0any" in used else tuple(used)
 
 
-def engine_signature() -> str:
-    """Versions of the engine and what it parses with, and the state of its own modules.
-
-    Versions come from the installed distributions' `*.dist-info` folder names
-    and the packages' files are stat'ed, not imported: importing sqlglot and
-    importlib.metadata alone would cost a warm load more than the rest of it."""
-    from importlib.util import find_spec
-
-    parts = [sys.version]
-    listings: dict[Path, list[str]] = {}
-    for module, dist in _PACKAGES:
-        spec = find_spec(module)
-        origin = Path(spec.origin) if spec is not None and spec.origin else None
-        if origin is None or not origin.exists():
-            parts.append(f"{module}=?")
-            continue
-        stat = origin.stat()
-        site = origin.parent.parent
-        if site not in listings:
-            listings[site] = sorted(os.listdir(site))
-        prefix = dist.lower() + "-"
-        dists = [n for n in listings[site]
-                 if n.lower().startswith(prefix) and n.endswith(".dist-info")]
-        parts.append(f"{module}:{origin}:{stat.st_size}:{stat.st_mtime_ns}:{dists}")
-    package = str(Path(__file__).parent.parent)  # every layer of `warehouse`, not only compile/
-    parts += sorted(_module_stats(package, len(package) + 1))
-    return "\n".join(parts)
-
-
-def _module_stats(folder: str, cut: int) -> list[str]:
-    """`path:size:mtime` of every module under `folder` (scandir: no path objects, about
-    a millisecond for the whole engine)."""
-    out = []
-    for entry in os.scandir(folder):
-        if entry.is_dir():
-            if entry.name != "__pycache__":
-                out += _module_stats(entry.path, cut)
-        elif entry.name.endswith(".py"):
-            stat = entry.stat()
-            out.append(f"{entry.path[cut:]}:{stat.st_size}:{stat.st_mtime_ns}")
-    return out
-
-
 def read_cache(path: Path, key: str | None) -> CachedLoad | None:
     """The cached load if its key matches; None on any doubt (missing, foreign, stale, broken).
-    `key=None` reads whatever load is there (for its SQL digests only)."""
-    import pickle
-
+    `key=None` reads whatever load is there, with its memos (for a miss)."""
+    if key is None:
+        found = read_previous(path)
+        if found is None:
+            return None
+        entry, memos, _props = found
+        try:
+            return dataclasses.replace(entry, memos=_unpickle(memos))
+        except _BROKEN:
+            return None
     try:
         with open(path, "rb") as handle:
-            header = handle.readline().rstrip(b"\n")
-            if key is None:
-                if not header.startswith(f"{FORMAT} ".encode()):
-                    return None
-            elif header != f"{FORMAT} {key}".encode():
+            if handle.readline().rstrip(b"\n") != f"{FORMAT} {key}".encode():
                 return None
-            entry = pickle.load(handle)
-            if key is None and isinstance(entry, CachedLoad):  # a miss: the memos, after it
-                entry = dataclasses.replace(entry, memos=pickle.load(handle))
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError, IndexError):
+            entry = _unpickle(handle)
+    except _BROKEN:
         return None
-    if not isinstance(entry, CachedLoad) or (key is not None and entry.key != key):
-        return None
-    # A cache pickled by another version of the engine may lack fields this one reads.
-    if any(not hasattr(entry, field.name) for field in dataclasses.fields(CachedLoad)):
-        return None
-    return entry
+    return entry if _whole(entry) and entry.key == key else None
 
 
-def write_cache(path: Path, entry: CachedLoad) -> None:
+def read_previous(path: Path) -> tuple[CachedLoad, bytes, bytes | None] | None:
+    """Whatever load is there, with its memos and its models' property entries
+    (`delta_load.props_blob`) still pickled: a miss after a model edit reads neither."""
+    try:
+        with open(path, "rb") as handle:
+            if not handle.readline().startswith(f"{FORMAT} ".encode()):
+                return None
+            entry, memos, props = _unpickle(handle), _unpickle(handle), _unpickle(handle)
+    except _BROKEN:
+        return None
+    if not (_whole(entry) and isinstance(memos, bytes) and isinstance(props, (bytes, type(None)))):
+        return None
+    return entry, memos, props
+
+
+_BROKEN = (OSError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError,
+           pickle.UnpicklingError)
+
+
+def _unpickle(source: Any) -> Any:
+    return pickle.loads(source) if isinstance(source, bytes) else pickle.load(source)
+
+
+def _whole(entry: Any) -> bool:
+    """A CachedLoad with every field this engine reads (one pickled by another version of
+    the engine may lack some)."""
+    return isinstance(entry, CachedLoad) and all(
+        hasattr(entry, field.name) for field in dataclasses.fields(CachedLoad))
+
+
+def write_cache(path: Path, entry: CachedLoad, memos: bytes | None = None,
+                props: bytes | None = None) -> None:
     """Write atomically (temp file, rename): a reader sees the old cache or the new one.
     A cache that cannot be written (read-only target/) only costs the next load time.
-    The memos go in a second pickle after the load's: a warm load does not read them."""
-    import pickle
-
+    The memos (`memos`: already pickled) and the models' property entries go after the
+    load, each pickled as bytes: a warm load does not read them, a delta load does not
+    unpickle the memos."""
     from warehouse.core.atomic import write_atomic
 
     header = f"{FORMAT} {entry.key}\n".encode()
     bare = dataclasses.replace(entry, memos={})
+    if memos is None:
+        memos = pickle.dumps(dict(entry.memos), protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError):
-        write_atomic(path, header + pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL)
-                     + pickle.dumps(dict(entry.memos), protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(path, b"".join((header, *(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+                                              for part in (bare, memos, props)))))
 
 
 def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
@@ -247,44 +230,87 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     if entry is not None:
         return _cached_project(config, entry, merged, None, seen["env_names"])
     files = read_files(config)
-    key = cache_key(config, files, merged, signature=signature)
+    inputs = load_inputs(config, files, merged, signature=signature)
+    key = inputs.key
     entry = read_cache(path, key)
     if entry is not None:
         names = env_names(files)
         if settled:
             write_stats(stats_path, FORMAT, quick, key, names)
         return _cached_project(config, entry, merged, files, names)
-    previous = read_cache(path, None)
-    memos = previous.memos if previous is not None else {}
-    memos = memos if isinstance(memos, Mapping) else {}  # (written by another engine)
+    found = read_previous(path)
+    project = _delta(config, files, merged, inputs, found) if found is not None else None
+    if project is None:
+        project = _assembled(config, files, vars, merged, inputs, signature, found)
+    project.env_read = env_names(files)
+    if settled:
+        write_stats(stats_path, FORMAT, quick, key, project.env_read)
+    return project
+
+
+def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
+           found: tuple[CachedLoad, bytes, bytes | None]) -> Any:
+    """The project when only model files changed since the cached load (`delta_load`),
+    written to the cache with the last load's memos as they were; None otherwise."""
+    from warehouse.compile.delta_load import changed_models, reload_models
+    from warehouse.compile.model_checks import stem
+    from warehouse.core.identity import NodeId, NodeKind
+
+    previous, memos, props = found
+    changed = changed_models(previous.inputs, inputs)
+    if changed is None:
+        return None
+    project = reload_models(config, files, merged, previous, changed, props)
+    if project is None:
+        return None
+    project.cache_key = inputs.key
+    ids = frozenset(NodeId(NodeKind.MODEL, stem(rel)) for rel in changed)
+    write_cache(cache_path(config), CachedLoad(
+        inputs.key, project.nodes, project.parents, dict(project.fingerprints), {}, "",
+        project.dag, inputs, previous.stale | ids), memos, props)
+    return project
+
+
+def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
+               merged: Mapping[str, Any], inputs: Any, signature: str,
+               found: tuple[CachedLoad, bytes, bytes | None] | None) -> Any:
+    """The whole project assembled (with what the last load's memos hold), and cached."""
     from warehouse.compile.assemble import assemble_project  # a miss: render everything
+    from warehouse.compile.delta_load import props_blob
     from warehouse.compile.fingerprint import DigestMemo, normalizer_version
     from warehouse.compile.memo import Memo
     from warehouse.compile.model_cache import ModelCache, StderrCopy
+    from warehouse.compile.model_checks import seeds_described_as_models
     from warehouse.compile.properties_cache import cached_properties
 
+    previous = found[0] if found is not None else None
+    try:
+        memos = _unpickle(found[1]) if found is not None else {}
+    except _BROKEN:
+        memos = {}
+    memos = memos if isinstance(memos, Mapping) else {}  # (written by another engine)
     analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(signature),
                                                memos.get("analyses"))
+    # (a node a delta load replaced is not what the memos' entries naming it were made of)
+    kept = ({k: v for k, v in previous.nodes.items() if k not in previous.stale}
+            if previous is not None else None)
     models = ModelCache(model_context(config, files, merged, signature), memos.get("models"),
-                        previous.nodes if previous is not None else None)
+                        kept)
+    properties = cached_properties(config, files, f"{FORMAT}\0{signature}")
     with StderrCopy(sys.stderr) as printed:
         # The config and files the key was made of: loading them again would print the
         # config's notes twice and could build from other inputs than were hashed.
         project = assemble_project(config, files, vars=vars,
                                    analyze=memoized_analysis(analyses),
-                                   properties=cached_properties(config, files,
-                                                                f"{FORMAT}\0{signature}"),
-                                   model_cache=models)
-    project.cache_key = key
-    project.env_read = env_names(files)
+                                   properties=properties, model_cache=models)
+    project.cache_key = inputs.key
     digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
     fingerprints = project.compute_fingerprints(digests, _same_nodes_local(previous, project))
-    write_cache(path, CachedLoad(key, project.nodes, project.parents, dict(fingerprints),
-                                 {"analyses": analyses.state(), "sql_digests": digests.state(),
-                                  "models": models.state()},
-                                 printed.getvalue(), project.dag))
-    if settled:
-        write_stats(stats_path, FORMAT, quick, key, project.env_read)
+    write_cache(cache_path(config), CachedLoad(
+        inputs.key, project.nodes, project.parents, dict(fingerprints),
+        {"analyses": analyses.state(), "sql_digests": digests.state(),
+         "models": models.state()}, printed.getvalue(), project.dag, inputs),
+        props=props_blob(seeds_described_as_models(properties, files).models))
     return project
 
 

@@ -58,7 +58,7 @@ def analysed(monkeypatch):
 
 @pytest.fixture
 def counting(monkeypatch):
-    """Count the loads that miss the cache (full renders)."""
+    """Count the loads that miss the cache (full renders, and delta loads)."""
     calls = []
     real = warehouse.compile.assemble.assemble_project
 
@@ -67,6 +67,17 @@ def counting(monkeypatch):
         return real(config, files, **kwargs)
 
     monkeypatch.setattr(warehouse.compile.assemble, "assemble_project", spy)
+    import warehouse.compile.delta_load as delta
+
+    real_delta = delta.reload_models
+
+    def delta_spy(config, *args):  # a load after model edits alone renders only those
+        project = real_delta(config, *args)
+        if project is not None:
+            calls.append(config.root)
+        return project
+
+    monkeypatch.setattr(delta, "reload_models", delta_spy)
     return calls
 
 
@@ -313,8 +324,9 @@ def test_the_memo_keeps_only_what_the_last_load_used(make_project):
 
     root = make_project(FILES)
     load(root)
-    for n in range(3):
+    for n in range(3):  # (a YAML edit too: a load after model edits alone keeps the memos)
         write(root, "models/stg.sql", f"select id, name, {n} as n from {{{{ ref('people') }}}}")
+        write(root, "models/schema.yml", FILES["models/schema.yml"].replace("ids.", f"{n}."))
         project = load(root)
     entry = parse_cache.read_cache(root / "target" / parse_cache.CACHE_NAME, None)
     assert entry is not None
