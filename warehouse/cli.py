@@ -317,16 +317,24 @@ def _parse_vars(text: str | None) -> dict[str, Any]:
 
 
 def _run(project: Any, args: argparse.Namespace, seen: Any = None) -> int:
-    from warehouse.core.atomic import write_json
-    from warehouse.run.artifacts import run_results, write_manifest
+    from warehouse.run.heap import frozen_heap
     from warehouse.run.results import RunOptions
-    from warehouse.run.runner import execute
 
     if args.threads is not None and args.threads < 1:
         raise UsageError("--threads must be at least 1")
     options = RunOptions(command=args.command, select=args.select, exclude=args.exclude,
                          threads=args.threads, full_refresh=args.full_refresh,
                          show_unchanged=args.show_unchanged)
+    with frozen_heap():  # the loaded project: out of the cycle collector's walks
+        return _run_and_record(project, args, options, seen)
+
+
+def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: Any) -> int:
+    """Execute, then write the artifacts and the no-op stamp."""
+    from warehouse.core.atomic import write_json
+    from warehouse.run.artifacts import run_results, write_manifest
+    from warehouse.run.runner import execute
+
     result = execute(project, options)
     if not result.results and (args.select or args.exclude):
         return _nothing_selected(args)

@@ -143,6 +143,16 @@ def select_nodes(project: Any, options: RunOptions, state: SelectionState | None
                  console: Console | None = None) -> list[NodeId]:
     """The nodes the command runs, in DAG order; `state` is what `state:` and `result:`
     compare with. A selector term that matches nothing is a warning on `console`."""
+    kinds = KINDS_BY_COMMAND[options.command]
+    if not options.select and not options.exclude:  # everything: no node's details needed
+        return [n for n in project.dag.topological_order()
+                if n.kind in kinds and n in project.nodes]
+    return _select_by_terms(project, options, state, console)
+
+
+def _select_by_terms(project: Any, options: RunOptions, state: SelectionState | None,
+                     console: Console | None) -> list[NodeId]:
+    """`select_nodes` through the selectors' evaluation (any selection, even none)."""
     from warehouse.run.dbt_ids import package_of
 
     infos = {
@@ -162,8 +172,7 @@ def select_nodes(project: Any, options: RunOptions, state: SelectionState | None
     if console is not None:
         for term in selection.unmatched:
             console.line(f"warning: the selector {term!r} matches no node")
-    chosen = selection.nodes
-    kinds = KINDS_BY_COMMAND[options.command]
+    chosen, kinds = selection.nodes, KINDS_BY_COMMAND[options.command]
     return [n for n in project.dag.topological_order() if n in chosen and n.kind in kinds]
 
 

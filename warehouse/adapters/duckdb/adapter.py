@@ -163,6 +163,7 @@ class DuckDBSession:
         self._writes = writes if writes is not None else []
         self._busy = busy if busy is not None else []  # seconds spent building, per node
         self._known_state: StoredState | None = None
+        self.states_written: list[Any] = []  # what each write_state changed (see state.py)
         # A connection (not a cursor) guards its catalog and the cursors worker threads
         # take from it: they are made on the connection itself, one thread at a time.
         self._lock = threading.Lock() if catalog is None else None
@@ -393,8 +394,8 @@ class DuckDBSession:
         from warehouse.adapters.duckdb.state import write_state
 
         self._known_state = None
-        with _translated():
-            write_state(self.con, states, keep)
+        with _translated():  # what it changed: the workspace's state stamp needs no re-read
+            self.states_written.append(write_state(self.con, states, keep))
 
     # ------------------------------------------------------------------ serving
 

@@ -112,10 +112,10 @@ class DuckDBWorkspace:
                      session.busy_seconds)
 
     def publish(self) -> None:
-        from warehouse.adapters.duckdb.state import file_identity, read_state, write_stamp
+        from warehouse.adapters.duckdb.state import file_identity, write_stamp
 
         session = self._session
-        final = read_state(session.con) if session is not None else None
+        final = self._final_state()
         taken = {str(r): s for r, s in session.signatures_taken.items()} if session else {}
         note = self._spare_note(final)
         refused = self._close_session()
@@ -125,6 +125,21 @@ class DuckDBWorkspace:
         self._copy.publish(note)
         if self._adapter.stamp is not None and final is not None:
             write_stamp(self._adapter.stamp, file_identity(self._adapter.path), final, taken)
+
+    def _final_state(self) -> StoredState | None:
+        """The work file's state now: the state at connect with the one write_state's
+        changes applied, when nothing else can have written the state table (no statement
+        outside the engine's own ran: see DuckDBSession._note); else read in full."""
+        from warehouse.adapters.duckdb.state import read_relations, read_state, state_after
+
+        session, start = self._session, self._start
+        if session is None:
+            return None
+        written = session.states_written
+        if (start is None or not start.exists or session.unrepeatable or len(written) != 1
+                or written[0] is None):
+            return read_state(session.con)
+        return state_after(start, written[0], read_relations(session.con))
 
     def discard(self, *, keep: bool = True) -> str | None:
         # A kept build is checkpointed into one file; if the disk refuses (the build may

@@ -1,0 +1,164 @@
+"""A rebuild's work after loading in proportion to what ran, with the same results.
+
+The stored state after a build is worked out from the state before it and the
+rows the build wrote (workspace._final_state), the stamp is read once per
+process (state._read_stamp), the state table's times are read as numbers, and
+selecting everything skips the selectors' evaluation: each test compares with
+the long way round.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import duckdb
+import pytest
+from wh_helpers import build
+
+from warehouse.adapters.base import NodeState, StoredState
+from warehouse.adapters.duckdb import spare as spares
+from warehouse.adapters.duckdb import state as states
+from warehouse.compile.load import load_project
+from warehouse.run.plan import _select_by_terms, select_nodes
+from warehouse.run.results import KINDS_BY_COMMAND, RunOptions
+
+FILES = {
+    "seeds/people.csv": "id,name\n1,An\n2,Binh\n",
+    "models/stg.sql": "select id, name from {{ ref('people') }}",
+    "models/wide.sql": "{{ config(materialized='table') }}\n"
+                       "select id, upper(name) as name from {{ ref('stg') }}",
+    "models/other.sql": "{{ config(materialized='table') }}\nselect 42 as answer",
+    "models/gone.sql": "{{ config(materialized='table') }}\nselect 7 as seven",
+    "models/schema.yml": """
+        models:
+          - name: wide
+            columns:
+              - name: id
+                data_tests: [unique, not_null]
+        """,
+}
+UNIT_TEST = {  # its temporary tables are statements of their own: see the second test
+    "models/unit.yml": """
+        unit_tests:
+          - name: upper_names
+            model: wide
+            given:
+              - input: ref('stg')
+                rows: [{id: 1, name: a}]
+            expect:
+              rows: [{id: 1, name: A}]
+        """,
+}
+
+
+@pytest.fixture(autouse=True)
+def patient(monkeypatch):
+    monkeypatch.setattr(spares, "WORTH_SECONDS", 600.0)  # the spare, however slow the machine
+
+
+def published(root: Path) -> StoredState:
+    con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+    try:
+        return states.read_state(con)
+    finally:
+        con.close()
+
+
+def stamped(root: Path) -> StoredState:
+    with open(root / "target" / states.STAMP_NAME, "rb") as handle:
+        return pickle.load(handle)[1]
+
+
+def ok(root: Path) -> None:
+    result, out = build(root)
+    assert result.published, out
+
+
+def test_the_stamp_holds_the_state_the_file_holds_after_each_kind_of_build(make_project,
+                                                                            monkeypatch):
+    root = make_project(FILES)  # (no unit test: see the next test)
+    ok(root)  # first build: the table is made, the state read in full
+    assert stamped(root) == published(root)
+    derived = []
+    real = states.state_after
+    monkeypatch.setattr(states, "state_after",
+                        lambda *a: derived.append(1) or real(*a))
+    (root / "models/wide.sql").write_text("{{ config(materialized='table') }}\n"
+                                          "select id, upper(name) as name from "
+                                          "{{ ref('stg') }} where id > 0", encoding="utf-8")
+    ok(root)  # from the spare: rows deleted at connect, a model and its tests rewritten
+    (root / "models/gone.sql").unlink()  # a node left the project: its row is dropped
+    (root / "seeds/people.csv").write_text("id,name\n1,An\n2,Binh\n3,Chi\n",
+                                           encoding="utf-8")
+    ok(root)  # a seed and everything downstream
+    assert len(derived) == 2  # worked out from the delta each time, not read again
+    final = published(root)
+    assert stamped(root) == final
+    assert "model.gone" not in final.nodes and "model.wide" in final.nodes
+    assert all(s.built_at is not None for s in final.nodes.values())
+
+
+HOOK = {"models/hooked.sql": "{{ config(materialized='table', post_hook='create or replace "
+                             "table side as select 1 as x') }}\nselect * from {{ ref('wide') }}"}
+
+
+@pytest.mark.parametrize("extra", [UNIT_TEST, HOOK], ids=["unit test", "hook"])
+def test_a_build_that_ran_a_statement_of_its_own_reads_the_state_again(make_project,
+                                                                        monkeypatch, extra):
+    root = make_project({**FILES, **extra})
+    ok(root)
+    (root / "models/wide.sql").write_text("{{ config(materialized='table') }}\n"
+                                          "select id, upper(name) as name from "
+                                          "{{ ref('stg') }} where id > 0", encoding="utf-8")
+    monkeypatch.setattr(states, "state_after", lambda *a: pytest.fail("not provable"))
+    ok(root)
+    assert stamped(root) == published(root)
+
+
+def test_times_read_as_numbers_are_the_times_stored(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("set TimeZone = 'America/Sao_Paulo'")
+    row = NodeState("model.a", "f", "l", "main.a", "success", None, "")
+    states.write_state(con, [row], ["model.a"])
+    got = states.read_state(con).nodes["model.a"]
+    (direct,) = con.execute("select built_at from _warehouse.node_state").fetchone()
+    assert got.built_at == direct and got.built_at.utcoffset() is not None
+    assert got == NodeState("model.a", "f", "l", "main.a", "success", None, "", direct)
+
+
+def test_write_state_touches_only_the_rows_that_change(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    rows = [NodeState(f"model.m{i}", f"f{i}", f"l{i}", f"main.m{i}") for i in range(5)]
+    states.write_state(con, rows, [r.unique_id for r in rows])
+    before = states.read_state(con)
+    changed = NodeState("model.m1", "new", "l1", "main.m1")
+    written = states.write_state(con, [changed], ["model.m0", "model.m1", "model.m2"])
+    assert written is not None and written[0] == {"model.m1", "model.m3", "model.m4"}
+    after = states.read_state(con)
+    assert states.state_after(before, written, after.relations) == after
+    assert sorted(after.nodes) == ["model.m0", "model.m1", "model.m2"]
+    assert after.nodes["model.m1"].fingerprint == "new"
+
+
+def test_the_stamp_is_read_again_when_another_process_replaced_it(tmp_path):
+    stamp, identity = tmp_path / "stamp", (1, 2, 3, 4, 5)
+    first = StoredState({"model.a": NodeState("model.a", "f1", "l1")}, exists=True)
+    second = StoredState({"model.a": NodeState("model.a", "f2", "l2")}, exists=True)
+    states.write_stamp(stamp, identity, first, {"main.s": "x"})
+    assert states.read_stamp(stamp, identity) == first
+    other = tmp_path / "other"
+    other.write_bytes(pickle.dumps((identity, second, {})))
+    os.replace(other, stamp)  # as write_atomic does, in another process
+    assert states.read_stamp(stamp, identity) == second
+    assert states.stamp_signatures(stamp, identity) == {}
+    assert states.read_stamp(stamp, (9, 9, 9, 9, 9)) is None
+
+
+@pytest.mark.parametrize("command", sorted(KINDS_BY_COMMAND))
+def test_selecting_everything_picks_what_the_selectors_pick(make_project, command):
+    project = load_project(make_project({**FILES, **UNIT_TEST}))
+    options = RunOptions(command=command)
+    assert select_nodes(project, options) == _select_by_terms(project, options, None, None)
+    assert select_nodes(project, options) or command == "snapshot"  # (none in FILES)
