@@ -181,15 +181,21 @@ _BROKEN = (OSError, EOFError, AttributeError, ImportError, TypeError, ValueError
 
 
 def _unpickle(source: Any) -> Any:
-    """A pickle read with the cyclic garbage collector paused: unpickling makes no garbage,
-    but its 100,000s of new objects start collection after collection (half the time)."""
+    """A pickle read with the cyclic garbage collector paused, its objects then moved to the
+    oldest generation untraversed (freeze, unfreeze: nothing stays frozen that was not, as
+    under `run.heap.frozen_heap`). Unpickling makes no garbage, but its 100,000s of new
+    objects started collection after collection, each traversing them all again: half the
+    time of a warm load."""
     import gc
 
-    paused = gc.isenabled()
+    paused, outer = gc.isenabled(), gc.get_freeze_count() > 0
     gc.disable()
     try:
         return pickle.loads(source) if isinstance(source, bytes) else pickle.load(source)
     finally:
+        gc.freeze()
+        if not outer:
+            gc.unfreeze()
         if paused:
             gc.enable()
 

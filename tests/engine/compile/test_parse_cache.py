@@ -485,3 +485,21 @@ def test_files_edited_just_now_are_read_whatever_their_stats(make_project, count
                         lambda config: read.append(1) or real(config))
     load(root)
     assert read == [1] and len(counting) == 1
+
+
+def test_a_warm_load_leaves_the_collector_as_it_found_it(make_project):
+    """The cache is unpickled with the collector paused and its objects moved to the oldest
+    generation: nothing may stay frozen or paused, and an outer freeze stays."""
+    import gc
+
+    root = make_project(FILES)
+    load(root)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert load(root).nodes
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        load(root)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
