@@ -125,7 +125,7 @@ class DuckDBAdapter:
     def workspace(self) -> Any:
         from warehouse.adapters.duckdb.workspace import DuckDBWorkspace
 
-        return DuckDBWorkspace(self, DuckDBSession)
+        return DuckDBWorkspace(self, work_session)
 
     @contextmanager
     def without_builds(self) -> Iterator[list[str]]:
@@ -147,6 +147,20 @@ class DuckDBAdapter:
     def remove_leftovers(self) -> list[str]:
         with self.without_builds() as removed:
             return removed
+
+
+def work_session(con: Any) -> DuckDBSession:
+    """The session of a build's work file, which commits without waiting for the disk.
+
+    Each model is its own transaction, and by default each commit waits for an fsync
+    (DuckDB's fsync_mode): a fifth of a cold build of many small models went there. The
+    work file needs none of them. Nobody reads it before it is published, a build that
+    dies leaves it to be removed (workcopy.remove_leftovers), and `WorkingCopy.publish`
+    fsyncs the whole file, whatever wrote it, before renaming it over the published one.
+    """
+    with _translated():
+        con.execute("set fsync_mode = 'none'").fetchall()  # this database only, not saved
+    return DuckDBSession(con)
 
 
 class DuckDBSession:
