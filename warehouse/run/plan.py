@@ -31,7 +31,7 @@ everything from them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -82,16 +82,29 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
     the selected ones), so that change flows through unselected nodes;
     `relations` gives each seed/model the relation it must find in the
     warehouse (None for ephemeral models, which build nothing); `always` names
-    the nodes that run whatever is stored, with the reason (see `always_run`)."""
+    the nodes that run whatever is stored, with the reason (see `always_run`).
+
+    The work is in proportion to what runs: the nodes with a reason of their own
+    are found by comparing the project's and the stored fingerprints as whole
+    sets (`_own_reasons`), and only they and what is downstream of them are
+    walked in order, each asked why it runs as one node at a time would be."""
     always = always or {}
     order = tuple(selected)
-    chosen = frozenset(order)
+    graph = _graph_of(topological, parents)
+    chosen = frozenset(order)  # (set operations between sets: no NodeId hashed again)
+    if not chosen <= graph.all:
+        chosen = chosen & graph.all
+    if full_refresh:
+        starts = set(chosen)
+    else:
+        starts = _own_reasons(chosen, graph, fingerprints, stored, relations) | (
+            chosen & always.keys())
     run: set[NodeId] = set()
-    unchanged: set[NodeId] = set()
-    reused: dict[NodeId, NodeState] = {}
     reasons: dict[NodeId, str] = {}
     tainted: set[NodeId] = set()  # runs now, or reads something that runs now
-    for node_id in topological:
+    position = graph.position
+    for node_id in sorted((n for n in graph.below(starts) if n in position),
+                          key=position.__getitem__):
         upstream = any(p in tainted for p in parents.get(node_id, ()))
         if node_id not in chosen:
             if upstream:
@@ -107,12 +120,113 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
             run.add(node_id)
             reasons[node_id] = reason
             tainted.add(node_id)
-        elif node_id.kind in TEST_KINDS:
-            reused[node_id] = stored.nodes[str(node_id)]
-        else:
-            unchanged.add(node_id)
-    return Plan(order, frozenset(run), frozenset(unchanged), reused, reasons, stored,
-                fingerprints)
+    left = chosen - run
+    return Plan(order, frozenset(run), left - graph.tests, _Reused(left & graph.tests, graph,
+                                                                   stored),
+                reasons, stored, fingerprints)
+
+
+class _Reused(Mapping[NodeId, NodeState]):
+    """The stored result of each test left alone, looked up when asked (a report asks for
+    each once; a dict made up front cost as much again at 7,500 tests)."""
+
+    def __init__(self, tests: frozenset[NodeId], graph: _Graph, stored: StoredState) -> None:
+        self._tests, self._text, self._stored = tests, graph.text, stored.nodes
+
+    def __getitem__(self, node_id: NodeId) -> NodeState:
+        if node_id not in self._tests:
+            raise KeyError(node_id)
+        return self._stored[self._text[node_id]]
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._tests
+
+    def get(self, node_id: NodeId, default: Any = None) -> Any:  # (once per node reported)
+        return self._stored[self._text[node_id]] if node_id in self._tests else default
+
+    def __iter__(self) -> Iterator[NodeId]:
+        return iter(self._tests)
+
+    def __len__(self) -> int:
+        return len(self._tests)
+
+
+def _own_reasons(chosen: frozenset[NodeId], graph: _Graph,
+                 fingerprints: Mapping[NodeId, Fingerprint], stored: StoredState,
+                 relations: Mapping[NodeId, Relation | None]) -> set[NodeId]:
+    """The selected nodes that `_reason` would run with nothing upstream running (and maybe
+    a few it would not): no fingerprint, none stored or another one stored (one set
+    difference of (id, fingerprint) pairs), a test whose stored result may not be
+    reused, a relation missing from the warehouse. Snapshots run always."""
+    ours, unprinted = graph.full_fingerprints(fingerprints)
+    theirs = {k: s.fingerprint for k, s in stored.nodes.items()}
+    node = graph.node
+    found = {node[k] for k, _ in ours.items() - theirs.items() if k in node}
+    found.update(node[k] for k, s in stored.nodes.items()
+                 if s.status not in REUSABLE_TEST_STATUSES and k in graph.test_texts)
+    found.update(n for n, r in relations.items() if r is not None
+                 and (r.schema.lower(), r.name.lower()) not in stored.relations)
+    return (found | unprinted | graph.snapshots) & chosen
+
+
+class _Graph:
+    """What `plan_run` reads of the project graph, worked out once per graph: each node's
+    position in dependency order, its children, its id as text and back."""
+
+    def __init__(self, topological: tuple[NodeId, ...],
+                 parents: Mapping[NodeId, Iterable[NodeId]]) -> None:
+        self.topological, self.parents = topological, parents
+        self.position = {n: i for i, n in enumerate(topological)}
+        self.children: dict[NodeId, list[NodeId]] = {}
+        for node, ps in parents.items():
+            for parent in ps:
+                self.children.setdefault(parent, []).append(node)
+        self.all = frozenset(topological)
+        self.text = {n: str(n) for n in topological}
+        self.node = {t: n for n, t in self.text.items()}
+        self.tests = frozenset(n for n in topological if n.kind in TEST_KINDS)
+        self.test_texts = frozenset(self.text[n] for n in self.tests)
+        self.snapshots = frozenset(n for n in topological if n.kind is NodeKind.SNAPSHOT)
+        self._fingerprints: tuple[Any, dict[str, str], frozenset[NodeId]] | None = None
+
+    def below(self, starts: Iterable[NodeId]) -> set[NodeId]:
+        """`starts` and everything downstream of them."""
+        seen = set(starts)
+        todo = list(seen)
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        return seen
+
+    def full_fingerprints(self, fingerprints: Mapping[NodeId, Fingerprint]
+                          ) -> tuple[dict[str, str], frozenset[NodeId]]:
+        """Full fingerprints by node id text, and the nodes without one (kept for the
+        mapping last asked about)."""
+        if self._fingerprints is None or self._fingerprints[0] is not fingerprints:
+            text = self.text
+            self._fingerprints = (fingerprints, {text.get(n) or str(n): f.full
+                                                 for n, f in fingerprints.items()},
+                                  frozenset(n for n in self.topological
+                                            if n not in fingerprints))
+        return self._fingerprints[1], self._fingerprints[2]
+
+
+_last_graph: _Graph | None = None
+
+
+def _graph_of(topological: Iterable[NodeId], parents: Mapping[NodeId, Iterable[NodeId]]
+              ) -> _Graph:
+    """The `_Graph` of the graph last planned (a build plans two or three times), else new."""
+    global _last_graph
+    known = _last_graph
+    if (known is None or known.parents is not parents
+            or known.topological is not topological):
+        known = _last_graph = _Graph(tuple(topological), parents)
+        if not isinstance(topological, tuple):  # (a generator: nothing to know it by)
+            _last_graph = None
+    return known
 
 
 def _reason(node_id: NodeId, fingerprint: Fingerprint | None, stored: StoredState,
@@ -186,13 +300,49 @@ def plan_for(project: Any, options: RunOptions, order: Iterable[NodeId],
     """What the run does with each selected node of `order`, given the stored state and the
     data signatures of the sources it reads (`sources_read`; None when it reads none)."""
     order = tuple(order)
-    relations = {n: built_relation(project.nodes[n]) for n in order}
-    always = always_run(project, order, options.full_refresh)
-    always.update({n: "refused at load" for n in order  # it reports its error when it runs
-                   if getattr(project.nodes[n], "refused", None) is not None})
+    facts = _facts_of(project)  # (of every node: plan_run asks only about those of order)
+    always = always_run(project, order, True) if options.full_refresh else dict(facts.always)
+    always.update({n: "refused at load" for n in facts.refused})
     plan = plan_run(order, project.dag.topological_order(), project.parents,
-                    with_source_data(project, sources), stored, relations, always=always)
+                    with_source_data(project, sources), stored, facts.relations,
+                    always=always)
     return replace(plan, source_data=dict(sources or {}))
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What planning reads of every node, the same in each plan of a loaded project: the
+    relation it leaves, why it runs always (without --full-refresh), whether refused."""
+
+    relations: dict[NodeId, Relation]
+    always: dict[NodeId, str]
+    refused: frozenset[NodeId]
+    texts: dict[NodeId, str] = field(default_factory=dict)  # str(relation), as asked
+
+    def relation_text(self, node_id: NodeId) -> str | None:
+        text = self.texts.get(node_id)
+        if text is None:
+            relation = self.relations.get(node_id)
+            if relation is None:
+                return None
+            text = self.texts[node_id] = str(relation)
+        return text
+
+
+_last_facts: tuple[Any, _Facts] | None = None
+
+
+def _facts_of(project: Any) -> _Facts:
+    """The `_Facts` of the project last planned (a build plans two or three times)."""
+    global _last_facts
+    if _last_facts is None or _last_facts[0] is not project:
+        nodes = project.nodes
+        relations = {n: r for n, node in nodes.items()
+                     if (r := built_relation(node)) is not None}
+        refused = frozenset(n for n, node in nodes.items()
+                            if getattr(node, "refused", None) is not None)
+        _last_facts = (project, _Facts(relations, always_run(project, nodes, False), refused))
+    return _last_facts[1]
 
 
 def sources_read(project: Any, order: Iterable[NodeId]) -> list[NodeId]:
@@ -264,5 +414,4 @@ def not_run(project: Any, node_id: NodeId, plan: Plan) -> NodeResult:
     if stored is not None:
         return NodeResult(node_id, stored.status, message=stored.message or "",
                           failures=stored.failures, detail={"reused": True})
-    relation = built_relation(project.nodes[node_id])
-    return NodeResult(node_id, "unchanged", relation=str(relation) if relation else None)
+    return NodeResult(node_id, "unchanged", relation=_facts_of(project).relation_text(node_id))

@@ -162,3 +162,27 @@ def test_selecting_everything_picks_what_the_selectors_pick(make_project, comman
     options = RunOptions(command=command)
     assert select_nodes(project, options) == _select_by_terms(project, options, None, None)
     assert select_nodes(project, options) or command == "snapshot"  # (none in FILES)
+
+
+def test_what_is_left_alone_is_reported_as_the_stored_state_says(make_project):
+    from warehouse.adapters.target import adapter_for
+    from warehouse.run.plan import built_relation, not_run, plan_for
+
+    root = make_project({**FILES, **UNIT_TEST})
+    ok(root)
+    project = load_project(root)
+    options = RunOptions(command="build")
+    order = select_nodes(project, options)
+    stored = adapter_for(project.config, None).published_state()
+    plan = plan_for(project, options, order, stored)
+    assert plan.nothing_to_do and set(plan.reused) | plan.unchanged == set(order)
+    for node_id in order:
+        result, node = not_run(project, node_id, plan), project.nodes[node_id]
+        if node_id in plan.reused:
+            row = stored.nodes[str(node_id)]
+            assert (result.status, result.failures) == (row.status, row.failures)
+            assert result.detail == {"reused": True} and plan.reused[node_id] == row
+        else:
+            relation = built_relation(node)
+            assert result.status == "unchanged"
+            assert result.relation == (str(relation) if relation else None)
