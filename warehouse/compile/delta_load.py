@@ -202,6 +202,11 @@ def _project(config: Any, renderer: Any, vars: Mapping[str, Any], previous: Any,
     below = dag.sort(dag.downstream([m.id for m in models]))
     local = {m.id: local_fingerprint(m) for m in models}
     fingerprints = refold(previous.fingerprints, local, below, parents)
-    return Project(config, renderer, nodes, parents, vars,
-                   fingerprints=fingerprints, dag=dag)
+    project = Project(config, renderer, nodes, parents, vars,
+                      fingerprints=fingerprints, dag=dag)
+    # What differs from the last load: the nodes at or below the edited models (None when
+    # an edge changed), for artifacts that can be rewritten in part (run/manifest_splice).
+    key, same_edges = getattr(previous, "key", None), dag is previous.dag
+    project.changed_since = (key, frozenset(below) if same_edges else None) if key else None
+    return project
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse import __version__
-from warehouse.core.atomic import write_json
+from warehouse.core.atomic import write_atomic, write_json
 from warehouse.core.nodes import ModelNode, SeedNode, SnapshotNode, SourceNode, TestNode
 from warehouse.run import dbt_ids
 
@@ -191,8 +191,7 @@ def _manifest(project: Any) -> dict[str, Any]:
     fingerprints = project.fingerprints
     names = _Names(project)
     data: dict[str, Any] = {
-        "metadata": metadata(MANIFEST_SCHEMA, project_name=project.config.name,
-                             adapter_type="duckdb"),
+        "metadata": _manifest_head(project),
         "nodes": {}, "sources": {}, "unit_tests": {},
         **{section: {} for section in _EMPTY_SECTIONS},
     }
@@ -218,18 +217,43 @@ def write_manifest(path: Path, project: Any) -> bool:
     loaded from (`cache_key`). It is kept beside the manifest (dbt's schema has
     no place for it), so a no-op build that finds its own digest there leaves the
     file alone instead of spending a fifth of its time rewriting the same nodes."""
+    from warehouse.run import manifest_splice
+
     key = getattr(project, "cache_key", None)
     key = f"{__version__} {key}" if key else None  # another engine may lay it out otherwise
     key_file = path.with_name(path.name + ".key")
-    if key and path.exists() and _read(key_file) == key:
+    recorded = _read(key_file) or ""
+    if key and path.exists() and recorded.partition("\n")[0] == key:
         return False
-    with _collector_paused():
-        write_json(path, manifest(project))
-    if key:
-        key_file.write_text(key, encoding="utf-8")
+    with _collector_paused():  # the last file with the changed entries, or all of it
+        data = manifest_splice.spliced(path, recorded, __version__, project,
+                                       _manifest_head(project), _entry_of(project))
+        if data is None:
+            write_json(path, manifest(project))
+        else:
+            write_atomic(path, data)
+    if key:  # and the file's identity: an edit since means its entries are not ours
+        key_file.write_text(f"{key}\n{manifest_splice.identity(path)}", encoding="utf-8")
     else:
         key_file.unlink(missing_ok=True)
     return True
+
+
+def _manifest_head(project: Any) -> dict[str, Any]:
+    return metadata(MANIFEST_SCHEMA, project_name=project.config.name, adapter_type="duckdb")
+
+
+def _entry_of(project: Any) -> Any:
+    """A node's manifest entry by its id (None for a node the project does not have)."""
+    ids, names = _ids(project), _Names(project)
+
+    def entry(node_id: Any) -> dict[str, Any] | None:
+        node = project.nodes.get(node_id)
+        if node is None or node_id not in ids:
+            return None
+        return node_entry(project, node, ids, project.fingerprints.get(node_id), names)
+
+    return entry
 
 
 def _read(path: Path) -> str | None:
