@@ -35,27 +35,32 @@ These are `warehouse.compile.memo.Memo`s kept after the load in the same file
 (a second pickle, read only on a miss), each under the version of the code
 that computed it, each holding what the last load used.
 
-The file is pickles (exact round trip of YAML values such as dates and of
-frozen dataclasses, with no schema to keep in step with the node classes),
-written atomically, and only ever read back by the engine that wrote it: a
-file whose header is not ours, or that fails to load, is a miss.
+The files and their format: `cache_file` (a delta load writes an overlay of
+the last whole one).
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import hashlib
 import json
 import os
-import pickle
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warehouse.compile.cache_file import (  # (the file's format; read_cache for tests)
+    BROKEN,
+    FORMAT,
+    CachedLoad,
+    Previous,
+    read_cache,
+    read_previous,
+    unpickle,
+    write_cache,
+    write_overlay,
+)
 from warehouse.compile.signature import engine_signature  # (read here: tests replace it)
 
 if TYPE_CHECKING:
@@ -64,27 +69,9 @@ if TYPE_CHECKING:
 
 CACHE_NAME = "parse_cache.pickle"
 STATS_NAME = "parse_cache.stats.json"  # the files' stats that stand for them (load_stats.py)
-FORMAT = "warehouse-parse-cache/5"
 _ENV_LITERAL = re.compile(r"""env_var\(\s*(['"])([^'"]+)\1""")
 _ENV_CALL = re.compile(r"env_var\s*\(")
 _DEFINES_MACROS = re.compile(r"{%-?\s*(macro|test)\b")
-
-
-@dataclass(frozen=True)
-class CachedLoad:
-    """What is pickled: the output of `load_project` that costs time to compute."""
-
-    key: str
-    nodes: Mapping[Any, Any]
-    parents: Mapping[Any, Any]
-    fingerprints: Mapping[Any, Any]
-    memos: Mapping[str, tuple[str, Mapping[str, Any]]]  # name: Memo.state(), for the next miss
-    stderr: str = ""  # what the load printed (`exceptions.warn` in templates), replayed
-    dag: Any = None  # the project's core.dag.Dag, which costs a warm load more to build
-    inputs: Any = None  # delta_load.Inputs: what changed since, for a load after an edit
-    # Models whose node a delta load replaced since the memos were made: the memos' entries
-    # naming them (model_cache's compiled models, by id) no longer stand for those nodes.
-    stale: frozenset[Any] = frozenset()
 
 
 def cache_path(config: Any) -> Path:
@@ -139,92 +126,6 @@ def env_names(files: Any) -> tuple[str, ...] | None:
     return None if "\0any" in used else tuple(used)
 
 
-def read_cache(path: Path, key: str | None) -> CachedLoad | None:
-    """The cached load if its key matches; None on any doubt (missing, foreign, stale, broken).
-    `key=None` reads whatever load is there, with its memos (for a miss)."""
-    if key is None:
-        found = read_previous(path)
-        if found is None:
-            return None
-        entry, memos, _props = found
-        try:
-            return dataclasses.replace(entry, memos=_unpickle(memos))
-        except _BROKEN:
-            return None
-    try:
-        with open(path, "rb") as handle:
-            if handle.readline().rstrip(b"\n") != f"{FORMAT} {key}".encode():
-                return None
-            entry = _unpickle(handle)
-    except _BROKEN:
-        return None
-    return entry if _whole(entry) and entry.key == key else None
-
-
-def read_previous(path: Path) -> tuple[CachedLoad, bytes, bytes | None] | None:
-    """Whatever load is there, with its memos and its models' property entries
-    (`delta_load.props_blob`) still pickled: a miss after a model edit reads neither."""
-    try:
-        with open(path, "rb") as handle:
-            if not handle.readline().startswith(f"{FORMAT} ".encode()):
-                return None
-            entry, memos, props = _unpickle(handle), _unpickle(handle), _unpickle(handle)
-    except _BROKEN:
-        return None
-    if not (_whole(entry) and isinstance(memos, bytes) and isinstance(props, (bytes, type(None)))):
-        return None
-    return entry, memos, props
-
-
-_BROKEN = (OSError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError,
-           pickle.UnpicklingError)
-
-
-def _unpickle(source: Any) -> Any:
-    """A pickle read with the cyclic garbage collector paused, its objects then moved to the
-    oldest generation untraversed (freeze, unfreeze: nothing stays frozen that was not, as
-    under `run.heap.frozen_heap`). Unpickling makes no garbage, but its 100,000s of new
-    objects started collection after collection, each traversing them all again: half the
-    time of a warm load."""
-    import gc
-
-    paused, outer = gc.isenabled(), gc.get_freeze_count() > 0
-    gc.disable()
-    try:
-        return pickle.loads(source) if isinstance(source, bytes) else pickle.load(source)
-    finally:
-        gc.freeze()
-        if not outer:
-            gc.unfreeze()
-        if paused:
-            gc.enable()
-
-
-def _whole(entry: Any) -> bool:
-    """A CachedLoad with every field this engine reads (one pickled by another version of
-    the engine may lack some)."""
-    return isinstance(entry, CachedLoad) and all(
-        hasattr(entry, field.name) for field in dataclasses.fields(CachedLoad))
-
-
-def write_cache(path: Path, entry: CachedLoad, memos: bytes | None = None,
-                props: bytes | None = None) -> None:
-    """Write atomically (temp file, rename): a reader sees the old cache or the new one.
-    A cache that cannot be written (read-only target/) only costs the next load time.
-    The memos (`memos`: already pickled) and the models' property entries go after the
-    load, each pickled as bytes: a warm load does not read them, a delta load does not
-    unpickle the memos."""
-    from warehouse.core.atomic import write_atomic
-
-    header = f"{FORMAT} {entry.key}\n".encode()
-    bare = dataclasses.replace(entry, memos={})
-    if memos is None:
-        memos = pickle.dumps(dict(entry.memos), protocol=pickle.HIGHEST_PROTOCOL)
-    with contextlib.suppress(OSError):
-        write_atomic(path, b"".join((header, *(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-                                              for part in (bare, memos, props)))))
-
-
 def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
                 config: Any = None) -> Any:
     """`load_project`, served from the cache when nothing it depends on changed. `config`:
@@ -265,31 +166,31 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
 
 
 def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
-           found: tuple[CachedLoad, bytes, bytes | None]) -> Any:
+           found: Previous) -> Any:
     """The project when only model files changed since the cached load (`delta_load`),
-    written to the cache with the last load's memos as they were; None otherwise."""
+    written as an overlay of the main file's load (`cache_file`); None otherwise."""
     from warehouse.compile.delta_load import changed_models, reload_models
     from warehouse.compile.model_checks import stem
     from warehouse.core.identity import NodeId, NodeKind
 
-    previous, memos, props = found
+    previous = found.entry
     changed = changed_models(previous.inputs, inputs)
     if changed is None:
         return None
-    project = reload_models(config, files, merged, previous, changed, props)
+    project = reload_models(config, files, merged, previous, changed, found.props)
     if project is None:
         return None
     project.cache_key = inputs.key
     ids = frozenset(NodeId(NodeKind.MODEL, stem(rel)) for rel in changed)
-    write_cache(cache_path(config), CachedLoad(
+    write_overlay(cache_path(config), found, CachedLoad(
         inputs.key, project.nodes, project.parents, dict(project.fingerprints), {}, "",
-        project.dag, inputs, previous.stale | ids), memos, props)
+        project.dag, inputs, previous.stale | ids))
     return project
 
 
 def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
                merged: Mapping[str, Any], inputs: Any, signature: str,
-               found: tuple[CachedLoad, bytes, bytes | None] | None) -> Any:
+               found: Previous | None) -> Any:
     """The whole project assembled (with what the last load's memos hold), and cached."""
     from warehouse.compile.assemble import assemble_project  # a miss: render everything
     from warehouse.compile.delta_load import props_blob
@@ -299,10 +200,10 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
     from warehouse.compile.model_checks import seeds_described_as_models
     from warehouse.compile.properties_cache import cached_properties
 
-    previous = found[0] if found is not None else None
+    previous = found.entry if found is not None else None
     try:
-        memos = _unpickle(found[1]) if found is not None else {}
-    except _BROKEN:
+        memos = unpickle(found.memos) if found is not None else {}
+    except BROKEN:
         memos = {}
     memos = memos if isinstance(memos, Mapping) else {}  # (written by another engine)
     analyses: Memo[ParsedModel] = Memo.carried(analyzer_version(signature),

@@ -163,3 +163,25 @@ def test_an_error_in_the_edited_model_is_the_whole_load_s(make_project, paths, t
         whole.value.path, whole.value.line, whole.value.column)
     write(root, "models/mid.sql", FILES["models/mid.sql"] + "\n-- fixed")
     loaded(root, paths, "delta")
+
+
+def test_delta_loads_in_a_row_are_overlays_of_the_last_whole_load(make_project, paths):
+    from warehouse.compile.cache_file import OVERLAY_NAME
+
+    root = make_project(FILES)
+    loaded(root, paths, "whole")
+    overlay = root / "target" / OVERLAY_NAME
+    main = (root / "target" / parse_cache.CACHE_NAME).read_bytes()
+    write(root, "models/leaf.sql", "select id, scaled + 2 as more from {{ ref('mid') }}")
+    loaded(root, paths, "delta")
+    write(root, "models/stg.sql", "select id, lower(name) as name from {{ ref('people') }}")
+    loaded(root, paths, "delta")
+    write(root, "models/leaf.sql", "select id from {{ ref('other') }}")  # an edge changes
+    loaded(root, paths, "delta")
+    assert overlay.exists() and (root / "target" / parse_cache.CACHE_NAME).read_bytes() == main
+    write(root, "models/schema.yml", FILES["models/schema.yml"].replace("Scaled.", "Doubled."))
+    loaded(root, paths, "whole")
+    assert not overlay.exists()
+    overlay.write_bytes(b"not ours\n")  # a broken overlay is no overlay
+    write(root, "models/leaf.sql", "select id, 1 as more from {{ ref('other') }}")
+    loaded(root, paths, "delta")
