@@ -50,6 +50,17 @@ class NodeId:
     kind: NodeKind
     name: str
 
+    # Written out, not generated: every dict and set of the engine is keyed by NodeIds, and
+    # the generated ones build a tuple and hash the enum in Python (an Enum's __hash__).
+    # Equal ids have equal names, so the name's hash (cached by str) will do.
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is NodeId:
+            return self.name == other.name and self.kind is other.kind  # type: ignore[attr-defined]
+        return NotImplemented
+
     def __str__(self) -> str:
         return f"{self.kind.value}.{self.name}"
 

@@ -148,3 +148,19 @@ def test_five_thousand_nodes_are_fast():
     graph.subgraph(nodes[::2])
     # generous: quadratic work on 5,000 nodes would take far longer than this
     assert time.perf_counter() - began < 5
+
+
+def test_node_ids_equal_hash_and_sort_by_kind_and_name():
+    """NodeId's hash and equality are written out (speed): they must mean what the
+    generated ones meant."""
+    import pickle
+
+    from warehouse.core.identity import NodeId, NodeKind
+
+    model, test = NodeId(NodeKind.MODEL, "x"), NodeId(NodeKind.TEST, "x")
+    assert model == NodeId(NodeKind.MODEL, "x") and hash(model) == hash(NodeId.parse("model.x"))
+    assert model != test and len({model, test, NodeId(NodeKind.MODEL, "x")}) == 2
+    assert model != "model.x" and model != ("model", "x")
+    assert sorted([test, NodeId(NodeKind.MODEL, "y"), model]) == [
+        model, NodeId(NodeKind.MODEL, "y"), test]
+    assert pickle.loads(pickle.dumps({model: 1}))[model] == 1
