@@ -62,10 +62,7 @@ def read_files(config: ProjectConfig) -> ProjectFiles:
     def files_under(folder: str) -> list[str]:
         if folder not in listings:
             found: list[str] = []
-            for dirpath, _dirs, names in os.walk(os.path.join(base, folder), followlinks=True):
-                rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
-                prefix = "" if rel == "." else rel + "/"
-                found.extend(prefix + name for name in names)
+            _files_under(os.path.join(base, folder), base, found)
             listings[folder] = found
         return listings[folder]
 
@@ -73,8 +70,7 @@ def read_files(config: ProjectConfig) -> ProjectFiles:
         found = {rel for folder in folders for rel in files_under(folder)
                  if rel.endswith(suffixes)}
         # Sorted as paths (by parts, as pathlib sorts), not as strings: 'a/b' before 'a-b'.
-        return sorted((rel for rel in found if os.path.isfile(os.path.join(base, rel))),
-                      key=lambda rel: rel.split("/"))
+        return sorted(found, key=lambda rel: rel.split("/"))
 
     def texts(found: list[str]) -> dict[str, str]:
         return {rel: read_text(os.path.join(base, rel), rel) for rel in found}
@@ -107,6 +103,26 @@ def read_files(config: ProjectConfig) -> ProjectFiles:
     return files
 
 
+
+
+def _files_under(path: str, base: str, found: list[str]) -> None:
+    """The regular files under `path` (symbolic links followed, as os.walk(followlinks=True)
+    and os.path.isfile see them), relative to `base`: scandir's entries know their kind
+    without a stat per file."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return
+    rel = os.path.relpath(path, base).replace(os.sep, "/")
+    prefix = "" if rel == "." else rel + "/"
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                _files_under(entry.path, base, found)
+            elif entry.is_file():
+                found.append(prefix + entry.name)
+        except OSError:
+            continue
 
 
 def project_folders(config: ProjectConfig) -> list[str]:

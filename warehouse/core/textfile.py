@@ -9,6 +9,7 @@ A UTF-8 byte-order mark is dropped, as editors on Windows write one.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from warehouse.core.errors import ProjectError, caret_snippet
@@ -18,8 +19,7 @@ def read_text(path: Path | str, shown: str | None = None) -> str:
     """The file's text; `shown` is how errors name it (the project-relative path)."""
     shown = shown or str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = _read_bytes(path)
     except IsADirectoryError:
         raise ProjectError("is a folder, where a file was expected", path=shown) from None
     except FileNotFoundError:
@@ -28,6 +28,19 @@ def read_text(path: Path | str, shown: str | None = None) -> str:
     except OSError as exc:
         raise ProjectError(f"cannot read the file: {exc.strerror or exc}", path=shown) from None
     return decode(data, shown)
+
+
+def _read_bytes(path: Path | str) -> bytes:
+    """The file's bytes with os-level calls: `open()` builds a buffered file object, a
+    fifth of a millisecond per file, and a load reads thousands of small files."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        parts = []
+        while chunk := os.read(fd, 1 << 20):
+            parts.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(parts)
 
 
 def decode(data: bytes, shown: str) -> str:

@@ -185,3 +185,26 @@ def test_delta_loads_in_a_row_are_overlays_of_the_last_whole_load(make_project, 
     overlay.write_bytes(b"not ours\n")  # a broken overlay is no overlay
     write(root, "models/leaf.sql", "select id, 1 as more from {{ ref('other') }}")
     loaded(root, paths, "delta")
+
+
+def test_the_files_read_are_the_regular_files_links_followed(make_project):
+    """read_files lists folders with scandir (no stat per file): a linked file and a linked
+    folder count, a dangling link and a fifo do not, as os.walk with os.path.isfile said."""
+    import os
+
+    from warehouse.compile.files import load_config, read_files
+
+    root = make_project(FILES)
+    elsewhere = root.parent / "elsewhere"
+    (elsewhere / "more").mkdir(parents=True)
+    (elsewhere / "linked.sql").write_text("select 5 as id", encoding="utf-8")
+    (elsewhere / "more" / "deep.sql").write_text("select 6 as id", encoding="utf-8")
+    os.symlink(elsewhere / "linked.sql", root / "models" / "linked.sql")
+    os.symlink(elsewhere / "more", root / "models" / "more")
+    os.symlink(elsewhere / "gone.sql", root / "models" / "dangling.sql")
+    os.mkfifo(root / "models" / "pipe.sql")
+    models = read_files(load_config(root)).models
+    assert models["models/linked.sql"] == "select 5 as id"
+    assert models["models/more/deep.sql"] == "select 6 as id"
+    assert "models/dangling.sql" not in models and "models/pipe.sql" not in models
+    assert list(models) == sorted(models, key=lambda rel: rel.split("/"))
