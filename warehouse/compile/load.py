@@ -7,7 +7,8 @@ inputs are unchanged comes from target/ instead (`warehouse.compile.parse_cache`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +20,30 @@ def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
                  cache: bool = False, config: Any = None) -> Project:
     """Render, parse and check every node of the project in `root`; `vars` on top of the
     project's own. `config`: its configuration, when the caller loaded it already."""
-    if cache:
-        from warehouse.compile.parse_cache import load_cached
+    with fewer_collections():
+        if cache:
+            from warehouse.compile.parse_cache import load_cached
 
-        return load_cached(root, vars, config)
-    from warehouse.compile.assemble import assemble_project
-    from warehouse.compile.files import load_config, read_files
+            return load_cached(root, vars, config)
+        from warehouse.compile.assemble import assemble_project
+        from warehouse.compile.files import load_config, read_files
 
-    config = config if config is not None else load_config(root, vars)
-    return assemble_project(config, read_files(config), vars=vars)
+        config = config if config is not None else load_config(root, vars)
+        return assemble_project(config, read_files(config), vars=vars)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector's youngest generation collected every 50,000
+    allocations instead of 700 while a project loads. A load makes millions of objects
+    that live (nodes, their configs) and little cyclic garbage (a parsed query's tree,
+    freed young); at 700, collections kept promoting the live ones and walking them all
+    again: 15% of a cold load of 5,000 models. Restored after."""
+    import gc
+
+    saved = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)

@@ -503,3 +503,17 @@ def test_a_warm_load_leaves_the_collector_as_it_found_it(make_project):
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_load_restores_the_collector_s_thresholds_even_when_it_fails(make_project):
+    import gc
+
+    root = make_project(FILES)
+    saved = gc.get_threshold()
+    load_project(root, cache=True)
+    load_project(root)
+    assert gc.get_threshold() == saved
+    write(root, "models/bad.sql", "select {{ undefined_name }}")
+    with pytest.raises(ProjectError):
+        load_project(root, cache=True)
+    assert gc.get_threshold() == saved
