@@ -137,3 +137,42 @@ def test_show_unchanged_lists_every_node(make_project):
     run(root)
     code, out = run(root, "build", "--show-unchanged")
     assert "SAME  table main.wide" in out, out
+
+
+def _timeless(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    data["metadata"].pop("generated_at")
+    data.pop("elapsed_time")
+    return data
+
+
+def test_the_no_op_writes_the_run_results_a_full_no_op_run_writes(make_project):
+    root = make_project(BASE)
+    age(root)
+    run(root)
+    assert run(root)[0] == 0  # answered from the stamp
+    answered = _timeless(root / "target/run_results.json")
+    (root / "target/noop_stamp").unlink()
+    code, out = run(root)  # the same no-op, loaded and planned in full
+    assert code in (0, 10, 30, 70), out
+    assert _timeless(root / "target/run_results.json") == answered
+    assert len(answered["results"]) == 5
+
+
+def test_the_results_are_copied_whole_whichever_way_the_system_copies(tmp_path, monkeypatch):
+    from warehouse.run import noop
+
+    rest = tmp_path / "rest"
+    rest.write_bytes(b"header line\n" + b'[{"a": "\\u00e9"}' + b', {"b": 1}' * 50_000 + b"]")
+    expected = b'{"x": 1, "results": ' + rest.read_bytes().split(b"\n", 1)[1] + b"}"
+    for broken in (False, True):
+        if broken:
+            def refuse(*args):
+                raise OSError("not here")
+
+            monkeypatch.setattr(os, "copy_file_range", refuse)
+        with open(rest, "rb") as handle:
+            handle.readline()
+            noop._write_results(tmp_path / "out.json", b'{"x": 1, "results": ', handle)
+        assert (tmp_path / "out.json").read_bytes() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "rest"]  # no temp
