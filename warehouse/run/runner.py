@@ -29,6 +29,7 @@ from warehouse.core.console import Console
 from warehouse.core.errors import ProjectError, WarehouseError
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, TestNode
+from warehouse.run.commits import CommitGroups
 from warehouse.run.hooks import (
     ON_RUN_END,
     ON_RUN_START,
@@ -225,18 +226,30 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
 
     cursors = _Cursors(session)
     tests = TestBatches(project, plan.run)
+    threads = options.threads or project.config.threads
+
+    def attempt(node: Node, cursor: Any) -> NodeResult:
+        try:
+            return run_node(project, node, cursor, options, run, tests)
+        except WarehouseError as exc:  # a bad seed value: file, line and column already
+            return NodeResult(node.id, "error", message=str(exc))
+        except Exception as exc:  # database errors: the node fails, the build goes on
+            return NodeResult(node.id, "error", message=model_error(project, node, exc))
+
+    groups = CommitGroups(threads == 1, attempt)  # (one thread: one cursor runs them all)
 
     def work(node_id: NodeId) -> NodeResult:
         node = project.nodes[node_id]
-        cursor = cursors.take(node)
         began = time.perf_counter()
+        refused = groups.prepare(node)  # (a refused commit: see run/commits.py)
+        cursor = cursors.take(node)
         result = None
         try:
-            result = run_node(project, node, cursor, options, run, tests)
-        except WarehouseError as exc:  # a bad seed value: file, line and column already
-            result = NodeResult(node_id, "error", message=str(exc))
-        except Exception as exc:  # database errors: the node fails, the build goes on
-            result = NodeResult(node_id, "error", message=model_error(project, node, exc))
+            if refused:
+                result = NodeResult(node_id, "error", message=refused)
+            else:
+                groups.enter(node, cursor)
+                result = groups.settle(node, attempt(node, cursor))
         finally:
             cursors.give_back(cursor, kept=result is not None and result.status != "error")
         reason = plan.reasons.get(node_id)
@@ -251,10 +264,10 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
     for result in left:
         report(result, shown(result, options))
     try:
-        run_dag(graph, [n for n in plan.order if n in plan.run], work,
-                threads=options.threads or project.config.threads,
+        run_dag(graph, [n for n in plan.order if n in plan.run], work, threads=threads,
                 on_skip=on_skip, is_failure=lambda r: r.blocking)
-    finally:
+        groups.finish()
+    finally:  # (an interrupted run's open group is rolled back as its cursor closes)
         cursors.close()
     return [results[n] for n in plan.order if n in results]
 

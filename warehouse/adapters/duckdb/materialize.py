@@ -34,6 +34,27 @@ class Catalog:
         self._kinds = {(s.lower(), n.lower()): "view" if t == "VIEW" else "table"
                        for s, n, t in rows}
         self._lock = threading.Lock()
+        self._undo: list[tuple[tuple[str, str], str | None]] | None = None
+
+    def begin_undo(self) -> None:
+        """Remember what `record` changes from now on, for `undo` (a rolled-back group)."""
+        with self._lock:
+            self._undo = []
+
+    def undo(self) -> None:
+        """The kinds as they were at `begin_undo`: the group's transaction was rolled back."""
+        with self._lock:
+            undo, self._undo = self._undo or [], None
+            for key, kind in reversed(undo):
+                if kind is None:
+                    self._kinds.pop(key, None)
+                else:
+                    self._kinds[key] = kind
+
+    def keep(self) -> None:
+        """The group committed: nothing to undo."""
+        with self._lock:
+            self._undo = None
 
     def kind(self, relation: Relation) -> str | None:
         """'table', 'view' or None."""
@@ -43,6 +64,8 @@ class Catalog:
     def record(self, relation: Relation, kind: str | None) -> None:
         with self._lock:
             key = (relation.schema.lower(), relation.name.lower())
+            if self._undo is not None:
+                self._undo.append((key, self._kinds.get(key)))
             if kind is None:
                 self._kinds.pop(key, None)
             else:
@@ -69,10 +92,12 @@ def plan_statements(relation: Relation, materialized: str, sql: str, *,
 def materialize(cur: Any, relation: Relation, materialized: str, sql: str, *,
                 catalog: Catalog, incremental_sql: str | None = None, strategy: str = "append",
                 unique_key: Sequence[str] = (), full_refresh: bool = False,
-                contract: Contract | None = None, on_schema_change: str = "ignore"
-                ) -> Materialized:
+                contract: Contract | None = None, on_schema_change: str = "ignore",
+                in_group: bool = False) -> Materialized:
     """Build the model (see adapters/base.py Session.materialize). A contract is checked
-    before anything is written; an incremental step goes through schema_change.py."""
+    before anything is written; an incremental step goes through schema_change.py.
+    `in_group`: the cursor is in a transaction already (a commit group, run/commits.py),
+    whose rollback undoes the model with the rest of its group."""
     from warehouse.adapters.duckdb.contracts import check_contract, contract_table_statements
 
     existing = catalog.kind(relation)
@@ -86,13 +111,14 @@ def materialize(cur: Any, relation: Relation, materialized: str, sql: str, *,
 
         rows = _in_transaction(cur, lambda: incremental_step(
             cur, relation, incremental_sql or "", strategy=strategy, unique_key=unique_key,
-            on_schema_change=on_schema_change))
+            on_schema_change=on_schema_change), single=in_group)
         total = cur.execute(f"select count(*) from {relation.sql}").fetchall()[0][0]
         return Materialized(relation, materialized, total, f"{rows or 0} new or changed")
     statements = plan_statements(relation, materialized, sql, existing=existing)
     if contract is not None and materialized != "view":
         statements = statements[:-1] + contract_table_statements(relation, sql, contract)
-    rows = _in_transaction(cur, lambda: _run(cur, statements), single=len(statements) == 1)
+    rows = _in_transaction(cur, lambda: _run(cur, statements),
+                           single=len(statements) == 1 or in_group)
     catalog.record(relation, "view" if materialized == "view" else "table")
     return Materialized(relation, materialized, None if materialized == "view" else rows)
 
