@@ -33,6 +33,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from warehouse.adapters.base import NodeState, StoredState
@@ -75,7 +76,8 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
              parents: Mapping[NodeId, Iterable[NodeId]],
              fingerprints: Mapping[NodeId, Fingerprint], stored: StoredState,
              relations: Mapping[NodeId, Relation | None], *,
-             full_refresh: bool = False, always: Mapping[NodeId, str] | None = None) -> Plan:
+             full_refresh: bool = False, always: Mapping[NodeId, str] | None = None,
+             dag: Any = None) -> Plan:
     """Decide, in dependency order, what each selected node does.
 
     `topological` is every node of the project in dependency order (not only
@@ -90,7 +92,7 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
     walked in order, each asked why it runs as one node at a time would be."""
     always = always or {}
     order = tuple(selected)
-    graph = _graph_of(topological, parents)
+    graph = _graph_of(topological, parents, dag)  # (`dag`: the project's, of `parents`)
     chosen = frozenset(order)  # (set operations between sets: no NodeId hashed again)
     if not chosen <= graph.all:
         chosen = chosen & graph.all
@@ -102,9 +104,7 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
     run: set[NodeId] = set()
     reasons: dict[NodeId, str] = {}
     tainted: set[NodeId] = set()  # runs now, or reads something that runs now
-    position = graph.position
-    for node_id in sorted((n for n in graph.below(starts) if n in position),
-                          key=position.__getitem__):
+    for node_id in graph.in_order(starts):
         upstream = any(p in tainted for p in parents.get(node_id, ()))
         if node_id not in chosen:
             if upstream:
@@ -160,9 +160,9 @@ def _own_reasons(chosen: frozenset[NodeId], graph: _Graph,
     reused, a relation missing from the warehouse. Snapshots run always."""
     ours, unprinted = graph.full_fingerprints(fingerprints)
     theirs = {k: s.fingerprint for k, s in stored.nodes.items()}
-    node = graph.node
-    found = {node[k] for k, _ in ours.items() - theirs.items() if k in node}
-    found.update(node[k] for k, s in stored.nodes.items()
+    node, texts = graph.node, graph.texts
+    found = {node(k) for k, _ in ours.items() - theirs.items() if k in texts}
+    found.update(node(k) for k, s in stored.nodes.items()
                  if s.status not in REUSABLE_TEST_STATUSES and k in graph.test_texts)
     found.update(n for n, r in relations.items() if r is not None
                  and (r.schema.lower(), r.name.lower()) not in stored.relations)
@@ -170,35 +170,49 @@ def _own_reasons(chosen: frozenset[NodeId], graph: _Graph,
 
 
 class _Graph:
-    """What `plan_run` reads of the project graph, worked out once per graph: each node's
-    position in dependency order, its children, its id as text and back."""
+    """What `plan_run` reads of the project graph, worked out once per graph: its nodes, their
+    ids as text, its tests and snapshots; order and children from the project's `Dag`
+    when there is one (else made here, on first use)."""
 
     def __init__(self, topological: tuple[NodeId, ...],
-                 parents: Mapping[NodeId, Iterable[NodeId]]) -> None:
-        self.topological, self.parents = topological, parents
-        self.position = {n: i for i, n in enumerate(topological)}
-        self.children: dict[NodeId, list[NodeId]] = {}
-        for node, ps in parents.items():
-            for parent in ps:
-                self.children.setdefault(parent, []).append(node)
+                 parents: Mapping[NodeId, Iterable[NodeId]], dag: Any = None) -> None:
+        self.topological, self.parents, self.dag = topological, parents, dag
         self.all = frozenset(topological)
         self.text = {n: str(n) for n in topological}
-        self.node = {t: n for n, t in self.text.items()}
+        self.texts = frozenset(self.text.values())
         self.tests = frozenset(n for n in topological if n.kind in TEST_KINDS)
         self.test_texts = frozenset(self.text[n] for n in self.tests)
         self.snapshots = frozenset(n for n in topological if n.kind is NodeKind.SNAPSHOT)
         self._fingerprints: tuple[Any, dict[str, str], frozenset[NodeId]] | None = None
 
-    def below(self, starts: Iterable[NodeId]) -> set[NodeId]:
-        """`starts` and everything downstream of them."""
+    def node(self, text: str) -> NodeId:
+        return NodeId.parse(text)  # (asked for the few nodes that differ)
+
+    def in_order(self, starts: Iterable[NodeId]) -> list[NodeId]:
+        """`starts` and everything downstream of them, in dependency order."""
+        if self.dag is not None:
+            return self.dag.sort(self.dag.downstream(starts))
         seen = set(starts)
         todo = list(seen)
         while todo:
-            for child in self.children.get(todo.pop(), ()):
+            for child in self._children.get(todo.pop(), ()):
                 if child not in seen:
                     seen.add(child)
                     todo.append(child)
-        return seen
+        position = self._position
+        return sorted((n for n in seen if n in position), key=position.__getitem__)
+
+    @cached_property
+    def _position(self) -> dict[NodeId, int]:
+        return {n: i for i, n in enumerate(self.topological)}
+
+    @cached_property
+    def _children(self) -> dict[NodeId, list[NodeId]]:
+        children: dict[NodeId, list[NodeId]] = {}
+        for node, ps in self.parents.items():
+            for parent in ps:
+                children.setdefault(parent, []).append(node)
+        return children
 
     def full_fingerprints(self, fingerprints: Mapping[NodeId, Fingerprint]
                           ) -> tuple[dict[str, str], frozenset[NodeId]]:
@@ -216,14 +230,14 @@ class _Graph:
 _last_graph: _Graph | None = None
 
 
-def _graph_of(topological: Iterable[NodeId], parents: Mapping[NodeId, Iterable[NodeId]]
-              ) -> _Graph:
+def _graph_of(topological: Iterable[NodeId], parents: Mapping[NodeId, Iterable[NodeId]],
+              dag: Any = None) -> _Graph:
     """The `_Graph` of the graph last planned (a build plans two or three times), else new."""
     global _last_graph
     known = _last_graph
-    if (known is None or known.parents is not parents
+    if (known is None or known.parents is not parents or known.dag is not dag
             or known.topological is not topological):
-        known = _last_graph = _Graph(tuple(topological), parents)
+        known = _last_graph = _Graph(tuple(topological), parents, dag)
         if not isinstance(topological, tuple):  # (a generator: nothing to know it by)
             _last_graph = None
     return known
@@ -305,7 +319,7 @@ def plan_for(project: Any, options: RunOptions, order: Iterable[NodeId],
     always.update({n: "refused at load" for n in facts.refused})
     plan = plan_run(order, project.dag.topological_order(), project.parents,
                     with_source_data(project, sources), stored, facts.relations,
-                    always=always)
+                    always=always, dag=project.dag)
     return replace(plan, source_data=dict(sources or {}))
 
 
@@ -377,9 +391,12 @@ def always_run(project: Any, order: Iterable[NodeId], full_refresh: bool) -> dic
     rendered at run time whose SQL depends on more than its parents (`run_query` over
     data, the graph, flags, the run's id: compile/introspect.py)."""
     reasons = {}
+    nodes = project.nodes
     for node_id in order:
-        node = project.nodes[node_id]
-        config = node.config if isinstance(getattr(node, "config", None), Mapping) else {}
+        node = nodes[node_id]
+        config = getattr(node, "config", None)
+        if type(config) is not dict and not isinstance(config, Mapping):  # (ABC check: slow)
+            config = {}
         if isinstance(node, SnapshotNode):
             reasons[node_id] = SNAPSHOT_REASON
         elif should_full_refresh(config, full_refresh):
@@ -389,7 +406,7 @@ def always_run(project: Any, order: Iterable[NodeId], full_refresh: bool) -> dic
             reasons[node_id] = "incremental"
         elif getattr(node, "volatile", ()):
             reasons[node_id] = "calls " + ", ".join(f"{f}()" for f in node.volatile)
-        elif data_kinds(getattr(node, "runtime_kinds", ())):
+        elif getattr(node, "runtime_kinds", ()) and data_kinds(node.runtime_kinds):
             reasons[node_id] = "its SQL depends on " + ", ".join(
                 _RUNTIME_READS[k] for k in data_kinds(node.runtime_kinds))
     return reasons

@@ -13,6 +13,7 @@ import pytest
 
 from warehouse.adapters.base import NodeState, StoredState
 from warehouse.compile.fingerprint import Fingerprint
+from warehouse.core.dag import Dag
 from warehouse.core.identity import NodeId, NodeKind, Relation
 from warehouse.run import plan as plans
 from warehouse.run.plan import SNAPSHOT_REASON, TEST_KINDS, plan_run
@@ -80,8 +81,9 @@ def test_the_plan_is_the_whole_walk_s(seed):
     rng = random.Random(seed)
     selected, order, parents, fps, stored, relations, always = random_case(rng)
     full_refresh = rng.random() < 0.1
+    dag = Dag(parents) if seed % 2 else None  # the project's graph, or none
     plan = plan_run(selected, order, parents, fps, stored, relations,
-                    full_refresh=full_refresh, always=always)
+                    full_refresh=full_refresh, always=always, dag=dag)
     run, unchanged, reused, reasons = reference(selected, order, parents, fps, stored,
                                                 relations, full_refresh=full_refresh,
                                                 always=always)
