@@ -32,7 +32,7 @@ from warehouse.compile.model_checks import (
     stem,
     validate_model_config,
 )
-from warehouse.compile.project import Project, make_renderer
+from warehouse.compile.project import Project, make_renderer, one_of_each
 from warehouse.compile.refusals import or_refused, python_model_node, refusal_of
 from warehouse.compile.render import Placeholder, Renderer, RenderState
 from warehouse.compile.resolve import Resolver, checksum, compile_model, ref_id, unknown_ref
@@ -110,7 +110,7 @@ def assemble_project(config: ProjectConfig, files: ProjectFiles, *,
     for note in ignored.notes():
         print(f"note: {note}", file=sys.stderr)
     try:
-        return Project(config, renderer, nodes, _parents(nodes), merged_vars)
+        return Project(config, renderer, nodes, one_of_each(nodes, _parents(nodes)), merged_vars)
     except CycleError as exc:
         raise located_cycle(exc, nodes) from None
 

@@ -190,10 +190,11 @@ def _project(config: Any, renderer: Any, vars: Mapping[str, Any], previous: Any,
     nodes.update({m.id: m for m in models})
     parents = dict(previous.parents)
     dag = previous.dag
+    same = {node_id: node_id for node_id in nodes}  # (one object per id: project.one_of_each)
     for model in models:
         deps = [ref_id(nodes, r) for r in model.refs]
         deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t in model.sources]
-        parents[model.id] = tuple(sorted(set(deps)))
+        parents[same[model.id]] = tuple(same.get(d, d) for d in sorted(set(deps)))
     if any(parents[m.id] != previous.parents.get(m.id) for m in models):
         try:
             dag = Dag(parents)

@@ -43,7 +43,7 @@ class Dag:
 
     def __init__(self, parents: Mapping[NodeId, Iterable[NodeId]]) -> None:
         self._parents: dict[NodeId, tuple[NodeId, ...]] = {
-            node: tuple(sorted(set(ps))) for node, ps in parents.items()
+            node: _sorted_unique(ps) for node, ps in parents.items()
         }
         children: dict[NodeId, list[NodeId]] = {node: [] for node in self._parents}
         for node, ps in self._parents.items():
@@ -158,6 +158,14 @@ class Dag:
         if node not in self._parents:
             raise KeyError(f"{node} is not a node of this graph")
         return node
+
+
+def _sorted_unique(parents: Iterable[NodeId]) -> tuple[NodeId, ...]:
+    """`parents` sorted without repeats; the very tuple when it is one already (a project's
+    parents are: the DAG then holds, and the parse cache pickles, one tuple for both)."""
+    if type(parents) is tuple and all(a < b for a, b in zip(parents, parents[1:], strict=False)):
+        return parents
+    return tuple(sorted(set(parents)))
 
 
 def _topological_order(parents: Mapping[NodeId, tuple[NodeId, ...]],

@@ -208,3 +208,23 @@ def test_the_files_read_are_the_regular_files_links_followed(make_project):
     assert models["models/more/deep.sql"] == "select 6 as id"
     assert "models/dangling.sql" not in models and "models/pipe.sql" not in models
     assert list(models) == sorted(models, key=lambda rel: rel.split("/"))
+
+
+def test_a_loaded_project_holds_one_object_for_equal_ids_and_test_configs(make_project):
+    """Equal ids and plain test configs are one object each (what the cache pickles and a
+    warm load unpickles), and the DAG's parents are the project's own tuples."""
+    from warehouse.core.nodes import TestNode
+
+    root = make_project(FILES)
+    projects = [load_project(root), parse_cache.load_cached(root), parse_cache.load_cached(root)]
+    write(root, "models/leaf.sql", "select m.id, 1 as more from {{ ref('mid') }} m "
+                                   "join {{ ref('other') }} o on o.id = m.id")
+    projects.append(parse_cache.load_cached(root))  # (a delta load)
+    for project in projects:
+        keys = {node_id: node_id for node_id in project.nodes}
+        tests = [n for n in project.nodes.values() if isinstance(n, TestNode)]
+        assert len(tests) == 4
+        assert all(keys[d] is d for t in tests for d in t.depends_on)
+        assert all(keys[p] is p for ps in project.parents.values() for p in ps)
+        assert len({id(t.config) for t in tests}) == 1
+        assert all(project.dag.parents(n) is ps for n, ps in project.parents.items())
