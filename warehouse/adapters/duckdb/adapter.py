@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from warehouse.core.nodes import Contract
 from warehouse.core.nodes import SnapshotSpec
 
-_COUNT_COLUMN = "__warehouse_failures"
 # A statement that only reads: one query, none of the words of one that writes (a column
 # named `update` only costs the next build its spare, see DuckDBSession._note).
 _READS = re.compile(r"\s*(select|with|from|describe|values|\()", re.IGNORECASE)
@@ -340,54 +339,21 @@ class DuckDBSession:
         return done
 
     def test_counts(self, queries: Sequence[str]) -> list[int]:
-        """The row count of each test query, in one query (run/testbatch.py): a query's
-        fixed cost is most of a small test's."""
-        counts = ", ".join(f"(select count(*) from (\n{sql}\n) as failing_rows_{i})"
-                           for i, sql in enumerate(queries))
+        """The row count of each test query, in one query (run/testbatch.py)."""
+        from warehouse.adapters.duckdb.failing import test_counts
+
         with _translated(), self._building():
-            row = self.con.execute(f"select {counts}").fetchall()[0]
-        return [int(n) for n in row]
+            return test_counts(self.con, queries)
 
     def failing_rows(self, sql: str, *, limit: int | None = None, sample_size: int = 5,
                      store_as: Relation | None = None) -> FailingRows:
-        """The query runs once: stored first when asked (then counted from the table), and a
-        plain count before any sample, since most tests pass."""
+        """See adapters/duckdb/failing.py."""
+        from warehouse.adapters.duckdb.failing import failing_rows
+
         self._known_state = None
         with _translated(), self._building():
-            if store_as is not None:
-                self._store(store_as, sql)
-                source = store_as.sql
-            else:
-                source = f"(\n{sql}\n) as failing_rows"
-            if limit is not None:
-                source = f"(select * from {source} limit {limit}) as limited_rows"
-            # DuckDB 2.0: always fetchall(), an unfinished result blocks the next query.
-            if self.con.execute(f"select count(*) from {source}").fetchall()[0][0] == 0:
-                return FailingRows(0)
-            result = self.con.execute(f"select count(*) over () as {_COUNT_COLUMN}, * "
-                                      f"from {source} limit {max(1, sample_size)}")
-            fetched = result.fetchall()
-            columns = tuple(d[0] for d in (result.description or ())[1:])
-        count = int(fetched[0][0]) if fetched else 0
-        return FailingRows(count, columns, tuple(tuple(r[1:]) for r in fetched[:sample_size]))
-
-    def _store(self, relation: Relation, sql: str) -> None:
-        """Every failing row, in a table an analyst can query; replaced on each run, so an
-        empty table means the last run found nothing."""
-        import duckdb
-
-        for attempt in range(5):
-            try:
-                self.con.execute(f"create schema if not exists {quote_ident(relation.schema)}"
-                                 ).fetchall()
-                break
-            except duckdb.TransactionException:  # another thread created it at the same time
-                if attempt == 4:
-                    raise
-                time.sleep(0.02 * (attempt + 1))
-        self.con.execute(f"create or replace table {relation.sql} as select * from (\n{sql}\n) "
-                         "as failing_rows").fetchall()
-        self._shared_catalog().record(relation, "table")
+            return failing_rows(self.con, sql, self._shared_catalog(), limit=limit,
+                                sample_size=sample_size, store_as=store_as)
 
     # ------------------------------------------------------------------ commit groups
 
