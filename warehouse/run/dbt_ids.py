@@ -23,9 +23,9 @@ def package_of(project: Any, node: Any) -> str:
     return str(config_for(project.config, node.path or "").name)
 
 
-def unique_id(project: Any, node: Any) -> str:
-    """dbt's `unique_id` of one node."""
-    package = package_of(project, node)
+def unique_id(project: Any, node: Any, package: str | None = None) -> str:
+    """dbt's `unique_id` of one node (`package`: its `package_of`, when known)."""
+    package = package if package is not None else package_of(project, node)
     kind = node.id.kind
     if isinstance(node, SourceNode):
         return f"source.{package}.{node.source_name}.{node.table_name}"
@@ -55,8 +55,17 @@ def _folders(project: Any, node: Any) -> list[str]:
 
 
 def id_map(project: Any) -> dict[NodeId, str]:
-    """dbt's `unique_id` of every node of the project."""
-    return {node_id: unique_id(project, node) for node_id, node in project.nodes.items()}
+    """dbt's `unique_id` of every node of the project (the package worked out once per
+    folder: a folder lies in one package's folder)."""
+    packages: dict[str, str] = {}
+    out = {}
+    for node_id, node in project.nodes.items():
+        folder = (node.path or "").rpartition("/")[0]
+        package = packages.get(folder)
+        if package is None:
+            package = packages[folder] = package_of(project, node)
+        out[node_id] = unique_id(project, node, package)
+    return out
 
 
 def is_built(node_id: NodeId, node: Any) -> bool:

@@ -186,3 +186,29 @@ def test_what_is_left_alone_is_reported_as_the_stored_state_says(make_project):
             relation = built_relation(node)
             assert result.status == "unchanged"
             assert result.relation == (str(relation) if relation else None)
+
+
+PACKAGED = {  # a dbt project with an installed package
+    "dbt_project.yml": "name: shop\nprofile: shop\n",
+    "profiles.yml": "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+                    "      path: shop.duckdb\n",
+    "dbt_packages/mypkg/dbt_project.yml": "name: mypkg\nversion: '1.0.0'\n",
+    "dbt_packages/mypkg/models/pkg_m.sql": "select 1 as id",
+    "dbt_packages/mypkg/models/deep/pkg_d.sql": "select id from {{ ref('pkg_m') }}",
+    "models/mine.sql": "select id from {{ ref('pkg_d') }}",
+    "models/schema.yml": "models:\n  - name: mine\n    columns:\n      - name: id\n"
+                         "        data_tests: [unique]\n",
+}
+
+
+def test_dbt_ids_worked_out_per_folder_are_each_nodes_own(make_project, monkeypatch):
+    from warehouse.run import dbt_ids
+
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    root = make_project(PACKAGED)
+    (root / "pyproject.toml").unlink(missing_ok=True)
+    project = load_project(root)
+    ids = dbt_ids.id_map(project)
+    assert ids == {n: dbt_ids.unique_id(project, node) for n, node in project.nodes.items()}
+    assert any(uid.startswith("model.mypkg.") for uid in ids.values())
+    assert any(uid.startswith("model.shop.") for uid in ids.values())
