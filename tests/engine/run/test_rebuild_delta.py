@@ -212,3 +212,29 @@ def test_dbt_ids_worked_out_per_folder_are_each_nodes_own(make_project, monkeypa
     assert ids == {n: dbt_ids.unique_id(project, node) for n, node in project.nodes.items()}
     assert any(uid.startswith("model.mypkg.") for uid in ids.values())
     assert any(uid.startswith("model.shop.") for uid in ids.values())
+
+
+def test_the_spares_rows_match_only_when_every_field_is_the_same(tmp_path):
+    from dataclasses import replace
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    rows = [NodeState(f"model.m{i}", f"f{i}", f"l{i}", f"main.m{i}") for i in range(4)]
+    rows.append(NodeState("test.t", "ft", "lt", None, "warn", 2, "2 rows"))
+    states.write_state(con, rows, [r.unique_id for r in rows])
+    stored = states.read_state(con).nodes
+    expected = {k: v for k, v in stored.items() if k != "model.m3"}
+    found = states.matching_state(con, expected, {"model.m3"})
+    assert found is not None and found.nodes == expected and found.exists
+    assert found.relations == states.read_relations(con)
+    assert states.matching_state(con, expected, set()) is None  # a row more than expected
+    fewer = {k: v for k, v in expected.items() if k != "model.m0"}
+    assert states.matching_state(con, fewer, {"model.m3"}) is None
+    later = stored["test.t"].built_at.replace(microsecond=stored["test.t"].built_at.microsecond
+                                              ^ 1)
+    for change in ({"fingerprint": "x"}, {"local_fingerprint": "x"}, {"relation": "x"},
+                   {"status": "pass"}, {"failures": 3}, {"message": "x"},
+                   {"built_at": later}):
+        other = {**expected, "test.t": replace(expected["test.t"], **change)}
+        assert states.matching_state(con, other, {"model.m3"}) is None, change
+    states.delete_rows(con, {"model.m3", "model.m1"})
+    assert sorted(states.read_state(con).nodes) == ["model.m0", "model.m2", "test.t"]

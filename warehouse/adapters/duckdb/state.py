@@ -15,7 +15,7 @@ state cannot be read; the runner then plans from the work copy instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,39 @@ def read_state(con: Any) -> StoredState:
     nodes = {r[0]: NodeState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], times[r[7]])
              for r in rows}
     return StoredState(nodes, relations, exists=True)
+
+
+def matching_state(con: Any, expected: Mapping[str, NodeState], skip: Collection[str]
+                   ) -> StoredState | None:
+    """The state stored in `con` without the rows of `skip`, when those rows are exactly
+    `expected`; None when not (or no state is stored). Rows are compared as the database
+    returns them, so no NodeState is made for them: the ones of `expected` stand."""
+    relations = read_relations(con)
+    if (STATE_SCHEMA, STATE_TABLE) not in relations or not _current_layout(con):
+        return None
+    names = ", ".join(quote_ident(c) for c, _ in _COLUMNS[:-1])
+    rows = con.execute(f"select {names}, epoch_us(built_at) from {STATE_RELATION.sql}"
+                       ).fetchall()
+    found = {row for row in rows if row[0] not in skip}
+    if len(found) != len(expected):
+        return None
+    micros: dict[datetime, int] = {}
+    for s in expected.values():
+        if s.built_at is None:
+            return None
+        if s.built_at not in micros:
+            micros[s.built_at] = (s.built_at - _EPOCH) // timedelta(microseconds=1)
+    wanted = {(s.unique_id, s.fingerprint, s.local_fingerprint, s.relation, s.status,
+               s.failures, s.message, micros[s.built_at]) for s in expected.values()}
+    return StoredState(dict(expected), relations, exists=True) if found == wanted else None
+
+
+def delete_rows(con: Any, ids: Collection[str]) -> None:
+    """Delete the stored rows of `ids` (a hash join: not each row against each id)."""
+    if ids:
+        con.execute(f"delete from {STATE_RELATION.sql} "
+                    "where unique_id in (select unnest(?::varchar[]))", [sorted(ids)]
+                    ).fetchall()
 
 
 def _current_layout(con: Any) -> bool:

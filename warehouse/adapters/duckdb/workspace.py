@@ -77,7 +77,7 @@ class DuckDBWorkspace:
     def _forget_lacking(self) -> StoredState | None:
         """Delete the spare's rows of what it lacks, if the rest is the published state; the
         state left (None if the spare does not fit)."""
-        from warehouse.adapters.duckdb.state import STATE_RELATION
+        from warehouse.adapters.duckdb.state import delete_rows, matching_state
 
         spare, session = self._copy.spare, self._session
         assert spare is not None and session is not None
@@ -85,15 +85,14 @@ class DuckDBWorkspace:
             published = self._adapter.published_state()
         except Unavailable:
             return None
-        current = session.read_state()
-        lacking = sorted({*spare.rebuild, *spare.drop})
-        expected = {k: v for k, v in published.nodes.items() if k not in spare.rebuild}
-        kept = {k: v for k, v in current.nodes.items() if k not in lacking}
-        if not (current.exists and published.exists) or expected != kept:
+        if not published.exists:
             return None
-        session.con.execute(f"delete from {STATE_RELATION.sql} "
-                            "where list_contains(?, unique_id)", [lacking]).fetchall()
-        return StoredState(kept, current.relations, exists=True)
+        rebuild = set(spare.rebuild)
+        expected = {k: v for k, v in published.nodes.items() if k not in rebuild}
+        kept = matching_state(session.con, expected, rebuild | set(spare.drop))
+        if kept is not None:
+            delete_rows(session.con, {*rebuild, *spare.drop})
+        return kept
 
     def _restart(self) -> None:
         self._close_session(checkpoint=False)
