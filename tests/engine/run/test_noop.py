@@ -176,3 +176,15 @@ def test_the_results_are_copied_whole_whichever_way_the_system_copies(tmp_path, 
             noop._write_results(tmp_path / "out.json", b'{"x": 1, "results": ', handle)
         assert (tmp_path / "out.json").read_bytes() == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "rest"]  # no temp
+
+
+def test_a_no_op_from_the_stamp_does_not_import_the_parse_cache(make_project):
+    root = make_project(BASE)
+    age(root)
+    run(root)
+    script = ("import sys; from warehouse.cli import main; code = main(sys.argv[1:]); "
+              "sys.exit(code or 3 * ('warehouse.compile.parse_cache' in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", script, "build", "--project-dir", str(root)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "UNCHANGED=3" in proc.stdout
