@@ -101,8 +101,10 @@ class CommitGroups:
             cursor.commit_group()
         except DatabaseError as exc:
             cursor.rollback_group()
-            return [f"the group of nodes committed together could not be committed ({exc})",
-                    *self._run_again(members, cursor)]
+            differences = self._run_again(members, cursor)
+            if differences:
+                return [f"the nodes committed together could not be committed ({exc}):",
+                        *differences]
         return []
 
     def _run_again(self, members: list[tuple[Node, NodeResult]], cursor: Any) -> list[str]:

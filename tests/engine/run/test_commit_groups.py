@@ -163,3 +163,23 @@ def test_a_member_that_gives_another_result_when_run_again_is_said(tmp_path, mon
     assert "model.b ran again after a failure in its commit group and gave success (4 rows) " \
            "where it first gave success (3 rows)" in failed.message
     assert "does not give the same result twice" in out
+
+
+def test_a_refused_commit_runs_the_group_again_node_by_node(tmp_path, monkeypatch):
+    from warehouse.adapters.base import DatabaseError
+
+    root = write_files(tmp_path / "p", FILES)
+    original, refused = DuckDBSession.commit_group, []
+
+    def commit_group(self):
+        if not refused:
+            refused.append(True)
+            raise DatabaseError("could not write: disk full")
+        return original(self)
+
+    monkeypatch.setattr(DuckDBSession, "commit_group", commit_group)
+    calls = _spy(monkeypatch)
+    result, _out = build(root)
+    assert refused and calls["rollback_group"] == 1
+    assert result.published and {r.status for r in result.results} == {"success", "pass"}
+    assert _tables(root / "warehouse.duckdb")["e"] == [(2,)]
