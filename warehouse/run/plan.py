@@ -31,9 +31,8 @@ everything from them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Any
 
 from warehouse.adapters.base import NodeState, StoredState
@@ -43,11 +42,11 @@ from warehouse.core.config import should_full_refresh
 from warehouse.core.console import Console
 from warehouse.core.identity import NodeId, NodeKind, Relation
 from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, TestNode
+from warehouse.run.plan_graph import TEST_KINDS, Graph, Reused, graph_of
 from warehouse.run.results import KINDS_BY_COMMAND, NodeResult, RunOptions
 from warehouse.run.selection import NodeInfo, SelectionState, resolve_selection
 
 REUSABLE_TEST_STATUSES = frozenset({"pass", "warn"})
-TEST_KINDS = frozenset({NodeKind.TEST, NodeKind.UNIT_TEST})  # stored results
 SNAPSHOT_REASON = "snapshot: captures its query's rows now"
 
 
@@ -92,7 +91,7 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
     walked in order, each asked why it runs as one node at a time would be."""
     always = always or {}
     order = tuple(selected)
-    graph = _graph_of(topological, parents, dag)  # (`dag`: the project's, of `parents`)
+    graph = graph_of(topological, parents, dag)  # (`dag`: the project's, of `parents`)
     chosen = frozenset(order)  # (set operations between sets: no NodeId hashed again)
     if not chosen <= graph.all:
         chosen = chosen & graph.all
@@ -121,37 +120,12 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
             reasons[node_id] = reason
             tainted.add(node_id)
     left = chosen - run
-    return Plan(order, frozenset(run), left - graph.tests, _Reused(left & graph.tests, graph,
-                                                                   stored),
-                reasons, stored, fingerprints)
+    reused = Reused(left & graph.tests, graph, stored)
+    return Plan(order, frozenset(run), left - graph.tests, reused, reasons, stored,
+                fingerprints)
 
 
-class _Reused(Mapping[NodeId, NodeState]):
-    """The stored result of each test left alone, looked up when asked (a report asks for
-    each once; a dict made up front cost as much again at 7,500 tests)."""
-
-    def __init__(self, tests: frozenset[NodeId], graph: _Graph, stored: StoredState) -> None:
-        self._tests, self._text, self._stored = tests, graph.text, stored.nodes
-
-    def __getitem__(self, node_id: NodeId) -> NodeState:
-        if node_id not in self._tests:
-            raise KeyError(node_id)
-        return self._stored[self._text[node_id]]
-
-    def __contains__(self, node_id: object) -> bool:
-        return node_id in self._tests
-
-    def get(self, node_id: NodeId, default: Any = None) -> Any:  # (once per node reported)
-        return self._stored[self._text[node_id]] if node_id in self._tests else default
-
-    def __iter__(self) -> Iterator[NodeId]:
-        return iter(self._tests)
-
-    def __len__(self) -> int:
-        return len(self._tests)
-
-
-def _own_reasons(chosen: frozenset[NodeId], graph: _Graph,
+def _own_reasons(chosen: frozenset[NodeId], graph: Graph,
                  fingerprints: Mapping[NodeId, Fingerprint], stored: StoredState,
                  relations: Mapping[NodeId, Relation | None]) -> set[NodeId]:
     """The selected nodes that `_reason` would run with nothing upstream running (and maybe
@@ -167,80 +141,6 @@ def _own_reasons(chosen: frozenset[NodeId], graph: _Graph,
     found.update(n for n, r in relations.items() if r is not None
                  and (r.schema.lower(), r.name.lower()) not in stored.relations)
     return (found | unprinted | graph.snapshots) & chosen
-
-
-class _Graph:
-    """What `plan_run` reads of the project graph, worked out once per graph: its nodes, their
-    ids as text, its tests and snapshots; order and children from the project's `Dag`
-    when there is one (else made here, on first use)."""
-
-    def __init__(self, topological: tuple[NodeId, ...],
-                 parents: Mapping[NodeId, Iterable[NodeId]], dag: Any = None) -> None:
-        self.topological, self.parents, self.dag = topological, parents, dag
-        self.all = frozenset(topological)
-        self.text = {n: str(n) for n in topological}
-        self.texts = frozenset(self.text.values())
-        self.tests = frozenset(n for n in topological if n.kind in TEST_KINDS)
-        self.test_texts = frozenset(self.text[n] for n in self.tests)
-        self.snapshots = frozenset(n for n in topological if n.kind is NodeKind.SNAPSHOT)
-        self._fingerprints: tuple[Any, dict[str, str], frozenset[NodeId]] | None = None
-
-    def node(self, text: str) -> NodeId:
-        return NodeId.parse(text)  # (asked for the few nodes that differ)
-
-    def in_order(self, starts: Iterable[NodeId]) -> list[NodeId]:
-        """`starts` and everything downstream of them, in dependency order."""
-        if self.dag is not None:
-            return self.dag.sort(self.dag.downstream(starts))
-        seen = set(starts)
-        todo = list(seen)
-        while todo:
-            for child in self._children.get(todo.pop(), ()):
-                if child not in seen:
-                    seen.add(child)
-                    todo.append(child)
-        position = self._position
-        return sorted((n for n in seen if n in position), key=position.__getitem__)
-
-    @cached_property
-    def _position(self) -> dict[NodeId, int]:
-        return {n: i for i, n in enumerate(self.topological)}
-
-    @cached_property
-    def _children(self) -> dict[NodeId, list[NodeId]]:
-        children: dict[NodeId, list[NodeId]] = {}
-        for node, ps in self.parents.items():
-            for parent in ps:
-                children.setdefault(parent, []).append(node)
-        return children
-
-    def full_fingerprints(self, fingerprints: Mapping[NodeId, Fingerprint]
-                          ) -> tuple[dict[str, str], frozenset[NodeId]]:
-        """Full fingerprints by node id text, and the nodes without one (kept for the
-        mapping last asked about)."""
-        if self._fingerprints is None or self._fingerprints[0] is not fingerprints:
-            text = self.text
-            self._fingerprints = (fingerprints, {text.get(n) or str(n): f.full
-                                                 for n, f in fingerprints.items()},
-                                  frozenset(n for n in self.topological
-                                            if n not in fingerprints))
-        return self._fingerprints[1], self._fingerprints[2]
-
-
-_last_graph: _Graph | None = None
-
-
-def _graph_of(topological: Iterable[NodeId], parents: Mapping[NodeId, Iterable[NodeId]],
-              dag: Any = None) -> _Graph:
-    """The `_Graph` of the graph last planned (a build plans two or three times), else new."""
-    global _last_graph
-    known = _last_graph
-    if (known is None or known.parents is not parents or known.dag is not dag
-            or known.topological is not topological):
-        known = _last_graph = _Graph(tuple(topological), parents, dag)
-        if not isinstance(topological, tuple):  # (a generator: nothing to know it by)
-            _last_graph = None
-    return known
 
 
 def _reason(node_id: NodeId, fingerprint: Fingerprint | None, stored: StoredState,
