@@ -24,7 +24,7 @@ KINDS_BY_COMMAND = {
     "prepare": frozenset({NodeKind.SEED, NodeKind.MODEL, NodeKind.SNAPSHOT}),
 }
 
-# Unit tests run with the data tests: in `build`, each before its model (runner.run_graph).
+# Unit tests run with the data tests: in `build`, each before its model (run/run_graph.py).
 KINDS_BY_COMMAND["build"] = KINDS_BY_COMMAND["build"] | {NodeKind.UNIT_TEST}
 
 

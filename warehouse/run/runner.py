@@ -175,27 +175,6 @@ def _schemas_written(project: Any, plan: Plan) -> set[str]:
                       if getattr(node, "relation", None) is not None}
 
 
-def run_graph(project: Any, command: str) -> dict[NodeId, tuple[NodeId, ...]]:
-    """The project's DAG, plus in `build` an edge from each single-parent test to its
-    parent's children, so a failing test stops what is built on the data it tested."""
-    parents = {n: list(p) for n, p in project.parents.items()}
-    if command == "build":
-        tests_of: dict[NodeId, list[NodeId]] = {}
-        for node_id, node in project.nodes.items():
-            if isinstance(node, TestNode) and len(node.depends_on) == 1:
-                tests_of.setdefault(node.depends_on[0], []).append(node_id)
-        for node_id, node_parents in parents.items():
-            if node_id.kind in (NodeKind.MODEL, NodeKind.SNAPSHOT):
-                for parent in list(node_parents):
-                    node_parents.extend(tests_of.get(parent, ()))
-    if command == "build":  # each unit test before its model, once the model's inputs are
-        for node_id, node in project.nodes.items():
-            if node_id.kind is NodeKind.UNIT_TEST:
-                parents[node_id] = list(project.parents.get(node.depends_on[0], ()))
-                parents[node.depends_on[0]].append(node_id)
-    return {n: tuple(p) for n, p in parents.items()}
-
-
 def _only_unit_tests(project: Any, options: RunOptions) -> bool:
     """Whether `test` selects unit tests only: they run without a warehouse."""
     chosen = select_nodes(project, options)
@@ -205,10 +184,10 @@ def _only_unit_tests(project: Any, options: RunOptions) -> bool:
 def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console,
                plan: Plan, run: Any = None) -> list[NodeResult]:
     """Report what the plan leaves alone, then run the rest in parallel, DAG order."""
-    from warehouse.core.dag import Dag
+    from warehouse.run.run_graph import graph_of_run
     from warehouse.run.scheduler import run_dag
 
-    graph = Dag(run_graph(project, options.command))
+    graph = graph_of_run(project, options.command, plan.run)
     left = [not_run(project, n, plan) for n in plan.order if n not in plan.run]
     listed = [r for r in left if shown(r, options)]
     total = len(plan.run) + len(listed)
