@@ -18,11 +18,14 @@ The kept nodes stay right only if the new node differs from the old one where
 nothing else looks: so the path is taken only when each changed model keeps
 its name, config, relation, documentation and contract, is neither ephemeral
 (its SQL is inlined into others) nor refused, the last load printed nothing,
-the new renders print nothing, the project has no unit tests (they render a
-model's template) and no template that reads another file (`{% include %}` ...:
-it may read a model's). Anything else returns None and the caller assembles the
-whole project as before; an error in a changed model is raised as a whole
-load would raise it (the other models rendered without one last time).
+the new renders print nothing, and no template reads another file
+(`{% include %}` ...: it may read a model's). Unit tests render a model's
+template with their own inputs: when the project has any, all of them are
+built again among the new nodes (they are few beside the models), and those
+that differ count as changed (the same set of ids, or the whole load). Anything
+else returns None and the caller assembles the whole project as before; an
+error in a changed model is raised as a whole load would raise it (the other
+models rendered without one last time).
 """
 
 from __future__ import annotations
@@ -120,8 +123,6 @@ def reload_models(config: Any, files: Any, vars: Mapping[str, Any], previous: An
     old = {rel: previous.nodes.get(NodeId(NodeKind.MODEL, stem(rel))) for rel in changed}
     if any(not _plain(node, rel) for rel, node in old.items()):
         return None
-    if any(node_id.kind is NodeKind.UNIT_TEST for node_id in previous.nodes):
-        return None
     if any(reads_other_files(text) for group in ("models", "macros", "tests", "snapshots")
            for text in getattr(files, group).values()):
         return None  # (a template that reads another file may read a model's)
@@ -139,7 +140,34 @@ def reload_models(config: Any, files: Any, vars: Mapping[str, Any], previous: An
     for model in models:
         if not _plain(model, model.path) or _outside(model) != _outside(old[model.path]):
             return None
-    return _project(config, renderer, vars, previous, models)
+    unit_tests = _unit_tests(config, files, renderer, vars, previous.nodes, models)
+    if unit_tests is None:
+        return None
+    return _project(config, renderer, vars, previous, [*models, *unit_tests])
+
+
+def _unit_tests(config: Any, files: Any, renderer: Any, vars: Mapping[str, Any],
+                nodes: Mapping[NodeId, Node], models: list[ModelNode]) -> list[Node] | None:
+    """The unit tests that differ from the last load's, all built again as `assemble` builds
+    them (among every other node, the new models in place); None when one was added or
+    removed or building them printed something (the whole load is made instead)."""
+    old = {n: node for n, node in nodes.items() if n.kind is NodeKind.UNIT_TEST}
+    if not old:
+        return []
+    from warehouse.compile.unit_render import render_for_test
+    from warehouse.compile.unit_tests import build_unit_tests
+
+    among = {n: node for n, node in nodes.items() if n.kind is not NodeKind.UNIT_TEST}
+    among.update({m.id: m for m in models})
+    printed, saved = io.StringIO(), sys.stderr
+    sys.stderr = printed
+    try:
+        built = build_unit_tests(config, files, renderer, vars, among, render_for_test)
+    finally:
+        sys.stderr = saved
+    if printed.getvalue() or {t.id for t in built} != old.keys():
+        return None
+    return [t for t in built if t != old[t.id]]
 
 
 def _plain(node: Node | None, rel: str) -> bool:
@@ -177,9 +205,9 @@ def _render(config: Any, files: Any, props: Mapping[str, Any], vars: Mapping[str
 
 
 def _project(config: Any, renderer: Any, vars: Mapping[str, Any], previous: Any,
-             models: list[ModelNode]) -> Any:
-    """The last load's project with `models` in place of theirs: parents, DAG (built again
-    only when an edge changed) and the fingerprints at and below them."""
+             models: list[Node]) -> Any:
+    """The last load's project with `models` (and unit tests) in place of theirs: parents,
+    DAG (built again only when an edge changed) and the fingerprints at and below them."""
     from warehouse.compile.cycles import located_cycle
     from warehouse.compile.fingerprint import local_fingerprint, refold
     from warehouse.compile.project import Project
@@ -192,8 +220,11 @@ def _project(config: Any, renderer: Any, vars: Mapping[str, Any], previous: Any,
     dag = previous.dag
     same = {node_id: node_id for node_id in nodes}  # (one object per id: project.one_of_each)
     for model in models:
-        deps = [ref_id(nodes, r) for r in model.refs]
-        deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t in model.sources]
+        if isinstance(model, ModelNode):
+            deps = [ref_id(nodes, r) for r in model.refs]
+            deps += [NodeId(NodeKind.SOURCE, f"{s}.{t}") for s, t in model.sources]
+        else:  # a unit test (assemble._parents)
+            deps = list(model.depends_on)
         parents[same[model.id]] = tuple(same.get(d, d) for d in sorted(set(deps)))
     if any(parents[m.id] != previous.parents.get(m.id) for m in models):
         try:

@@ -228,3 +228,57 @@ def test_a_loaded_project_holds_one_object_for_equal_ids_and_test_configs(make_p
         assert all(keys[p] is p for ps in project.parents.values() for p in ps)
         assert len({id(t.config) for t in tests}) == 1
         assert all(project.dag.parents(n) is ps for n, ps in project.parents.items())
+
+
+UNIT_TESTS = """
+    unit_tests:
+      - name: mid_scales
+        model: mid
+        given:
+          - input: ref('stg')
+            rows: [{id: 1, name: 'a'}]
+        expect:
+          rows: [{id: 1, scaled: 2}]
+      - name: leaf_adds
+        model: leaf
+        given:
+          - input: ref('mid')
+            rows: [{id: 1, scaled: 2}]
+        expect:
+          rows: [{id: 1, more: 3}]
+    """
+
+
+@pytest.mark.parametrize("rel, text", [
+    ("models/mid.sql", "select id, {{ scale('id') }} + 0 as scaled from {{ ref('stg') }}"),
+    ("models/stg.sql", "select id, upper(name) as name from {{ ref('people') }}"),
+])
+def test_unit_tests_of_edited_models_are_made_again(make_project, paths, rel, text):
+    """A unit test renders its model's template: after an edit of that model, the delta load
+    builds the unit tests again, and the project equals a whole load (nodes, parents,
+    fingerprints, order)."""
+    root = make_project({**FILES, "models/unit.yml": UNIT_TESTS})
+    first = loaded(root, paths, "whole")
+    write(root, rel, text)
+    project = loaded(root, paths, "delta")
+    unit = NodeId(NodeKind.UNIT_TEST, "mid.mid_scales")
+    assert unit in project.nodes
+    if rel == "models/mid.sql":
+        assert project.nodes[unit] != first.nodes[unit]
+        assert project.fingerprints[unit] != first.fingerprints[unit]
+
+
+def test_a_unit_test_the_edit_breaks_fails_as_in_a_whole_load(make_project, paths):
+    """`mid` now reads a model its unit test does not give: the delta load's error is the
+    whole load's, at the same place."""
+    root = make_project({**FILES, "models/unit.yml": UNIT_TESTS})
+    loaded(root, paths, "whole")
+    write(root, "models/mid.sql", "select s.id, {{ scale('s.id') }} as scaled from "
+                                  "{{ ref('stg') }} s join {{ ref('other') }} o on o.id = s.id")
+    with pytest.raises(ProjectError) as whole:
+        load_project(root)
+    with pytest.raises(ProjectError) as delta:
+        parse_cache.load_cached(root)
+    assert "does not give" in str(delta.value)
+    assert str(delta.value) == str(whole.value)
+    assert (delta.value.path, delta.value.line) == (whole.value.path, whole.value.line)
