@@ -344,16 +344,27 @@ def _run(project: Any, args: argparse.Namespace, seen: Any = None) -> int:
 
 
 def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: Any) -> int:
-    """Execute, then write the artifacts and the no-op stamp."""
+    """Execute (the manifest written meanwhile), then write the results and the no-op
+    stamp."""
+    import contextlib
+
     from warehouse.core.atomic import write_json
-    from warehouse.run.artifacts import run_results, write_manifest
+    from warehouse.run.artifacts import manifest_in_background, run_results
     from warehouse.run.runner import execute
 
-    result = execute(project, options)
+    manifest_written = manifest_in_background(project.target_path / "manifest.json", project)
+    try:
+        result = execute(project, options)
+    except BaseException:
+        with contextlib.suppress(Exception):  # the build's own error is the one to say
+            manifest_written()
+        raise
     if not result.results and (args.select or args.exclude):
+        with contextlib.suppress(Exception):
+            manifest_written()
         return _nothing_selected(args)
     try:
-        write_manifest(project.target_path / "manifest.json", project)
+        manifest_written()
         write_json(project.target_path / "run_results.json", run_results(result, project))
     except OSError as exc:
         done = "was published" if result.published else "ran"
@@ -363,8 +374,6 @@ def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: 
                           hint="make room (or fix the folder's permissions); the next build "
                                "writes them again") from None
     if seen is not None:  # so that the same command next time need not load the project
-        import contextlib
-
         from warehouse.run.noop import remember
 
         with contextlib.suppress(OSError):
