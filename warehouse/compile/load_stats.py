@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+SETTLED_NS = 2_000_000_000  # files older than this are taken by their stats
+
 
 def stats_key(config: Any, vars: Mapping[str, Any], engine: str) -> tuple[str, bool]:
     """A digest of the load's inputs as their stats show them (size, mtime, ctime of every
@@ -43,7 +45,7 @@ def stats_key(config: Any, vars: Mapping[str, Any], engine: str) -> tuple[str, b
                  json.dumps(vars, sort_keys=True, default=repr), repr(stats)):
         h.update(part.encode())
         h.update(b"\0")
-    return h.hexdigest(), newest < wall - 2_000_000_000
+    return h.hexdigest(), newest < wall - SETTLED_NS
 
 
 def read_stats(path: Path, format: str, quick: str) -> dict[str, Any] | None:
