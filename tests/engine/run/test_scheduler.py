@@ -205,7 +205,19 @@ def test_thousands_of_nodes():
     assert names(n for n, o in outcomes.items() if o.status is Status.ERROR) == ["n1500"]
 
 
-def test_ctrl_c_while_waiting_lets_running_nodes_finish_and_starts_no_more():
+@pytest.fixture
+def python_sigint():
+    """Ctrl-C as Python answers it by default (KeyboardInterrupt in the main thread), whatever
+    an earlier test or library in this process installed; put back afterwards."""
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield before
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_while_waiting_lets_running_nodes_finish_and_starts_no_more(python_sigint):
     graph = dag({"a": "", "b": "", "c": "", "d": ""})
     main, sent = threading.get_ident(), threading.Event()
     calls = []
@@ -250,7 +262,7 @@ def test_a_callback_error_at_one_thread_reaches_the_caller():
         run_dag(dag(GRAPH), list(dag(GRAPH)), Recorder(), threads=1, on_event=on_event)
 
 
-def test_ctrl_c_at_one_thread_lets_the_running_node_finish_and_starts_no_more():
+def test_ctrl_c_at_one_thread_lets_the_running_node_finish_and_starts_no_more(python_sigint):
     graph = dag({"b": "a", "c": "b", "d": ""})  # d first: a has more below it, so a, b ...
     main = threading.get_ident()
     calls = []
