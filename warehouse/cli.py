@@ -331,7 +331,7 @@ def _parse_vars(text: str | None) -> dict[str, Any]:
 
 
 def _run(project: Any, args: argparse.Namespace, seen: Any = None) -> int:
-    from warehouse.run.heap import frozen_heap
+    from warehouse.core.heap import frozen_heap
     from warehouse.run.results import RunOptions
 
     if args.threads is not None and args.threads < 1:

@@ -145,21 +145,16 @@ def _overlay(path: Path, key: str | None) -> Overlay | None:
 def unpickle(source: Any) -> Any:
     """A pickle read with the cyclic garbage collector paused, its objects then moved to the
     oldest generation untraversed (freeze, unfreeze: nothing stays frozen that was not, as
-    under `run.heap.frozen_heap`). Unpickling makes no garbage, but its 100,000s of new
+    under `core.heap.frozen_heap`). Unpickling makes no garbage, but its 100,000s of new
     objects started collection after collection, each traversing them all again: half the
     time of a warm load."""
-    import gc
+    from warehouse.core.heap import collector_paused, promote_to_oldest
 
-    paused, outer = gc.isenabled(), gc.get_freeze_count() > 0
-    gc.disable()
-    try:
-        return pickle.loads(source) if isinstance(source, bytes) else pickle.load(source)
-    finally:
-        gc.freeze()
-        if not outer:
-            gc.unfreeze()
-        if paused:
-            gc.enable()
+    with collector_paused():
+        try:
+            return pickle.loads(source) if isinstance(source, bytes) else pickle.load(source)
+        finally:
+            promote_to_oldest()
 
 
 def _whole(entry: Any) -> bool:

@@ -7,10 +7,11 @@ inputs are unchanged comes from target/ instead (`warehouse.compile.parse_cache`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from warehouse.core.heap import fewer_collections
 
 if TYPE_CHECKING:  # (importing it costs a no-op answered from its stamp: run/noop.py)
     from warehouse.compile.project import Project
@@ -30,20 +31,3 @@ def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
 
         config = config if config is not None else load_config(root, vars)
         return assemble_project(config, read_files(config), vars=vars)
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """The cyclic garbage collector's youngest generation collected every 50,000
-    allocations instead of 700 while a project loads. A load makes millions of objects
-    that live (nodes, their configs) and little cyclic garbage (a parsed query's tree,
-    freed young); at 700, collections kept promoting the live ones and walking them all
-    again: 15% of a cold load of 5,000 models. Restored after."""
-    import gc
-
-    saved = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 20)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)

@@ -13,14 +13,14 @@ Written atomically (temp file, then rename), so a reader never sees half a file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from warehouse import __version__
 from warehouse.core.atomic import write_atomic, write_json
+from warehouse.core.heap import collector_paused
 from warehouse.core.nodes import ModelNode, SeedNode, SnapshotNode, SourceNode, TestNode
 from warehouse.run import dbt_ids
 
@@ -153,25 +153,8 @@ def _attached(node: TestNode, ids: dict[Any, str]) -> str | None:
 
 def manifest(project: Any) -> dict[str, Any]:
     """target/manifest.json: dbt's v12 layout, sources and unit tests in their sections."""
-    with _collector_paused():
+    with collector_paused():
         return _manifest(project)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off: a manifest's entries make no cycles, yet the hundred
-    thousand dicts of a large project (and as many objects again in json's encoder) set
-    it off again and again, each time walking every object of the loaded project: half
-    the time of writing the manifest at 5,000 models."""
-    import gc
-
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 _last_ids: tuple[Any, dict[Any, str]] | None = None
@@ -225,7 +208,7 @@ def write_manifest(path: Path, project: Any) -> bool:
     recorded = _read(key_file) or ""
     if key and path.exists() and recorded.partition("\n")[0] == key:
         return False
-    with _collector_paused():  # the last file with the changed entries, or all of it
+    with collector_paused():  # the last file with the changed entries, or all of it
         data = manifest_splice.spliced(path, recorded, __version__, project,
                                        _manifest_head(project), _entry_of(project))
         if data is None:

@@ -1,10 +1,10 @@
-"""The run's frozen heap (run/heap.py): the collector skips what was alive before, and
+"""The run's frozen heap (core/heap.py): the collector skips what was alive before, and
 everything is given back to it afterwards, so a process that goes on still frees cycles."""
 
 import gc
 import weakref
 
-from warehouse.run.heap import frozen_heap
+from warehouse.core.heap import frozen_heap
 
 
 class _Cycle:
