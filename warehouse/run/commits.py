@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from warehouse.core.nodes import ModelNode, Node, TestNode
+from warehouse.core.nodes import ModelNode, Node, SeedNode, TestNode
 from warehouse.run.hooks import POST, PRE, hooks_of
 from warehouse.run.results import NodeResult
 
@@ -129,19 +129,26 @@ class CommitGroups:
                 or time.perf_counter() - self._began >= MAX_SECONDS)
 
 
-def joins(node: Node) -> bool:
-    """Whether `node` may run in a group (see the module's docstring)."""
-    if getattr(node, "renders_at_run", False) or getattr(node, "volatile", ()):
-        return False
-    if getattr(node, "refused", None) is not None:
+def leaves_cursor_as_found(node: Node) -> bool:
+    """Whether running `node` runs only the engine's own statements, so that it may run on
+    the worker's kept cursor (runner._Cursors): no hook, no run-time rendering."""
+    if getattr(node, "renders_at_run", False):
         return False
     if isinstance(node, ModelNode):
-        return node.materialized in ("table", "view") and not (
-            hooks_of(node, PRE) or hooks_of(node, POST))
-    if isinstance(node, TestNode):
-        config = getattr(node, "config", None)
-        return not getattr(config, "store_failures", False)
-    return False
+        return not (hooks_of(node, PRE) or hooks_of(node, POST))
+    return isinstance(node, (SeedNode, TestNode))
+
+
+def joins(node: Node) -> bool:
+    """Whether `node` may run in a group (see the module's docstring): a node of the kept
+    cursor that is no seed, with nothing volatile and not refused."""
+    if not leaves_cursor_as_found(node) or isinstance(node, SeedNode):
+        return False
+    if getattr(node, "volatile", ()) or getattr(node, "refused", None) is not None:
+        return False
+    if isinstance(node, ModelNode):
+        return node.materialized in ("table", "view")
+    return not getattr(getattr(node, "config", None), "store_failures", False)
 
 
 def _outcome(result: NodeResult) -> tuple[Any, ...]:

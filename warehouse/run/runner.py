@@ -29,13 +29,12 @@ from warehouse.core.console import Console
 from warehouse.core.errors import ProjectError, WarehouseError
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, TestNode
-from warehouse.run.commits import CommitGroups
+from warehouse.run.commits import CommitGroups, leaves_cursor_as_found
 from warehouse.run.hooks import (
     ON_RUN_END,
     ON_RUN_START,
     POST,
     PRE,
-    hooks_of,
     render_for_run,
     run_context_for,
     run_model_hooks,
@@ -267,7 +266,7 @@ class _Cursors:
         self._lock = threading.Lock()
 
     def take(self, node: Node) -> Any:
-        if not _leaves_cursor_as_found(node):
+        if not leaves_cursor_as_found(node):
             return self._session.cursor()
         cursor = getattr(self._mine, "cursor", None)
         if cursor is None:
@@ -289,15 +288,6 @@ class _Cursors:
             kept, self._kept = self._kept, []
         for cursor in kept:
             cursor.close()
-
-
-def _leaves_cursor_as_found(node: Node) -> bool:
-    """Whether running `node` runs only the engine's own statements (see `_Cursors`)."""
-    if getattr(node, "renders_at_run", False):
-        return False
-    if isinstance(node, ModelNode):
-        return not (hooks_of(node, PRE) or hooks_of(node, POST))
-    return isinstance(node, (SeedNode, TestNode))
 
 
 def run_node(project: Any, node: Node, session: Any, options: RunOptions,

@@ -15,6 +15,7 @@ from warehouse.adapters.duckdb.adapter import DuckDBSession
 from warehouse.core.nodes import ModelNode, SeedNode
 from warehouse.core.nodes import TestNode as DataTest
 from warehouse.run import runner
+from warehouse.run.commits import leaves_cursor_as_found
 from warehouse.run.testbatch import TestBatches
 
 PEOPLE = "select * from (values (1, 'a'), (2, null), (2, 'c'), (3, 'd')) t(id, name)"
@@ -198,8 +199,8 @@ def test_which_nodes_share_the_worker_cursor():
     test = DataTest(name="t", path="x.yml", sql="select 1", depends_on=(), config=None)
     singular_at_run = DataTest(name="u", path="tests/u.sql", sql="", depends_on=(),
                                config=None, runtime_kinds=("run_query",))
-    assert runner._leaves_cursor_as_found(seed)
-    assert runner._leaves_cursor_as_found(test)
-    assert runner._leaves_cursor_as_found(_model("a"))
-    assert not runner._leaves_cursor_as_found(_model("b", **{"post-hook": "select 1"}))
-    assert not runner._leaves_cursor_as_found(singular_at_run)
+    assert leaves_cursor_as_found(seed)
+    assert leaves_cursor_as_found(test)
+    assert leaves_cursor_as_found(_model("a"))
+    assert not leaves_cursor_as_found(_model("b", **{"post-hook": "select 1"}))
+    assert not leaves_cursor_as_found(singular_at_run)
