@@ -30,11 +30,11 @@ models rendered without one last time).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import pickle
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -159,13 +159,9 @@ def _unit_tests(config: Any, files: Any, renderer: Any, vars: Mapping[str, Any],
 
     among = {n: node for n, node in nodes.items() if n.kind is not NodeKind.UNIT_TEST}
     among.update({m.id: m for m in models})
-    printed, saved = io.StringIO(), sys.stderr
-    sys.stderr = printed
-    try:
-        built = build_unit_tests(config, files, renderer, vars, among, render_for_test)
-    finally:
-        sys.stderr = saved
-    if printed.getvalue() or {t.id for t in built} != old.keys():
+    built, printed = _quietly(lambda: build_unit_tests(config, files, renderer, vars, among,
+                                                       render_for_test))
+    if printed or {t.id for t in built} != old.keys():
         return None
     return [t for t in built if t != old[t.id]]
 
@@ -192,16 +188,21 @@ def _render(config: Any, files: Any, props: Mapping[str, Any], vars: Mapping[str
     renderer = make_renderer(config, files)
     renderer.default_vars = dict(vars)
     ignored = IgnoredConfigs()
-    printed, saved = io.StringIO(), sys.stderr
-    sys.stderr = printed
-    try:
-        models = _model_nodes(config, files, Properties(dict(props), {}, {}), renderer, vars,
-                              nodes, ignored=ignored, only=frozenset(changed))
-    finally:
-        sys.stderr = saved
-    if printed.getvalue() or ignored.notes():
+    models, printed = _quietly(lambda: _model_nodes(
+        config, files, Properties(dict(props), {}, {}), renderer, vars, nodes,
+        ignored=ignored, only=frozenset(changed)))
+    if printed or ignored.notes():
         return None
     return models, renderer
+
+
+def _quietly(make: Any) -> tuple[Any, str]:
+    """`make()` and what it printed to stderr, kept back: a delta load that would print
+    gives way to the whole load, which prints it."""
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        made = make()
+    return made, printed.getvalue()
 
 
 def _project(config: Any, renderer: Any, vars: Mapping[str, Any], previous: Any,
