@@ -9,7 +9,7 @@ folder holds a `dbt_project.yml`, a dbt project with its DuckDB profile
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -107,19 +107,11 @@ def read_files(config: ProjectConfig) -> ProjectFiles:
 
 def _files_under(path: str, base: str, found: list[str]) -> None:
     """The regular files under `path` (symbolic links followed, as os.walk(followlinks=True)
-    and os.path.isfile see them), relative to `base`: scandir's entries know their kind
-    without a stat per file."""
-    try:
-        entries = list(os.scandir(path))
-    except OSError:
-        return
-    rel = os.path.relpath(path, base).replace(os.sep, "/")
-    prefix = "" if rel == "." else rel + "/"
-    for entry in entries:
+    and os.path.isfile see them), relative to `base`, '/'-separated."""
+    for rel, entry in _walk(path, base):
         try:
-            if entry.is_dir():
-                _files_under(entry.path, base, found)
-            elif entry.is_file():
+            if entry.is_file():
+                prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
                 found.append(prefix + entry.name)
         except OSError:
             continue
@@ -149,19 +141,29 @@ def file_stats(config: ProjectConfig) -> tuple[list[tuple[str, int, int, int]], 
 
 
 def _stat_tree(path: str, base: str, found: list[tuple[str, int, int, int]]) -> None:
-    """`file_stats` of one folder, walked as os.walk(followlinks=True) walks it; scandir's
-    entries carry their path and kind, so a file costs one stat and no path joins."""
-    try:
-        entries = list(os.scandir(path))
-    except OSError:
-        return
-    rel = os.path.relpath(path, base)  # once per folder, not per file
-    for entry in entries:
+    """`file_stats` of one folder: a stat per entry that is not a folder, whatever its kind."""
+    for rel, entry in _walk(path, base):
         try:
-            if entry.is_dir():
-                _stat_tree(entry.path, base, found)
-                continue
             st = entry.stat()
         except OSError:
             continue
         found.append((f"{rel}/{entry.name}", st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+
+
+def _walk(path: str, base: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry under `path` that is not a folder, with its folder relative to `base`
+    (once per folder, not per file), walked as os.walk(followlinks=True) walks it:
+    scandir's entries carry their path and kind, so no stat or path join per file."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return
+    rel = os.path.relpath(path, base)
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                yield from _walk(entry.path, base)
+                continue
+        except OSError:
+            continue
+        yield rel, entry
