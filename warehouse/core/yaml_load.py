@@ -72,13 +72,52 @@ def load_yaml(text: str, path: str) -> Any:
     one mapping and a syntax error are ProjectErrors with the line, column and snippet."""
     import yaml
 
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 8x faster
+    loader = _loader_class()(text)
+    loader.text, loader.path = text, path
+    try:
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            data = build_plain(loader, node)
+            return loader.construct_document(node) if data is NOT_PLAIN else data
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        raise syntax_error(exc, text, path) from None
+
+
+_LOADER: list[type] = []
+
+
+def _loader_class() -> type:
+    """libyaml's safe loader (8x faster than PyYAML's own) whose mappings and sequences are
+    YamlMap and YamlList, made once. Its tag resolver answers a scalar it met before in the
+    same document from memory: a property file repeats the same few keys and values
+    (`name`, `description`, `unique`) thousands of times, and each was matched against
+    PyYAML's implicit-tag patterns again."""
+    if _LOADER:
+        return _LOADER[0]
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class LineLoader(base):
-        pass
+        text = path = ""
+
+        def __init__(self, stream: Any) -> None:
+            super().__init__(stream)
+            self.resolved: dict[tuple[Any, Any, Any], str] = {}
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            key = (kind, value, implicit)
+            tag = self.resolved.get(key)
+            if tag is None:
+                tag = self.resolved[key] = base.resolve(self, kind, value, implicit)
+            return tag
 
     def construct_mapping(loader, node, deep=False):
-        marks, value_marks = _own_key_marks(loader, node, text, path)
+        marks, value_marks = _own_key_marks(loader, node, loader.text, loader.path)
         merges = len(node.value) != len(marks)  # (or an unhashable key, which PyYAML refuses)
         mapping = YamlMap(base.construct_mapping(loader, node, deep=deep))
         if merges:  # node.value now also holds the merged keys; the mapping's own ones win
@@ -99,10 +138,82 @@ def load_yaml(text: str, path: str) -> Any:
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
                                construct_sequence)
+    _LOADER.append(LineLoader)
+    return LineLoader
+
+
+NOT_PLAIN = object()
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+# Scalars whose SafeConstructor is a plain function of the node's text
+_SCALARS = frozenset({"tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
+                      "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                      "tag:yaml.org,2002:timestamp"})
+
+
+class _NotPlain(Exception):
+    """The document needs PyYAML's own construction."""
+
+
+def build_plain(loader: Any, root: Any) -> Any:
+    """The document under `root` as `loader` would construct it, or NOT_PLAIN.
+
+    PyYAML's construction goes through `construct_object` for every node (a lookup among
+    the nodes constructed, a recursion guard, a constructor found by tag, a generator per
+    list and mapping, filled later): half the time of reading a property file, whose
+    nodes libyaml composes in C. Almost every file is plain: mappings and lists with their
+    default tags, text keys written once, scalars that are text, numbers, booleans, nulls
+    or dates, no node used twice. Such a document is built here in one walk, with the
+    marks construct_mapping records; anything else (an alias, a merge key, a tag, a key
+    written twice or not text, a value PyYAML refuses) is NOT_PLAIN, and PyYAML constructs
+    the document as before, so its values and errors stay PyYAML's."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    constructors = loader.yaml_constructors
+    seen: set[int] = set()
+
+    def build(node: Any) -> Any:
+        kind, tag = node.__class__, node.tag
+        if kind is ScalarNode:
+            if tag == _STR_TAG:
+                return node.value
+            if tag in _SCALARS:
+                return constructors[tag](loader, node)
+            raise _NotPlain
+        if id(node) in seen:  # an alias: PyYAML shares the object (or refuses a cycle)
+            raise _NotPlain
+        seen.add(id(node))
+        if kind is MappingNode and tag == _MAP:
+            return mapping(node)
+        if kind is SequenceNode and tag == _SEQ:
+            items = node.value
+            sequence = YamlList(build(item) for item in items)
+            sequence.marks = [(m.line + 1, m.column + 1)
+                              for m in (item.start_mark for item in items)]
+            return sequence
+        raise _NotPlain
+
+    def mapping(node: Any) -> YamlMap:
+        built, marks, value_marks = YamlMap(), {}, {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _STR_TAG or key_node.__class__ is not ScalarNode:
+                raise _NotPlain
+            key = key_node.value
+            if key in marks:  # refused by yaml_load, at the place PyYAML's order reaches
+                raise _NotPlain
+            mark = key_node.start_mark
+            marks[key] = (mark.line + 1, mark.column + 1)
+            mark = value_node.start_mark
+            value_marks[key] = (mark.line + 1, mark.column + 1)
+            built[key] = build(value_node)
+        built.marks, built.value_marks = marks, value_marks
+        built[LINE_KEY] = node.start_mark.line + 1
+        return built
+
     try:
-        return yaml.load(text, Loader=LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise syntax_error(exc, text, path) from None
+        return build(root)
+    except Exception:  # noqa: BLE001 - PyYAML constructs it again, and raises its own error
+        return NOT_PLAIN
 
 
 def _position(node: Any) -> tuple[int, int]:
