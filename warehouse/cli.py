@@ -294,7 +294,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return code
     from warehouse.compile.load import load_project
 
-    project = load_project(root, vars=vars, cache=cache, config=config)
+    project = load_project(root, vars=vars, cache=cache, config=config,
+                           late=args.command in ("build", "run"))
     if args.command in ("build", "seed", "run", "test", "snapshot"):
         return _run(project, args, seen)
     if args.command == "compile":

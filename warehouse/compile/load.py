@@ -18,14 +18,16 @@ if TYPE_CHECKING:  # (importing it costs a no-op answered from its stamp: run/no
 
 
 def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
-                 cache: bool = False, config: Any = None) -> Project:
+                 cache: bool = False, config: Any = None, late: bool = False) -> Project:
     """Render, parse and check every node of the project in `root`; `vars` on top of the
-    project's own. `config`: its configuration, when the caller loaded it already."""
+    project's own. `config`: its configuration, when the caller loaded it already.
+    `late`: a build may start while the models' SQL checks still run
+    (`warehouse.compile.late_checks`; `project.late_checks` then holds them)."""
     with fewer_collections():
         if cache:
             from warehouse.compile.parse_cache import load_cached
 
-            return load_cached(root, vars, config)
+            return load_cached(root, vars, config, late=late)
         from warehouse.compile.assemble import assemble_project
         from warehouse.compile.files import load_config, read_files
 

@@ -127,9 +127,11 @@ def env_names(files: Any) -> tuple[str, ...] | None:
 
 
 def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
-                config: Any = None) -> Any:
+                config: Any = None, *, late: bool = False) -> Any:
     """`load_project`, served from the cache when nothing it depends on changed. `config`:
-    the project's configuration when the caller has loaded it already.
+    the project's configuration when the caller has loaded it already; `late`: a whole
+    load may leave the models' SQL checks to run beside the build
+    (`warehouse.compile.late_checks`).
 
     The project gets `env_read`: the names of the environment variables its templates
     read, or None when a template computes the name (then the whole environment counts)."""
@@ -158,7 +160,7 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
     found = read_previous(path)
     project = _delta(config, files, merged, inputs, found) if found is not None else None
     if project is None:
-        project = _assembled(config, files, vars, merged, inputs, signature, found)
+        project = _assembled(config, files, vars, merged, inputs, signature, found, late)
     project.env_read = env_names(files)
     if settled:
         write_stats(stats_path, FORMAT, quick, key, project.env_read)
@@ -190,8 +192,10 @@ def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
 
 def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
                merged: Mapping[str, Any], inputs: Any, signature: str,
-               found: Previous | None) -> Any:
-    """The whole project assembled (with what the last load's memos hold), and cached."""
+               found: Previous | None, late: bool = False) -> Any:
+    """The whole project assembled (with what the last load's memos hold), and cached;
+    with `late`, its models' SQL checks left to `project.late_checks` (then the cache is
+    written once they all passed)."""
     from warehouse.compile.assemble import assemble_project  # a miss: render everything
     from warehouse.compile.delta_load import props_blob
     from warehouse.compile.fingerprint import DigestMemo, normalizer_version
@@ -199,6 +203,7 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
     from warehouse.compile.model_cache import ModelCache, StderrCopy
     from warehouse.compile.model_checks import seeds_described_as_models
     from warehouse.compile.properties_cache import cached_properties
+    from warehouse.core.errors import ProjectError
 
     previous = found.entry if found is not None else None
     try:
@@ -214,20 +219,39 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
     models = ModelCache(model_context(config, files, merged, signature), memos.get("models"),
                         kept)
     properties = cached_properties(config, files, f"{FORMAT}\0{signature}")
+    analyze = memoized_analysis(analyses)
+    checks = None
+    if late:
+        from warehouse.compile.late_checks import LateChecks
+
+        analyze = checks = LateChecks(analyze)
     with StderrCopy(sys.stderr) as printed:
         # The config and files the key was made of: loading them again would print the
         # config's notes twice and could build from other inputs than were hashed.
-        project = assemble_project(config, files, vars=vars,
-                                   analyze=memoized_analysis(analyses),
-                                   properties=properties, model_cache=models)
+        try:
+            project = assemble_project(config, files, vars=vars, analyze=analyze,
+                                       properties=properties, model_cache=models)
+        except ProjectError:
+            if checks is not None:  # (a model's error comes first, as in an eager load)
+                checks.run_now()
+            raise
     project.cache_key = inputs.key
     digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
     fingerprints = project.compute_fingerprints(digests, _same_nodes_local(previous, project))
-    write_cache(cache_path(config), CachedLoad(
-        inputs.key, project.nodes, project.parents, dict(fingerprints),
-        {"analyses": analyses.state(), "sql_digests": digests.state(),
-         "models": models.state()}, printed.getvalue(), project.dag, inputs),
-        props=props_blob(seeds_described_as_models(properties, files).models))
+
+    def write() -> None:
+        write_cache(cache_path(config), CachedLoad(
+            inputs.key, project.nodes, project.parents, dict(fingerprints),
+            {"analyses": analyses.state(), "sql_digests": digests.state(),
+             "models": models.state()}, printed.getvalue(), project.dag, inputs),
+            props=props_blob(seeds_described_as_models(properties, files).models))
+
+    if checks is not None and checks.pending:
+        project.late_checks = checks
+        checks.then(write)
+        checks.start(project.nodes)
+    else:
+        write()
     return project
 
 

@@ -45,6 +45,8 @@ class Project:
         self.dag = dag if isinstance(dag, Dag) else Dag(self.parents)
         self._fingerprints = dict(fingerprints) if fingerprints is not None else None
         self.cache_key = cache_key  # the parse cache's digest of every input, if it loaded us
+        # Models whose SQL checks run beside the build (compile/late_checks.py), if any
+        self.late_checks: Any = None
 
     @property
     def renderer(self) -> Renderer:

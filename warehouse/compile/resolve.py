@@ -126,23 +126,41 @@ def compile_model(renderer: Renderer, model: ModelNode, resolver: Resolver,
             from warehouse.compile.introspect import defer_model
 
             return defer_model(renderer, model, sql, touched, vars)
+    if branch is not None:
+        incremental_sql, incremental_spans = _inject_ephemerals(renderer, model, resolver, vars,
+                                                                nodes, branch)
+    else:
+        incremental_sql, incremental_spans = "", ()
+    config_text = json.dumps(model.config, sort_keys=True, default=str)
+    compiled = replace(model, compiled_sql=full_sql,
+                       checksum=checksum(full_sql, incremental_sql, config_text),
+                       incremental_sql=incremental_sql, ephemeral_spans=spans,
+                       incremental_spans=incremental_spans)
+
+    def check(analyze: Callable[..., ParsedModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return check_model_sql(model, sql, branch, nodes, analyze)
+
+    defer = getattr(analyze, "defer", None)  # (compile/late_checks.py: beside the build)
+    if defer is not None:
+        return defer(compiled, check)
+    columns, volatile = check(analyze)
+    return replace(compiled, sql_columns=columns, volatile=volatile)
+
+
+def check_model_sql(model: ModelNode, sql: str, branch: str | None,
+                    nodes: Mapping[NodeId, Node], analyze: Callable[..., ParsedModel]
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A model's SQL checked (one statement DuckDB accepts, reading tables only through
+    ref()/source()/CTEs, errors placed in its template), with the incremental branch an
+    incremental run takes: the columns it outputs and the volatile functions it calls."""
     parsed = analyze(sql, path=model.path, template=model.template)
     _cross_check(parsed.tables, model, sql, nodes)
     volatile = set(parsed.volatile)
-    incremental_sql, incremental_spans = "", ()
     if branch is not None:
-        # The branch an incremental run takes is checked like the rest: one statement,
-        # tables read only through ref()/source()/CTEs (and `this`), errors located.
         checked = analyze(branch, path=model.path, template=model.template)
         _cross_check(checked.tables, model, branch, nodes)
-        incremental_sql, incremental_spans = _inject_ephemerals(renderer, model, resolver, vars,
-                                                                nodes, branch)
         volatile.update(checked.volatile)
-    config_text = json.dumps(model.config, sort_keys=True, default=str)
-    return replace(model, compiled_sql=full_sql, sql_columns=parsed.columns,
-                   checksum=checksum(full_sql, incremental_sql, config_text),
-                   incremental_sql=incremental_sql, volatile=tuple(sorted(volatile)),
-                   ephemeral_spans=spans, incremental_spans=incremental_spans)
+    return parsed.columns, tuple(sorted(volatile))
 
 
 def _render_final(renderer: Renderer, model: ModelNode, resolver: Resolver,

@@ -35,13 +35,21 @@ from warehouse.run.hooks import (
     ON_RUN_START,
     POST,
     PRE,
+    needs_run_context,
     render_for_run,
     run_context_for,
     run_model_hooks,
     run_project_hooks,
 )
 from warehouse.run.node_errors import model_error
-from warehouse.run.plan import Plan, not_run, plan_for, select_nodes, sources_read
+from warehouse.run.plan import (
+    Plan,
+    always_run,
+    not_run,
+    plan_for,
+    select_nodes,
+    sources_read,
+)
 from warehouse.run.progress import hidden_note, print_result, shown, summary_label
 from warehouse.run.results import NodeResult, RunOptions, RunResult
 from warehouse.run.state import (
@@ -81,6 +89,8 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
                                "first")
         options = replace(options, publish=False)  # unit tests need none: make none
     stored, unreadable = published_state(adapter)
+    if stored is not None and stored.exists and project.late_checks is not None:
+        project.late_checks.wait()  # the plan compares with what the checks find
     order = select_nodes(project, options, selection_state(project, options, stored, unreadable),
                          console)
     # An ephemeral model builds nothing: its SQL runs inside its children. dbt reports
@@ -111,7 +121,14 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
     with adapter.workspace() as work:
         session, plan = _plan_in(work, project, options, order, plan)
         session.create_schemas(_schemas_written(project, plan))
-        run = run_context_for(project, options, [project.nodes[n] for n in plan.run])
+        late = project.late_checks
+        running = [project.nodes[n] for n in plan.run]
+        if late is not None and (project.config.on_run_start
+                                 or needs_run_context(project, running)):
+            # Hooks may reach outside the warehouse, and run-time renders read the graph:
+            # neither before the checks.
+            late.wait()
+        run = run_context_for(project, options, running)
         run_project_hooks(project, session, ON_RUN_START, run)
         results = _run_nodes(project, options, session, console, plan, run)
         ok = not any(r.blocking for r in results)
@@ -137,6 +154,9 @@ def _plan_in(work: Any, project: Any, options: RunOptions, order: list[NodeId],
     for _attempt in range(2):
         session = work.connect()
         current = session.read_state()
+        if current.exists and project.late_checks is not None:
+            project.late_checks.wait()  # (as in `execute`)
+            plan = None
         data = source_data(project, sources_read(project, order), session.data_signatures)
         if plan is None or plan.based_on != current or plan.source_data != data:
             plan = plan_for(project, options, order, current, data)
@@ -202,6 +222,11 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
             index = next(counter)
         print_result(console, project, index, total, result)
 
+    late = project.late_checks  # (compile/late_checks.py: lines held until they pass)
+    if late is not None:
+        from warehouse.compile.late_checks import HeldLines
+
+        console = HeldLines(console, late)
     cursors = _Cursors(session)
     tests = TestBatches(project, plan.run)
     threads = options.threads or project.config.threads
@@ -217,8 +242,10 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
     groups = CommitGroups(threads == 1, attempt)  # (one thread: one cursor runs them all)
 
     def work(node_id: NodeId) -> NodeResult:
-        node = project.nodes[node_id]
         began = time.perf_counter()
+        node = project.nodes[node_id] if late is None else late.node(node_id, project.nodes)
+        if node is None:  # a check failed: the build stops (its error is the load's)
+            return NodeResult(node_id, "skipped", message="a model's check failed")
         refused = groups.prepare(node)  # (a refused commit: see run/commits.py)
         cursor = cursors.take(node)
         result = None
@@ -231,6 +258,8 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
         finally:
             cursors.give_back(cursor, kept=result is not None and result.status != "error")
         reason = plan.reasons.get(node_id)
+        if late is not None and getattr(node, "volatile", ()) and not options.full_refresh:
+            reason = always_run(project, [node_id], False).get(node_id) or reason
         detail = {**result.detail, "reason": reason} if reason else result.detail
         result = replace(result, elapsed=time.perf_counter() - began, detail=detail)
         report(result)
@@ -245,8 +274,15 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
         run_dag(graph, [n for n in plan.order if n in plan.run], work, threads=threads,
                 on_skip=on_skip, is_failure=lambda r: r.blocking)
         groups.finish()
+    except BaseException:
+        if late is not None:
+            console.flush()
+        raise
     finally:  # (an interrupted run's open group is rolled back as its cursor closes)
         cursors.close()
+    if late is not None:
+        late.wait()  # the first failed check is raised: the lines held are dropped
+        console.flush()
     return [results[n] for n in plan.order if n in results]
 
 

@@ -1,0 +1,137 @@
+"""A cold build checks its models' SQL beside the build (compile/late_checks.py): the
+same answers as a load that checks everything first, whatever runs meanwhile.
+
+Each build here runs in-process with the analyser wrapped, so a test can hold one
+model's check back until the build has run another model: what an eager load would
+never let happen is then sure to be tried."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import write_project
+
+from warehouse import cli
+from warehouse.compile import parse
+from warehouse.run import runner
+from warehouse.run.artifacts import KEY
+
+MODELS = {f"models/{name}.sql": "select 1 as x, 'a' as y" for name in "abcd"}
+BAD = "select 1 as x,,\n  from {{ ref('a') }}\n"  # a syntax error DuckDB finds at 1:15
+
+
+def _build(root: Path, monkeypatch, capsys, *args: str, hold: str | None = None,
+           at_most: float = 30):
+    """`warehouse build` in-process: exit code, stdout, stderr, whether a model ran. With
+    `hold`, the check of the model whose file name ends so waits until some model has run
+    (or `at_most` seconds, when none may)."""
+    ran = threading.Event()
+    real_analyze, real_run = parse.analyze_model_sql, runner.run_node
+
+    def analyze(sql: str, *, path: str, template: str):
+        if hold and path.endswith(hold):
+            ran.wait(at_most)
+        return real_analyze(sql, path=path, template=template)
+
+    def run_node(project, node, *rest, **kwargs):
+        result = real_run(project, node, *rest, **kwargs)
+        ran.set()
+        return result
+
+    monkeypatch.setattr(parse, "analyze_model_sql", analyze)
+    monkeypatch.setattr(runner, "run_node", run_node)
+    monkeypatch.chdir(root)
+    capsys.readouterr()
+    code = cli.main(["build", "--project-dir", str(root), *args])
+    out, err = capsys.readouterr()
+    return code, out, err.replace(str(root), "<root>"), ran.is_set()
+
+
+def test_a_failed_check_is_the_load_error_and_nothing_is_published(
+        tmp_path, monkeypatch, capsys):
+    files = {**MODELS, "models/z_bad.sql": BAD}
+    late = write_project(tmp_path / "late" / "project", files)
+    eager = write_project(tmp_path / "eager" / "project", files)
+    code, out, err, ran = _build(late, monkeypatch, capsys, hold="z_bad.sql")
+    assert ran  # models ran while the bad one's check waited ...
+    assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
+    assert code == 2 and "models/z_bad.sql:1:15: SQL syntax error" in err
+    assert out == ""  # ... and their lines were dropped with the build
+    assert not (late / "warehouse.duckdb").exists()
+    assert not (late / "target" / "manifest.json").exists()
+
+
+def test_a_model_error_comes_before_a_later_part_of_the_load(tmp_path, monkeypatch, capsys):
+    """The tests are built after the models: an eager load meets the model's error first."""
+    files = {**MODELS, "models/z_bad.sql": BAD, "models/props.yml": """
+        models:
+          - name: a
+            columns:
+              - name: x
+                data_tests: [no_such_test]
+        """}
+    late = write_project(tmp_path / "late" / "project", files)
+    eager = write_project(tmp_path / "eager" / "project", files)
+    code, out, err, _ran = _build(late, monkeypatch, capsys)
+    assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
+    assert "z_bad.sql:1:15" in err
+
+
+def test_a_model_with_hooks_waits_for_every_check(tmp_path, monkeypatch, capsys):
+    """A hook may write outside the warehouse: it must not run in a build an eager load
+    would have refused. (Here nothing runs before the checks end: the held check gives
+    up waiting after a second.)"""
+    files = {**MODELS, "models/z_bad.sql": BAD, "models/b_hooked.sql": """
+        {{ config(pre_hook="copy (select 42 as answer) to 'hook.csv'") }}
+        select x + 1 as x from {{ ref('a') }}
+        """}
+    root = write_project(tmp_path / "p", files)
+    code, _out, err, ran = _build(root, monkeypatch, capsys, hold="z_bad.sql", at_most=1)
+    assert not ran and code == 2 and "z_bad.sql:1:15" in err
+    assert not (root / "hook.csv").exists()
+
+
+def test_a_late_checked_build_records_what_an_eager_one_does(tmp_path, monkeypatch, capsys):
+    """Columns in the manifest, a volatile model's reason, the parse cache's nodes, and
+    the next build's plan (the volatile model runs again, the rest is unchanged)."""
+    files = {**MODELS, "models/clock.sql": "select now() as at, x from {{ ref('b') }}",
+             "models/inc.sql": """
+        {{ config(materialized='incremental') }}
+        select x, y from {{ ref('c') }}
+        {% if is_incremental() %} where x > (select max(x) from {{ this }}) {% endif %}
+        """}
+    late = write_project(tmp_path / "late" / "project", files)
+    eager = write_project(tmp_path / "eager" / "project", files)
+    assert _build(late, monkeypatch, capsys, hold="clock.sql")[0] == 0
+    assert _build(eager, monkeypatch, capsys, "--no-parse-cache")[0] == 0
+    for name in ("manifest.json", "run_results.json"):
+        assert _comparable(late, name) == _comparable(eager, name)
+    reasons = dict(_comparable(late, "run_results.json"))
+    assert reasons["model.project.clock"] == ("success", "calls now()")
+
+    from warehouse.compile.load import load_project
+
+    cached = load_project(late, cache=True).nodes
+    assert cached == load_project(eager).nodes
+    code, out, _err, _ran = _build(late, monkeypatch, capsys)
+    assert code == 0 and "UNCHANGED" in out and "model.project.clock" not in out
+    assert "clock" in out and "inc" in out
+
+
+def _comparable(root: Path, name: str) -> object:
+    """An artifact without what differs between two builds of one project (times, ids,
+    the project's folder)."""
+    data = json.loads((root / "target" / name).read_text().replace(str(root), "<root>"))
+    if name == "run_results.json":
+        return sorted((r["unique_id"], (r["status"], r["adapter_response"][KEY]["reason"]))
+                      for r in data["results"])
+    return {k: {f: v.get(f) for f in ("columns", "depends_on", "raw_code", "compiled_code")}
+            for k, v in data["nodes"].items()}
+
+
+@pytest.fixture(autouse=True)
+def _no_colour(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")

@@ -1,0 +1,182 @@
+"""Model checks that run beside a build instead of before it.
+
+Checking a model's SQL (DuckDB's parser, then sqlglot's analysis and the
+check that it reads only what it references: `resolve.check_model_sql`) is
+the largest share of a cold load. A build needs none of it to start: the DAG
+comes from `ref()` and `source()`, and the fingerprints from the SQL text. So
+a cold `build` or `run` loads with the checks set aside here, and a thread
+runs them, in the order the load would have, while DuckDB executes what is
+ready. The rules stay those of an eager load:
+
+* a model runs only once its own check passed (`node` waits for it);
+* the first check that fails is the load's error: the build stops starting
+  nodes, publishes nothing and reports that error as a load would, with its
+  file, line and column (`wait`); the lines of nodes run meanwhile are held
+  back (`held`) and dropped, so the output is the load's error alone;
+* what the load keeps (the parse cache) is written only once every check
+  passed (`then`), with the checked nodes.
+
+Nothing here decides what runs: a plan that depends on what the checks find
+(a stored state to compare with: a model calling `now()` always runs) waits
+for them first (run/runner.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from warehouse.core.errors import ProjectError, Unsupported
+from warehouse.core.identity import NodeId
+from warehouse.core.nodes import ModelNode, Node
+
+# The check of one model: given the analyser, its columns and volatile functions.
+Check = Callable[[Callable[..., Any]], tuple[tuple[str, ...], tuple[str, ...]]]
+
+# While checks and a build's worker share the interpreter, the worker waits at most this
+# long for the lock after DuckDB returns (Python's default is 5 ms: per node, it adds up).
+_SWITCH_INTERVAL = 0.0002
+
+
+class LateChecks:
+    """The models whose SQL checks were set aside by a load, and the thread that runs them.
+
+    Called like the analyser it wraps (a snapshot's check stays eager); `defer` is how
+    `resolve.compile_model` hands over a model's check instead of running it."""
+
+    def __init__(self, analyze: Callable[..., Any]) -> None:
+        self._analyze = analyze
+        self._pending: dict[NodeId, tuple[ModelNode, Check]] = {}
+        self._done: dict[NodeId, threading.Event] = {}
+        self._finished = threading.Event()
+        self._nodes: dict[NodeId, Node] | None = None
+        self._then: list[Callable[[], None]] = []
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def __call__(self, sql: str, *, path: str, template: str) -> Any:
+        return self._analyze(sql, path=path, template=template)
+
+    def defer(self, model: ModelNode, check: Check) -> ModelNode:
+        """Keep `check` for later; `model` as it is until then (no columns, nothing volatile)."""
+        self._pending[model.id] = (model, check)
+        return model
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._pending) and not self._finished.is_set()
+
+    def then(self, action: Callable[[], None]) -> None:
+        """Run `action` once every check has passed (on the checking thread)."""
+        self._then.append(action)
+
+    def run_now(self) -> None:
+        """Every check, here and now (a load that failed after setting them aside: the
+        first model error is the one an eager load would have raised first)."""
+        self._run(None)
+        if self.error is not None:
+            raise self.error
+
+    def start(self, nodes: dict[NodeId, Node]) -> None:
+        """Check on a thread of its own, putting each checked model into `nodes` (the
+        project's)."""
+        if self._thread is not None:
+            return
+        self._nodes = nodes
+        self._done = {node_id: threading.Event() for node_id in self._pending}
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(_SWITCH_INTERVAL)
+        self._thread = threading.Thread(target=self._run, args=(nodes,), daemon=True,
+                                        name="warehouse-checks")
+        self._thread.start()
+
+    def node(self, node_id: NodeId, nodes: Mapping[NodeId, Node]) -> Node | None:
+        """`node_id`'s node once checked (at once for one that was never set aside);
+        None when a check failed (this one or an earlier one: the build stops)."""
+        event = self._done.get(node_id)
+        if event is not None:
+            event.wait()
+        return None if self.error is not None else nodes[node_id]
+
+    def wait(self) -> None:
+        """Until every check has run; the first error, raised here as the load's."""
+        if self._thread is not None:
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self, nodes: dict[NodeId, Node] | None) -> None:
+        try:
+            for node_id, (model, check) in self._pending.items():
+                if self.error is not None:
+                    break
+                checked = self._checked(model, check)
+                if nodes is not None and checked is not None:
+                    nodes[node_id] = checked
+                if node_id in self._done:
+                    self._done[node_id].set()
+            if self.error is None:
+                for action in self._then:
+                    action()
+        except BaseException as exc:  # (a bug: the build must not wait for ever)
+            self.error = self.error or exc
+        finally:
+            self._finished.set()
+            for event in self._done.values():
+                event.set()
+            if nodes is not None:
+                sys.setswitchinterval(self._interval)
+
+    def _checked(self, model: ModelNode, check: Check) -> ModelNode | None:
+        """The model with what its check found, refused for a construct the engine lacks
+        (as `refusals.or_refused` would have at load); None and `error` when it failed."""
+        from warehouse.compile.contracts import ContractError
+        from warehouse.compile.refusals import Refusal
+
+        try:
+            columns, volatile = check(self._analyze)
+        except (Unsupported, ContractError) as exc:
+            return replace(model, refused=Refusal.of(exc))
+        except ProjectError as exc:
+            self.error = exc
+            return None
+        return replace(model, sql_columns=columns, volatile=volatile)
+
+
+class HeldLines:
+    """A console whose lines wait until the checks pass, then go out in order; dropped
+    when one fails (the build's output is then the load's error alone)."""
+
+    def __init__(self, console: Any, checks: LateChecks) -> None:
+        self._console, self._checks = console, checks
+        self._held: list[tuple[str, tuple, dict]] | None = []
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._console, name)
+        if not callable(target) or name not in ("line", "node", "block"):
+            return target
+
+        def call(*args: Any, **kwargs: Any) -> None:
+            with self._lock:
+                if self._held is not None and self._checks.pending:
+                    self._held.append((name, args, kwargs))
+                    return
+                self._release()
+            target(*args, **kwargs)
+
+        return call
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held and self._checks.error is None:
+            for name, args, kwargs in held:
+                getattr(self._console, name)(*args, **kwargs)
+
+    def flush(self) -> None:
+        """The held lines (after the checks: printed, or dropped if one failed)."""
+        with self._lock:
+            self._release()
