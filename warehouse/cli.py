@@ -349,8 +349,8 @@ def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: 
     stamp."""
     import contextlib
 
-    from warehouse.core.atomic import write_json
-    from warehouse.run.artifacts import manifest_in_background, run_results
+    from warehouse.core.atomic import write_atomic
+    from warehouse.run.artifacts import manifest_in_background, run_results_json
     from warehouse.run.runner import execute
 
     manifest_written = manifest_in_background(project.target_path / "manifest.json", project)
@@ -366,7 +366,8 @@ def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: 
         return _nothing_selected(args)
     try:
         manifest_written()
-        write_json(project.target_path / "run_results.json", run_results(result, project))
+        write_atomic(project.target_path / "run_results.json",
+                     run_results_json(result, project))
     except OSError as exc:
         done = "was published" if result.published else "ran"
         raise NodeFailure(f"the build {done}, but its artifacts could not be written: "

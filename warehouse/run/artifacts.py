@@ -13,6 +13,7 @@ Written atomically (temp file, then rename), so a reader never sees half a file.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -277,38 +278,37 @@ def _read(path: Path) -> str | None:
         return None
 
 
-_DBT_STATUS = {"unchanged": "success"}  # dbt has no word for a node reused as it was
-
-
 def run_results(result: Any, project: Any = None) -> dict[str, Any]:
     """target/run_results.json: dbt's v6 layout; our statuses and counts under `warehouse`
-    in each result's adapter_response, the run's under args."""
+    in each result's adapter_response (result_entries.py), the run's under args."""
+    from warehouse.run.result_entries import entry
+
     ids = _ids(project) if project is not None else {}
+    return {**_run_results_head(result), "results": [entry(r, ids) for r in result.results]}
+
+
+def run_results_json(result: Any, project: Any = None) -> bytes:
+    """`run_results(result, project)` as write_json encodes it, its results written from
+    their template (result_entries.py: 12,500 of them at 5,000 models)."""
+    head, results = run_results_parts(result, project)
+    return f'{json.dumps(head, default=str)[:-1]}, "results": {results}}}'.encode()
+
+
+def run_results_parts(result: Any, project: Any = None) -> tuple[dict[str, Any], str]:
+    """run_results.json but its results, and its results as JSON text."""
+    from warehouse.run.result_entries import entries_json
+
+    ids = _ids(project) if project is not None else {}
+    return _run_results_head(result), entries_json(result.results, ids)
+
+
+def _run_results_head(result: Any) -> dict[str, Any]:
     return {
         "metadata": metadata(RUN_RESULTS_SCHEMA),
         "elapsed_time": round(result.elapsed, 4),
         "args": {"which": result.command, KEY: {
             "engine_version": __version__, "published": result.published,
             "database": str(result.database)}},
-        "results": [_result(r, ids) for r in result.results],
-    }
-
-
-def _result(r: Any, ids: dict[Any, str]) -> dict[str, Any]:
-    status = r.status
-    if status == "unchanged" and r.node_id.kind.value in ("test", "unit_test"):
-        status = "pass"
-    ours = {"node": str(r.node_id), "status": r.status, "rows": r.rows,
-            "relation": r.relation, "reused": bool(r.detail.get("reused")),
-            "reason": r.detail.get("reason")}
-    return {
-        "unique_id": ids.get(r.node_id, str(r.node_id)),
-        "status": _DBT_STATUS.get(status, status),
-        "timing": [], "thread_id": "Thread-1", "execution_time": round(r.elapsed, 4),
-        "adapter_response": {"_message": r.message or r.status,
-                             "rows_affected": r.rows if r.rows is not None else -1, KEY: ours},
-        "message": r.message or None, "failures": r.failures,
-        "compiled": None, "compiled_code": None, "relation_name": r.relation,
     }
 
 

@@ -186,7 +186,7 @@ def remember(seen: Look, project: Any, options: Any, result: Any) -> None:
     if identity is None:
         return
     from warehouse.core.atomic import write_atomic
-    from warehouse.run.artifacts import run_results
+    from warehouse.run.artifacts import run_results_parts
     from warehouse.run.progress import hidden_note, summary_label
     from warehouse.run.results import NodeResult, RunResult
 
@@ -199,10 +199,9 @@ def remember(seen: Look, project: Any, options: Any, result: Any) -> None:
         labels[summary_label(r)] = labels.get(summary_label(r), 0) + 1
     again_run = RunResult(result.command, tuple(again), 0.0, False, result.database)
     try:  # node ids as the artifacts name them need the project, where it is taken
-        document = run_results(again_run, project)
+        document, results = run_results_parts(again_run, project)
     except TypeError:
-        document = run_results(again_run)
-    results = json.dumps(document.pop("results"))
+        document, results = run_results_parts(again_run)
     names = getattr(project, "env_read", ())
     header = {"key": seen.key, "database": identity, "env_names": names,
               "env": environment(None if names is None else list(names)),

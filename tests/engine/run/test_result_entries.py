@@ -1,0 +1,80 @@
+"""run_results.json's results written from a template (run/result_entries.py): the very
+text json.dumps gives of their dicts, whatever the values."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from warehouse.core.identity import NodeId, NodeKind
+from warehouse.run.result_entries import entries_json, entry
+from warehouse.run.results import NodeResult, RunResult
+
+MODEL, TEST = NodeId(NodeKind.MODEL, "orders"), NodeId(NodeKind.TEST, "unique_orders_id")
+UNIT = NodeId(NodeKind.UNIT_TEST, "keeps_names")
+IDS = {MODEL: "model.shop.orders", TEST: "test.shop.unique_orders_id.1a2b3c"}
+
+RESULTS = [
+    NodeResult(MODEL, "unchanged", relation="main.orders"),
+    NodeResult(MODEL, "success", elapsed=0.123456789, rows=10_000, relation="main.orders",
+               detail={"reason": "changed", "kind": "table"}),
+    NodeResult(TEST, "pass", failures=0, detail={"reused": True}),
+    NodeResult(TEST, "unchanged", failures=0),
+    NodeResult(TEST, "warn", message='2 rows: "ü" \\ \n\t\x00 \u2028 😀', failures=2,
+               detail={"reason": "parent changed"}),
+    NodeResult(TEST, "error", message="Binder Error: no column", elapsed=3),
+    NodeResult(UNIT, "fail", failures=1, message="1 row differs", detail={"reused": 0}),
+    NodeResult(MODEL, "skipped", message="upstream failed", rows=0, elapsed=-0.0),
+]
+ODD = [  # values the template does not write itself: json.dumps of the dict does
+    NodeResult(MODEL, "success", elapsed=float("nan"), rows=1),
+    NodeResult(MODEL, "success", elapsed=float("inf")),
+    NodeResult(MODEL, "success", rows=True),
+    NodeResult(MODEL, "success", detail={"reason": ("a", 1)}),
+    NodeResult(TEST, "pass", failures=1.5),
+    NodeResult(TEST, "pass", message=NodeId(NodeKind.TEST, "odd")),
+]
+
+
+def expected(results: list[NodeResult]) -> str:
+    return json.dumps([entry(r, IDS) for r in results], default=str)
+
+
+@pytest.mark.parametrize("results", [RESULTS, ODD, RESULTS + ODD + RESULTS, []])
+def test_the_text_is_json_dumps_of_the_entries(results):
+    text = entries_json(results, IDS)
+    assert text == expected(results)
+    assert json.loads(text, parse_constant=str) == json.loads(expected(results),
+                                                              parse_constant=str)
+
+
+def test_an_entry_has_dbt_fields_and_ours_under_warehouse():
+    done = entry(RESULTS[1], IDS)
+    assert done["unique_id"] == "model.shop.orders" and done["status"] == "success"
+    assert done["execution_time"] == 0.1235 and done["relation_name"] == "main.orders"
+    assert done["adapter_response"] == {"_message": "success", "rows_affected": 10_000,
+                                        "warehouse": {"node": "model.orders",
+                                                      "status": "success", "rows": 10_000,
+                                                      "relation": "main.orders",
+                                                      "reused": False, "reason": "changed"}}
+    reused = json.loads(entries_json([RESULTS[0], RESULTS[3]], IDS))
+    assert [r["status"] for r in reused] == ["success", "pass"]  # dbt's words for ours
+    assert reused[1]["adapter_response"]["warehouse"]["status"] == "unchanged"
+    assert entry(RESULTS[6], IDS)["unique_id"] == "unit_test.keeps_names"  # (no dbt id)
+
+
+def test_the_file_is_write_json_of_the_document(monkeypatch):
+    from warehouse.run import artifacts
+
+    monkeypatch.setattr(artifacts, "_ids", lambda project: IDS)
+    run = RunResult("build", tuple(RESULTS + ODD), 1.23456, True, "/tmp/w.duckdb")
+    monkeypatch.setattr(artifacts, "metadata", lambda schema: {"dbt_schema_version": schema,
+                                                               "env": {"results": "x"}})
+    document = artifacts.run_results(run, object())
+    assert artifacts.run_results_json(run, object()) == json.dumps(
+        document, default=str).encode()
+    assert list(document) == ["metadata", "elapsed_time", "args", "results"]
+    head, results = artifacts.run_results_parts(run, object())
+    assert {**head, "results": json.loads(results, parse_constant=str)} == json.loads(
+        json.dumps(document, default=str), parse_constant=str)
