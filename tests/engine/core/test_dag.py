@@ -164,3 +164,38 @@ def test_node_ids_equal_hash_and_sort_by_kind_and_name():
     assert sorted([test, NodeId(NodeKind.MODEL, "y"), model]) == [
         model, NodeId(NodeKind.MODEL, "y"), test]
     assert pickle.loads(pickle.dumps({model: 1}))[model] == 1
+
+
+def _reference_order(parents: dict[NodeId, list[NodeId]]) -> list[NodeId]:
+    """The order the DAG promises, worked out the slow, obvious way: repeatedly the
+    smallest NodeId whose parents are all placed."""
+    placed: list[NodeId] = []
+    left = dict(parents)
+    while left:
+        node = min(n for n, ps in left.items() if all(p in placed for p in ps))
+        placed.append(node)
+        del left[node]
+    return placed
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_order_parents_and_children_equal_a_plain_reading_of_the_graph(seed):
+    """Random graphs over every kind, names sorting differently from their kinds, parents
+    given as sorted tuples, as lists with repeats and out of order."""
+    rng = random.Random(seed)
+    kinds = list(NodeKind)
+    ids = [NodeId(rng.choice(kinds), f"n{rng.randrange(1000):03d}_{i}") for i in range(80)]
+    rng.shuffle(ids)
+    parents: dict[NodeId, object] = {}
+    for index, node in enumerate(ids):
+        chosen = rng.sample(ids[:index], min(index, rng.randrange(4)))
+        if rng.random() < 0.5:
+            parents[node] = tuple(sorted(set(chosen)))
+        else:
+            parents[node] = chosen + chosen[:1]
+    graph = Dag(dict(rng.sample(list(parents.items()), len(parents))))
+    plain = {node: sorted(set(ps)) for node, ps in parents.items()}
+    assert list(graph.topological_order()) == _reference_order(plain)
+    for node in ids:
+        assert list(graph.parents(node)) == plain[node]
+        assert list(graph.children(node)) == sorted(n for n, ps in plain.items() if node in ps)
