@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from warehouse import __version__
-from warehouse.core.atomic import write_atomic, write_json
+from warehouse.core.atomic import write_json
 from warehouse.core.heap import collector_paused
 from warehouse.core.nodes import ModelNode, SeedNode, SnapshotNode, SourceNode, TestNode
 from warehouse.run import dbt_ids
@@ -212,10 +212,8 @@ def write_manifest(path: Path, project: Any) -> bool:
     with collector_paused():  # the last file with the changed entries, or all of it
         data = manifest_splice.spliced(path, recorded, __version__, project,
                                        _manifest_head(project), _entry_of(project))
-        if data is None:
+        if data is None or not data.write(path):
             write_json(path, manifest(project))
-        else:
-            write_atomic(path, data)
     if key:  # and the file's identity: an edit since means its entries are not ours
         key_file.write_text(f"{key}\n{manifest_splice.identity(path)}", encoding="utf-8")
     else:

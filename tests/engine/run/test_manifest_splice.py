@@ -114,3 +114,46 @@ def test_more_changed_entries_than_a_scan_is_worth_is_a_full_write(written, monk
     project = parse_cache.load_cached(root)
     assert write_manifest(path, project) and ways == ["full"]
     assert timeless(path.read_bytes()) == full(project)
+
+
+def test_an_entry_longer_than_a_read_window_is_found_whole(written, monkeypatch):
+    """Entries are read in windows that grow: one longer than the first (a long model) is
+    read to its end, not taken for a broken file."""
+    root, path, ways = written
+    long = "select id, id * 3 as scaled -- " + "x" * 300_000 + "\nfrom {{ ref('stg') }}"
+    write(root, "models/mid.sql", long)
+    project = parse_cache.load_cached(root)
+    assert write_manifest(path, project) and ways == ["spliced"]  # (the old entry: short)
+    write(root, "models/mid.sql", long.replace("* 3", "* 4"))
+    again = parse_cache.load_cached(root)  # the old entry: longer than a window
+    assert write_manifest(path, again) and ways == ["spliced", "spliced"]
+    assert timeless(path.read_bytes()) == full(again)
+
+
+def test_without_the_kernel_copy_the_bytes_are_copied_the_same(written, monkeypatch):
+    root, path, ways = written
+    monkeypatch.delattr(os, "copy_file_range")  # (another system)
+    write(root, "models/mid.sql", "select id, id * 3 as scaled from {{ ref('stg') }}")
+    project = parse_cache.load_cached(root)
+    assert write_manifest(path, project) and ways == ["spliced"]
+    assert timeless(path.read_bytes()) == full(project)
+
+
+def test_a_manifest_replaced_while_it_is_spliced_is_written_in_full(written, monkeypatch):
+    root, path, ways = written
+    write(root, "models/mid.sql", "select id, id * 3 as scaled from {{ ref('stg') }}")
+    project = parse_cache.load_cached(root)
+    real = manifest_splice.Splice.write
+
+    done = []
+
+    def replaced_first(self, target):  # another writer renames its file in meanwhile
+        os.replace(path, path.with_name("moved.json"))
+        path.write_bytes(path.with_name("moved.json").read_bytes())
+        done.append(real(self, target))
+        return done[-1]
+
+    monkeypatch.setattr(manifest_splice.Splice, "write", replaced_first)
+    assert write_manifest(path, project) and ways == ["spliced"] and done == [False]
+    assert timeless(path.read_bytes()) == full(project)
+    assert not list(path.parent.glob("*.tmp"))
