@@ -43,6 +43,7 @@ LINE_KEY = "__line__"  # added to every YAML mapping by properties.load_yaml
 
 _TEST_NAME = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*$")  # package.test
 MAX_NAME = 64  # dbt shortens names this long or longer (file names, table names)
+_NOT_WORD = re.compile(r"[^0-9a-zA-Z_]+")  # replaced by _ in a generated test name
 
 
 class FrozenArgs(Mapping[str, Any]):
@@ -158,7 +159,11 @@ def _parse_entry(entry: Any, attached_to: str, column_name: str | None, where: E
                             path=where.path, hint=hint, **(at or where.entry()))
 
     test_name, body, skip = _name_and_body(entry, where, fail)
-    custom_name, config_block, args, origin = _split_body(test_name, body, skip, where, fail)
+    if body:
+        custom_name, config_block, args, origin = _split_body(test_name, body, skip, where,
+                                                              fail)
+    else:  # a bare name (`- unique`): what _split_body makes of nothing
+        custom_name, config_block, args, origin = None, {}, {}, {"name": body}
 
     def at(key: str, value: bool = True) -> dict[str, Any]:
         return where.at(origin.get(key), key, value)
@@ -302,7 +307,7 @@ def generic_test_name(test_name: str, attached_to: str, column_name: str | None,
             parts = list(value)
         else:
             parts = [value]
-        flat.extend(re.sub(r"[^0-9a-zA-Z_]+", "_", str(p)) for p in parts)
+        flat.extend(_NOT_WORD.sub("_", str(p)) for p in parts)
     identifier = f"{test_name}_{attached_to}"
     return f"{identifier}_{'__'.join(flat)}" if flat else identifier
 

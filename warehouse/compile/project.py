@@ -105,13 +105,18 @@ def one_of_each(nodes: dict[NodeId, Node], parents: Mapping[NodeId, tuple[NodeId
 
     same = {node_id: node_id for node_id in nodes}
     configs: dict[Any, Any] = {}
+    kept: dict[int, tuple[Any, Any]] = {}  # id(config) -> (it, the one kept for it)
     for node_id, node in nodes.items():
         if not isinstance(node, TestNode):
             continue
         deps = tuple(same.get(d, d) for d in node.depends_on)
         config = node.config
-        if all(_plain(getattr(config, f.name)) for f in fields(config)):
-            config = configs.setdefault(config, config)  # (a str subclass may carry a line)
+        if id(config) in kept:  # (most tests share one already: testbuild's defaults)
+            config = kept[id(config)][1]
+        else:
+            if all(_plain(getattr(config, f.name)) for f in fields(config)):
+                config = configs.setdefault(config, config)  # (a str subclass may carry a line)
+            kept[id(node.config)] = (node.config, config)
         if config is not node.config or any(
                 a is not b for a, b in zip(deps, node.depends_on, strict=True)):
             nodes[node_id] = replace(node, depends_on=deps, config=config)

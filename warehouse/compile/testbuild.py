@@ -32,17 +32,21 @@ def build_tests(config: ProjectConfig, files: ProjectFiles, props: Properties,
     targets += [(NodeId(NodeKind.SNAPSHOT, n), p) for n, p in props.snapshots.items()]
     targets += [(NodeId(NodeKind.SOURCE, f"{s}.{t}"), sp.props)
                 for (s, t), sp in props.sources.items()]
+    # Each test depends on the very id objects that key `nodes` (as project.one_of_each
+    # would make them: done here, no test is made twice)
+    same = {node_id: node_id for node_id in nodes}
     for target_id, p in targets:
-        if target_id not in nodes:
+        target_id = same.get(target_id)
+        if target_id is None:
             continue
-        tests += _generic_tests(renderer, resolver, vars, nodes, target_id, p)
+        tests += _generic_tests(renderer, resolver, vars, nodes, target_id, p, same)
     for path, _text in sorted(files.tests.items()):
         tests.append(_singular_test(renderer, resolver, vars, nodes, path, _text))
     return [t for t in tests if getattr(t.config, "enabled", True)]
 
 
 def _generic_tests(renderer, resolver, vars, nodes, target_id: NodeId,
-                   p: NodeProps) -> list[TestNode]:
+                   p: NodeProps, same: Mapping[NodeId, NodeId]) -> list[TestNode]:
     from warehouse.compile.datatests import parse_test_entries
 
     out = []
@@ -55,18 +59,31 @@ def _generic_tests(renderer, resolver, vars, nodes, target_id: NodeId,
                                    yaml_path=p.path, yaml_line=line, positions=positions,
                                    yaml_text=p.text or None)
         for spec in specs:
-            out.append(_generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line))
+            out.append(_generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
+                                     same))
     return out
 
 
-def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> TestNode:
-    from warehouse.compile.generic_sql import BUILTIN_ARGS, apply_where, generic_test_sql
+def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
+                  same: Mapping[NodeId, NodeId]) -> TestNode:
+    from warehouse.compile.generic_sql import BUILTIN_ARGS
 
     line = spec.yaml_line or line  # the test's own entry in the YAML
     target = nodes[target_id]
     if isinstance(target, ModelNode) and target.materialized == "ephemeral":
         raise ProjectError(f"test {spec.name}: tests on ephemeral models are not supported",
                            path=p.path, line=line)
+    if not spec.kwargs and spec.test_name in BUILTIN_ARGS:  # nothing of it renders
+        return _builtin_node(spec, p, line, target, target_id)
+    return _rendered_node(renderer, resolver, vars, nodes, target_id, spec, p, line, same)
+
+
+def _rendered_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
+                   same: Mapping[NodeId, NodeId]) -> TestNode:
+    """A generic test whose arguments or macro render (refs in them are dependencies)."""
+    from warehouse.compile.generic_sql import BUILTIN_ARGS, apply_where, generic_test_sql
+
+    target = nodes[target_id]
     state = RenderState(p.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
                         vars=vars, line=line)
     kwargs = {}
@@ -75,7 +92,7 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
             kwargs[key] = _render_arg(renderer, state, value)
         except ProjectError as exc:
             raise _in_argument(exc, key, dict(spec.arg_lines).get(key), p.path, p.text) from None
-    deps = _dependencies(state, nodes) | {target_id}
+    deps = {same.get(d, d) for d in _dependencies(state, nodes)} | {target_id}
     model_sql = apply_where(getattr(target, "external", None) or target.relation.sql,
                             spec.config.where)  # (a source read from files: its reader)
     if spec.test_name in BUILTIN_ARGS:
@@ -96,6 +113,21 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line) -> 
                     config=spec.config, attached_to=p.name, column_name=spec.column_name,
                     test_name=spec.test_name, line=line, volatile=volatile_in(sql),
                     runtime_kinds=kinds, macro_call=call)
+
+
+def _builtin_node(spec: Any, p: NodeProps, line: int | None, target: Node,
+                  target_id: NodeId) -> TestNode:
+    """A built-in test without arguments (`- unique`, most tests): `_generic_node` without
+    the render state, whose refs, sources and run-time reads stay empty."""
+    from warehouse.compile.generic_sql import apply_where, generic_test_sql
+
+    model_sql = apply_where(getattr(target, "external", None) or target.relation.sql,
+                            spec.config.where)
+    sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
+                           kwargs={})
+    return TestNode(name=spec.name, path=p.path, sql=sql, depends_on=(target_id,),
+                    config=spec.config, attached_to=p.name, column_name=spec.column_name,
+                    test_name=spec.test_name, line=line, volatile=volatile_in(sql))
 
 
 def _runtime_call(renderer: Renderer, state: RenderState, macro: str | None, spec: Any,

@@ -52,6 +52,9 @@ class TestConfig:
     fail_calc: str = DEFAULT_FAIL_CALC
 
 
+_DEFAULTS = TestConfig()
+
+
 def config_from_mapping(values: Mapping[str, Any] | None, *, path: str,
                         line: int | None = None, defaults: TestConfig | None = None,
                         locate: Callable[[str, bool], dict[str, Any]] | None = None
@@ -59,7 +62,7 @@ def config_from_mapping(values: Mapping[str, Any] | None, *, path: str,
     """A validated TestConfig from `config:` keys (also `{{ config(...) }}` of a singular
     test), on top of `defaults`. Unknown keys are errors so a typo is not ignored. An error
     is at `line`, or where `locate(key, at_value)` says the key (or its value) was written."""
-    base = defaults or TestConfig()
+    base = defaults or _DEFAULTS
     out: dict[str, Any] = {}
     for key, value in (values or {}).items():
         if key == LINE_KEY or key in IGNORED_KEYS:
@@ -73,7 +76,7 @@ def config_from_mapping(values: Mapping[str, Any] | None, *, path: str,
         checked = _config_value(key, value, base, fail)
         if checked is not _DEFAULT:
             out[key] = checked
-    return replace(base, **out)
+    return replace(base, **out) if out else base  # (frozen: one object serves every test)
 
 
 _DEFAULT = object()  # a config accepted only with the value that changes nothing
