@@ -106,24 +106,28 @@ class DuckDBWorkspace:
         session, start = self._session, self._start
         if final is None or start is None or session is None or session.unrepeatable:
             return None
-        return Spare(tuple(k for k, v in final.nodes.items() if start.nodes.get(k) != v),
+        before = start.nodes.get  # (rows kept are the very objects: `is` settles most)
+        return Spare(tuple(k for k, v in final.nodes.items()
+                           if (old := before(k)) is not v and old != v),
                      tuple(k for k in start.nodes if k not in final.nodes),
                      session.busy_seconds)
 
     def publish(self) -> None:
-        from warehouse.adapters.duckdb.state import file_identity, write_stamp
+        from warehouse.adapters.duckdb.state import file_identity, stamp_body, write_stamp
 
-        session = self._session
+        session, stamp = self._session, self._adapter.stamp
         final = self._final_state()
         taken = {str(r): s for r, s in session.signatures_taken.items()} if session else {}
         note = self._spare_note(final)
+        # The stamp pickled while DuckDB checkpoints (which lets go of the interpreter).
+        body = _meanwhile(stamp_body, final, taken) if stamp and final else lambda: None
         refused = self._close_session()
         if refused is not None:
             raise self._copy.fail(f"could not write the build into {self._copy.path.name} "
                                   "(CHECKPOINT)", refused) from refused
         self._copy.publish(note)
-        if self._adapter.stamp is not None and final is not None:
-            write_stamp(self._adapter.stamp, file_identity(self._adapter.path), final, taken)
+        if stamp is not None and final is not None:
+            write_stamp(stamp, file_identity(self._adapter.path), final, taken, body())
 
     def _final_state(self) -> StoredState | None:
         """The work file's state now: the state at connect with the one write_state's
@@ -162,3 +166,26 @@ class DuckDBWorkspace:
         finally:
             session.close()
         return None
+
+
+def _meanwhile(make: Any, *args: Any) -> Any:
+    """Start `make(*args)` on a thread; the function returned waits for its result (None if
+    it raised: the caller then makes it itself)."""
+    import threading
+
+    made: list[Any] = [None]
+
+    def run() -> None:
+        try:
+            made[0] = make(*args)
+        except Exception:  # (the caller's own attempt says what went wrong)
+            made[0] = None
+
+    thread = threading.Thread(target=run, name="warehouse-meanwhile", daemon=True)
+    thread.start()
+
+    def result() -> Any:
+        thread.join()
+        return made[0]
+
+    return result
