@@ -162,6 +162,9 @@ class HeldLines:
 
         def call(*args: Any, **kwargs: Any) -> None:
             with self._lock:
+                if self._checks.error is not None:  # (set before `pending` turns false)
+                    self._held = None
+                    return
                 if self._held is not None and self._checks.pending:
                     self._held.append((name, args, kwargs))
                     return

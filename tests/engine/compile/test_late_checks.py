@@ -135,3 +135,49 @@ def _comparable(root: Path, name: str) -> object:
 @pytest.fixture(autouse=True)
 def _no_colour(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
+
+
+def test_lines_are_held_while_checks_run_then_printed_in_order_or_dropped():
+    """Printed in order once every check passed; after a failed check, none is printed,
+    neither those held nor those of nodes that finish later."""
+    import io
+
+    from warehouse.compile.late_checks import HeldLines, LateChecks
+    from warehouse.core.console import Console
+    from warehouse.core.errors import ProjectError
+    from warehouse.core.identity import Relation
+    from warehouse.core.nodes import ModelNode
+
+    def model(name: str) -> ModelNode:
+        return ModelNode(name=name, path=f"models/{name}.sql", template="", config={},
+                         relation=Relation("main", name), refs=(), sources=(),
+                         compiled_sql="select 1")
+
+    for fails in (False, True):
+        gate = threading.Event()
+
+        def check(_analyze, fails=fails, gate=gate):
+            assert gate.wait(10)
+            if fails:
+                raise ProjectError("bad SQL", path="models/b.sql", line=1)
+            return ("x",), ()
+
+        checks, out = LateChecks(lambda *a, **k: None), io.StringIO()
+        checks.defer(model("a"), lambda _analyze: (("x",), ()))
+        checks.defer(model("b"), check)
+        nodes = {}
+        checks.start(nodes)
+        held = HeldLines(Console(out, colour=False), checks)
+        held.line("first")
+        held.line("second")
+        assert out.getvalue() == ""
+        gate.set()
+        if fails:
+            with pytest.raises(ProjectError):
+                checks.wait()
+        else:
+            checks.wait()
+        held.line("third")
+        held.flush()
+        assert out.getvalue() == ("" if fails else "first\nsecond\nthird\n")
+        assert [n.sql_columns for n in nodes.values()] == ([("x",)] if fails else [("x",)] * 2)
