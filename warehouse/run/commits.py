@@ -24,6 +24,7 @@ models, unit tests and the rest commit as before.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -131,7 +132,7 @@ class CommitGroups:
 
 def leaves_cursor_as_found(node: Node) -> bool:
     """Whether running `node` runs only the engine's own statements, so that it may run on
-    the worker's kept cursor (runner._Cursors): no hook, no run-time rendering."""
+    the worker's kept cursor (WorkerCursors): no hook, no run-time rendering."""
     if getattr(node, "renders_at_run", False):
         return False
     if isinstance(node, ModelNode):
@@ -160,3 +161,43 @@ def _said(result: NodeResult) -> str:
     counted = f"{rows} rows" if rows is not None else (
         f"{failures} failing rows" if failures is not None else "")
     return f"{status}" + (f" ({counted})" if counted else "")
+
+
+class WorkerCursors:
+    """One cursor per worker thread, kept from node to node: opening and closing one per
+    node was a visible share of a build of many small nodes.
+
+    A node whose SQL may change the cursor's own state (hooks, run-time renders,
+    which run any statement; unit tests' temporary tables; snapshots) gets a cursor
+    of its own, closed after it, and so does the next node after one that failed
+    (its transaction may be left aborted)."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._mine = threading.local()
+        self._kept: list[Any] = []
+        self._lock = threading.Lock()
+
+    def take(self, node: Node) -> Any:
+        if not leaves_cursor_as_found(node):
+            return self._session.cursor()
+        cursor = getattr(self._mine, "cursor", None)
+        if cursor is None:
+            cursor = self._mine.cursor = self._session.cursor()
+            with self._lock:
+                self._kept.append(cursor)
+        return cursor
+
+    def give_back(self, cursor: Any, *, kept: bool) -> None:
+        if cursor is not getattr(self._mine, "cursor", None):
+            cursor.close()
+        elif not kept:
+            self._mine.cursor = None
+            cursor.close()
+
+    def close(self) -> None:
+        """Every kept cursor (closing one twice is harmless in DuckDB)."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for cursor in kept:
+            cursor.close()

@@ -29,7 +29,7 @@ from warehouse.core.console import Console
 from warehouse.core.errors import ProjectError, WarehouseError
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, TestNode
-from warehouse.run.commits import CommitGroups, leaves_cursor_as_found
+from warehouse.run.commits import CommitGroups, WorkerCursors
 from warehouse.run.hooks import (
     ON_RUN_END,
     ON_RUN_START,
@@ -227,7 +227,7 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
         from warehouse.compile.late_checks import HeldLines
 
         console = HeldLines(console, late)
-    cursors = _Cursors(session)
+    cursors = WorkerCursors(session)
     tests = TestBatches(project, plan.run)
     threads = options.threads or project.config.threads
 
@@ -284,46 +284,6 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
         late.wait()  # the first failed check is raised: the lines held are dropped
         console.flush()
     return [results[n] for n in plan.order if n in results]
-
-
-class _Cursors:
-    """One cursor per worker thread, kept from node to node: opening and closing one per
-    node was a visible share of a build of many small nodes.
-
-    A node whose SQL may change the cursor's own state (hooks, run-time renders,
-    which run any statement; unit tests' temporary tables; snapshots) gets a cursor
-    of its own, closed after it, and so does the next node after one that failed
-    (its transaction may be left aborted)."""
-
-    def __init__(self, session: Any) -> None:
-        self._session = session
-        self._mine = threading.local()
-        self._kept: list[Any] = []
-        self._lock = threading.Lock()
-
-    def take(self, node: Node) -> Any:
-        if not leaves_cursor_as_found(node):
-            return self._session.cursor()
-        cursor = getattr(self._mine, "cursor", None)
-        if cursor is None:
-            cursor = self._mine.cursor = self._session.cursor()
-            with self._lock:
-                self._kept.append(cursor)
-        return cursor
-
-    def give_back(self, cursor: Any, *, kept: bool) -> None:
-        if cursor is not getattr(self._mine, "cursor", None):
-            cursor.close()
-        elif not kept:
-            self._mine.cursor = None
-            cursor.close()
-
-    def close(self) -> None:
-        """Every kept cursor (closing one twice is harmless in DuckDB)."""
-        with self._lock:
-            kept, self._kept = self._kept, []
-        for cursor in kept:
-            cursor.close()
 
 
 def run_node(project: Any, node: Node, session: Any, options: RunOptions,

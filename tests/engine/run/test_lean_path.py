@@ -14,8 +14,7 @@ from wh_helpers import build
 from warehouse.adapters.duckdb.adapter import DuckDBSession
 from warehouse.core.nodes import ModelNode, SeedNode
 from warehouse.core.nodes import TestNode as DataTest
-from warehouse.run import runner
-from warehouse.run.commits import leaves_cursor_as_found
+from warehouse.run.commits import WorkerCursors, leaves_cursor_as_found
 from warehouse.run.testbatch import TestBatches
 
 PEOPLE = "select * from (values (1, 'a'), (2, null), (2, 'c'), (3, 'd')) t(id, name)"
@@ -175,7 +174,7 @@ def _model(name: str, **config) -> ModelNode:
 
 def test_cursors_are_kept_for_plain_nodes_and_renewed_after_hooks_and_errors():
     session = FakeSession()
-    cursors = runner._Cursors(session)
+    cursors = WorkerCursors(session)
     plain, hooked = _model("a"), _model("b", **{"pre-hook": ["set threads = 1"]})
     first = cursors.take(plain)
     cursors.give_back(first, kept=True)
