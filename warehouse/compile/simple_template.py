@@ -24,6 +24,7 @@ import ast
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _LITERAL_TYPES = (str, int, float, bool, type(None))
@@ -115,7 +116,15 @@ def _parse_call(expr: str) -> tuple[str, tuple, tuple] | None:
     if strings is not None:
         args = tuple(m[1:-1] for m in _QUOTED_ONE.findall(strings.group(2)))
         return strings.group(1), args, ()
-    text = expr.strip()
+    return _parse_other(expr.strip())
+
+
+@lru_cache(maxsize=4096)
+def _parse_other(text: str) -> tuple[str, tuple, tuple] | None:
+    """`_parse_call` of any other call, through `ast`: kept by its text, as the same call
+    (`config(materialized='view')`, a macro with the same arguments) is written in many
+    models. Its lists and mappings are shared, never given out: `_fresh` copies them for
+    each render."""
     try:
         node = ast.parse(text, mode="eval").body
     except SyntaxError:

@@ -106,7 +106,18 @@ def load_properties(files: Mapping[str, str], *,
                     read_yaml: Callable[[str, str], Any] = load_yaml) -> Properties:
     """Merge every property file of the project; a name declared twice is an error, and so
     is a key dbt would not accept where it is written (property_keys.py). `read_yaml`
-    stands in for `load_yaml` (the parse cache keeps each file's parse by its text)."""
+    stands in for `load_yaml` (the parse cache keeps each file's parse by its text).
+
+    The cycle collector is off meanwhile: YAML's nodes and the properties made of them are
+    a million objects that make no cycles, and the collections they set off walked the
+    nodes again and again (a quarter of this at 10,000 models)."""
+    from warehouse.core.heap import collector_paused
+
+    with collector_paused():
+        return _merged(files, read_yaml)
+
+
+def _merged(files: Mapping[str, str], read_yaml: Callable[[str, str], Any]) -> Properties:
     models: dict[str, NodeProps] = {}
     seeds: dict[str, NodeProps] = {}
     sources: dict[tuple[str, str], SourceTableProps] = {}
@@ -229,11 +240,17 @@ def _tests_of(entry: Mapping[str, Any], src: _Source) -> dict[str, tuple[Any, ..
                            path=src.path, **src.located(entry, "tests"),
                            hint="'tests:' is the old name of 'data_tests:': merge them into one")
     key = "data_tests" if "data_tests" in entry else "tests"
-    tests = entry.get(key) or []
+    tests = entry.get(key) or _NO_TESTS
     if not isinstance(tests, list):
         return {"tests": (tests,), "test_positions": (value_position(entry, key),)}
+    marks = getattr(tests, "marks", None)
+    if marks is not None and len(marks) == len(tests):  # (item_position's, all at once)
+        return {"tests": tuple(tests), "test_positions": tuple(marks)}
     return {"tests": tuple(tests),
             "test_positions": tuple(item_position(tests, i) for i in range(len(tests)))}
+
+
+_NO_TESTS: list[Any] = []  # (read, never changed)
 
 
 def _description(entry: Mapping[str, Any]) -> dict[str, Any]:

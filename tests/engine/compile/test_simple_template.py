@@ -124,3 +124,16 @@ def test_calls_of_string_constants_read_as_python_reads_them(expr):
     except SyntaxError:
         expected = None
     assert parsed == expected
+
+
+def test_a_call_written_in_many_templates_gives_each_render_its_own_arguments():
+    """The same call text is read once (`_parse_other` keeps it), yet a macro that changes
+    the list it was given changes nothing for the next render, as with Jinja's literals."""
+    grow = "{% macro grow(cols) %}{% do cols.append('z') %}{{ cols | length }}{% endmacro %}"
+    sources = {"models/a.sql": "{{ grow(['x', 1]) }}", "models/b.sql": "{{ grow(['x', 1]) }}",
+               "macros/m.sql": grow}
+    r = Renderer(sources, ["macros/m.sql"], {}, {"name": "dev", "schema": "main"})
+    outs = [r.render(path, RenderState(path)) for path in ("models/a.sql", "models/b.sql") * 2]
+    assert outs == ["3", "3", "3", "3"]
+    first, second = (r._simple_template(p) for p in ("models/a.sql", "models/b.sql"))
+    assert first is not None and first.calls[0].args == (["x", 1],) == second.calls[0].args
