@@ -119,15 +119,19 @@ class DuckDBWorkspace:
         final = self._final_state()
         taken = {str(r): s for r, s in session.signatures_taken.items()} if session else {}
         note = self._spare_note(final)
-        # The stamp pickled while DuckDB checkpoints (which lets go of the interpreter).
-        body = _meanwhile(stamp_body, final, taken) if stamp and final else lambda: None
-        refused = self._close_session()
+        # DuckDB checkpoints on a thread, letting go of the interpreter, while this one
+        # pickles the stamp (a twentieth of a second at 5,000 models, after it before).
+        closed = _meanwhile(self._close_session)
+        try:
+            body = stamp_body(final, taken) if stamp is not None and final is not None else None
+        finally:
+            refused = closed()
         if refused is not None:
             raise self._copy.fail(f"could not write the build into {self._copy.path.name} "
                                   "(CHECKPOINT)", refused) from refused
         self._copy.publish(note)
         if stamp is not None and final is not None:
-            write_stamp(stamp, file_identity(self._adapter.path), final, taken, body())
+            write_stamp(stamp, file_identity(self._adapter.path), final, taken, body)
 
     def _final_state(self) -> StoredState | None:
         """The work file's state now: the state at connect with the one write_state's
@@ -169,23 +173,25 @@ class DuckDBWorkspace:
 
 
 def _meanwhile(make: Any, *args: Any) -> Any:
-    """Start `make(*args)` on a thread; the function returned waits for its result (None if
-    it raised: the caller then makes it itself)."""
+    """Start `make(*args)` on a thread; the function returned waits for it and returns what
+    it returned, or raises what it raised."""
     import threading
 
-    made: list[Any] = [None]
+    made: list[Any] = [None, None]
 
     def run() -> None:
         try:
             made[0] = make(*args)
-        except Exception:  # (the caller's own attempt says what went wrong)
-            made[0] = None
+        except BaseException as exc:  # handed to the caller by `result`
+            made[1] = exc
 
     thread = threading.Thread(target=run, name="warehouse-meanwhile", daemon=True)
     thread.start()
 
     def result() -> Any:
         thread.join()
+        if made[1] is not None:
+            raise made[1]
         return made[0]
 
     return result
