@@ -43,6 +43,8 @@ class Call:
     args: tuple[Any, ...]
     kwargs: tuple[tuple[str, Any], ...]
     line: int
+    # No keyword arguments, and the arguments are text, numbers or none: nothing to copy
+    plain: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class SimpleTemplate:
             line += source.count("\n", counted, name_at)
             counted = name_at
             texts.append(source[pos:start])
-            calls.append(Call(name, args, kwargs, line))
+            plain = not kwargs and all(isinstance(v, _LITERAL_TYPES) for v in args)
+            calls.append(Call(name, args, kwargs, line, plain))
             pos = stop + 2
         if "}}" in source[pos:]:
             return None  # a stray `}}` is text to Jinja too, but keep the rule simple
@@ -95,7 +98,10 @@ class SimpleTemplate:
                 if fn is None or not callable(fn) or _wants_context(fn):
                     raise NotSimple(call.name)
                 at_line(call.line)
-                out.append(str(fn(*_fresh(call.args), **dict(_fresh(call.kwargs)))))
+                if call.plain:
+                    out.append(str(fn(*call.args)))
+                else:
+                    out.append(str(fn(*_fresh(call.args), **dict(_fresh(call.kwargs)))))
                 out.append(text)
         finally:
             at_line(None)
