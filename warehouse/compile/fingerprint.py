@@ -121,6 +121,12 @@ def _kinds() -> dict[Any, tuple[str, bool]]:
 _FROM_TOKENS: dict[str, str] = {}
 
 
+def forget_tokens() -> None:
+    """Drop what `remember_tokens` kept and no digest took: a load that computed its
+    fingerprints before parsing (compile/late_checks.py) would keep it to the end."""
+    _FROM_TOKENS.clear()
+
+
 def remember_tokens(sql: str, tokens: Iterable[Any]) -> None:
     if len(_FROM_TOKENS) > 50_000:  # (left by loads that failed: never more than one load's)
         _FROM_TOKENS.clear()

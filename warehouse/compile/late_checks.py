@@ -124,6 +124,10 @@ class LateChecks:
         except BaseException as exc:  # (a bug: the build must not wait for ever)
             self.error = self.error or exc
         finally:
+            from warehouse.compile.fingerprint import forget_tokens
+
+            forget_tokens()  # (the fingerprints were made before: no digest will take them)
+            self._pending.clear()  # (the models as they were before their checks)
             self._finished.set()
             for event in self._done.values():
                 event.set()
