@@ -34,3 +34,20 @@ def test_the_collector_is_paused_while_reading_and_left_as_found(enabled, monkey
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_what_the_properties_hold_is_not_left_to_the_next_collection():
+    """Thousands of objects made while reading live as long as the load: they are moved
+    to the oldest generation at once, so the next young collection does not walk them."""
+    text = "version: 2\nmodels:\n" + "".join(
+        f"  - name: m{i}\n    columns:\n      - name: id\n        data_tests: [unique]\n"
+        for i in range(300))
+    was = gc.isenabled()
+    gc.disable()  # (so that no collection moves them meanwhile)
+    try:
+        gc.collect()
+        properties = load_properties({"models/a.yml": text})
+        young = len(gc.get_objects(generation=0))
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert len(properties.models) == 300 and young < 100, young
