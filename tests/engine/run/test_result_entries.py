@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from warehouse.core.identity import NodeId, NodeKind
+from warehouse.core.identity import NodeId, NodeKind, Relation
 from warehouse.run.result_entries import entries_json, entry
 from warehouse.run.results import NodeResult, RunResult
 
@@ -26,6 +26,9 @@ RESULTS = [
     NodeResult(TEST, "error", message="Binder Error: no column", elapsed=3),
     NodeResult(UNIT, "fail", failures=1, message="1 row differs", detail={"reused": 0}),
     NodeResult(MODEL, "skipped", message="upstream failed", rows=0, elapsed=-0.0),
+    NodeResult(MODEL, "skipped", message="upstream failed", rows=0, elapsed=0.0),
+    NodeResult(TEST, "warn", message="100% of %s rows %(x)s", failures=1, relation="a%sb"),
+    NodeResult(NodeId(NodeKind.MODEL, 'o"dd %s'), "unchanged", relation='m."o%"'),
 ]
 ODD = [  # values the template does not write itself: json.dumps of the dict does
     NodeResult(MODEL, "success", elapsed=float("nan"), rows=1),
@@ -34,6 +37,10 @@ ODD = [  # values the template does not write itself: json.dumps of the dict doe
     NodeResult(MODEL, "success", detail={"reason": ("a", 1)}),
     NodeResult(TEST, "pass", failures=1.5),
     NodeResult(TEST, "pass", message=NodeId(NodeKind.TEST, "odd")),
+    NodeResult(MODEL, "success", detail={"reason": ["a", 1]}),  # (unhashable)
+    NodeResult(MODEL, "success", relation=Relation("main", "x")),
+    NodeResult(TEST, "pass", failures=1), NodeResult(TEST, "pass", failures=True),
+    NodeResult(TEST, "pass", failures=1.0), NodeResult(TEST, "pass", failures=1),
 ]
 
 
