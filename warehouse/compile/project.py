@@ -100,6 +100,7 @@ def one_of_each(nodes: dict[NodeId, Node], parents: Mapping[NodeId, tuple[NodeId
     that the parse cache pickled one by one (10,000 models: 42,000 ids for 25,000 nodes,
     15,000 configs of one value) and a warm load unpickled one by one."""
     from dataclasses import fields, replace
+    from operator import is_
 
     from warehouse.core.nodes import TestNode
 
@@ -109,7 +110,7 @@ def one_of_each(nodes: dict[NodeId, Node], parents: Mapping[NodeId, tuple[NodeId
     for node_id, node in nodes.items():
         if not isinstance(node, TestNode):
             continue
-        deps = tuple(same.get(d, d) for d in node.depends_on)
+        deps = tuple(map(same.get, node.depends_on, node.depends_on))  # (same.get(d, d))
         config = node.config
         if id(config) in kept:  # (most tests share one already: testbuild's defaults)
             config = kept[id(config)][1]
@@ -117,10 +118,9 @@ def one_of_each(nodes: dict[NodeId, Node], parents: Mapping[NodeId, tuple[NodeId
             if all(_plain(getattr(config, f.name)) for f in fields(config)):
                 config = configs.setdefault(config, config)  # (a str subclass may carry a line)
             kept[id(node.config)] = (node.config, config)
-        if config is not node.config or any(
-                a is not b for a, b in zip(deps, node.depends_on, strict=True)):
+        if config is not node.config or not all(map(is_, deps, node.depends_on)):
             nodes[node_id] = replace(node, depends_on=deps, config=config)
-    return {node_id: tuple(same.get(p, p) for p in ps) for node_id, ps in parents.items()}
+    return {node_id: tuple(map(same.get, ps, ps)) for node_id, ps in parents.items()}
 
 
 def _plain(value: Any) -> bool:
