@@ -127,7 +127,11 @@ class LateChecks:
             from warehouse.compile.fingerprint import forget_tokens
 
             forget_tokens()  # (the fingerprints were made before: no digest will take them)
-            self._pending.clear()  # (the models as they were before their checks)
+            # What an eager load lets go when it ends: the models as they were before their
+            # checks, and the load's files, memos and analyses (held by `then`'s actions).
+            self._pending.clear()
+            self._then.clear()
+            self._analyze = _spent
             self._finished.set()
             for event in self._done.values():
                 event.set()
@@ -148,6 +152,10 @@ class LateChecks:
             self.error = exc
             return None
         return replace(model, sql_columns=columns, volatile=volatile)
+
+
+def _spent(*_args: Any, **_kwargs: Any) -> Any:
+    raise RuntimeError("the load's checks are over: its analyser is gone")
 
 
 class HeldLines:
