@@ -205,7 +205,10 @@ def build_plain(loader: Any, root: Any) -> Any:
             marks[key] = (mark.line + 1, mark.column + 1)
             mark = value_node.start_mark
             value_marks[key] = (mark.line + 1, mark.column + 1)
-            built[key] = build(value_node)
+            if value_node.tag == _STR_TAG and value_node.__class__ is ScalarNode:
+                built[key] = value_node.value  # (build's first case, without the call)
+            else:
+                built[key] = build(value_node)
         built.marks, built.value_marks = marks, value_marks
         built[LINE_KEY] = node.start_mark.line + 1
         return built
