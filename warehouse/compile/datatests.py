@@ -36,6 +36,7 @@ from warehouse.compile.testconfig import (  # noqa: F401 - part of this module's
     threshold_met,
 )
 from warehouse.core.errors import ProjectError
+from warehouse.core.frozen import make
 from warehouse.core.property_keys import EntryPlace
 from warehouse.core.yaml_load import value_position
 
@@ -188,9 +189,10 @@ def _parse_entry(entry: Any, attached_to: str, column_name: str | None, where: E
     name = custom_name or generic_test_name(test_name.replace(".", "_"), attached_to, col, args)
     arg_lines = tuple((k, value_position(origin[k], k)[0]) for k in args
                       if k in (getattr(origin.get(k), "marks", None) or {}))
-    return TestSpec(name=name, test_name=test_name, attached_to=attached_to, column_name=col,
-                    kwargs=FrozenArgs(args), config=config, yaml_path=where.path,
-                    yaml_line=where.line, arg_lines=arg_lines)
+    return make(TestSpec, {"name": name, "test_name": test_name, "attached_to": attached_to,
+                           "column_name": col, "kwargs": FrozenArgs(args), "config": config,
+                           "yaml_path": where.path, "yaml_line": where.line,
+                           "arg_lines": arg_lines})
 
 
 def _name_and_body(entry: Any, where: EntryPlace, fail) -> tuple[str, Mapping[str, Any], str]:

@@ -16,6 +16,7 @@ from warehouse.compile.render import Renderer, RenderState
 from warehouse.compile.resolve import RelationView, Resolver, ref_id
 from warehouse.core.config import ProjectConfig
 from warehouse.core.errors import ProjectError
+from warehouse.core.frozen import make
 from warehouse.core.identity import NodeId, NodeKind
 from warehouse.core.nodes import ModelNode, Node, TestNode
 from warehouse.core.properties import NodeProps, Properties
@@ -125,9 +126,11 @@ def _builtin_node(spec: Any, p: NodeProps, line: int | None, target: Node,
                             spec.config.where)
     sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
                            kwargs={})
-    return TestNode(name=spec.name, path=p.path, sql=sql, depends_on=(target_id,),
-                    config=spec.config, attached_to=p.name, column_name=spec.column_name,
-                    test_name=spec.test_name, line=line, volatile=volatile_in(sql))
+    return make(TestNode, {  # (TestNode(...) sets each field through object.__setattr__)
+        "name": spec.name, "path": p.path, "sql": sql, "depends_on": (target_id,),
+        "config": spec.config, "attached_to": p.name, "column_name": spec.column_name,
+        "test_name": spec.test_name, "line": line, "volatile": volatile_in(sql),
+        "runtime_kinds": (), "macro_call": ""})
 
 
 def _runtime_call(renderer: Renderer, state: RenderState, macro: str | None, spec: Any,

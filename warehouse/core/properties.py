@@ -17,6 +17,7 @@ from typing import Any
 
 from warehouse.core import property_keys as keys
 from warehouse.core.errors import ProjectError
+from warehouse.core.frozen import make
 from warehouse.core.yaml_load import (
     LINE_KEY,
     item_position,
@@ -271,10 +272,12 @@ def _node_props(entry: Mapping[str, Any], kind: str, src: _Source,
     for col in _named_items(entry, "columns", src, noun="column", of=f" of {label}",
                             missing="every column needs a name"):
         src.check_keys(col, keys.COLUMN_KEYS, f"column {col['name']!r} of {label}")
-        columns.append(ColumnProps(
-            name=col["name"], **_description(col), data_type=col.get("data_type"),
-            **_tests_of(col, src), line=col.get(LINE_KEY),
-            constraints=_constraints(col)))
+        described, tests = _description(col), _tests_of(col, src)
+        columns.append(make(ColumnProps, {  # (ColumnProps(...), 40,000 times at 10,000 models)
+            "name": col["name"], "description": described["description"],
+            "data_type": col.get("data_type"), "tests": tests["tests"],
+            "line": col.get(LINE_KEY), "description_line": described["description_line"],
+            "test_positions": tests["test_positions"], "constraints": _constraints(col)}))
     return NodeProps(
         name=entry["name"], path=src.path, line=entry.get(LINE_KEY), **_description(entry),
         config=_config(entry, kind, src), columns=tuple(columns), **_tests_of(entry, src),
