@@ -129,6 +129,7 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
             # neither before the checks.
             late.wait()
         run = run_context_for(project, options, running)
+        del running  # (with late checks: the models as they were before, for the whole run)
         run_project_hooks(project, session, ON_RUN_START, run)
         results = _run_nodes(project, options, session, console, plan, run)
         ok = not any(r.blocking for r in results)
