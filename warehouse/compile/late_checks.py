@@ -50,9 +50,12 @@ class LateChecks:
     def __init__(self, analyze: Callable[..., Any]) -> None:
         self._analyze = analyze
         self._pending: dict[NodeId, tuple[ModelNode, Check]] = {}
-        self._done: dict[NodeId, threading.Event] = {}
+        # Checks run in the order they were set aside: a node is checked once `_reached`
+        # is past its place (one condition for all, not an event per model).
+        self._place: dict[NodeId, int] = {}
+        self._reached = 0
+        self._progress = threading.Condition()
         self._finished = threading.Event()
-        self._nodes: dict[NodeId, Node] | None = None
         self._then: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
@@ -62,6 +65,7 @@ class LateChecks:
 
     def defer(self, model: ModelNode, check: Check) -> ModelNode:
         """Keep `check` for later; `model` as it is until then (no columns, nothing volatile)."""
+        self._place[model.id] = len(self._pending)
         self._pending[model.id] = (model, check)
         return model
 
@@ -85,8 +89,6 @@ class LateChecks:
         project's)."""
         if self._thread is not None:
             return
-        self._nodes = nodes
-        self._done = {node_id: threading.Event() for node_id in self._pending}
         self._interval = sys.getswitchinterval()
         sys.setswitchinterval(_SWITCH_INTERVAL)
         self._thread = threading.Thread(target=self._run, args=(nodes,), daemon=True,
@@ -96,9 +98,10 @@ class LateChecks:
     def node(self, node_id: NodeId, nodes: Mapping[NodeId, Node]) -> Node | None:
         """`node_id`'s node once checked (at once for one that was never set aside);
         None when a check failed (this one or an earlier one: the build stops)."""
-        event = self._done.get(node_id)
-        if event is not None:
-            event.wait()
+        place = self._place.get(node_id)
+        if place is not None and not self._finished.is_set():
+            with self._progress:
+                self._progress.wait_for(lambda: self._reached > place)
         return None if self.error is not None else nodes[node_id]
 
     def wait(self) -> None:
@@ -116,8 +119,9 @@ class LateChecks:
                 checked = self._checked(model, check)
                 if nodes is not None and checked is not None:
                     nodes[node_id] = checked
-                if node_id in self._done:
-                    self._done[node_id].set()
+                with self._progress:
+                    self._reached += 1
+                    self._progress.notify_all()
             if self.error is None:
                 for action in self._then:
                     action()
@@ -133,8 +137,9 @@ class LateChecks:
             self._then.clear()
             self._analyze = _spent
             self._finished.set()
-            for event in self._done.values():
-                event.set()
+            with self._progress:
+                self._reached = len(self._place)
+                self._progress.notify_all()
             if nodes is not None:
                 sys.setswitchinterval(self._interval)
 
