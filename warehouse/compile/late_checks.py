@@ -56,6 +56,7 @@ class LateChecks:
         self._reached = 0
         self._progress = threading.Condition()
         self._finished = threading.Event()
+        self._go = threading.Event()  # (set when the build starts running nodes: `go`)
         self._then: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
@@ -85,27 +86,40 @@ class LateChecks:
             raise self.error
 
     def start(self, nodes: dict[NodeId, Node]) -> None:
-        """Check on a thread of its own, putting each checked model into `nodes` (the
-        project's)."""
+        """A thread of its own for the checks, putting each checked model into `nodes`
+        (the project's). It begins at `go`: until DuckDB has work, checking would only
+        take the interpreter from the build's own preparation."""
         if self._thread is not None:
             return
-        self._interval = sys.getswitchinterval()
-        sys.setswitchinterval(_SWITCH_INTERVAL)
-        self._thread = threading.Thread(target=self._run, args=(nodes,), daemon=True,
+        self._thread = threading.Thread(target=self._when_told, args=(nodes,), daemon=True,
                                         name="warehouse-checks")
         self._thread.start()
+
+    def go(self) -> None:
+        """Begin checking (the build runs its first nodes, or something needs the checks)."""
+        self._go.set()
+
+    def _when_told(self, nodes: dict[NodeId, Node]) -> None:
+        self._go.wait()
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(_SWITCH_INTERVAL)
+        self._run(nodes)
 
     def node(self, node_id: NodeId, nodes: Mapping[NodeId, Node]) -> Node | None:
         """`node_id`'s node once checked (at once for one that was never set aside);
         None when a check failed (this one or an earlier one: the build stops)."""
         place = self._place.get(node_id)
         if place is not None and not self._finished.is_set():
+            self.go()
             with self._progress:
                 self._progress.wait_for(lambda: self._reached > place)
         return None if self.error is not None else nodes[node_id]
 
-    def wait(self) -> None:
-        """Until every check has run; the first error, raised here as the load's."""
+    def wait(self, *, begin: bool = True) -> None:
+        """Until every check has run; the first error, raised here as the load's. Without
+        `begin`, the checks are left to begin when the build says `go`."""
+        if begin:
+            self.go()
         if self._thread is not None:
             self._thread.join()
         if self.error is not None:

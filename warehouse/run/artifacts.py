@@ -236,7 +236,8 @@ def manifest_in_background(path: Path, project: Any) -> Callable[[], None]:
     def write() -> None:
         try:
             if getattr(project, "late_checks", None) is not None:
-                project.late_checks.wait()  # (the models' columns come from their checks)
+                # The models' columns come from their checks, which begin with the build
+                project.late_checks.wait(begin=False)
             write_manifest(path, project)
         except BaseException as exc:  # handed to the caller by `finish`
             failed.append(exc)

@@ -79,8 +79,17 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     When nothing selected has changed the run ends after the plan: no lock, no
     workspace, nothing published. Otherwise the build works in the adapter's
     workspace, stores the new fingerprints beside the relations it built, and
-    publishes when nothing failed."""
-    console = console or Console()
+    publishes when nothing failed. Late model checks (compile/late_checks.py) begin with
+    the first model run, or when something waits for them; at the latest, here as the
+    run ends (the manifest waits for them)."""
+    try:
+        return _execute(project, options, console or Console())
+    finally:
+        if project.late_checks is not None:
+            project.late_checks.go()
+
+
+def _execute(project: Any, options: RunOptions, console: Console) -> RunResult:
     started = time.perf_counter()
     adapter = adapter_for(project.config, options.database)
     if options.command == "test" and not adapter.published_exists():
