@@ -33,19 +33,16 @@ def stats_key(config: Any, vars: Mapping[str, Any], engine: str) -> tuple[str, b
     keep its size and mtime). A load whose stats digest matches one written when the files
     had settled, with the same environment values, is the cached load without reading a
     file."""
-    import time
-
     from warehouse import __version__
-    from warehouse.compile.files import file_stats
+    from warehouse.compile.files import handed_stats, take_stats
 
-    wall = time.time_ns()
-    stats, newest = file_stats(config)
+    taken = handed_stats(config) or take_stats(config)  # (the no-op's check may have them)
     h = hashlib.sha256()
     for part in (engine, __version__, repr(config),
-                 json.dumps(vars, sort_keys=True, default=repr), repr(stats)):
+                 json.dumps(vars, sort_keys=True, default=repr), repr(taken.stats)):
         h.update(part.encode())
         h.update(b"\0")
-    return h.hexdigest(), newest < wall - SETTLED_NS
+    return h.hexdigest(), taken.newest < taken.wall - SETTLED_NS
 
 
 def read_stats(path: Path, format: str, quick: str) -> dict[str, Any] | None:

@@ -66,21 +66,21 @@ def look(config: Any, vars: Any, command: str, select: list[str], exclude: list[
     """Stat the inputs (before the load reads them: an edit during the run then shows as a
     difference next time, never as the state this run saw)."""
     from warehouse import __version__
-    from warehouse.compile.files import file_stats
+    from warehouse.compile.files import take_stats
     from warehouse.compile.signature import engine_signature  # (not the parse cache: 10 ms)
 
     started = time.perf_counter()
-    wall = time.time_ns()
-    stats, newest = file_stats(config)
+    taken = take_stats(config, hand_over=True)  # (for the load, when the command runs)
     h = hashlib.sha256()
     for part in (FORMAT, __version__, engine_signature(), repr(config),
                  json.dumps(vars or {}, sort_keys=True, default=repr),
-                 json.dumps([command, list(select), list(exclude)]), repr(stats)):
+                 json.dumps([command, list(select), list(exclude)]), repr(taken.stats)):
         h.update(part.encode())
         h.update(b"\0")
     target = config.root / config.target_dir
     return Look(target / STAMP_NAME, h.hexdigest(), config.root / config.database,
-                target / "manifest.json", settled=newest < wall - RACY_NS, started=started)
+                target / "manifest.json", settled=taken.newest < taken.wall - RACY_NS,
+                started=started)
 
 
 def file_identity(path: Path) -> list[int] | None:
