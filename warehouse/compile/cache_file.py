@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import operator
 import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -188,16 +189,38 @@ def write_overlay(path: Path, previous: Previous, entry: CachedLoad) -> None:
     from warehouse.core.atomic import write_atomic
 
     base = previous.base
-    nodes = {k: v for k, v in entry.nodes.items() if base.nodes.get(k) is not v}
-    if len(nodes) > len(entry.nodes) // 4 or entry.nodes.keys() != base.nodes.keys():
+    nodes = _not_theirs(entry.nodes, base.nodes)
+    if len(nodes) > len(entry.nodes) // 4 or not _same_keys(entry.nodes, base.nodes):
         write_cache(path, entry, previous.memos, previous.props)
         return
     overlay = Overlay(
-        entry.key, base.key, nodes,
-        {k: v for k, v in entry.parents.items() if base.parents.get(k) is not v},
-        {k: v for k, v in entry.fingerprints.items() if base.fingerprints.get(k) is not v},
+        entry.key, base.key, nodes, _not_theirs(entry.parents, base.parents),
+        _not_theirs(entry.fingerprints, base.fingerprints),
         entry.dag if entry.dag is not base.dag else None, entry.inputs, entry.stale)
     header = f"{FORMAT} {entry.key} {base.key}\n".encode()
     with contextlib.suppress(OSError):
         write_atomic(path.with_name(OVERLAY_NAME),
                      header + pickle.dumps(overlay, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _in_step(now: Mapping[Any, Any], before: Mapping[Any, Any]) -> bool:
+    """Whether both hold the very same key objects in the same order: a delta load keeps
+    the last load's dicts' keys and order, so each entry is compared with the one at
+    its place, no key hashed (a NodeId hashes in Python: 37,500 of them at 5,000
+    models, 20 ms of a one-model rebuild)."""
+    return len(now) == len(before) and all(map(operator.is_, now, before))
+
+
+def _same_keys(now: Mapping[Any, Any], before: Mapping[Any, Any]) -> bool:
+    return _in_step(now, before) or now.keys() == before.keys()
+
+
+def _not_theirs(now: Mapping[Any, Any], before: Mapping[Any, Any]) -> dict[Any, Any]:
+    """The entries of `now` whose value is not `before`'s very object under that key."""
+    if _in_step(now, before):
+        return {k: v for k, v, old in zip(now, now.values(), before.values(), strict=True)
+                if v is not old}
+    return {k: v for k, v in now.items() if before.get(k, _ABSENT) is not v}
+
+
+_ABSENT = object()
