@@ -18,6 +18,11 @@ from typing import Any
 from warehouse.core import property_keys as keys
 from warehouse.core.errors import ProjectError
 from warehouse.core.frozen import make
+from warehouse.core.source_location import (
+    ExternalLocation,
+    check_source_location,
+    external_location,
+)
 from warehouse.core.yaml_load import (
     LINE_KEY,
     item_position,
@@ -68,18 +73,6 @@ class NodeProps:
     # (line, column) of each column of a seed's `column_types`: the load checks them
     column_type_marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     text: str = field(default="", repr=False, compare=False)  # the file's, for snippets
-
-
-@dataclass(frozen=True)
-class ExternalLocation:
-    """dbt-duckdb's `external_location` of a source table, as written: the path (or reader
-    call) that stands for the table, the `formatter` of its `{placeholders}`, the keys
-    they may name (the source's and table's meta and config), and where it was written."""
-
-    template: str
-    formatter: str
-    context: Mapping[str, Any]
-    where: Mapping[str, Any]  # path, line, column, snippet: for a ProjectError
 
 
 @dataclass(frozen=True)
@@ -329,7 +322,7 @@ def _column_type_marks(entry: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
 
 def _source_tables(entry: Mapping[str, Any], src: _Source) -> list[SourceTableProps]:
     source_name = entry["name"]
-    _check_source_location(entry, src, f"source {source_name!r}")
+    check_source_location(entry, src, f"source {source_name!r}")
     src.check_keys(entry, keys.SOURCE_KEYS, f"source {source_name!r}")
     if entry.get("overrides"):
         raise ProjectError(f"source {source_name!r}: 'overrides:' patches a source of a dbt "
@@ -341,69 +334,13 @@ def _source_tables(entry: Mapping[str, Any], src: _Source) -> list[SourceTablePr
                               of=f" of source {source_name!r}",
                               missing=f"every table of source {source_name!r} needs a name"):
         what = f"source table {source_name}.{table['name']}"
-        _check_source_location(table, src, what)
+        check_source_location(table, src, what)
         props = _node_props(table, "source table", src, what)
         tables.append(SourceTableProps(source_name, schema, props,
                                        str(table.get("identifier") or table["name"]),
                                        str(entry.get("description") or ""),
-                                       _external(entry, table, src, what)))
+                                       external_location(entry, table, src, what)))
     return tables
-
-
-# Keys of a source's config that dbt reads itself; the others reach dbt-duckdb's
-# external_location as placeholders (its SourceConfig: meta, then config "extra").
-_SOURCE_CONFIG_KEYS = frozenset({"enabled", "meta", "tags", "freshness", "event_time",
-                                 "loaded_at_field", "loaded_at_query"})
-
-
-def _external(source: Mapping[str, Any], table: Mapping[str, Any], src: _Source,
-              what: str) -> ExternalLocation | None:
-    """The table's `external_location`, if its source or itself sets one (in `meta:` or
-    `config:`). Later layers win, as dbt-duckdb merges them: the source's meta, its
-    config's meta, the table's meta, its config's meta, then the config keys."""
-    def inner(block: Any, key: str) -> Any:
-        return block.get(key) if isinstance(block, Mapping) else None
-
-    what = f"{what} ({src.path}:{table.get(LINE_KEY)})" if table.get(LINE_KEY) else what
-
-    layers = [source.get("meta"), inner(source.get("config"), "meta"), table.get("meta"),
-              inner(table.get("config"), "meta"), source.get("config"), table.get("config")]
-    merged: dict[str, Any] = {}
-    where: dict[str, Any] | None = None
-    for index, layer in enumerate(layers):
-        if not isinstance(layer, Mapping):
-            continue
-        if layer.get("plugin"):
-            block = ("meta", "config.meta", "meta", "config.meta", "config", "config")[index]
-            raise ProjectError(f"{what}: {block}.plugin (a dbt-duckdb source plugin) is not "
-                               "supported", path=src.path, **src.located(layer, "plugin"),
-                               hint="read the files with external_location, or load them "
-                                    "as a seed")
-        if "external_location" in layer:
-            where = {"path": src.path, **src.located(layer, "external_location")}
-        merged.update({k: v for k, v in strip_lines(layer).items()
-                       if index < 4 or k not in _SOURCE_CONFIG_KEYS})
-    location = merged.get("external_location")
-    if not location:
-        return None
-    assert where is not None
-    if not isinstance(location, str):
-        raise ProjectError(f"{what}: external_location must be text (a path, or a reader "
-                           f"call such as read_csv('...')), got {location!r}", **where)
-    return ExternalLocation(location, str(merged.get("formatter") or "newstyle"), merged,
-                            where)
-
-
-def _check_source_location(entry: Mapping[str, Any], src: _Source, what: str) -> None:
-    """A source read from another database would be read from the wrong place: refuse it
-    by name, at the key (and say where the entry it belongs to begins). Files read as a
-    source (`external_location`) are `_external`'s."""
-    what = f"{what} ({src.path}:{entry.get(LINE_KEY)})" if entry.get(LINE_KEY) else what
-    for key in ("database", "catalog"):  # (dbt's newer schema: a catalog is a database here)
-        if entry.get(key):
-            raise ProjectError(f"{what}: '{key}:' is not supported (sources are read from the "
-                               "warehouse's own database)", path=src.path,
-                               **src.located(entry, key))
 
 
 def load_docs_blocks(files: Mapping[str, str]) -> dict[str, str]:
