@@ -50,14 +50,17 @@ def _build(root: Path, monkeypatch, capsys, *args: str, hold: str | None = None,
     return code, out, err.replace(str(root), "<root>"), ran.is_set()
 
 
+@pytest.mark.parametrize("threads", ["1", "3"])
 def test_a_failed_check_is_the_load_error_and_nothing_is_published(
-        tmp_path, monkeypatch, capsys):
+        tmp_path, monkeypatch, capsys, threads):
     files = {**MODELS, "models/z_bad.sql": BAD}
     late = write_project(tmp_path / "late" / "project", files)
     eager = write_project(tmp_path / "eager" / "project", files)
-    code, out, err, ran = _build(late, monkeypatch, capsys, hold="z_bad.sql")
+    code, out, err, ran = _build(late, monkeypatch, capsys, "--threads", threads,
+                                 hold="z_bad.sql")
     assert ran  # models ran while the bad one's check waited ...
-    assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
+    assert (code, out, err) == _build(eager, monkeypatch, capsys, "--threads", threads,
+                                      "--no-parse-cache")[:3]
     assert code == 2 and "models/z_bad.sql:1:15: SQL syntax error" in err
     assert out == ""  # ... and their lines were dropped with the build
     assert not (late / "warehouse.duckdb").exists()
