@@ -183,6 +183,37 @@ def test_what_runs_meanwhile_returns_or_raises_to_the_caller():
         _meanwhile(lambda: 1 / 0)()
 
 
+def test_an_interrupt_while_waiting_lets_the_thread_finish_first():
+    """Ctrl-C while the work file checkpoints on its thread: the interrupt is raised once
+    the checkpoint is done, as it was when it ran on the build's own thread (the cleanup
+    that follows removes the work file)."""
+    import signal
+    import threading
+
+    from warehouse.adapters.duckdb.workspace import _meanwhile
+
+    done, release = [], threading.Event()
+
+    def checkpoint() -> None:
+        release.wait(5)
+        done.append(True)
+
+    def interrupt(*_: object) -> None:
+        threading.Timer(0.2, release.set).start()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        waiting = _meanwhile(checkpoint)
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(KeyboardInterrupt):
+            waiting()
+        assert done == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.parametrize("command", sorted(KINDS_BY_COMMAND))
 def test_selecting_everything_picks_what_the_selectors_pick(make_project, command):
     project = load_project(make_project({**FILES, **UNIT_TEST}))

@@ -174,22 +174,30 @@ class DuckDBWorkspace:
 
 def _meanwhile(make: Any, *args: Any) -> Any:
     """Start `make(*args)` on a thread; the function returned waits for it and returns what
-    it returned, or raises what it raised."""
+    it returned, or raises what it raised. An interrupt while it waits (Ctrl-C) is raised
+    once the thread's work is done, as it would be were the work on the caller's thread:
+    whatever cleans up after it (removing the work file) must not race a checkpoint."""
     import threading
 
     made: list[Any] = [None, None]
+    finished = threading.Event()  # (not Thread.join: an interrupted join marks it ended)
 
     def run() -> None:
         try:
             made[0] = make(*args)
         except BaseException as exc:  # handed to the caller by `result`
             made[1] = exc
+        finally:
+            finished.set()
 
-    thread = threading.Thread(target=run, name="warehouse-meanwhile", daemon=True)
-    thread.start()
+    threading.Thread(target=run, name="warehouse-meanwhile", daemon=True).start()
 
     def result() -> Any:
-        thread.join()
+        try:
+            finished.wait()
+        except BaseException:
+            finished.wait()  # (a second interrupt, here, is not held back)
+            raise
         if made[1] is not None:
             raise made[1]
         return made[0]
