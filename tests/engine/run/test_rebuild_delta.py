@@ -205,8 +205,8 @@ def test_an_interrupt_while_waiting_lets_the_thread_finish_first():
     previous = signal.signal(signal.SIGALRM, interrupt)
     try:
         waiting = _meanwhile(checkpoint)
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
         with pytest.raises(KeyboardInterrupt):
+            signal.setitimer(signal.ITIMER_REAL, 0.2)  # (well after the wait begins)
             waiting()
         assert done == [True]
     finally:
