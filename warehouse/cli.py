@@ -9,7 +9,6 @@ usage or project error. Heavy imports happen inside the command functions, so
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -103,6 +102,7 @@ HANDLERS = {
     "ack": "warehouse.serve.ack:command",
     "propose": "warehouse.serve.propose:command",
     "deps": "warehouse.dbt.deps:command",  # takes the project folder: it may not load yet
+    "compile": "warehouse.run.listing:compile_command",
 }
 
 
@@ -278,7 +278,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         module_name, function_name = HANDLERS["deps"].split(":")
         return getattr(importlib.import_module(module_name), function_name)(root, args)
-    vars = _parse_vars(args.vars)
+    from warehouse.dbt.cli_flags import parse_vars
+
+    vars = parse_vars(args.vars)
     cache = not getattr(args, "no_parse_cache", False)
     config = seen = None
     if cache and args.command in ("build", "seed", "run", "test") and not (
@@ -298,8 +300,6 @@ def _dispatch(args: argparse.Namespace) -> int:
                            late=args.command in ("build", "run"))
     if args.command in ("build", "seed", "run", "test", "snapshot"):
         return _run(project, args, seen)
-    if args.command == "compile":
-        return _compile(project, args)
     if args.command == "docs" and args.action == "generate":
         from warehouse.serve.catalog import command
 
@@ -311,24 +311,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         module_name, function_name = HANDLERS[args.command].split(":")
         return getattr(importlib.import_module(module_name), function_name)(project, args)
-    return _ls(project, args)
+    from warehouse.run.listing import ls_command
 
-
-def _parse_vars(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        import yaml
-
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            value = None
-    if not isinstance(value, dict):
-        raise UsageError(f"--vars must be a JSON or YAML mapping, got {text!r}")
-    return value
+    return ls_command(project, args)
 
 
 def _run(project: Any, args: argparse.Namespace, seen: Any = None) -> int:
@@ -363,7 +348,9 @@ def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: 
     if not result.results and (args.select or args.exclude):
         with contextlib.suppress(Exception):
             manifest_written()
-        return _nothing_selected(args)
+        from warehouse.run.listing import nothing_selected
+
+        return nothing_selected(args)
     try:
         manifest_written()
         write_atomic(project.target_path / "run_results.json",
@@ -381,79 +368,6 @@ def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: 
         with contextlib.suppress(OSError):
             remember(seen, project, options, result)
     return result.exit_code
-
-
-def _compile(project: Any, args: argparse.Namespace) -> int:
-    from warehouse.core.identity import NodeKind
-    from warehouse.core.nodes import ModelNode, SnapshotNode, TestNode
-    from warehouse.run.results import RunOptions
-    from warehouse.run.runner import selected_nodes
-
-    options = RunOptions(command="build", select=args.select, exclude=args.exclude)
-    chosen = [n for n in selected_nodes(project, options, _warnings())
-              if n.kind is not NodeKind.SEED]
-    if not chosen and (args.select or args.exclude):
-        return _nothing_selected(args)
-    out_dir = project.target_path / "compiled"
-    for node_id in chosen:
-        node = project.nodes[node_id]
-        built = isinstance(node, (ModelNode, SnapshotNode))
-        sql = node.compiled_sql if built else node.sql
-        rel = node.path if isinstance(node, ModelNode) else f"tests/{node.name}.sql"
-        if isinstance(node, SnapshotNode):  # (a file may hold several, or be YAML)
-            rel = f"{Path(node.path).with_suffix('')}/{node.name}.sql"
-        if isinstance(node, TestNode) and node.test_name is None:
-            rel = node.path
-        if getattr(node, "renders_at_run", False):  # its SQL reads the database
-            sql = ("-- rendered without a database (`execute` false, as dbt parses): the SQL "
-                   "that runs is rendered again when it runs\n" + sql)
-        target = out_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(sql, encoding="utf-8")
-        if args.print_sql or (args.select and len(chosen) == 1):
-            print(f"-- {node_id} ({node.path})\n{sql.strip()}\n")
-    print(f"compiled {len(chosen)} nodes into {out_dir}", file=sys.stderr)
-    return 0
-
-
-def _ls(project: Any, args: argparse.Namespace) -> int:
-    from warehouse.run.results import RunOptions
-    from warehouse.run.runner import selected_nodes
-
-    options = RunOptions(command="build", select=args.select, exclude=args.exclude)
-    chosen = selected_nodes(project, options, _warnings())
-    if args.resource_type:
-        chosen = [n for n in chosen if n.kind.value == args.resource_type]
-    if not chosen and (args.select or args.exclude or args.resource_type):
-        return _nothing_selected(args)
-    for node_id in chosen:
-        node = project.nodes[node_id]
-        if args.output == "json":
-            print(json.dumps({"unique_id": str(node_id), "name": node.name, "path": node.path,
-                              "resource_type": node_id.kind.value}))
-        else:
-            print({"id": str(node_id), "name": node.name, "path": node.path}[args.output])
-    return 0
-
-
-def _warnings() -> Any:
-    """Where selection warnings go for commands whose output is the listing: stderr."""
-    from warehouse.core.console import Console
-
-    return Console(sys.stderr)
-
-
-def _nothing_selected(args: argparse.Namespace) -> int:
-    """A selection that picks nothing is most often a typo: say so, and exit 1 (as grep
-    does when nothing matches) so that a script notices."""
-    what = " ".join([*(["--select", *args.select] if args.select else []),
-                     *(["--exclude", *args.exclude] if args.exclude else [])])
-    kind = getattr(args, "resource_type", None)
-    picks = f"no {kind}" if kind else "nothing"
-    print(f"warning: {what or '--resource-type ' + str(kind)} picks {picks} for "
-          f"`{args.command}`: nothing was done (see `warehouse ls` for the nodes)",
-          file=sys.stderr)
-    return 1
 
 
 def _clean(root: Path) -> int:

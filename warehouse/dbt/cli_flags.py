@@ -18,8 +18,12 @@ not one of them: it only stops early) is left to argparse, which refuses it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from warehouse.core.errors import UsageError
 
 # Flags of ours that dbt also takes before the command: flag -> takes a value.
 MOVABLE = {"--debug": False, "-d": False, "--project-dir": True, "--profiles-dir": True,
@@ -106,3 +110,21 @@ def normalize(argv: Sequence[str], commands: Iterable[str]) -> Normalized:
         i += step
     text = tuple(f"dbt's {flag} is ignored: {why}" for flag, why in notes.items())
     return Normalized((*head, *moved, *tail), text)
+
+
+def parse_vars(text: str | None) -> dict[str, Any]:
+    """`--vars`: a JSON mapping, or YAML as dbt takes it (`{key: value}`)."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        import yaml
+
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = None
+    if not isinstance(value, dict):
+        raise UsageError(f"--vars must be a JSON or YAML mapping, got {text!r}")
+    return value
