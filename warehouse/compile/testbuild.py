@@ -96,6 +96,7 @@ def _rendered_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
     deps = {same.get(d, d) for d in _dependencies(state, nodes)} | {target_id}
     model_sql = apply_where(getattr(target, "external", None) or target.relation.sql,
                             spec.config.where)  # (a source read from files: its reader)
+    macro = None  # (a built-in test's SQL is made here, not by a macro)
     if spec.test_name in BUILTIN_ARGS:
         sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
                                kwargs=kwargs)
@@ -108,8 +109,8 @@ def _rendered_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
             args["column_name"] = spec.column_name
         sql, spec = _call_test_macro(renderer, macro, state, args, spec, p.path, line)
     sql = str(sql)
-    kinds, call = _runtime_call(renderer, state, macro if state.touched else None, spec,
-                                model_sql, target)
+    kinds, call = (_runtime_call(renderer, state, macro, spec, model_sql, target)
+                   if state.touched else ((), ""))
     return TestNode(name=spec.name, path=p.path, sql=sql, depends_on=tuple(sorted(deps)),
                     config=spec.config, attached_to=p.name, column_name=spec.column_name,
                     test_name=spec.test_name, line=line, volatile=volatile_in(sql),
@@ -135,20 +136,22 @@ def _builtin_node(spec: Any, p: NodeProps, line: int | None, target: Node,
 
 def _runtime_call(renderer: Renderer, state: RenderState, macro: str | None, spec: Any,
                   model_sql: str, target: Node) -> tuple[tuple[str, ...], str]:
-    """A generic test whose macro read what differs at run time (dbt_utils' equality
-    returns '' while `execute` is false): what it may read, and its call kept to be made
-    again when it runs (`render_generic_at_run`). ((), "") for any other test."""
+    """A generic test whose macro or arguments read what differs at run time (dbt_utils'
+    equality returns '' while `execute` is false; an argument may test `execute`): what it
+    may read, and its call kept to be made again when it runs (`render_generic_at_run`).
+    `macro` is None for a built-in test, whose SQL the engine writes."""
     import json
 
     from warehouse.compile.introspect import static_kinds
 
-    if macro is None:
-        return (), ""
-    package, _, name = macro.rpartition(".")
-    path = (renderer.library.index.get(package, {}).get(name) if package
-            else renderer.macros[name][0])
-    kinds = set(state.touched) | (static_kinds(renderer, path) if path else {"unknown"})
-    call = {"macro": macro, "kwargs": dict(spec.kwargs), "model_sql": model_sql,
+    kinds = set(state.touched)
+    if macro is not None:
+        package, _, name = macro.rpartition(".")
+        path = (renderer.library.index.get(package, {}).get(name) if package
+                else renderer.macros[name][0])
+        kinds |= static_kinds(renderer, path) if path else {"unknown"}
+    call = {"macro": macro, "test_name": spec.test_name, "kwargs": dict(spec.kwargs),
+            "model_sql": model_sql,
             "schema": target.relation.schema, "name": target.relation.name,
             "column_name": spec.column_name, "config": dict(state.config)}
     return tuple(sorted(kinds)), json.dumps(call, default=str)
@@ -162,6 +165,11 @@ def render_generic_at_run(renderer: Renderer, node: TestNode, state: RenderState
 
     call = json.loads(node.macro_call)
     kwargs = {key: _render_arg(renderer, state, value) for key, value in call["kwargs"].items()}
+    if call["macro"] is None:  # a built-in test
+        from warehouse.compile.generic_sql import generic_test_sql
+
+        return generic_test_sql(call["test_name"], model=call["model_sql"],
+                                column_name=call["column_name"], kwargs=kwargs)
     model = _ModelArg(call["model_sql"], Relation(call["schema"], call["name"]))
     args = dict(kwargs, model=model)
     if call["column_name"] is not None:

@@ -118,3 +118,30 @@ def test_a_builtin_test_on_an_ephemeral_model_is_still_refused(make_project, ent
         """})
     with pytest.raises(ProjectError, match="tests on ephemeral models are not supported"):
         load_project(root)
+
+
+def test_a_built_in_test_whose_argument_reads_execute_is_made_again_when_it_runs(
+        make_project, cli):
+    """Rendered at load with `execute` false, as dbt parses; the SQL that runs is its
+    arguments rendered as the run sees them (here another relation, upstream of both)."""
+    root = make_project({
+        "models/parent_ok.sql": "select 1 as id",
+        "models/parent_bad.sql": "select 2 as id",
+        "models/child.sql": "select id from {{ ref('parent_ok') }}"
+                            " union all select id - 1 from {{ ref('parent_bad') }}",
+        "models/schema.yml": """
+            models:
+              - name: child
+                columns:
+                  - name: id
+                    data_tests:
+                      - relationships:
+                          to: "{{ ref('parent_ok') if execute else ref('parent_bad') }}"
+                          field: id
+            """})
+    built = cli(root, "build")
+    assert built.code == 0, built.text
+    assert "PASS  test relationships_child_id" in built.out
+    assert cli(root, "compile").code == 0
+    written = "".join(p.read_text() for p in (root / "target/compiled/tests").glob("*.sql"))
+    assert '"main"."parent_bad"' in written  # (what a load without a database sees)
