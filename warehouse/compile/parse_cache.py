@@ -236,10 +236,13 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
                 checks.run_now()
             raise
     project.cache_key = inputs.key
-    digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
-    fingerprints = project.compute_fingerprints(digests, _same_nodes_local(previous, project))
 
     def write() -> None:
+        # (with late checks, on their thread once they passed: the parse's tokens are
+        # read for the digests then, and a first build's plan does not wait for them)
+        digests = DigestMemo.carried(normalizer_version(), memos.get("sql_digests"))
+        fingerprints = project.compute_fingerprints(digests,
+                                                    _same_nodes_local(previous, project))
         write_cache(cache_path(config), CachedLoad(
             inputs.key, project.nodes, project.parents, dict(fingerprints),
             {"analyses": analyses.state(), "sql_digests": digests.state(),

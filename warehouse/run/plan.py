@@ -95,7 +95,8 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
     chosen = frozenset(order)  # (set operations between sets: no NodeId hashed again)
     if not chosen <= graph.all:
         chosen = chosen & graph.all
-    if full_refresh:
+    first = not stored.nodes  # nothing stored: every node is new, no fingerprint compared
+    if full_refresh or first:
         starts = set(chosen)
     else:
         starts = _own_reasons(chosen, graph, fingerprints, stored, relations) | (
@@ -112,9 +113,9 @@ def plan_run(selected: Iterable[NodeId], topological: Iterable[NodeId],
         if node_id.kind is NodeKind.SNAPSHOT:  # captures now: never unchanged, never refreshed
             reason = always.get(node_id) or SNAPSHOT_REASON
         else:
-            reason = "full refresh" if full_refresh else always.get(node_id) or _reason(
-                node_id, fingerprints.get(node_id), stored, relations.get(node_id),
-                upstream=upstream)
+            reason = "full refresh" if full_refresh else always.get(node_id) or (
+                "new" if first else _reason(node_id, fingerprints.get(node_id), stored,
+                                            relations.get(node_id), upstream=upstream))
         if reason is not None:
             run.add(node_id)
             reasons[node_id] = reason
@@ -217,10 +218,36 @@ def plan_for(project: Any, options: RunOptions, order: Iterable[NodeId],
     facts = _facts_of(project)  # (of every node: plan_run asks only about those of order)
     always = always_run(project, order, True) if options.full_refresh else dict(facts.always)
     always.update({n: "refused at load" for n in facts.refused})
+    fingerprints: Mapping[NodeId, Fingerprint] = (
+        _Later(lambda: with_source_data(project, sources)) if not stored.nodes
+        else with_source_data(project, sources))
     plan = plan_run(order, project.dag.topological_order(), project.parents,
-                    with_source_data(project, sources), stored, facts.relations,
-                    always=always, dag=project.dag)
+                    fingerprints, stored, facts.relations, always=always, dag=project.dag)
     return replace(plan, source_data=dict(sources or {}))
+
+
+class _Later(Mapping):
+    """Fingerprints made when first read. A first build compares none (every node is
+    new) and needs them only to store its state at the end; by then a cold load's
+    late checks (compile/late_checks.py) have made them beside the build, instead of
+    before it."""
+
+    def __init__(self, make: Any) -> None:
+        self._make, self._made = make, None
+
+    def _mapping(self) -> Mapping[NodeId, Fingerprint]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __getitem__(self, node_id: NodeId) -> Fingerprint:
+        return self._mapping()[node_id]
+
+    def __iter__(self) -> Any:
+        return iter(self._mapping())
+
+    def __len__(self) -> int:
+        return len(self._mapping())
 
 
 @dataclass(frozen=True)

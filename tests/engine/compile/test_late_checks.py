@@ -184,3 +184,31 @@ def test_lines_are_held_while_checks_run_then_printed_in_order_or_dropped():
         held.flush()
         assert out.getvalue() == ("" if fails else "first\nsecond\nthird\n")
         assert [n.sql_columns for n in nodes.values()] == ([("x",)] if fails else [("x",)] * 2)
+
+
+def test_a_first_build_makes_its_fingerprints_beside_it_and_stores_them(
+        tmp_path, monkeypatch, capsys):
+    """Nothing stored, nothing to compare: the plan runs every node as new and the
+    fingerprints are made on the checks' thread (tokens the parse read), not before the
+    first model runs; the state stored with them makes the next build a no-op, and an
+    edit is seen."""
+    from warehouse.compile.project import Project
+
+    threads: list[str] = []
+    real = Project.compute_fingerprints
+
+    def compute(self, *args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Project, "compute_fingerprints", compute)
+    root = write_project(tmp_path / "project", {
+        **MODELS, "models/e.sql": "select x + 1 as x from {{ ref('a') }}"})
+    code, out, _err, _ran = _build(root, monkeypatch, capsys)
+    assert code == 0 and "OK=5" in out
+    assert threads == ["warehouse-checks"]
+    code, out, _err, _ran = _build(root, monkeypatch, capsys)
+    assert code == 0 and "UNCHANGED=5" in out and "OK=" not in out
+    (root / "models" / "d.sql").write_text("select 2 as x, 'b' as y")
+    code, out, _err, _ran = _build(root, monkeypatch, capsys)
+    assert code == 0 and "OK=1" in out and "UNCHANGED=4" in out
