@@ -201,13 +201,15 @@ def _port(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     from warehouse.dbt.cli_flags import normalize
 
-    if argv is None:  # the program itself, not a call from a process that goes on
-        _leave_heap_to_exit()
     parser = _parser()
     given = normalize(sys.argv[1:] if argv is None else argv, COMMANDS)
     for note in given.notes:
         print(f"note: {note}", file=sys.stderr)
     args = parser.parse_args(list(given.argv))
+    if argv is None:  # the program itself, not a call from a process that goes on
+        from warehouse.core.heap import as_a_program
+
+        as_a_program(runs_threads=args.command in ("build", "seed", "run", "test", "snapshot"))
     if not args.command:
         parser.print_help()
         return 2
@@ -225,18 +227,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _reader_went_away()
-
-
-def _leave_heap_to_exit() -> None:
-    """At exit, the cycle collector's last walks over everything still alive (a loaded
-    project is hundreds of thousands of objects) were a tenth of a second of a build of
-    500 models, to free memory the process was about to give back anyway. Frozen after
-    every `atexit` function registered later has run (they run last registered first),
-    they find nothing to walk; output is still flushed and every exit function runs."""
-    import atexit
-    import gc
-
-    atexit.register(gc.freeze)
 
 
 def _reader_went_away() -> int:
