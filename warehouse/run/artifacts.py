@@ -229,28 +229,15 @@ def manifest_in_background(path: Path, project: Any) -> Callable[[], None]:
     writes it once parsing is done), so it need not wait for the build: most of a
     build is DuckDB's work, during which the interpreter is free for the encoding
     (a tenth of a one-model rebuild at 5,000 models was its writing, afterwards)."""
-    import threading
-
-    failed: list[BaseException] = []
+    from warehouse.core.background import meanwhile
 
     def write() -> None:
-        try:
-            if getattr(project, "late_checks", None) is not None:
-                # The models' columns come from their checks, which begin with the build
-                project.late_checks.wait(begin=False)
-            write_manifest(path, project)
-        except BaseException as exc:  # handed to the caller by `finish`
-            failed.append(exc)
+        if getattr(project, "late_checks", None) is not None:
+            # The models' columns come from their checks, which begin with the build
+            project.late_checks.wait(begin=False)
+        write_manifest(path, project)
 
-    thread = threading.Thread(target=write, name="warehouse-manifest")
-    thread.start()
-
-    def finish() -> None:
-        thread.join()
-        if failed:
-            raise failed[0]
-
-    return finish
+    return meanwhile(write, name="warehouse-manifest")
 
 
 def _manifest_head(project: Any) -> dict[str, Any]:

@@ -176,7 +176,7 @@ def test_a_stamp_made_ahead_keeps_the_signatures_already_remembered(tmp_path):
 
 
 def test_what_runs_meanwhile_returns_or_raises_to_the_caller():
-    from warehouse.adapters.duckdb.workspace import _meanwhile
+    from warehouse.core.background import meanwhile as _meanwhile
 
     assert _meanwhile(sum, [1, 2])() == 3
     with pytest.raises(ZeroDivisionError):
@@ -190,7 +190,7 @@ def test_an_interrupt_while_waiting_lets_the_thread_finish_first():
     import signal
     import threading
 
-    from warehouse.adapters.duckdb.workspace import _meanwhile
+    from warehouse.core.background import meanwhile as _meanwhile
 
     done, release = [], threading.Event()
 

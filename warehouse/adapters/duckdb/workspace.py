@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from warehouse.adapters.base import DatabaseError, StoredState, Unavailable
+from warehouse.core.background import meanwhile
 
 
 class DuckDBWorkspace:
@@ -121,7 +122,7 @@ class DuckDBWorkspace:
         note = self._spare_note(final)
         # DuckDB checkpoints on a thread, letting go of the interpreter, while this one
         # pickles the stamp (a twentieth of a second at 5,000 models, after it before).
-        closed = _meanwhile(self._close_session)
+        closed = meanwhile(self._close_session)
         try:
             body = stamp_body(final, taken) if stamp is not None and final is not None else None
         finally:
@@ -170,36 +171,3 @@ class DuckDBWorkspace:
         finally:
             session.close()
         return None
-
-
-def _meanwhile(make: Any, *args: Any) -> Any:
-    """Start `make(*args)` on a thread; the function returned waits for it and returns what
-    it returned, or raises what it raised. An interrupt while it waits (Ctrl-C) is raised
-    once the thread's work is done, as it would be were the work on the caller's thread:
-    whatever cleans up after it (removing the work file) must not race a checkpoint."""
-    import threading
-
-    made: list[Any] = [None, None]
-    finished = threading.Event()  # (not Thread.join: an interrupted join marks it ended)
-
-    def run() -> None:
-        try:
-            made[0] = make(*args)
-        except BaseException as exc:  # handed to the caller by `result`
-            made[1] = exc
-        finally:
-            finished.set()
-
-    threading.Thread(target=run, name="warehouse-meanwhile", daemon=True).start()
-
-    def result() -> Any:
-        try:
-            finished.wait()
-        except BaseException:
-            finished.wait()  # (a second interrupt, here, is not held back)
-            raise
-        if made[1] is not None:
-            raise made[1]
-        return made[0]
-
-    return result
