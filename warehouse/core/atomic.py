@@ -16,22 +16,32 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 # A temp file untouched this long belongs to no live writer (see remove_stale_temps).
 STALE_AFTER = 10 * 60  # seconds
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """A temp file beside `path`, then a rename: a reader sees the old file or the new one,
-    never half of one. The temp file is removed if the write fails."""
+    """`data` into `path` through `atomic_file`."""
+    with atomic_file(path) as out:
+        out.write(data)
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A temp file beside `path` to write, then a rename: a reader sees the old file or
+    the new one, never half of one. The temp file is removed if the block raises (and
+    `path` left as it was)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            yield out
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

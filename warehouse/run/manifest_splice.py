@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import mmap
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,26 +142,25 @@ class Splice:
         the old file changed since it was read (the caller writes in full). The kept spans
         are copied by the kernel where it can (`os.copy_file_range`): no megabytes through
         the interpreter, whose lock the build's own thread waits for meanwhile."""
-        from warehouse.core.atomic import remove_stale_temps
+        from warehouse.core.atomic import atomic_file
 
-        remove_stale_temps(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as out, open(self.source, "rb") as old:
+            with open(self.source, "rb") as old, atomic_file(path) as out:
                 if _identity(old) != self.identity:
-                    Path(tmp).unlink()
-                    return False
+                    raise _Moved
                 at = 0
                 for begin, end, new in self.cuts:
                     _copy(old, out, at, begin)
                     out.write(new)
                     at = end
                 _copy(old, out, at, os.fstat(old.fileno()).st_size)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        except _Moved:
+            return False
         return True
+
+
+class _Moved(Exception):
+    """The old manifest is another file than the one read: nothing to splice from."""
 
 
 def _copy(old: Any, out: Any, begin: int, end: int) -> None:
