@@ -82,7 +82,7 @@ def _generic_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
 def _rendered_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
                    same: Mapping[NodeId, NodeId]) -> TestNode:
     """A generic test whose arguments or macro render (refs in them are dependencies)."""
-    from warehouse.compile.generic_sql import BUILTIN_ARGS, apply_where, generic_test_sql
+    from warehouse.compile.generic_sql import BUILTIN_ARGS, generic_test_sql
 
     target = nodes[target_id]
     state = RenderState(p.path, resolve_ref=resolver.ref, resolve_source=resolver.source,
@@ -94,8 +94,7 @@ def _rendered_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
         except ProjectError as exc:
             raise _in_argument(exc, key, dict(spec.arg_lines).get(key), p.path, p.text) from None
     deps = {same.get(d, d) for d in _dependencies(state, nodes)} | {target_id}
-    model_sql = apply_where(getattr(target, "external", None) or target.relation.sql,
-                            spec.config.where)  # (a source read from files: its reader)
+    model_sql = _tested_sql(target, spec)
     macro = None  # (a built-in test's SQL is made here, not by a macro)
     if spec.test_name in BUILTIN_ARGS:
         sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
@@ -117,16 +116,23 @@ def _rendered_node(renderer, resolver, vars, nodes, target_id, spec, p, line,
                     runtime_kinds=kinds, macro_call=call)
 
 
+def _tested_sql(target: Node, spec: Any) -> str:
+    """What a generic test reads of its node: the relation (a source read from files: its
+    reader), narrowed by the test's `where`."""
+    from warehouse.compile.generic_sql import apply_where
+
+    return apply_where(getattr(target, "external", None) or target.relation.sql,
+                       spec.config.where)
+
+
 def _builtin_node(spec: Any, p: NodeProps, line: int | None, target: Node,
                   target_id: NodeId) -> TestNode:
     """A built-in test without arguments (`- unique`, most tests): `_generic_node` without
     the render state, whose refs, sources and run-time reads stay empty."""
-    from warehouse.compile.generic_sql import apply_where, generic_test_sql
+    from warehouse.compile.generic_sql import generic_test_sql
 
-    model_sql = apply_where(getattr(target, "external", None) or target.relation.sql,
-                            spec.config.where)
-    sql = generic_test_sql(spec.test_name, model=model_sql, column_name=spec.column_name,
-                           kwargs={})
+    sql = generic_test_sql(spec.test_name, model=_tested_sql(target, spec),
+                           column_name=spec.column_name, kwargs={})
     return make(TestNode, {  # (TestNode(...) sets each field through object.__setattr__)
         "name": spec.name, "path": p.path, "sql": sql, "depends_on": (target_id,),
         "config": spec.config, "attached_to": p.name, "column_name": spec.column_name,

@@ -24,10 +24,10 @@ from warehouse.core.atomic import write_json
 from warehouse.core.heap import collector_paused
 from warehouse.core.nodes import ModelNode, SeedNode, SnapshotNode, SourceNode, TestNode
 from warehouse.run import dbt_ids
+from warehouse.run.result_entries import KEY  # (our fields in dbt's free-form objects)
 
 MANIFEST_SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 RUN_RESULTS_SCHEMA = "https://schemas.getdbt.com/dbt/run-results/v6.json"
-KEY = "warehouse"  # where our own fields live inside dbt's free-form objects
 _EMPTY_SECTIONS = ("macros", "docs", "exposures", "metrics", "groups", "selectors",
                    "disabled", "group_map", "saved_queries", "semantic_models")
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from json.encoder import encode_basestring_ascii as _json_string  # json.dumps's own (C)
 from typing import Any
 
-KEY = "warehouse"  # where our own fields live in dbt's free-form objects (as artifacts')
+KEY = "warehouse"  # where our own fields live in dbt's free-form objects (every artifact)
 _DBT_STATUS = {"unchanged": "success"}  # dbt has no word for a node reused as it was
 _FIELDS = ("unique_id", "node", "relation", "status", "execution_time", "message_or_status",
            "rows_affected", "own_status", "rows", "reused", "reason", "message", "failures")
