@@ -58,6 +58,7 @@ class LateChecks:
         self._finished = threading.Event()
         self._go = threading.Event()  # (set when the build starts running nodes: `go`)
         self._then: list[Callable[[], None]] = []
+        self._nodes: Mapping[NodeId, Node] = {}  # the project's, given to `start`
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
@@ -91,6 +92,7 @@ class LateChecks:
         take the interpreter from the build's own preparation."""
         if self._thread is not None:
             return
+        self._nodes = nodes
         self._thread = threading.Thread(target=self._when_told, args=(nodes,), daemon=True,
                                         name="warehouse-checks")
         self._thread.start()
@@ -101,11 +103,14 @@ class LateChecks:
 
     def _when_told(self, nodes: dict[NodeId, Node]) -> None:
         self._go.wait()
-        self._interval = sys.getswitchinterval()
+        interval = sys.getswitchinterval()
         sys.setswitchinterval(_SWITCH_INTERVAL)
-        self._run(nodes)
+        try:
+            self._run(nodes)
+        finally:
+            sys.setswitchinterval(interval)
 
-    def node(self, node_id: NodeId, nodes: Mapping[NodeId, Node]) -> Node | None:
+    def node(self, node_id: NodeId) -> Node | None:
         """`node_id`'s node once checked (at once for one that was never set aside);
         None when a check failed (this one or an earlier one: the build stops)."""
         place = self._place.get(node_id)
@@ -113,7 +118,7 @@ class LateChecks:
             self.go()
             with self._progress:
                 self._progress.wait_for(lambda: self._reached > place)
-        return None if self.error is not None else nodes[node_id]
+        return None if self.error is not None else self._nodes[node_id]
 
     def wait(self, *, begin: bool = True) -> None:
         """Until every check has run; the first error, raised here as the load's. Without
@@ -154,8 +159,6 @@ class LateChecks:
             with self._progress:
                 self._reached = len(self._place)
                 self._progress.notify_all()
-            if nodes is not None:
-                sys.setswitchinterval(self._interval)
 
     def _checked(self, model: ModelNode, check: Check) -> ModelNode | None:
         """The model with what its check found, refused for a construct the engine lacks

@@ -253,7 +253,7 @@ def _run_nodes(project: Any, options: RunOptions, session: Any, console: Console
 
     def work(node_id: NodeId) -> NodeResult:
         began = time.perf_counter()
-        node = project.nodes[node_id] if late is None else late.node(node_id, project.nodes)
+        node = project.nodes[node_id] if late is None else late.node(node_id)
         if node is None:  # a check failed: the build stops (its error is the load's)
             return NodeResult(node_id, "skipped", message="a model's check failed")
         refused = groups.prepare(node)  # (a refused commit: see run/commits.py)
