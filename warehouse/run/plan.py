@@ -282,7 +282,11 @@ def _facts_of(project: Any) -> _Facts:
                      if (r := built_relation(node)) is not None}
         refused = frozenset(n for n, node in nodes.items()
                             if getattr(node, "refused", None) is not None)
-        _last_facts = (project, _Facts(relations, always_run(project, nodes, False), refused))
+        facts = _Facts(relations, always_run(project, nodes, False), refused)
+        late = getattr(project, "late_checks", None)
+        if late is not None and late.pending:  # (its models change as their checks end)
+            return facts
+        _last_facts = (project, facts)
     return _last_facts[1]
 
 

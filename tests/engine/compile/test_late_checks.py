@@ -212,3 +212,31 @@ def test_a_first_build_makes_its_fingerprints_beside_it_and_stores_them(
     (root / "models" / "d.sql").write_text("select 2 as x, 'b' as y")
     code, out, _err, _ran = _build(root, monkeypatch, capsys)
     assert code == 0 and "OK=1" in out and "UNCHANGED=4" in out
+
+
+def test_a_plan_made_after_the_checks_reads_what_they_found(tmp_path):
+    """A plan made while the checks are pending does not keep the models as they were for
+    the plans after them: a model calling now() runs again though its state is stored."""
+    from warehouse.adapters.base import NodeState, StoredState
+    from warehouse.compile.load import load_project
+    from warehouse.core.identity import NodeId, NodeKind
+    from warehouse.run.plan import plan_for
+    from warehouse.run.results import RunOptions
+
+    root = write_project(tmp_path / "project", {**MODELS, "models/clock.sql": "select now() as at"})
+    project = load_project(root, cache=True, late=True)
+    options = RunOptions(command="build")
+    order = list(project.dag.topological_order())
+    assert project.late_checks.pending
+    plan_for(project, options, order, StoredState())  # (before the checks)
+    project.late_checks.wait()
+    fingerprints = project.fingerprints
+    stored = StoredState(
+        nodes={str(n): NodeState(str(n), fingerprints[n].full, fingerprints[n].local,
+                                 str(project.nodes[n].relation), "success", None, "")
+               for n in order},
+        relations=frozenset((project.nodes[n].relation.schema.lower(),
+                             project.nodes[n].relation.name.lower()) for n in order),
+        exists=True)
+    plan = plan_for(project, options, order, stored)
+    assert dict(plan.reasons) == {NodeId(NodeKind.MODEL, "clock"): "calls now()"}
