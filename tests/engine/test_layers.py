@@ -143,7 +143,7 @@ def driver_imports(root: Path, package: str) -> list[str]:
     for module, path in module_files(root, package).items():
         if layer_of(module)[0] in DRIVER_IMPORTERS:
             continue
-        if any(name == "duckdb" or name.startswith("duckdb.")
+        if any(name in ("duckdb", "_duckdb") or name.startswith("duckdb.")
                for name in imported_names(path, module)):
             found.append(module)
     return found

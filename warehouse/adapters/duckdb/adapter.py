@@ -78,7 +78,7 @@ class DuckDBAdapter:
         return found
 
     def open_published(self) -> DuckDBSession:
-        import duckdb
+        from warehouse.adapters.duckdb.driver import duckdb
 
         if not self.path.exists():
             raise Unavailable(f"{self.path.name} does not exist yet: run `warehouse build` "

@@ -33,7 +33,7 @@ def declared_columns(cur: Any, contract: Contract) -> list[tuple[str, str]]:
     """The contract's columns with their types as DuckDB spells them (dbt casts a null to
     each type and reads the result's types back); a ContractTypeError names the first
     column whose type DuckDB does not know."""
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     casts = [f"cast(null as {c.data_type}) as {quote_ident(c.name)}" for c in contract.columns]
     try:

@@ -52,7 +52,7 @@ def failing_rows(con: Any, sql: str, catalog: Any, *, limit: int | None, sample_
 def store(con: Any, relation: Relation, sql: str) -> None:
     """Every failing row, in a table an analyst can query; replaced on each run, so an
     empty table means the last run found nothing."""
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     for attempt in range(5):
         try:

@@ -38,7 +38,7 @@ class DuckDBParser:
     })
 
     def accepts(self, sql: str) -> bool:
-        import duckdb
+        from warehouse.adapters.duckdb.driver import duckdb
 
         try:
             _connection().extract_statements(sql)
@@ -50,7 +50,7 @@ class DuckDBParser:
 
     def parse(self, sql: str) -> ParsedModel | SyntaxProblem | None:
         """None when DuckDB cannot say (more than one statement, or not a query)."""
-        import duckdb
+        from warehouse.adapters.duckdb.driver import duckdb
 
         try:
             text = _connection().execute("select json_serialize_sql(?)", [sql]).fetchall()
@@ -80,7 +80,7 @@ class DuckDBParser:
 
 
 def _connection() -> Any:
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     con = getattr(_LOCAL, "con", None)
     if con is None:

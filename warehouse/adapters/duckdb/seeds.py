@@ -59,7 +59,7 @@ from warehouse.core.errors import ProjectError
 from warehouse.core.identity import Relation, quote_ident, sql_literal
 
 if TYPE_CHECKING:
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
             "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
@@ -108,7 +108,7 @@ def load_seed(
     its rows replaced in one transaction; any other table is replaced. With
     `dbt_types`, undeclared columns get the types dbt-duckdb would give them.
     """
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     csv_path = Path(csv_path)
     shown = display_path or str(csv_path)
@@ -148,7 +148,7 @@ def _declared_types(con: Any, column_types: Mapping[str, str],
                     origins: Mapping[str, tuple[str, int | None]], shown: str) -> dict[str, str]:
     """Declared types checked by DuckDB itself and spelled as DuckDB spells them; one it
     does not know is reported where it was written (`origins`), else at the seed."""
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     out: dict[str, str] = {}
     for name, type_ in column_types.items():
@@ -224,7 +224,7 @@ def _plan_columns(con: Any, path: Path, header: list[str], declared: Mapping[str
 
 def _sniffed_types(con: Any, path: Path, width: int, delimiter: str) -> list[str]:
     """DuckDB's inferred types with the overrides the module docstring lists."""
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     sql = (f"SELECT Columns, DateFormat, TimestampFormat FROM sniff_csv({sql_literal(str(path))}, "
            f"header=true, delim={sql_literal(delimiter)}, quote='\"', escape='\"', "
@@ -288,7 +288,7 @@ def _fast_expr(c: _Column) -> str:
 
 
 def _ensure_schema(con: Any, schema: str) -> None:
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
@@ -331,7 +331,7 @@ def _same_shape(con: Any, relation: Relation, columns: list[_Column]) -> bool:
 def _slow_load(con: Any, path: Path, relation: Relation, columns: list[_Column], source: str,
                delimiter: str, shown: str, full_refresh: bool, fast_error: Exception) -> int:
     """Find what broke the fast path: a user's error is raised, an inference error is fixed."""
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     csv_errors.check_structure(path, len(columns), delimiter, shown)
     tmp = quote_ident(f"__seed_{uuid.uuid4().hex}")

@@ -41,7 +41,7 @@ _WRITES = re.compile(r"\b(insert|update|delete|create|drop|alter|copy|attach|det
 @contextmanager
 def _translated():
     """DuckDB's exceptions as the protocol's DatabaseError, with the same text."""
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     try:
         yield

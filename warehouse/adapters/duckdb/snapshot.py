@@ -80,7 +80,7 @@ def _ours() -> Iterator[None]:
     """DuckDB errors in the statements generated here lose their `LINE n`: that line is of
     our SQL, not the user's (the runner would place it in their file). What is left names
     the column at fault, which the runner finds in the snapshot's config."""
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     try:
         yield

@@ -176,7 +176,7 @@ def _only_name(path: Path) -> bool:
 
 
 def _duckdb_version() -> str:
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     return str(duckdb.__version__)
 

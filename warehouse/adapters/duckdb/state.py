@@ -119,7 +119,7 @@ def read_published_state(path: Path, stamp: Path | None = None) -> StoredState:
         known = read_stamp(stamp, identity)
         if known is not None:
             return known
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     try:
         con = duckdb.connect(str(path), read_only=True)
@@ -231,7 +231,7 @@ def data_signatures(con: Any, relations: Iterable[Relation]) -> dict[Relation, s
     is missing or cannot be read. Costs one scan of each relation."""
     import hashlib
 
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
     out: dict[Relation, str | None] = {}
     for relation in relations:

@@ -75,7 +75,7 @@ from warehouse.core.atomic import fsync_dir, fsync_file
 from warehouse.core.errors import ProjectError
 
 if TYPE_CHECKING:
-    import duckdb
+    from warehouse.adapters.duckdb.driver import duckdb
 
 
 
@@ -240,7 +240,7 @@ class WorkingCopy:
 
     def _fold_wal(self) -> None:
         """CHECKPOINT a WAL left beside the work file into it."""
-        import duckdb
+        from warehouse.adapters.duckdb.driver import duckdb
 
         try:
             finish(duckdb.connect(str(self.path)))

@@ -53,7 +53,7 @@ class DuckDBWorkspace:
             raise refused from exc
 
     def connect(self) -> Any:
-        import duckdb
+        from warehouse.adapters.duckdb.driver import duckdb
 
         if self._session is None:
             self._session = self._session_type(duckdb.connect(str(self._copy.path)))
