@@ -23,8 +23,8 @@ BASE = {
 # Exit 0 normally; 10 if the command imported DuckDB, 20 Jinja, 40 PyYAML: the no-op
 # answered from the stamp imports none of them.
 SCRIPT = ("import sys; from warehouse.cli import main; code = main(sys.argv[1:]); "
-          "sys.exit(code or 10 * ('duckdb' in sys.modules) + 20 * ('jinja2' in sys.modules)"
-          " + 40 * ('yaml' in sys.modules))")
+          "sys.exit(code or 10 * ('_duckdb' in sys.modules or 'duckdb' in sys.modules)"
+          " + 20 * ('jinja2' in sys.modules) + 40 * ('yaml' in sys.modules))")
 
 
 def age(root: Path, seconds: float = 100) -> None:
