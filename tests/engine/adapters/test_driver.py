@@ -38,3 +38,15 @@ def test_a_driver_error_is_caught_as_the_packages():
         assert "no_such_table" in str(exc)
     else:
         raise AssertionError("no error")
+
+
+def test_a_sessions_arrow_batches_work_in_a_process_that_never_imported_the_package():
+    """`publish` reads marts through the relation API, which the package's import adds."""
+    code = ("from warehouse.adapters.duckdb.driver import duckdb\n"
+            "from warehouse.adapters.duckdb.session import DuckDBSession\n"
+            "reader = DuckDBSession(duckdb.connect()).arrow_batches("
+            "'select range as x from range(5)', 2)\n"
+            "print(reader.read_all().num_rows)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "5"

@@ -11,8 +11,9 @@ package's very objects). So the engine imports the extension alone, as
 `duckdb`; where it cannot be imported by that name (a build of the package laid
 out otherwise), the package stands in, and nothing but time differs.
 
-Code that wants the relation API imports `duckdb` itself: the extension's
-connections are the package's (its methods are added to the same class).
+Code that wants the relation API (`session.arrow_batches`, for `publish`)
+imports `duckdb` itself first: the package adds those methods to the very class
+of the extension's connections.
 """
 
 from __future__ import annotations

@@ -315,5 +315,9 @@ class DuckDBSession:
         return int(rows[0][0]) if rows and rows[0] else 0
 
     def arrow_batches(self, sql: str, batch_rows: int) -> Any:
+        # The relation API is the package's Python layer (adapters/duckdb/driver.py): its
+        # import adds `sql` and the rest to the connection's class.
+        import duckdb  # noqa: F401
+
         with _translated():
             return self.con.sql(sql).to_arrow_reader(batch_rows)
