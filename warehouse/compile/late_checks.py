@@ -23,7 +23,6 @@ for them first (run/runner.py).
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -35,10 +34,6 @@ from warehouse.core.nodes import ModelNode, Node
 
 # The check of one model: given the analyser, its columns and volatile functions.
 Check = Callable[[Callable[..., Any]], tuple[tuple[str, ...], tuple[str, ...]]]
-
-# While checks and a build's worker share the interpreter, the worker waits at most this
-# long for the lock after DuckDB returns (Python's default is 5 ms: per node, it adds up).
-_SWITCH_INTERVAL = 0.0002
 
 
 class LateChecks:
@@ -102,13 +97,11 @@ class LateChecks:
         self._go.set()
 
     def _when_told(self, nodes: dict[NodeId, Node]) -> None:
+        from warehouse.core.background import quick_switches
+
         self._go.wait()
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(_SWITCH_INTERVAL)
-        try:
+        with quick_switches():  # (the build's worker shares the interpreter with the checks)
             self._run(nodes)
-        finally:
-            sys.setswitchinterval(interval)
 
     def node(self, node_id: NodeId) -> Node | None:
         """`node_id`'s node once checked (at once for one that was never set aside);

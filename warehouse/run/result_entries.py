@@ -70,13 +70,27 @@ def entry(r: Any, ids: Mapping[Any, str]) -> dict[str, Any]:
     return _layout(*_values(r, ids))
 
 
-def entries_json(results: Iterable[Any], ids: Mapping[Any, str]) -> str:
+def entries_json(results: Iterable[Any], ids: Mapping[Any, str],
+                 made: Mapping[int, tuple[Any, str]] | None = None) -> str:
     """`json.dumps([entry(r, ids) for r in results], default=str)`, made faster: the text
     of each shape of entry (its values but the node's own: nearly all results of a
-    rebuild are one of a few) is made once, with the node's own values to put in."""
+    rebuild are one of a few) is made once, with the node's own values to put in.
+    `made`: texts `entry_texts` made before (of results left alone: while the build ran)."""
+    made = made or {}
+    fresh = entry_texts([r for r in results if made.get(id(r), _NONE)[0] is not r], ids)
+    return "[" + ", ".join(made[id(r)][1] if id(r) in made and made[id(r)][0] is r
+                           else fresh[id(r)][1] for r in results) + "]"
+
+
+_NONE = (None, "")
+
+
+def entry_texts(results: Iterable[Any], ids: Mapping[Any, str]) -> dict[int, tuple[Any, str]]:
+    """Each result's entry text, by the result's id() (with the result, which keeps the id
+    its own): what `entries_json` joins."""
     shapes: dict[Any, str | None] = {}
     in_text_order = operator.itemgetter(*_template()[2])
-    out = []
+    out: dict[int, tuple[Any, str]] = {}
     for r in results:
         values = _values(r, ids)
         rest = values[_OWN:]
@@ -89,10 +103,10 @@ def entries_json(results: Iterable[Any], ids: Mapping[Any, str]) -> str:
             shape = _shape(rest)
         own = [_encoded(values[0]), _encoded(values[1]), _encoded(values[2])]  # (_OWN)
         if shape is None or None in own:  # (a value the template does not know)
-            out.append(json.dumps(_layout(*values), default=str))
+            out[id(r)] = (r, json.dumps(_layout(*values), default=str))
         else:
-            out.append(shape % in_text_order(own))
-    return "[" + ", ".join(out) + "]"
+            out[id(r)] = (r, shape % in_text_order(own))
+    return out
 
 
 def _shape(rest: tuple[Any, ...]) -> str | None:

@@ -64,6 +64,9 @@ class RunResult:
     published: bool
     database: str  # where the warehouse is (the adapter's location)
     kept_failed: str | None = None  # where a failed build was kept for inspection
+    # The run_results entries of the results, made while the build published: a function
+    # waiting for them (run/artifacts.prepare_entries), or None.
+    made_entries: Any = field(default=None, compare=False, repr=False)
 
     @property
     def exit_code(self) -> int:

@@ -141,18 +141,23 @@ def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
         del running  # (with late checks: the models as they were before, for the whole run)
         run_project_hooks(project, session, ON_RUN_START, run)
         results = _run_nodes(project, options, session, console, plan, run)
-        ok = not any(r.blocking for r in results)
+        ok, made = not any(r.blocking for r in results), None
         if ok:
             run_project_hooks(project, session, ON_RUN_END, run, results)
             session.write_state(*states_to_store(project, results, plan))
             if options.publish:
+                from warehouse.run.artifacts import prepare_entries
+
+                # run_results' entries are made while DuckDB checkpoints the work file
+                made = prepare_entries(results, project)
                 work.publish()
             else:
                 work.discard(keep=False)
         else:
             kept = work.discard(keep=options.publish)  # (unit tests alone: no)
-    return _finish(adapter, options, results, started, console,
-                   published=ok and options.publish, ok=ok, kept=kept)
+    return replace(_finish(adapter, options, results, started, console,
+                           published=ok and options.publish, ok=ok, kept=kept),
+                   made_entries=made)
 
 
 def _plan_in(work: Any, project: Any, options: RunOptions, order: list[NodeId],

@@ -85,3 +85,47 @@ def test_the_file_is_write_json_of_the_document(monkeypatch):
     head, results = artifacts.run_results_parts(run, object())
     assert {**head, "results": json.loads(results, parse_constant=str)} == json.loads(
         json.dumps(document, default=str), parse_constant=str)
+
+
+def test_entries_made_before_are_used_for_their_own_results_only():
+    from warehouse.run.result_entries import entry_texts
+
+    left = RESULTS[:4]
+    made = entry_texts(left, IDS)
+    made[id(left[0])] = (left[0], '"made before"')  # (to see that it is the one used)
+    stranger = NodeResult(MODEL, "unchanged", relation="main.orders")
+    made[id(stranger) + 1] = (stranger, '"not its own"')
+    text = entries_json(RESULTS, IDS, made)
+    assert text == '["made before", ' + expected(RESULTS[1:])[1:]
+    equal_not_same = [NodeResult(MODEL, "unchanged", relation="main.orders")]  # == left[0]
+    assert entries_json(equal_not_same, IDS, made) == expected(equal_not_same)
+
+
+def test_a_rebuild_writes_the_entries_made_while_it_ran(tmp_path, monkeypatch):
+    """A build that publishes makes its entries while the work file checkpoints
+    (artifacts.prepare_entries): the file is what json.dumps gives of every entry."""
+    from warehouse.cli import main
+    from warehouse.run import artifacts
+
+    (tmp_path / "models").mkdir()
+    for name, sql in (("a", "select 1 as id"), ("b", "select id from {{ ref('a') }}"),
+                      ("c", "select id from {{ ref('a') }}")):
+        (tmp_path / "models" / f"{name}.sql").write_text(sql)
+    (tmp_path / "models" / "schema.yml").write_text(
+        "version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n"
+        "        tests: [unique, not_null]\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.warehouse]\nname = "t"\n')
+    assert main(["build", "--project-dir", str(tmp_path)]) == 0
+    (tmp_path / "models" / "c.sql").write_text("select id + 1 as id from {{ ref('a') }}")
+    prepared = []
+    real = artifacts.prepare_entries
+    monkeypatch.setattr(artifacts, "prepare_entries",
+                        lambda results, project: prepared.append(len(results))
+                        or real(results, project))
+    assert main(["build", "--project-dir", str(tmp_path)]) == 0
+    assert prepared == [5]  # c, and a, b and b's two tests: left alone
+    data = json.loads((tmp_path / "target" / "run_results.json").read_text())
+    by_node = {e["adapter_response"]["warehouse"]["node"]: e for e in data["results"]}
+    assert by_node["model.c"]["status"] == "success"
+    assert by_node["model.a"]["adapter_response"]["warehouse"]["status"] == "unchanged"
+    assert len(by_node) == 5
