@@ -176,6 +176,15 @@ class SqlParser(Protocol):
     def parse(self, sql: str) -> ParsedModel | SyntaxProblem | None:
         """Tables and columns of one query, its syntax error, or None when it cannot say."""
 
+    def tokens(self, sql: str) -> list[tuple[str, str]]:
+        """The SQL's tokens as (kind, exact text), comments included (kind "comment"):
+        what a fingerprint and the search for volatile calls read, without a parse."""
+
+    @property
+    def version(self) -> str:
+        """What the tokens depend on (the database's version): fingerprints made by
+        another are not reused."""
+
 
 class Session(Protocol):
     """A connection to one database: a build's workspace, or the published warehouse."""

@@ -1,10 +1,10 @@
 """Fingerprints: what a node's relation (or a test's result) is a function of.
 
 A node's *local* fingerprint hashes what the node itself says: a model's SQL,
-normalized so that whitespace, comments and the case of keywords do not
-count, and the config that shapes its relation (materialization, schema,
-alias, unique key, strategy, ...); a seed's file content and declared column
-types; a source's relation; a test's SQL and the config that judges it.
+normalized so that whitespace and comments do not count, and the config that
+shapes its relation (materialization, schema, alias, unique key, strategy,
+...); a seed's file content and declared column types; a source's relation; a
+test's SQL and the config that judges it.
 Descriptions, tags and a model's tests are documentation and selection, not
 data: editing them changes no fingerprint, so no table is rebuilt for them.
 
@@ -34,7 +34,8 @@ from warehouse.core.nodes import ModelNode, Node, SeedNode, SnapshotNode, Source
 # differently from the same inputs, so old stored states read as "changed" (a rebuild)
 # instead of as a false "unchanged" that keeps what a fresh build would not give.
 # 2: a dbt project's seeds take dbt-duckdb's column types (INTEGER, not BIGINT).
-FINGERPRINT_VERSION = "2"
+# 3: SQL normalized by DuckDB's tokenizer, keywords as written (`normalize_sql`).
+FINGERPRINT_VERSION = "3"
 
 # Config keys that document or select a node but do not change what it builds.
 DOC_ONLY_CONFIG = frozenset({
@@ -44,13 +45,6 @@ DOC_ONLY_CONFIG = frozenset({
 # Test config that judges the result (`where` is already part of the SQL; tags are not).
 TEST_RESULT_CONFIG = ("severity", "warn_if", "error_if", "limit", "store_failures",
                       "fail_calc")
-
-_LITERAL_TOKENS = frozenset({
-    "STRING", "NUMBER", "IDENTIFIER", "VAR", "NATIONAL_STRING", "RAW_STRING", "BIT_STRING",
-    "HEX_STRING", "BYTE_STRING", "HEREDOC_STRING", "UNICODE_STRING", "PARAMETER",
-    "PLACEHOLDER",
-})
-
 
 @dataclass(frozen=True)
 class Fingerprint:
@@ -70,67 +64,27 @@ def digest(*parts: str) -> str:
 
 
 def normalize_sql(sql: str) -> str:
-    """The SQL as sqlglot's DuckDB tokenizer reads it, one token per line.
+    """The SQL as DuckDB's tokenizer reads it, one token per line, comments left out.
 
-    Comments and whitespace fall away (the tokenizer keeps them off the token
-    stream) and keywords and operators are upper-cased; literals and
-    identifiers keep their exact text, since `as Foo` names a different
-    column than `as foo`. Tokenizing is about five times cheaper than a full
-    parse and also reads SQL that sqlglot's parser rejects; where even the
-    tokenizer fails, whitespace-normalized text stands in.
+    Whitespace and comments fall away; every token keeps its exact text, keywords
+    too: DuckDB names a column by what was written (`select 1 as FROM` outputs a
+    column `FROM`, `select date '2020-01-01'` one ending in `AS date`), so a change
+    of case may change the relation, and only a rebuild is sure to give what the
+    SQL now says. The tokenizer is DuckDB's own (compiled: microseconds a model),
+    not the analyser's, so fingerprinting a model needs neither sqlglot nor a
+    parse; where it fails, whitespace-normalized text stands in.
 
-    >>> normalize_sql("SELECT 1 -- one") == normalize_sql("select\\n  1")
+    >>> normalize_sql("select 1 -- one") == normalize_sql("select\\n  1")
     True
     """
-    from sqlglot.dialects.dialect import Dialect
-    from sqlglot.errors import SqlglotError
+    from warehouse.adapters.target import sql_parser
 
     try:
-        tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
-    except (SqlglotError, ValueError, IndexError):
+        tokens = sql_parser("duckdb").tokens(sql)
+    except Exception:  # (DuckDB's tokenizer reads anything; in doubt, the text)
         return " ".join(sql.split())
-    return normalize_tokens(tokens)
-
-
-def normalize_tokens(tokens: Iterable[Any]) -> str:
-    """`normalize_sql` of the SQL these tokens (sqlglot's DuckDB tokenizer's) were read from."""
-    kinds = _kinds()
-    out = []
-    for token in tokens:
-        kind, literal = kinds[token.token_type]
-        if kind != "SEMICOLON:":
-            out.append(kind + (token.text if literal else token.text.upper()))
-    return "\n".join(out)
-
-
-_KINDS: dict[Any, tuple[str, bool]] = {}
-
-
-def _kinds() -> dict[Any, tuple[str, bool]]:
-    """Each token type's `NAME:` prefix and whether its text is kept as written (an enum
-    member's `.name` is a Python property: read once, not once per token)."""
-    if not _KINDS:
-        from sqlglot.tokens import TokenType
-
-        _KINDS.update({t: (t.name + ":", t.name in _LITERAL_TOKENS) for t in TokenType})
-    return _KINDS
-
-
-# Digests of SQL whose tokens the parser had anyway (`remember_tokens`), each taken once by
-# `sql_digest`: tokenizing is most of normalizing. A function of the SQL text alone.
-_FROM_TOKENS: dict[str, str] = {}
-
-
-def forget_tokens() -> None:
-    """Drop what `remember_tokens` kept and no digest took: a load that computed its
-    fingerprints before parsing (compile/late_checks.py) would keep it to the end."""
-    _FROM_TOKENS.clear()
-
-
-def remember_tokens(sql: str, tokens: Iterable[Any]) -> None:
-    if len(_FROM_TOKENS) > 50_000:  # (left by loads that failed: never more than one load's)
-        _FROM_TOKENS.clear()
-    _FROM_TOKENS[sql] = digest(normalize_tokens(tokens))
+    return "\n".join(f"{kind}:{text}" for kind, text in tokens
+                     if kind != "comment" and text != ";")
 
 
 def _canonical(value: Any) -> str:
@@ -144,8 +98,7 @@ def relevant_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def sql_digest(sql: str) -> str:
     """The digest of a query's normalized form: what a fingerprint holds of SQL."""
-    found = _FROM_TOKENS.pop(sql, None)
-    return found if found is not None else digest(normalize_sql(sql))
+    return digest(normalize_sql(sql))
 
 
 def local_fingerprint(node: Node, *, sql_digest: Callable[[str], str] = sql_digest) -> str:
@@ -232,6 +185,6 @@ class DigestMemo(Memo[str]):
 
 
 def normalizer_version() -> str:
-    import sqlglot
+    from warehouse.adapters.target import sql_parser
 
-    return f"{FINGERPRINT_VERSION}/sqlglot {sqlglot.__version__}"
+    return f"{FINGERPRINT_VERSION}/{sql_parser('duckdb').version}"

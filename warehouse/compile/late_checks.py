@@ -140,9 +140,6 @@ class LateChecks:
         except BaseException as exc:  # (a bug: the build must not wait for ever)
             self.error = self.error or exc
         finally:
-            from warehouse.compile.fingerprint import forget_tokens
-
-            forget_tokens()  # (the fingerprints were made before: no digest will take them)
             # What an eager load lets go when it ends: the models as they were before their
             # checks, and the load's files, memos and analyses (held by `then`'s actions).
             self._pending.clear()

@@ -60,13 +60,8 @@ def parse_model_sql(sql: str, *, path: str, template: str) -> exp.Expression:
     from sqlglot.dialects.dialect import Dialect
     from sqlglot.errors import ParseError, TokenError
 
-    from warehouse.compile.fingerprint import remember_tokens
-
     try:
-        dialect = Dialect.get_or_raise("duckdb")
-        tokens = dialect.tokenize(sql)  # once: the fingerprint's digest reads them too
-        remember_tokens(sql, tokens)
-        statements = [s for s in dialect.parser().parse(tokens, sql) if s is not None]
+        statements = [s for s in Dialect.get_or_raise("duckdb").parse(sql) if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         line, col = first.get("line") or 1, first.get("col") or 1
@@ -138,34 +133,34 @@ def volatile_in(sql: str) -> tuple[str, ...]:
     return volatile_calls(sql, sql_parser("duckdb").volatile_functions)
 
 
-_KEYWORD_CALLS = frozenset({"CURRENT_DATE", "CURRENT_TIMESTAMP", "CURRENT_TIME",
-                            "LOCALTIMESTAMP", "LOCALTIME"})  # functions written without ()
+_KEYWORD_CALLS = frozenset({"current_date", "current_timestamp", "current_time",
+                            "localtimestamp", "localtime"})  # functions written without ()
 
 
 def volatile_calls(sql: str, names: frozenset[str]) -> tuple[str, ...]:
-    """The functions of `names` the SQL calls, read off its tokens: a name followed by `(`
-    (not `t.now`, a column), or a clock keyword such as `current_date`. Comments and string
-    literals are not tokens, so `-- now()` and `'now()'` do not count. SQL the tokenizer
-    cannot read is searched as text: a false "volatile" only costs a rebuild."""
+    """The functions of `names` the SQL calls, read off DuckDB's tokens: a name followed by
+    `(` (not `t.now`, a column), or a clock keyword such as `current_date`. Comments and
+    string literals are tokens of their own, so `-- now()` and `'now()'` do not count.
+    SQL the tokenizer cannot read is searched as text: a false "volatile" only costs a
+    rebuild."""
     lowered = sql.lower()
     if not any(n in lowered for n in names):
         return ()  # (most SQL: no name is even in the text, so no token is one)
-    from sqlglot.dialects.dialect import Dialect
-    from sqlglot.errors import SqlglotError
-    from sqlglot.tokens import TokenType
+    from warehouse.adapters.target import sql_parser
 
     try:
-        tokens = Dialect.get_or_raise("duckdb").tokenize(sql)
-    except (SqlglotError, ValueError, IndexError):
+        tokens = sql_parser("duckdb").tokens(sql)
+    except Exception:
         return tuple(sorted(n for n in names if n in lowered))
+    code = [(kind, text) for kind, text in tokens if kind != "comment"]
     found = set()
-    for i, token in enumerate(tokens):
-        name = token.text.lower()
-        if token.token_type.name in _KEYWORD_CALLS and name in names:
-            found.add(name)
-        elif (name in names and i + 1 < len(tokens)
-              and tokens[i + 1].token_type == TokenType.L_PAREN
-              and (i == 0 or tokens[i - 1].token_type != TokenType.DOT)):
+    for i, (kind, text) in enumerate(code):
+        if kind not in ("identifier", "keyword"):
+            continue
+        name = (text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else text).lower()
+        if name not in names or (i > 0 and code[i - 1][1] == "."):
+            continue
+        if name in _KEYWORD_CALLS or (i + 1 < len(code) and code[i + 1][1] == "("):
             found.add(name)
     return tuple(sorted(found))
 

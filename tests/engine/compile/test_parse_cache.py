@@ -252,18 +252,16 @@ def test_a_miss_normalizes_only_the_sql_that_changed(make_project, monkeypatch):
     load(root)
     write(root, "models/stg.sql", "select id, name || '?' as name from {{ ref('people') }}")
     seen = []
-    real = warehouse.compile.fingerprint.normalize_tokens
+    real = warehouse.compile.fingerprint.normalize_sql
 
-    def spy(tokens):
-        tokens = list(tokens)
-        seen.append(" ".join(t.text for t in tokens))
-        return real(tokens)
+    def spy(sql):
+        seen.append(sql)
+        return real(sql)
 
-    # (normalized from the tokens its parse read, or by normalize_sql, which calls it too)
-    monkeypatch.setattr(warehouse.compile.fingerprint, "normalize_tokens", spy)
+    monkeypatch.setattr(warehouse.compile.fingerprint, "normalize_sql", spy)
     project = load(root)
     assert len(seen) == 1 and "?" in seen[0], "the other model's digest came from the cache"
-    monkeypatch.setattr(warehouse.compile.fingerprint, "normalize_tokens", real)
+    monkeypatch.setattr(warehouse.compile.fingerprint, "normalize_sql", real)
     assert dict(project.fingerprints) == dict(load_project(root).fingerprints)
 
 

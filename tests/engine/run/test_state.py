@@ -64,25 +64,51 @@ def ran(result) -> set[str]:
 # --------------------------------------------------------------------- fingerprints
 
 
-def test_normalized_sql_ignores_layout_comments_and_keyword_case():
-    a = normalize_sql("SELECT id, 'A  b' AS Name -- who\nFROM t /* all */ WHERE x >= 1;")
+def test_normalized_sql_ignores_layout_and_comments_but_not_case():
+    a = normalize_sql("select id, 'A  b' as Name -- who\nfrom t /* all */ where x >= 1;")
     b = normalize_sql("select id,\n    'A  b' as Name\nfrom t where x>=1")
     assert a == b
     assert normalize_sql("select 'a b'") != normalize_sql("select 'a  b'")
     assert normalize_sql("select 1 as Name") != normalize_sql("select 1 as name")
     assert normalize_sql("select 1 from t") != normalize_sql("select 2 from t")
+    # DuckDB names these columns as written: `FROM` or `from`, `... AS DATE` or `AS date`
+    assert normalize_sql("select 1 as FROM") != normalize_sql("select 1 as from")
+    assert normalize_sql("select DATE '2020-01-01'") != normalize_sql("select date '2020-01-01'")
+    assert normalize_sql("SELECT 1") != normalize_sql("select 1")
+    assert normalize_sql("select 'été'  -- c") == normalize_sql("select\n'été'")
 
 
-def test_untokenizable_sql_falls_back_to_whitespace_normalized_text():
-    assert normalize_sql("select 'open string") == "select 'open string"
+def test_sql_the_tokenizer_cannot_read_falls_back_to_whitespace_normalized_text(monkeypatch):
+    from warehouse.adapters.duckdb.parser import DuckDBParser
+
+    def refuse(self, sql):
+        raise RuntimeError("unreadable")
+
+    monkeypatch.setattr(DuckDBParser, "tokens", refuse)
     assert normalize_sql("select  'open\n string") == "select 'open string"
+
+
+def test_an_unterminated_string_is_still_told_apart_by_what_it_holds():
+    assert normalize_sql("select 'open string") != normalize_sql("select 'open strung")
 
 
 def test_layout_only_edits_keep_every_fingerprint(make_project):
     root = make_project(BASE)
     before = fps(root)
-    write(root, "models/stg.sql", "-- staging\nSELECT id,\n       name\nFROM {{ ref('people') }}\n")
+    write(root, "models/stg.sql", "-- staging\nselect id,\n       name\nfrom {{ ref('people') }}\n")
     assert fps(root) == before
+
+
+def test_a_change_of_case_that_renames_a_column_rebuilds_the_model(make_project):
+    """DuckDB names `date '2020-01-01'` by its keyword as written: a fingerprint that
+    folded keywords' case kept the old column name, reporting the model unchanged."""
+    root = make_project({"models/m.sql": "select date '2020-01-01' as d0, date '2020-01-01'"})
+    build(root)
+    write(root, "models/m.sql", "select DATE '2020-01-01' as d0, DATE '2020-01-01'")
+    assert ran(build(root)[0]) == {"model.m"}
+    names = [r[0] for r in rows(root, "select column_name from information_schema.columns "
+                                      "where table_name = 'm' order by ordinal_position")]
+    assert names == ["d0", "CAST('2020-01-01' AS DATE)"]
 
 
 def test_an_edit_changes_the_model_and_everything_below_it_only(make_project):

@@ -17,6 +17,7 @@ from typing import Any
 from warehouse.adapters.base import ParsedModel, SyntaxProblem, TableRead
 
 _LOCAL = threading.local()
+_KIND_NAMES: dict[object, str] = {}  # (a token kind's name: an enum's .name, read once)
 
 
 class DuckDBParser:
@@ -47,6 +48,29 @@ class DuckDBParser:
         except duckdb.Error:
             return True  # not a syntax matter: leave it to sqlglot and to the run
         return True
+
+    def tokens(self, sql: str) -> list[tuple[str, str]]:
+        """DuckDB's tokenizer (no connection: a C++ function of the text) gives each
+        token's kind and start, as a byte offset in UTF-8; a token's text runs to the
+        next one's start, its trailing whitespace left out."""
+        from warehouse.adapters.duckdb.driver import duckdb
+
+        found = duckdb.tokenize(sql)
+        data = sql.encode()
+        ends = [start for start, _kind in found[1:]] + [len(data)]
+        names, out = _KIND_NAMES, []
+        for (start, kind), end in zip(found, ends, strict=True):
+            name = names.get(kind)
+            if name is None:
+                name = names[kind] = kind.name
+            out.append((name, data[start:end].decode(errors="replace").rstrip()))
+        return out
+
+    @property
+    def version(self) -> str:
+        from warehouse.adapters.duckdb.driver import duckdb
+
+        return f"duckdb {duckdb.__version__}"
 
     def parse(self, sql: str) -> ParsedModel | SyntaxProblem | None:
         """None when DuckDB cannot say (more than one statement, or not a query)."""
