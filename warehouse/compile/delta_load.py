@@ -35,7 +35,7 @@ import hashlib
 import io
 import json
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -111,10 +111,12 @@ def props_blob(props: Mapping[str, Any]) -> bytes:
 
 
 def reload_models(config: Any, files: Any, vars: Mapping[str, Any], previous: Any,
-                  changed: list[str], blob: bytes | None) -> Any:
+                  changed: list[str], blob: bytes | None, *,
+                  analyze: Callable[..., Any] | None = None) -> Any:
     """The project of the last load (`previous`, a parse_cache.CachedLoad) with the model
     files `changed` made again, or None when the whole project must be assembled (see the
-    module docstring). `blob`: the last load's `props_blob`."""
+    module docstring). `blob`: the last load's `props_blob`; `analyze`: the models'
+    analyser, as `resolve.compile_model` takes it (late checks: compile/late_checks.py)."""
     from warehouse.compile.model_cache import reads_other_files
     from warehouse.compile.model_checks import stem
 
@@ -133,7 +135,7 @@ def reload_models(config: Any, files: Any, vars: Mapping[str, Any], previous: An
         props = {name: replace(p, text=files.properties[p.path]) for name, p in props.items()}
     except (pickle.UnpicklingError, KeyError, TypeError, AttributeError, EOFError):
         return None
-    made = _render(config, files, props, vars, previous.nodes, changed)
+    made = _render(config, files, props, vars, previous.nodes, changed, analyze)
     if made is None or len(made[0]) != len(changed):
         return None
     models, renderer = made
@@ -177,7 +179,8 @@ def _outside(node: ModelNode) -> tuple[Any, ...]:
 
 
 def _render(config: Any, files: Any, props: Mapping[str, Any], vars: Mapping[str, Any],
-            nodes: Mapping[NodeId, Node], changed: list[str]) -> tuple[list[ModelNode], Any] | None:
+            nodes: Mapping[NodeId, Node], changed: list[str],
+            analyze: Callable[..., Any] | None = None) -> tuple[list[ModelNode], Any] | None:
     """The changed models and the renderer, or None when rendering them printed something
     (the whole load, which prints it, is then made instead)."""
     from warehouse.compile.assemble import _model_nodes
@@ -190,7 +193,7 @@ def _render(config: Any, files: Any, props: Mapping[str, Any], vars: Mapping[str
     ignored = IgnoredConfigs()
     models, printed = _quietly(lambda: _model_nodes(
         config, files, Properties(dict(props), {}, {}), renderer, vars, nodes,
-        ignored=ignored, only=frozenset(changed)))
+        analyze=analyze, ignored=ignored, only=frozenset(changed)))
     if printed or ignored.notes():
         return None
     return models, renderer

@@ -19,6 +19,17 @@ ready. The rules stay those of an eager load:
 Nothing here decides what runs: a plan that depends on what the checks find
 (a stored state to compare with: a model calling `now()` always runs) waits
 for them first (run/runner.py).
+
+A delta load (compile/delta_load.py: a few model files edited) sets aside the
+checks of the models it made again, `at_once`: they begin as the load ends, so
+that they run while the build plans and DuckDB opens the work file, and the
+plan does not wait for them (`plan_waits` is False). What they find cannot
+change what it runs: an edited model whose fingerprint changed runs anyway
+(its own check first), and one whose fingerprint did not has the tokens, so
+the SQL, that passed its check at the last load (a comment that would break
+the SQL, such as an unterminated one, fails its check all the same: the
+build's error, nothing published). A volatile call found is the model's
+reason to run, as for a cold build (run/runner.py).
 """
 
 from __future__ import annotations
@@ -42,8 +53,10 @@ class LateChecks:
     Called like the analyser it wraps (a snapshot's check stays eager); `defer` is how
     `resolve.compile_model` hands over a model's check instead of running it."""
 
-    def __init__(self, analyze: Callable[..., Any]) -> None:
+    def __init__(self, analyze: Callable[..., Any], *, at_once: bool = False) -> None:
         self._analyze = analyze
+        self._at_once = at_once
+        self.plan_waits = not at_once  # (see the module docstring)
         self._pending: dict[NodeId, tuple[ModelNode, Check]] = {}
         # Checks run in the order they were set aside: a node is checked once `_reached`
         # is past its place (one condition for all, not an event per model).
@@ -91,6 +104,8 @@ class LateChecks:
         self._thread = threading.Thread(target=self._when_told, args=(nodes,), daemon=True,
                                         name="warehouse-checks")
         self._thread.start()
+        if self._at_once:
+            self.go()
 
     def go(self) -> None:
         """Begin checking (the build runs its first nodes, or something needs the checks)."""

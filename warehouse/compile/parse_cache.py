@@ -158,7 +158,8 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
             write_stats(stats_path, FORMAT, quick, key, names)
         return _cached_project(config, entry, merged, files, names)
     found = read_previous(path)
-    project = _delta(config, files, merged, inputs, found) if found is not None else None
+    project = (_delta(config, files, merged, inputs, found, late) if found is not None
+               else None)
     if project is None:
         project = _assembled(config, files, vars, merged, inputs, signature, found, late)
     project.env_read = env_names(files)
@@ -168,9 +169,11 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
 
 
 def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
-           found: Previous) -> Any:
+           found: Previous, late: bool = False) -> Any:
     """The project when only model files changed since the cached load (`delta_load`),
-    written as an overlay of the main file's load (`cache_file`); None otherwise."""
+    written as an overlay of the main file's load (`cache_file`); None otherwise. With
+    `late`, the changed models' SQL checks run beside the build, begun at once
+    (`late_checks`), and the overlay is written once they passed."""
     from warehouse.compile.delta_load import changed_models, reload_models
     from warehouse.compile.model_checks import stem
     from warehouse.core.identity import NodeId, NodeKind
@@ -179,14 +182,30 @@ def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
     changed = changed_models(previous.inputs, inputs)
     if changed is None:
         return None
-    project = reload_models(config, files, merged, previous, changed, found.props)
+    checks = None
+    if late:
+        from warehouse.compile.late_checks import LateChecks
+        from warehouse.compile.parse import analyze_model_sql
+
+        checks = LateChecks(analyze_model_sql, at_once=True)
+    project = reload_models(config, files, merged, previous, changed, found.props,
+                            analyze=checks)
     if project is None:
         return None
     project.cache_key = inputs.key
     ids = frozenset(NodeId(NodeKind.MODEL, stem(rel)) for rel in changed)
-    write_overlay(cache_path(config), found, CachedLoad(
-        inputs.key, project.nodes, project.parents, dict(project.fingerprints), {}, "",
-        project.dag, inputs, previous.stale | ids))
+
+    def write() -> None:
+        write_overlay(cache_path(config), found, CachedLoad(
+            inputs.key, project.nodes, project.parents, dict(project.fingerprints), {}, "",
+            project.dag, inputs, previous.stale | ids))
+
+    if checks is not None and checks.pending:
+        project.late_checks = checks
+        checks.then(write)
+        checks.start(project.nodes)
+    else:
+        write()
     return project
 
 

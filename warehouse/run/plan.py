@@ -270,24 +270,25 @@ class _Facts:
         return text
 
 
-_last_facts: tuple[Any, _Facts] | None = None
+_last_facts: tuple[Any, bool, _Facts] | None = None
 
 
 def _facts_of(project: Any) -> _Facts:
-    """The `_Facts` of the project last planned (a build plans two or three times)."""
+    """The `_Facts` of the project last planned (a build plans two or three times). Facts
+    made while late model checks are pending are kept for the plans made meanwhile only:
+    once the checks have ended (the models they checked replaced), they are made again."""
     global _last_facts
-    if _last_facts is None or _last_facts[0] is not project:
+    late = getattr(project, "late_checks", None)
+    pending = late is not None and late.pending  # (its models change as their checks end)
+    if _last_facts is None or _last_facts[0] is not project or _last_facts[1] != pending:
         nodes = project.nodes
         relations = {n: r for n, node in nodes.items()
                      if (r := built_relation(node)) is not None}
         refused = frozenset(n for n, node in nodes.items()
                             if getattr(node, "refused", None) is not None)
-        facts = _Facts(relations, always_run(project, nodes, False), refused)
-        late = getattr(project, "late_checks", None)
-        if late is not None and late.pending:  # (its models change as their checks end)
-            return facts
-        _last_facts = (project, facts)
-    return _last_facts[1]
+        _last_facts = (project, pending,
+                       _Facts(relations, always_run(project, nodes, False), refused))
+    return _last_facts[2]
 
 
 def sources_read(project: Any, order: Iterable[NodeId]) -> list[NodeId]:

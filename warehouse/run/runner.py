@@ -98,8 +98,9 @@ def _execute(project: Any, options: RunOptions, console: Console) -> RunResult:
                                "first")
         options = replace(options, publish=False)  # unit tests need none: make none
     stored, unreadable = published_state(adapter)
-    if stored is not None and stored.exists and project.late_checks is not None:
-        project.late_checks.wait()  # the plan compares with what the checks find
+    late = project.late_checks
+    if stored is not None and stored.exists and late is not None and late.plan_waits:
+        late.wait()  # the plan compares with what the checks find
     order = select_nodes(project, options, selection_state(project, options, stored, unreadable),
                          console)
     # An ephemeral model builds nothing: its SQL runs inside its children. dbt reports
@@ -115,6 +116,8 @@ def _execute(project: Any, options: RunOptions, console: Console) -> RunResult:
         if data is not None:
             plan = plan_for(project, options, order, stored, data)
     if plan is not None and plan.nothing_to_do:
+        if late is not None:
+            late.wait()  # (a failed check is the command's error, before any line)
         results = [not_run(project, n, plan) for n in plan.order]
         listed = [r for r in results if shown(r, options)]
         for index, result in enumerate(listed, start=1):
@@ -169,8 +172,9 @@ def _plan_in(work: Any, project: Any, options: RunOptions, order: list[NodeId],
     for _attempt in range(2):
         session = work.connect()
         current = session.read_state()
-        if current.exists and project.late_checks is not None:
-            project.late_checks.wait()  # (as in `execute`)
+        late = project.late_checks
+        if current.exists and late is not None and late.plan_waits:
+            late.wait()  # (as in `execute`)
             plan = None
         data = source_data(project, sources_read(project, order), session.data_signatures)
         if plan is None or plan.based_on != current or plan.source_data != data:

@@ -56,8 +56,8 @@ def paths(monkeypatch):
         taken.append("whole")
         return real_assemble(*args, **kwargs)
 
-    def delta(*args):
-        project = real_delta(*args)
+    def delta(*args, **kwargs):
+        project = real_delta(*args, **kwargs)
         if project is not None:
             taken.append("delta")
         return project

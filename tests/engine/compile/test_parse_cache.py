@@ -71,8 +71,8 @@ def counting(monkeypatch):
 
     real_delta = delta.reload_models
 
-    def delta_spy(config, *args):  # a load after model edits alone renders only those
-        project = real_delta(config, *args)
+    def delta_spy(config, *args, **kwargs):  # a load after model edits alone renders only those
+        project = real_delta(config, *args, **kwargs)
         if project is not None:
             calls.append(config.root)
         return project

@@ -1,0 +1,128 @@
+"""A build after a few model files were edited checks those models beside the build
+(compile/late_checks.py, `at_once`): begun as the load ends, the plan not waiting for
+them, and still the answers of a load that checks everything first."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+from conftest import write_project
+from test_late_checks import _build
+
+from warehouse import cli
+from warehouse.compile.load import load_project
+from warehouse.core.identity import NodeId, NodeKind
+
+MODELS = {"models/a.sql": "select 1 as x, 'a' as y",
+          "models/b.sql": "select x, y from {{ ref('a') }}",
+          "models/c.sql": "select x from {{ ref('b') }}"}
+
+
+def _published(root: Path) -> bytes:
+    return (root / "warehouse.duckdb").read_bytes()
+
+
+def _edit(root: Path, rel: str, text: str) -> None:
+    (root / rel).write_text(text, encoding="utf-8")
+
+
+def test_an_edited_models_check_is_left_to_the_build_which_need_not_wait(tmp_path,
+                                                                       monkeypatch, capsys):
+    root = write_project(tmp_path / "p", MODELS)
+    assert _build(root, monkeypatch, capsys)[0] == 0
+    _edit(root, "models/b.sql", "select x, y, 2 as z from {{ ref('a') }}")
+    project = load_project(root, cache=True, late=True)
+    late = project.late_checks
+    assert late is not None and not late.plan_waits
+    b = NodeId(NodeKind.MODEL, "b")
+    deadline = time.monotonic() + 20
+    while late.pending and time.monotonic() < deadline:  # begun at once: nothing said go
+        time.sleep(0.01)
+    assert not late.pending
+    assert project.nodes[b].sql_columns == ("x", "y", "z")
+    assert load_project(root, cache=True).nodes[b].sql_columns == ("x", "y", "z")
+
+
+def test_a_syntax_error_in_the_edit_is_the_builds_error_and_nothing_is_published(
+        tmp_path, monkeypatch, capsys):
+    bad = "select x,,\n  y from {{ ref('a') }}\n"
+    late = write_project(tmp_path / "late" / "p", MODELS)
+    eager = write_project(tmp_path / "eager" / "p", MODELS)
+    for root in (late, eager):
+        assert _build(root, monkeypatch, capsys)[0] == 0
+        _edit(root, "models/b.sql", bad)
+    before = _published(late)
+    code, out, err, ran = _build(late, monkeypatch, capsys)
+    assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
+    assert code == 2 and "models/b.sql:1:10: SQL syntax error" in err and out == ""
+    assert not ran and _published(late) == before
+    _edit(late, "models/b.sql", "select x from {{ ref('a') }}")  # mended: c runs too
+    code, out, _err, _ran = _build(late, monkeypatch, capsys)
+    assert code == 0 and "main.b" in out and "main.c" in out
+
+
+def test_an_edit_reading_what_it_does_not_reference_never_runs(tmp_path, monkeypatch,
+                                                               capsys):
+    root = write_project(tmp_path / "p", MODELS)
+    assert _build(root, monkeypatch, capsys)[0] == 0
+    _edit(root, "models/c.sql", "select x from {{ ref('b') }}\njoin main.a using (x)")
+    before = _published(root)
+    code, out, err, ran = _build(root, monkeypatch, capsys)
+    assert code == 2 and "models/c.sql:2:" in err and out == ""
+    assert not ran, "c ran before its check"
+    assert _published(root) == before
+
+
+def test_a_comment_that_breaks_the_sql_fails_though_the_fingerprint_is_unchanged(
+        tmp_path, monkeypatch, capsys):
+    root = write_project(tmp_path / "p", MODELS)
+    assert _build(root, monkeypatch, capsys)[0] == 0
+    _edit(root, "models/c.sql", "select x from {{ ref('b') }} /* never closed")
+    code, out, err, _ran = _build(root, monkeypatch, capsys)
+    assert code == 2 and "models/c.sql:1:" in err and "unterminated" in err
+    assert out == "", "no line before the error: nothing ran, nothing to say"
+
+
+def test_a_volatile_call_in_the_edit_is_its_reason_and_runs_it_next_time(
+        tmp_path, monkeypatch, capsys):
+    root = write_project(tmp_path / "p", MODELS)
+    assert _build(root, monkeypatch, capsys)[0] == 0
+    _edit(root, "models/c.sql", "select x, now() as at from {{ ref('b') }}")
+    for _ in range(2):  # the second build loads the edit's checked node from the cache
+        code, out, _err, ran = _build(root, monkeypatch, capsys)
+        assert code == 0 and ran
+        results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+        ours = [r["adapter_response"]["warehouse"] for r in results]
+        reasons = {r["node"]: r["reason"] for r in ours if r["status"] == "success"}
+        assert reasons == {"model.c": "calls now()"}
+
+
+def test_the_plan_does_not_wait_for_the_edits_check(tmp_path, monkeypatch, capsys):
+    """A model calling now() runs whatever changed: it runs while the edited model's
+    check is held back, which a plan waiting for the checks would not allow."""
+    from warehouse.compile import parse
+    from warehouse.run import runner
+
+    root = write_project(tmp_path / "p", {**MODELS, "models/d.sql": "select now() as t"})
+    assert _build(root, monkeypatch, capsys)[0] == 0
+    _edit(root, "models/b.sql", "select x, y, 2 as z from {{ ref('a') }}")
+    ran, released = threading.Event(), []
+    real_analyze, real_run = parse.analyze_model_sql, runner.run_node
+
+    def analyze(sql, *, path, template):
+        if path.endswith("b.sql"):
+            released.append(ran.wait(20))
+        return real_analyze(sql, path=path, template=template)
+
+    def run_node(project, node, *rest, **kwargs):
+        ran.set()
+        return real_run(project, node, *rest, **kwargs)
+
+    monkeypatch.setattr(parse, "analyze_model_sql", analyze)
+    monkeypatch.setattr(runner, "run_node", run_node)
+    assert cli.main(["build", "--project-dir", str(root)]) == 0
+    assert released == [True], "the check was let go by the timeout, not by d's run"
+    assert "main.b" in capsys.readouterr().out
