@@ -21,9 +21,10 @@ Nothing here decides what runs: a plan that depends on what the checks find
 for them first (run/runner.py).
 
 A delta load (compile/delta_load.py: a few model files edited) sets aside the
-checks of the models it made again, `at_once`: they begin as the load ends, so
-that they run while the build plans and DuckDB opens the work file, and the
-plan does not wait for them (`plan_waits` is False). What they find cannot
+checks of the models it made again (`edits`): they run while DuckDB opens the
+work file (the build says `go` as it opens it: DuckDB lets go of the
+interpreter while it connects), and the plan, made before, does not wait for
+them (`plan_waits` is False). What they find cannot
 change what it runs: an edited model whose fingerprint changed runs anyway
 (its own check first), and one whose fingerprint did not has the tokens, so
 the SQL, that passed its check at the last load (a comment that would break
@@ -53,10 +54,9 @@ class LateChecks:
     Called like the analyser it wraps (a snapshot's check stays eager); `defer` is how
     `resolve.compile_model` hands over a model's check instead of running it."""
 
-    def __init__(self, analyze: Callable[..., Any], *, at_once: bool = False) -> None:
+    def __init__(self, analyze: Callable[..., Any], *, edits: bool = False) -> None:
         self._analyze = analyze
-        self._at_once = at_once
-        self.plan_waits = not at_once  # (see the module docstring)
+        self.plan_waits = not edits  # (see the module docstring)
         self._pending: dict[NodeId, tuple[ModelNode, Check]] = {}
         # Checks run in the order they were set aside: a node is checked once `_reached`
         # is past its place (one condition for all, not an event per model).
@@ -80,6 +80,11 @@ class LateChecks:
         return model
 
     @property
+    def checked(self) -> frozenset[NodeId]:
+        """The models whose checks were set aside (whether run yet or not)."""
+        return frozenset(self._place)
+
+    @property
     def pending(self) -> bool:
         return bool(self._pending) and not self._finished.is_set()
 
@@ -96,16 +101,15 @@ class LateChecks:
 
     def start(self, nodes: dict[NodeId, Node]) -> None:
         """A thread of its own for the checks, putting each checked model into `nodes`
-        (the project's). It begins at `go`: until DuckDB has work, checking would only
-        take the interpreter from the build's own preparation."""
+        (the project's). It begins at `go`: until DuckDB has work (opening the work file,
+        running the first model), checking would only take the interpreter from the
+        build's own preparation."""
         if self._thread is not None:
             return
         self._nodes = nodes
         self._thread = threading.Thread(target=self._when_told, args=(nodes,), daemon=True,
                                         name="warehouse-checks")
         self._thread.start()
-        if self._at_once:
-            self.go()
 
     def go(self) -> None:
         """Begin checking (the build runs its first nodes, or something needs the checks)."""

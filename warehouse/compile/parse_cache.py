@@ -172,8 +172,8 @@ def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
            found: Previous, late: bool = False) -> Any:
     """The project when only model files changed since the cached load (`delta_load`),
     written as an overlay of the main file's load (`cache_file`); None otherwise. With
-    `late`, the changed models' SQL checks run beside the build, begun at once
-    (`late_checks`), and the overlay is written once they passed."""
+    `late`, the changed models' SQL checks run beside the build (`late_checks`), and
+    the overlay is written once they passed."""
     from warehouse.compile.delta_load import changed_models, reload_models
     from warehouse.compile.model_checks import stem
     from warehouse.core.identity import NodeId, NodeKind
@@ -187,7 +187,7 @@ def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
         from warehouse.compile.late_checks import LateChecks
         from warehouse.compile.parse import analyze_model_sql
 
-        checks = LateChecks(analyze_model_sql, at_once=True)
+        checks = LateChecks(analyze_model_sql, edits=True)
     project = reload_models(config, files, merged, previous, changed, found.props,
                             analyze=checks)
     if project is None:

@@ -276,11 +276,12 @@ _last_facts: tuple[Any, bool, _Facts] | None = None
 def _facts_of(project: Any) -> _Facts:
     """The `_Facts` of the project last planned (a build plans two or three times). Facts
     made while late model checks are pending are kept for the plans made meanwhile only:
-    once the checks have ended (the models they checked replaced), they are made again."""
+    once the checks have ended, the facts of the models they checked (now replaced) are
+    made again."""
     global _last_facts
     late = getattr(project, "late_checks", None)
     pending = late is not None and late.pending  # (its models change as their checks end)
-    if _last_facts is None or _last_facts[0] is not project or _last_facts[1] != pending:
+    if _last_facts is None or _last_facts[0] is not project:
         nodes = project.nodes
         relations = {n: r for n, node in nodes.items()
                      if (r := built_relation(node)) is not None}
@@ -288,7 +289,19 @@ def _facts_of(project: Any) -> _Facts:
                             if getattr(node, "refused", None) is not None)
         _last_facts = (project, pending,
                        _Facts(relations, always_run(project, nodes, False), refused))
+    elif _last_facts[1] and not pending:
+        _last_facts = (project, False, _checked_again(project, _last_facts[2], late.checked))
     return _last_facts[2]
+
+
+def _checked_again(project: Any, facts: _Facts, checked: frozenset[NodeId]) -> _Facts:
+    """`facts` with those of the `checked` models made again from their checked nodes (a
+    check may find a volatile call, or refuse the model; it leaves its relation)."""
+    always = {n: why for n, why in facts.always.items() if n not in checked}
+    always.update(always_run(project, sorted(checked), False))
+    refused = (facts.refused - checked) | {
+        n for n in checked if getattr(project.nodes[n], "refused", None) is not None}
+    return _Facts(facts.relations, always, frozenset(refused))
 
 
 def sources_read(project: Any, order: Iterable[NodeId]) -> list[NodeId]:

@@ -79,9 +79,9 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     When nothing selected has changed the run ends after the plan: no lock, no
     workspace, nothing published. Otherwise the build works in the adapter's
     workspace, stores the new fingerprints beside the relations it built, and
-    publishes when nothing failed. Late model checks (compile/late_checks.py) begin with
-    the first model run, or when something waits for them; at the latest, here as the
-    run ends (the manifest waits for them)."""
+    publishes when nothing failed. Late model checks (compile/late_checks.py) begin as
+    the build opens its work file, or when something waits for them; at the latest,
+    here as the run ends (the manifest waits for them)."""
     try:
         return _execute(project, options, console or Console())
     finally:
@@ -130,6 +130,8 @@ def _execute(project: Any, options: RunOptions, console: Console) -> RunResult:
 def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
            plan: Plan | None, started: float, console: Console) -> RunResult:
     kept = None
+    if project.late_checks is not None:
+        project.late_checks.go()  # (while DuckDB opens the work file: see late_checks)
     with adapter.workspace() as work:
         session, plan = _plan_in(work, project, options, order, plan)
         session.create_schemas(_schemas_written(project, plan))
