@@ -107,7 +107,7 @@ def _execute(project: Any, options: RunOptions, console: Console) -> RunResult:
     # only what it builds, and so do we.
     order = [n for n in order if getattr(project.nodes[n], "materialized", None) != "ephemeral"]
     plan = None
-    if stored is not None:
+    if stored is not None and not _surely_runs(project, order, stored):
         try:
             data = source_data(project, sources_read(project, order),
                                adapter.published_signatures)
@@ -125,6 +125,24 @@ def _execute(project: Any, options: RunOptions, console: Console) -> RunResult:
         return _finish(adapter, options, results, started, console, published=False,
                        ok=True, kept=None)
     return _build(project, options, adapter, order, plan, started, console)
+
+
+def _surely_runs(project: Any, order: list[NodeId], stored: Any) -> bool:
+    """Whether a plan would run something for certain: a model the load made again (a
+    delta load: compile/delta_load.py) is selected and its own fingerprint is not the one
+    stored (an edit: "changed"). Then no plan is made before the build's workspace, which
+    plans from its own state anyway: it would only have said "not nothing to do"."""
+    changed = getattr(project, "changed_since", None)
+    below = changed[1] if changed else None
+    if not below:
+        return False
+    fingerprints, chosen = project.fingerprints, set(order)
+    for node_id in below:
+        if node_id.kind is NodeKind.MODEL and node_id in chosen:
+            before = stored.nodes.get(str(node_id))
+            if before is None or before.local_fingerprint != fingerprints[node_id].local:
+                return True
+    return False
 
 
 def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],

@@ -296,3 +296,43 @@ def test_the_spares_rows_match_only_when_every_field_is_the_same(tmp_path):
         assert states.matching_state(con, other, {"model.m3"}) is None, change
     states.delete_rows(con, {"model.m3", "model.m1"})
     assert sorted(states.read_state(con).nodes) == ["model.m0", "model.m2", "test.t"]
+
+
+def _plans_and_statuses(root: Path, monkeypatch) -> tuple[int, dict[str, str]]:
+    """The plans a build (as the command line runs it) makes, and its statuses."""
+    import json
+
+    from warehouse import cli
+    from warehouse.run import runner
+
+    made = []
+    real = runner.plan_for
+    monkeypatch.setattr(runner, "plan_for", lambda *a, **k: made.append(1) or real(*a, **k))
+    assert cli.main(["build", "--project-dir", str(root)]) == 0
+    monkeypatch.setattr(runner, "plan_for", real)
+    results = json.loads((root / "target" / "run_results.json").read_text())["results"]
+    ours = [r["adapter_response"]["warehouse"] for r in results]
+    return len(made), {r["node"]: r["status"] for r in ours}
+
+
+def test_an_edited_model_is_planned_in_the_workspace_only(make_project, monkeypatch, capsys):
+    """An edit that changes a model's own fingerprint runs it for certain: the plan a build
+    makes before opening its workspace, to tell "nothing to do", is not made."""
+    root = make_project(FILES)
+    assert _plans_and_statuses(root, monkeypatch)[0] >= 1
+    Path(root, "models/other.sql").write_text("select 43 as answer")
+    _plans_and_statuses(root, monkeypatch)  # (its build leaves a spare: plans from it differ)
+    assert spares.spare_path(root / "warehouse.duckdb").exists()
+    Path(root, "models/wide.sql").write_text(
+        "{{ config(materialized='table') }}\nselect id, lower(name) as name from "
+        "{{ ref('stg') }}")
+    plans, statuses = _plans_and_statuses(root, monkeypatch)
+    assert plans == 1
+    assert statuses["model.wide"] == "success" and statuses["model.stg"] == "unchanged"
+    Path(root, "models/wide.sql").write_text(  # a comment: nothing to do, said before it
+        "{{ config(materialized='table') }}\n-- lower case\nselect id, lower(name) as name "
+        "from {{ ref('stg') }}")
+    before = os.stat(root / "warehouse.duckdb").st_ino
+    plans, statuses = _plans_and_statuses(root, monkeypatch)
+    assert plans == 1 and set(statuses.values()) <= {"unchanged", "pass"}
+    assert os.stat(root / "warehouse.duckdb").st_ino == before  # not published again
