@@ -24,13 +24,13 @@ A delta load (compile/delta_load.py: a few model files edited) sets aside the
 checks of the models it made again (`edits`): they run while DuckDB opens the
 work file (the build says `go` as it opens it: DuckDB lets go of the
 interpreter while it connects), and the plan, made before, does not wait for
-them (`plan_waits` is False). What they find cannot
-change what it runs: an edited model whose fingerprint changed runs anyway
-(its own check first), and one whose fingerprint did not has the tokens, so
-the SQL, that passed its check at the last load (a comment that would break
-the SQL, such as an unterminated one, fails its check all the same: the
-build's error, nothing published). A volatile call found is the model's
-reason to run, as for a cold build (run/runner.py).
+them (`plan_waits` is False). What they find cannot change what it runs: an
+edited model whose fingerprint changed runs anyway (its own check first), and
+one whose fingerprint did not has the tokens, so the SQL, that passed its
+check at the last load (a comment that would break the SQL, such as an
+unterminated one, fails its check all the same: the build's error, nothing
+published). A volatile call found is the model's reason to run, as for a
+cold build (run/runner.py).
 """
 
 from __future__ import annotations

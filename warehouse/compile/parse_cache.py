@@ -200,13 +200,7 @@ def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
             inputs.key, project.nodes, project.parents, dict(project.fingerprints), {}, "",
             project.dag, inputs, previous.stale | ids))
 
-    if checks is not None and checks.pending:
-        project.late_checks = checks
-        checks.then(write)
-        checks.start(project.nodes)
-    else:
-        write()
-    return project
+    return _written_when_checked(project, checks, write)
 
 
 def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
@@ -268,6 +262,12 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
              "models": models.state()}, printed.getvalue(), project.dag, inputs),
             props=props_blob(seeds_described_as_models(properties, files).models))
 
+    return _written_when_checked(project, checks, write)
+
+
+def _written_when_checked(project: Any, checks: Any, write: Callable[[], None]) -> Any:
+    """`project`, its cache written by `write` now, or once its late checks passed (they
+    are then the project's, and their thread started, to begin when the build says)."""
     if checks is not None and checks.pending:
         project.late_checks = checks
         checks.then(write)
