@@ -266,12 +266,16 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
     disabled: set[str] = set()
     seen: dict[str, str] = {}
     checks: dict[str, tuple[NodeProps | None, ConfigLocator]] = {}  # for its contract
-    known = {stem(p) for p in (*files.models, *files.python_models)}
-    known |= {i.name for i in others if i.kind in (NodeKind.SEED, NodeKind.SNAPSHOT)}
-    source_ids = {i.name for i in others if i.kind is NodeKind.SOURCE}
+    model_names = [stem(p) for p in files.models]
+    known = {*model_names, *(stem(p) for p in files.python_models)}
+    by_kind: dict[NodeKind, set[str]] = {}
+    for i in others:  # (one pass over the other nodes, 12,500 at 5,000 models)
+        by_kind.setdefault(i.kind, set()).add(i.name)
+    known |= by_kind.get(NodeKind.SEED, set()) | by_kind.get(NodeKind.SNAPSHOT, set())
+    source_ids = by_kind.get(NodeKind.SOURCE, set())
     if only is not None:  # the models the last load left out were disabled
-        disabled = {stem(p) for p in files.models
-                    if NodeId(NodeKind.MODEL, stem(p)) not in others}
+        loaded = by_kind.get(NodeKind.MODEL, set())
+        disabled = {name for name in model_names if name not in loaded}
     root_config = config
     for path, template in files.models.items():
         if only is not None and path not in only:
