@@ -34,7 +34,8 @@ from warehouse.compile.model_checks import (
 )
 from warehouse.compile.project import Project, make_renderer, one_of_each
 from warehouse.compile.refusals import or_refused, python_model_node, refusal_of
-from warehouse.compile.render import Placeholder, Renderer, RenderState
+from warehouse.compile.render import Renderer
+from warehouse.compile.render_globals import Placeholder, RenderState
 from warehouse.compile.resolve import Resolver, checksum, compile_model, ref_id, unknown_ref
 from warehouse.compile.snapshots import compile_snapshot, snapshot_nodes
 from warehouse.compile.testbuild import build_tests

@@ -20,7 +20,8 @@ from __future__ import annotations
 from string import Template
 from typing import Any
 
-from warehouse.compile.render import Renderer, RenderState
+from warehouse.compile.render import Renderer
+from warehouse.compile.render_globals import RenderState
 from warehouse.core.errors import ProjectError
 from warehouse.core.properties import ExternalLocation, SourceTableProps
 

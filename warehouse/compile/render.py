@@ -4,7 +4,7 @@ One Jinja environment per project holds the macros as globals. The dbt
 functions (`ref`, `source`, `config`, `this`, `is_incremental`, ...) are
 globals too, but what they do depends on the node being rendered: that state
 lives in a context variable, so macros called from a model see the model's
-`ref` and several threads can render at once.
+`ref` and several threads can render at once (`render_globals`).
 
 Undefined names are errors (StrictUndefined), reported at the line of the
 file that used them, never rendered as an empty string.
@@ -12,15 +12,28 @@ file that used them, never rendered as an empty string.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
-from warehouse.compile.jinja_relation import RelationMapping, as_mapping
+from warehouse.compile.render_globals import (
+    SIMPLE_POSITION,
+    STATE,
+    DbtConfig,
+    DbtExceptions,
+    DbtThis,
+    MacroReturn,
+    RenderState,
+    Unsupported,
+    dbt_env_var,
+    dbt_ref,
+    dbt_return,
+    dbt_source,
+    dbt_var,
+    raise_located,
+    returning,
+    template_position,
+)
 from warehouse.core.errors import ProjectError, caret_snippet
 
 _TEST_BLOCK = re.compile(r"{%(-?)\s*test\s+(\w+)")
@@ -28,238 +41,6 @@ _END_TEST = re.compile(r"{%(-?)\s*endtest\s*(-?)%}")
 _UNSUPPORTED_BLOCK = re.compile(r"{%-?\s*(materialization|snapshot)\b")
 _SNAPSHOT_TAG = re.compile(r"{%(-?)\s*(?:snapshot\s+(\w+)|(endsnapshot))\s*(-?)%}")
 SNAPSHOT_MACRO = "wh_snapshot__"  # `{% snapshot x %}` is rendered as a macro of this prefix
-
-
-@dataclass
-class RenderState:
-    """What one render of one node records and needs (mutable, per render)."""
-
-    path: str
-    resolve_ref: Callable[[str], Any] | None = None
-    resolve_source: Callable[[str, str], Any] | None = None
-    this: Any = None
-    incremental: bool = False
-    refs: list[tuple[str, int | None]] = field(default_factory=list)
-    sources: list[tuple[str, str, int | None]] = field(default_factory=list)
-    config: dict[str, Any] = field(default_factory=dict)
-    vars: Mapping[str, Any] = field(default_factory=dict)
-    line: int | None = None  # where a string template (a test's YAML arguments) was written
-    # At run time, jinja_context.RunContext (the build's session, flags, graph); None at
-    # load, where `execute` is false. `touched`: what the render read that differs at run
-    # time (jinja_context's kinds); `results`: statement results by name.
-    runtime: Any = None
-    touched: set[str] = field(default_factory=set)
-    results: dict[str, Any] = field(default_factory=dict)
-    # A unit test's `overrides: env_vars:` (compile/unit_render.py), read before the process's
-    env_overrides: Mapping[str, Any] = field(default_factory=dict)
-
-
-_STATE: ContextVar[RenderState] = ContextVar("warehouse_render_state")
-
-
-@as_mapping
-class Placeholder(RelationMapping):
-    """What `ref()` returns before relations are known (first render pass)."""
-
-    def __init__(self, name: str) -> None:
-        self.schema = "__unresolved__"
-        self.name = self.identifier = self.table = name
-        self.database = None
-
-    def __str__(self) -> str:
-        return f'"__unresolved__"."{self.name}"'
-
-
-class _MacroReturn(Exception):
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-def _dbt_return(value: Any) -> str:
-    raise _MacroReturn(value)
-
-
-def _returning(macro: Callable[..., Any]) -> Callable[..., Any]:
-    def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return macro(*args, **kwargs)
-        except _MacroReturn as ret:
-            return ret.value
-
-    call.__name__ = getattr(macro, "name", "macro")
-    return call
-
-
-_SIMPLE_POSITION: ContextVar[tuple[str, int] | None] = ContextVar("warehouse_simple_position",
-                                                                  default=None)
-
-
-def template_position() -> tuple[str | None, int | None]:
-    """File and line of the innermost template frame running now (a Jinja template's, or
-    the call a simple template is making: see `simple_template`)."""
-    from warehouse.compile.simple_template import RENDER_CODE
-
-    frame = sys._getframe(1)
-    while frame is not None:
-        tmpl = frame.f_globals.get("__jinja_template__")
-        if tmpl is not None:
-            if tmpl.filename in (None, "<template>"):  # a string: where it was written
-                state = _STATE.get(None)
-                return (state.path, state.line) if state is not None else (None, None)
-            return tmpl.filename, tmpl.get_corresponding_lineno(frame.f_lineno)
-        if frame.f_code is RENDER_CODE:
-            return _SIMPLE_POSITION.get() or (None, None)
-        frame = frame.f_back
-    return None, None
-
-
-class Unsupported:
-    """A Jinja global that raises when used, naming itself and the template line.
-
-    Without it, `adapter.get_relation(...)` would fail as an undefined name;
-    with it the message says which construct is outside the subset and why
-    (the names and reasons are `warehouse.dbt.subset`'s)."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        self._name = name
-        self._reason = reason
-
-    def __getattr__(self, attr: str) -> Unsupported:
-        if attr.startswith("_") or attr.startswith("jinja"):
-            raise AttributeError(attr)
-        return Unsupported(f"{self._name}.{attr}", self._reason)
-
-    def _fail(self, *_args: Any, **_kwargs: Any) -> Any:
-        path, line = template_position()
-        raise ProjectError(f"{self._name} is not supported: {self._reason}", path=path,
-                           line=line)
-
-    __call__ = _fail
-    __str__ = _fail
-    __iter__ = _fail
-
-
-class _Config:
-    """`config(...)` records settings; `config.get(k)` reads them back."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> str:
-        if args:
-            path, line = template_position()
-            raise ProjectError("config() takes keyword arguments only",
-                               path=path or _STATE.get().path, line=line,
-                               hint="write {{ config(materialized='table') }}")
-        _STATE.get().config.update(kwargs)
-        return ""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return _STATE.get().config.get(key, default)
-
-    def require(self, key: str) -> Any:
-        state = _STATE.get()
-        if key not in state.config:
-            raise ProjectError(f"config {key!r} is required", path=state.path)
-        return state.config[key]
-
-
-class _This:
-    """`{{ this }}`: the relation of the node being rendered."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_STATE.get().this, name)
-
-    def __str__(self) -> str:
-        return str(_STATE.get().this)
-
-
-def _ref(*names: str, **kwargs: Any) -> Any:
-    state = _STATE.get()
-    if len(names) == 2:  # ref('package', 'model')
-        names = names[1:]
-    if len(names) != 1 or kwargs.get("v") or kwargs.get("version"):
-        raise ProjectError("ref() takes one model name (packages and versions are not supported)",
-                           path=state.path, line=template_position()[1])
-    name = names[0]
-    if not isinstance(name, str):
-        path, line = template_position()
-        raise ProjectError(f"ref() takes a model name in quotes, not {name!r}",
-                           path=path or state.path, line=line,
-                           hint="write {{ ref('model_name') }}")
-    state.refs.append((name, template_position()[1]))
-    return state.resolve_ref(name) if state.resolve_ref else Placeholder(name)
-
-
-def _source(source_name: str, table_name: str) -> Any:
-    state = _STATE.get()
-    if not (isinstance(source_name, str) and isinstance(table_name, str)):
-        path, line = template_position()
-        raise ProjectError(f"source() takes a source and a table name in quotes, not "
-                           f"{source_name!r}, {table_name!r}", path=path or state.path,
-                           line=line, hint="write {{ source('source_name', 'table_name') }}")
-    state.sources.append((source_name, table_name, template_position()[1]))
-    if state.resolve_source:
-        return state.resolve_source(source_name, table_name)
-    return Placeholder(f"{source_name}.{table_name}")
-
-
-_MISSING = object()
-
-
-def _var(name: str, default: Any = _MISSING) -> Any:
-    state = _STATE.get()
-    if name in state.vars:
-        return state.vars[name]
-    if default is _MISSING:
-        path, line = template_position()
-        raise ProjectError(f"var {name!r} is not defined and has no default",
-                           path=path or state.path, line=line,
-                           hint="set it under [tool.warehouse.vars] or with --vars")
-    return default
-
-
-def _env_var(name: str, default: Any = _MISSING) -> str:
-    overrides = _STATE.get().env_overrides
-    if name in overrides:
-        return overrides[name]
-    if name in os.environ:
-        return os.environ[name]
-    if default is _MISSING:
-        path, line = template_position()
-        raise ProjectError(f"environment variable {name!r} is not set and has no default",
-                           path=path or _STATE.get().path, line=line)
-    return default
-
-
-def raise_located(message: str, hint: str | None = None) -> None:
-    """Raise `message` at the line of the template running now."""
-    path, line = template_position()
-    state = _STATE.get(None)
-    raise ProjectError(str(message), path=path or (state.path if state else None), line=line,
-                       hint=hint)
-
-
-def _raise_compiler_error(message: str) -> None:
-    raise_located(message)
-
-
-class _Exceptions:
-    raise_compiler_error = staticmethod(_raise_compiler_error)
-
-    @staticmethod
-    def warn(message: str) -> str:
-        print(f"warning: {message}", file=sys.stderr)
-        return ""
-
-    @staticmethod
-    def raise_not_implemented(message: str) -> None:
-        raise_located(f"not implemented: {message}")
-
-    @staticmethod
-    def raise_database_error(message: str) -> None:
-        raise_located(f"database error: {message}")
-
-    @staticmethod
-    def raise_fail_fast_error(message: str, node: Any = None) -> None:
-        raise_located(message)
 
 
 def preprocess(text: str) -> str:
@@ -307,9 +88,9 @@ class Renderer:
         self.env.globals.update(default_macros(target))
         self._add_context(target, project_name)
         self.env.globals.update(
-            ref=_ref, source=_source, config=_Config(), var=_var, env_var=_env_var,
-            this=_This(), is_incremental=lambda: _STATE.get().incremental,
-            doc=self._doc, exceptions=_Exceptions(), **{"return": _dbt_return},
+            ref=dbt_ref, source=dbt_source, config=DbtConfig(), var=dbt_var, env_var=dbt_env_var,
+            this=DbtThis(), is_incremental=lambda: STATE.get().incremental,
+            doc=self._doc, exceptions=DbtExceptions(), **{"return": dbt_return},
         )
         self.macros: dict[str, tuple[str, Callable[..., Any]]] = {}  # the root project's
         self._add_macros(macro_paths, project_name, packages or {}, dispatch or {})
@@ -321,14 +102,14 @@ class Renderer:
         from warehouse.compile.jinja_context import Context
         from warehouse.dbt.crossdb import DbtNamespace, unprefixed
 
-        context = Context(_STATE.get, raise_located, target, project_name)
+        context = Context(STATE.get, raise_located, target, project_name)
         self.context = context
         self.env.globals.update(context.globals())
         self.env.globals["adapter"] = JinjaAdapter(context)
         from warehouse.compile.package_context import package_globals
 
         self.env.globals.update(package_globals(
-            _STATE.get, self.env.globals["flags"], self.env.globals["adapter"],
+            STATE.get, self.env.globals["flags"], self.env.globals["adapter"],
             lambda path: self.library.package_of(path), project_name))
 
         def project_macro(name: str) -> Any:
@@ -352,7 +133,7 @@ class Renderer:
             project_name, dirs, {p: self._sources[p] for p in macro_paths}, self.macros,
             compile_file=lambda path: self._run(path, lambda: self._macro_module(path),
                                                 RenderState(path)),
-            wrap=_returning, state=lambda: _STATE.get(None), position=template_position,
+            wrap=returning, state=lambda: STATE.get(None), position=template_position,
             dispatch_orders=dispatch)
         dbt = self.env.globals.get("dbt")
         if not isinstance(dbt, Unsupported) and hasattr(dbt, "dispatch"):
@@ -368,7 +149,7 @@ class Renderer:
         from warehouse.compile.macro_library import package_vars
 
         self.env.globals["var"] = package_vars(self.env.globals["var"], library, packages,
-                                               lambda: _STATE.get().vars)
+                                               lambda: STATE.get().vars)
         for name in packages:
             if name not in self.macros:
                 self.env.globals[name] = library.namespace(name)
@@ -449,7 +230,7 @@ class Renderer:
                                    path=path, line=line,
                                    snippet=caret_snippet(text, line, None) if line else None)
             self.macros[name] = (path, macro)
-            self.env.globals[name] = _returning(macro)
+            self.env.globals[name] = returning(macro)
 
     def _doc(self, name: str) -> str:
         if name not in self.docs:
@@ -479,9 +260,9 @@ class Renderer:
         refs, sources, config = len(state.refs), len(state.sources), dict(state.config)
 
         def at_line(line: int | None) -> None:
-            _SIMPLE_POSITION.set(None if line is None else (path, line))
+            SIMPLE_POSITION.set(None if line is None else (path, line))
 
-        token = _STATE.set(state)
+        token = STATE.set(state)
         try:
             return simple.render(self.env.globals, at_line)
         except Exception:  # noqa: BLE001 - Jinja repeats the render and raises properly
@@ -490,7 +271,7 @@ class Renderer:
             state.config.update(config)
             return None
         finally:
-            _STATE.reset(token)
+            STATE.reset(token)
 
     # The load's vars (the project's, --vars on top): what var() reads in a string
     # rendered without vars of its own (property YAML: descriptions, a source's identifier).
@@ -509,7 +290,7 @@ class Renderer:
         if isinstance(state, str):
             state = RenderState(state)
         if name in self.macros:
-            call = _returning(self.macros[name][1])
+            call = returning(self.macros[name][1])
         else:  # `package.name`
             call = self.library.in_package(*name.split(".", 1))
         return self._run(state.path, lambda: call(**kwargs), state)
@@ -530,10 +311,10 @@ class Renderer:
 
         from warehouse.compile import render_errors
 
-        token = _STATE.set(state)
+        token = STATE.set(state)
         try:
             return action()
-        except _MacroReturn as ret:
+        except MacroReturn as ret:
             return ret.value
         except jinja2.TemplateSyntaxError as exc:
             raise render_errors.syntax_error(exc, path, self._sources) from None
@@ -544,7 +325,7 @@ class Renderer:
         except Exception as exc:  # noqa: BLE001 - whatever a template raises is located
             raise render_errors.runtime_error(exc, path, state.line, self._sources) from exc
         finally:
-            _STATE.reset(token)
+            STATE.reset(token)
 
 
 def _check_supported(path: str, text: str) -> None:

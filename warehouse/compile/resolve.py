@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from warehouse.compile.jinja_relation import RelationMapping, as_mapping
-from warehouse.compile.render import Renderer, RenderState, template_position
+from warehouse.compile.render import Renderer
+from warehouse.compile.render_globals import RenderState, template_position
 from warehouse.core.errors import ProjectError, caret_snippet
 from warehouse.core.identity import NodeId, NodeKind, Relation, checksum
 from warehouse.core.nodes import ModelNode, Node

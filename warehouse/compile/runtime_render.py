@@ -73,7 +73,7 @@ def render_test_at_run(project: Any, node: Any, session: Any, base: RunContext) 
     """A singular test with its SQL rendered now (`execute` true, its parents built) and
     checked as the load checks a test's SQL."""
     from warehouse.compile.parse import analyze_model_sql
-    from warehouse.compile.render import RenderState
+    from warehouse.compile.render_globals import RenderState
 
     run = replace(base, session=session, seen=[])
     resolver = _run_resolver()(project.nodes, runtime=run)
@@ -106,7 +106,7 @@ def _run_resolver() -> type:
     """A Resolver that refuses, at the template's line, a ref() or source() the load did not
     see (one inside `{% if execute %}` or a statement block): the node was not ordered after
     it, so it may read it before it is built, or read last build's. dbt refuses it too."""
-    from warehouse.compile.render import template_position
+    from warehouse.compile.render_globals import template_position
     from warehouse.compile.resolve import Resolver
     from warehouse.core.errors import ProjectError
 

@@ -24,13 +24,8 @@ from typing import Any
 
 from warehouse.compile.config_origin import config_locator
 from warehouse.compile.files import ProjectFiles
-from warehouse.compile.render import (
-    Placeholder,
-    Renderer,
-    RenderState,
-    blank,
-    snapshot_blocks,
-)
+from warehouse.compile.render import Renderer, blank, snapshot_blocks
+from warehouse.compile.render_globals import Placeholder, RenderState
 from warehouse.compile.resolve import RelationView, Resolver, checksum, unknown_ref
 from warehouse.core.config import ProjectConfig, merge_configs
 from warehouse.core.errors import ProjectError, caret_snippet

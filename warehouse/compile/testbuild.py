@@ -12,7 +12,8 @@ from typing import Any
 
 from warehouse.compile.files import ProjectFiles
 from warehouse.compile.parse import volatile_in
-from warehouse.compile.render import Renderer, RenderState
+from warehouse.compile.render import Renderer
+from warehouse.compile.render_globals import RenderState
 from warehouse.compile.resolve import RelationView, Resolver, ref_id
 from warehouse.core.config import ProjectConfig
 from warehouse.core.errors import ProjectError

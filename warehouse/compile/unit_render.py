@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from warehouse.compile.render import RenderState
+from warehouse.compile.render_globals import RenderState
 from warehouse.compile.resolve import RelationView
 from warehouse.compile.unit_tests import Context, Where, seed_fixture
 from warehouse.core.errors import ProjectError

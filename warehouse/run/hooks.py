@@ -122,7 +122,7 @@ def _need(project: Any, run: Any) -> Any:
 def _run_hook(project: Any, session: Any, run: Any, text: str, which: str, *, path: str,
               this: Any, others: Sequence[str] = (),
               context: Mapping[str, Any] | None = None) -> None:
-    from warehouse.compile.render import RenderState
+    from warehouse.compile.render_globals import RenderState
     from warehouse.compile.resolve import Resolver
 
     resolver = Resolver(project.nodes, runtime=run)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from warehouse.compile.load import load_project
-from warehouse.compile.render import Renderer, RenderState
+from warehouse.compile.render import Renderer
+from warehouse.compile.render_globals import RenderState
 from warehouse.compile.simple_template import SimpleTemplate
 from warehouse.core.errors import ProjectError
 
