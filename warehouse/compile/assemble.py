@@ -39,11 +39,7 @@ from warehouse.compile.render_globals import Placeholder, RenderState
 from warehouse.compile.resolve import Resolver, checksum, compile_model, ref_id, unknown_ref
 from warehouse.compile.snapshots import compile_snapshot, snapshot_nodes
 from warehouse.compile.testbuild import build_tests
-from warehouse.core.config import (
-    HOOK_KEYS,
-    ProjectConfig,
-    merge_configs,
-)
+from warehouse.core.config import HOOK_KEYS, ProjectConfig, merge_configs
 from warehouse.core.dag import CycleError
 from warehouse.core.errors import ProjectError, caret_snippet
 from warehouse.core.identity import NodeId, NodeKind, Relation
@@ -264,19 +260,18 @@ def _model_nodes(config: ProjectConfig, files: ProjectFiles, props: Properties,
     files to render, `others` then holding every other model as the last load made it
     (`models_again`)."""
     first: list[ModelNode] = []
-    disabled: set[str] = set()
     seen: dict[str, str] = {}
     checks: dict[str, tuple[NodeProps | None, ConfigLocator]] = {}  # for its contract
     model_names = [stem(p) for p in files.models]
-    known = {*model_names, *(stem(p) for p in files.python_models)}
-    by_kind: dict[NodeKind, set[str]] = {}
+    names: dict[NodeKind, set[str]] = {kind: set() for kind in NodeKind}
     for i in others:  # (one pass over the other nodes, 12,500 at 5,000 models)
-        by_kind.setdefault(i.kind, set()).add(i.name)
-    known |= by_kind.get(NodeKind.SEED, set()) | by_kind.get(NodeKind.SNAPSHOT, set())
-    source_ids = by_kind.get(NodeKind.SOURCE, set())
-    if only is not None:  # the models the last load left out were disabled
-        loaded = by_kind.get(NodeKind.MODEL, set())
-        disabled = {name for name in model_names if name not in loaded}
+        names[i.kind].add(i.name)
+    known = {*model_names, *(stem(p) for p in files.python_models),
+             *names[NodeKind.SEED], *names[NodeKind.SNAPSHOT]}
+    source_ids = names[NodeKind.SOURCE]
+    # (with `only`, the models the last load left out were disabled)
+    disabled = ({n for n in model_names if n not in names[NodeKind.MODEL]}
+                if only is not None else set())
     root_config = config
     for path, template in files.models.items():
         if only is not None and path not in only:
