@@ -104,6 +104,34 @@ def test_a_build_starts_from_the_spare_and_runs_what_it_lacks(project, copies):
             == [(4,)])
 
 
+def test_what_a_build_runs_again_does_not_grow_edit_after_edit(project, copies):
+    """A node the last build ran only because its spare lacked it is in the spare as the
+    published file has it (same fingerprint): its row is put back, it does not run again.
+    Before, each build ran again all the last one had run, growing with every edit."""
+    def ran(result) -> set[str]:
+        return {str(r.node_id) for r in result.results if r.status != "unchanged"
+                and not r.detail.get("reused")}
+
+    write(project, "c", "{{ config(materialized='table') }}\nselect id * 100 as id "
+                        "from {{ ref('a') }}")
+    result, _out = build(project)  # the spare (a = 1) lacked a, b, c and b's test
+    assert ran(result) == {"model.a", "model.b", "model.c", "test.not_null_b_id"}
+    write(project, "c", "{{ config(materialized='table') }}\nselect id * 1000 as id "
+                        "from {{ ref('a') }}")
+    result, _out = build(project)  # the spare now has a = 2, b = 3 as published
+    assert ran(result) == {"model.c"}
+    assert copies == [] and rows(project, TABLES) == [(2, 3, 2000)]
+    query = ("select unique_id, fingerprint, relation, status, built_at "
+             "from _warehouse.node_state order by 1")
+    kept = dict((r[0], r) for r in rows(project, query))
+    write(project, "b", "{{ config(materialized='table') }}\nselect id + 5 as id "
+                        "from {{ ref('a') }}")
+    result, _out = build(project)  # from the file before: c is the one it lacks
+    assert ran(result) == {"model.b", "model.c", "test.not_null_b_id"}
+    assert copies == [] and rows(project, TABLES) == [(2, 7, 2000)]
+    assert dict((r[0], r) for r in rows(project, query))["model.a"] == kept["model.a"]
+
+
 def test_the_tables_equal_a_build_that_copied(project, make_project, copies):
     other = make_project(FILES, name="copied")
     for root in (project, other):

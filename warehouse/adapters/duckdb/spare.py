@@ -8,8 +8,12 @@ before the rename: no bytes copied), with a record `<published>.spare.json`
 of which nodes' rows the build rewrote (`rebuild`) or dropped (`drop`). The
 next build renames the spare to its work path and deletes those rows from its
 state table: the planner, which plans from the work file's own state, then
-runs those nodes again ("new") along with whatever changed since. It only
-re-runs what it would have skipped; it never skips what a copy would run.
+runs those nodes again ("new") along with whatever changed since. A row the
+spare holds with the published fingerprint (a node the last build ran again
+only because its own spare lacked it: its relation here was built from the
+same inputs) is replaced by the published row instead, so that what a build
+runs again is what the last one changed, not all it ran (workspace.py). It
+only re-runs what it would have skipped; it never skips what a copy would run.
 
 The spare stands in for a copy only when that is provable, else it is removed
 and the build copies the published file as before:

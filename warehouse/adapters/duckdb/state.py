@@ -90,6 +90,37 @@ def delete_rows(con: Any, ids: Collection[str]) -> None:
                     ).fetchall()
 
 
+def same_rows(con: Any, states: Mapping[str, NodeState],
+              relations: frozenset[tuple[str, str]]) -> set[str]:
+    """The ids of `states` whose stored row has the same fingerprints and relation (a
+    relation the database holds): what was built from the same inputs."""
+    if not states:
+        return set()
+    found = con.execute(f"select unique_id, fingerprint, local_fingerprint, relation from "
+                        f"{STATE_RELATION.sql} where unique_id in (select unnest(?::varchar[]))",
+                        [sorted(states)]).fetchall()
+    same = set()
+    for uid, fingerprint, local, relation in found:
+        state = states[uid]
+        if (state.fingerprint, state.local_fingerprint, state.relation) != (
+                fingerprint, local, relation):
+            continue
+        if relation is None or tuple(relation.lower().split(".", 1)) in relations:
+            same.add(uid)
+    return same
+
+
+def put_rows(con: Any, states: list[NodeState]) -> None:
+    """Store exactly these rows (their own build times), replacing the rows of their ids."""
+    if not states:
+        return
+    delete_rows(con, [s.unique_id for s in states])
+    columns = [[getattr(s, c) for s in states] for c, _ in _COLUMNS]
+    columns[6] = [s.message or "" for s in states]
+    unnest = ", ".join(f"unnest(?::{t.split()[0]}[])" for _, t in _COLUMNS)
+    con.execute(f"insert into {STATE_RELATION.sql} select {unnest}", columns).fetchall()
+
+
 def _current_layout(con: Any) -> bool:
     """Whether the stored table has this engine's columns (an older engine's table is
     not read, and is replaced by the next build that stores state)."""

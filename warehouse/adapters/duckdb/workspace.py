@@ -28,6 +28,7 @@ class DuckDBWorkspace:
                                  spare=True)
         self._session: Any = None
         self._start: StoredState | None = None  # the work file's state when connected
+        self._lacking: set[str] = set()  # what a spare lacks: the plan must run it
 
     def __enter__(self) -> DuckDBWorkspace:
         self._copy.open()
@@ -69,16 +70,26 @@ class DuckDBWorkspace:
     def covers(self, run: Iterable[object]) -> bool:
         """Whether the plan runs every node the work file lacks (see spare.py); if not, the
         work file is replaced by a copy of the published one and the caller plans again."""
-        spare = self._copy.spare
-        if spare is None or set(spare.rebuild) <= {str(n) for n in run}:
+        if self._copy.spare is None or self._lacking <= {str(n) for n in run}:
             return True
         self._restart()
         return False
 
     def _forget_lacking(self) -> StoredState | None:
         """Delete the spare's rows of what it lacks, if the rest is the published state; the
-        state left (None if the spare does not fit)."""
-        from warehouse.adapters.duckdb.state import delete_rows, matching_state
+        state left (None if the spare does not fit).
+
+        What the last build rewrote with the fingerprint the spare's row already has (it
+        ran it again only because its own spare lacked it) is not lacking: the spare's
+        relation was built from the same inputs, so its published row is put back instead
+        of the node running again. Without this, each build ran again everything the one
+        before had run, and what ran grew with every edit until a copy was cheaper."""
+        from warehouse.adapters.duckdb.state import (
+            delete_rows,
+            matching_state,
+            put_rows,
+            same_rows,
+        )
 
         spare, session = self._copy.spare, self._session
         assert spare is not None and session is not None
@@ -91,9 +102,15 @@ class DuckDBWorkspace:
         rebuild = set(spare.rebuild)
         expected = {k: v for k, v in published.nodes.items() if k not in rebuild}
         kept = matching_state(session.con, expected, rebuild | set(spare.drop))
-        if kept is not None:
-            delete_rows(session.con, {*rebuild, *spare.drop})
-        return kept
+        if kept is None:
+            return None
+        rewritten = {k: published.nodes[k] for k in rebuild if k in published.nodes}
+        same = same_rows(session.con, rewritten, kept.relations)
+        self._lacking = rebuild - same
+        delete_rows(session.con, {*self._lacking, *spare.drop})
+        put_rows(session.con, [rewritten[k] for k in sorted(same)])
+        return StoredState({**kept.nodes, **{k: rewritten[k] for k in same}}, kept.relations,
+                           exists=True)
 
     def _restart(self) -> None:
         self._close_session(checkpoint=False)
