@@ -41,12 +41,13 @@ the last whole one).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -188,8 +189,9 @@ def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
         from warehouse.compile.parse import analyze_model_sql
 
         checks = LateChecks(analyze_model_sql, edits=True)
-    project = reload_models(config, files, merged, previous, changed, found.props,
-                            analyze=checks)
+    with _checked_first(checks):
+        project = reload_models(config, files, merged, previous, changed, found.props,
+                                analyze=checks)
     if project is None:
         return None
     project.cache_key = inputs.key
@@ -216,7 +218,6 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
     from warehouse.compile.model_cache import ModelCache, StderrCopy
     from warehouse.compile.model_checks import seeds_described_as_models
     from warehouse.compile.properties_cache import cached_properties
-    from warehouse.core.errors import ProjectError
 
     previous = found.entry if found is not None else None
     try:
@@ -238,16 +239,11 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
         from warehouse.compile.late_checks import LateChecks
 
         analyze = checks = LateChecks(analyze)
-    with StderrCopy(sys.stderr) as printed:
+    with StderrCopy(sys.stderr) as printed, _checked_first(checks):
         # The config and files the key was made of: loading them again would print the
         # config's notes twice and could build from other inputs than were hashed.
-        try:
-            project = assemble_project(config, files, vars=vars, analyze=analyze,
-                                       properties=properties, model_cache=models)
-        except ProjectError:
-            if checks is not None:  # (a model's error comes first, as in an eager load)
-                checks.run_now()
-            raise
+        project = assemble_project(config, files, vars=vars, analyze=analyze,
+                                   properties=properties, model_cache=models)
     project.cache_key = inputs.key
 
     def write() -> None:
@@ -263,6 +259,20 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
             props=props_blob(seeds_described_as_models(properties, files).models))
 
     return _written_when_checked(project, checks, write)
+
+
+@contextlib.contextmanager
+def _checked_first(checks: Any) -> Iterator[None]:
+    """A load that fails after setting checks aside runs them first: a model's failed
+    check, met earlier by an eager load, is the load's error (late_checks.run_now)."""
+    from warehouse.core.errors import ProjectError
+
+    try:
+        yield
+    except ProjectError:
+        if checks is not None:
+            checks.run_now()
+        raise
 
 
 def _written_when_checked(project: Any, checks: Any, write: Callable[[], None]) -> Any:

@@ -123,3 +123,20 @@ def test_the_plan_does_not_wait_for_the_edits_check(tmp_path, monkeypatch, capsy
     assert cli.main(["build", "--project-dir", str(root)]) == 0
     assert released == [True], "the check was let go by the timeout, not by d's run"
     assert "main.b" in capsys.readouterr().out
+
+
+def test_a_later_error_of_the_edits_comes_after_a_failed_check_as_in_an_eager_load(
+        tmp_path, monkeypatch, capsys):
+    """b fails as it is compiled, after a's check was set aside: a's syntax error, which
+    an eager load meets first, is still the build's error."""
+    late = write_project(tmp_path / "late" / "p", MODELS)
+    eager = write_project(tmp_path / "eager" / "p", MODELS)
+    for root in (late, eager):
+        assert _build(root, monkeypatch, capsys)[0] == 0
+        _edit(root, "models/a.sql", "select 1 as x,, 'a' as y")
+        _edit(root, "models/b.sql", "{% if ref('a').schema == 'main' %}"
+                                    "{{ exceptions.raise_compiler_error('boom') }}{% endif %}"
+                                    "select x, y from {{ ref('a') }}")
+    code, out, err, _ran = _build(late, monkeypatch, capsys)
+    assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
+    assert code == 2 and "models/a.sql:1:" in err and "boom" not in err
