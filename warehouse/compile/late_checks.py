@@ -64,7 +64,7 @@ class LateChecks:
         self._reached = 0
         self._progress = threading.Condition()
         self._finished = threading.Event()
-        self._go = threading.Event()  # (set when the build starts running nodes: `go`)
+        self._go = threading.Event()  # (set when the build opens its work file: `go`)
         self._then: list[Callable[[], None]] = []
         self._nodes: Mapping[NodeId, Node] = {}  # the project's, given to `start`
         self._thread: threading.Thread | None = None
@@ -112,7 +112,7 @@ class LateChecks:
         self._thread.start()
 
     def go(self) -> None:
-        """Begin checking (the build runs its first nodes, or something needs the checks)."""
+        """Begin checking (the build opens its work file, or something needs the checks)."""
         self._go.set()
 
     def _when_told(self, nodes: dict[NodeId, Node]) -> None:

@@ -112,13 +112,23 @@ def same_rows(con: Any, states: Mapping[str, NodeState],
 
 def put_rows(con: Any, states: list[NodeState]) -> None:
     """Store exactly these rows (their own build times), replacing the rows of their ids."""
-    if not states:
-        return
-    delete_rows(con, [s.unique_id for s in states])
-    columns = [[getattr(s, c) for s in states] for c, _ in _COLUMNS]
-    columns[6] = [s.message or "" for s in states]
-    unnest = ", ".join(f"unnest(?::{t.split()[0]}[])" for _, t in _COLUMNS)
-    con.execute(f"insert into {STATE_RELATION.sql} select {unnest}", columns).fetchall()
+    if states:
+        delete_rows(con, [s.unique_id for s in states])
+        _insert(con, states)
+
+
+def _insert(con: Any, states: list[NodeState], built_at: datetime | None = None) -> None:
+    """Insert the rows of `states` in one statement: built at `built_at`, or each at its
+    own `built_at`."""
+    lists: list[Any] = [[getattr(s, c) for s in states] for c, _ in _COLUMNS[:-1]]
+    lists[6] = [s.message or "" for s in states]  # (the message column: never null)
+    values = ", ".join(f"unnest(?::{t.split()[0]}[])" for _, t in _COLUMNS[:-1])
+    if built_at is None:
+        values, lists = values + ", unnest(?::timestamptz[])", [
+            *lists, [s.built_at for s in states]]
+    else:  # (one value for every row)
+        values, lists = values + ", ?", [*lists, built_at]
+    con.execute(f"insert into {STATE_RELATION.sql} select {values}", lists).fetchall()
 
 
 def _current_layout(con: Any) -> bool:
@@ -312,13 +322,7 @@ def write_state(con: Any, states: Iterable[NodeState], keep: Iterable[str]
             con.execute(f"delete from {STATE_RELATION.sql} "
                         "where unique_id in (select unnest(?::varchar[]))", [sorted(gone)])
         if states:
-            lists = [
-                ids, [s.fingerprint for s in states], [s.local_fingerprint for s in states],
-                [s.relation for s in states], [s.status for s in states],
-                [s.failures for s in states], [s.message or "" for s in states],
-            ]
-            unnest = ", ".join(f"unnest(?::{t.split()[0]}[])" for _, t in _COLUMNS[:-1])
-            con.execute(f"insert into {STATE_RELATION.sql} select {unnest}, ?", [*lists, now])
+            _insert(con, states, now)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
