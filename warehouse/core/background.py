@@ -2,7 +2,8 @@
 
 A build hands the interpreter to a thread whenever DuckDB would otherwise hold the
 caller still: the work file's checkpoint (adapters/duckdb/workspace.py) while the
-stamp is pickled, the manifest's encoding (run/artifacts.py) while the build runs.
+stamp is pickled and run_results' entries are made, the manifest's encoding
+(run/artifacts.py) while the build runs.
 """
 
 from __future__ import annotations

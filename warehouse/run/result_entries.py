@@ -75,7 +75,8 @@ def entries_json(results: Iterable[Any], ids: Mapping[Any, str],
     """`json.dumps([entry(r, ids) for r in results], default=str)`, made faster: the text
     of each shape of entry (its values but the node's own: nearly all results of a
     rebuild are one of a few) is made once, with the node's own values to put in.
-    `made`: texts `entry_texts` made before (of results left alone: while the build ran)."""
+    `made`: texts `entry_texts` made before, of these very results (while the build
+    published: run/artifacts.prepare_entries); a result not among them is made here."""
     made = made or {}
     fresh = entry_texts([r for r in results if made.get(id(r), _NONE)[0] is not r], ids)
     return "[" + ", ".join(made[id(r)][1] if id(r) in made and made[id(r)][0] is r
