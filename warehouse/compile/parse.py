@@ -126,6 +126,14 @@ def analyze_model_sql(sql: str, *, path: str, template: str) -> ParsedModel:
                        volatile)
 
 
+def prepare_to_analyze() -> None:
+    """Open ahead, on this thread, what analysing a model needs and takes long to open
+    (DuckDB's parser connection: `SqlParser.prepare`)."""
+    from warehouse.adapters.target import sql_parser
+
+    sql_parser("duckdb").prepare()
+
+
 def volatile_in(sql: str) -> tuple[str, ...]:
     """The volatile functions (by the database's own list) that `sql` calls."""
     from warehouse.adapters.target import sql_parser

@@ -240,3 +240,40 @@ def test_a_plan_made_after_the_checks_reads_what_they_found(tmp_path):
         exists=True)
     plan = plan_for(project, options, order, stored)
     assert dict(plan.reasons) == {NodeId(NodeKind.MODEL, "clock"): "calls now()"}
+
+
+def test_the_checks_thread_opens_the_parser_before_it_is_told_to_go(monkeypatch):
+    """The parser's connection is opened while the build prepares, on the thread that will
+    check (the connection is that thread's own), not at the first check, after `go`; a
+    failure to open it there leaves the check to open it and say what went wrong."""
+    from warehouse.compile.late_checks import LateChecks
+    from warehouse.core.identity import Relation
+    from warehouse.core.nodes import ModelNode
+
+    model = ModelNode(name="a", path="models/a.sql", template="", config={},
+                      relation=Relation("main", "a"), refs=(), sources=(),
+                      compiled_sql="select 1")
+    for fails in (False, True):
+        opened, checked, seen = [], [], threading.Event()
+        checks = LateChecks(lambda *a, **k: None)
+
+        def prepare(fails=fails, checks=checks, opened=opened, seen=seen):
+            opened.append((threading.current_thread().name, checks._go.is_set()))
+            seen.set()
+            if fails:
+                raise RuntimeError("no memory for a connection")
+
+        def check(_analyze, checked=checked):
+            checked.append(threading.current_thread().name)
+            return ("x",), ()
+
+        monkeypatch.setattr(parse, "prepare_to_analyze", prepare)
+        checks.defer(model, check)
+        nodes: dict = {}
+        checks.start(nodes)
+        assert seen.wait(10)  # (opened without being told to go)
+        assert opened == [("warehouse-checks", False)]
+        assert checked == []
+        checks.wait()
+        assert checked == ["warehouse-checks"]
+        assert nodes[model.id].sql_columns == ("x",)

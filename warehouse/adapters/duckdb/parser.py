@@ -38,6 +38,9 @@ class DuckDBParser:
         "parquet_metadata", "parquet_schema",
     })
 
+    def prepare(self) -> None:
+        _connection()
+
     def accepts(self, sql: str) -> bool:
         from warehouse.adapters.duckdb.driver import duckdb
 
