@@ -101,7 +101,7 @@ def test_failing_singular_test_fails_the_build(spark_project, spark, monkeypatch
 def test_test_counts_counts_every_query_at_once(spark, tmp_path):
     """A group of tests of one model is counted in one Spark query (run/testbatch.py): each
     query's count, in the order given, as if each ran alone."""
-    from warehouse.adapters.spark.adapter import SparkWarehouseSession
+    from warehouse.adapters.spark.session import SparkWarehouseSession
     from warehouse.adapters.spark.settings import SparkSettings
 
     session = SparkWarehouseSession(SparkSettings(root=tmp_path, database_prefix="counts_"),
