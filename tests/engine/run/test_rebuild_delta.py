@@ -100,6 +100,43 @@ def test_the_stamp_holds_the_state_the_file_holds_after_each_kind_of_build(make_
     assert all(s.built_at is not None for s in final.nodes.values())
 
 
+def test_the_relations_a_build_leaves_are_its_catalogs_read_once(make_project, monkeypatch):
+    """The published state's relations are the session's catalog (read once, at connect,
+    kept current by what the engine builds), not the file read again: a view become a
+    table, a new model, a seed loaded again and a test's stored failures all leave the
+    relations the file holds. (An incremental step or a hook reads the state again: the
+    test above.)"""
+    files = {**FILES, "models/schema.yml": """
+        models:
+          - name: wide
+            columns:
+              - name: id
+                data_tests: [unique, not_null]
+              - name: name
+                data_tests:
+                  - not_null:
+                      config: {store_failures: true}
+        """}
+    root = make_project(files)
+    ok(root)
+    reads, derived = [], []
+    real_kinds, real_after = states.read_kinds, states.state_after
+    monkeypatch.setattr(states, "read_kinds", lambda con: reads.append(1) or real_kinds(con))
+    monkeypatch.setattr(states, "state_after", lambda *a: derived.append(1) or real_after(*a))
+    (root / "models/stg.sql").write_text("{{ config(materialized='table') }}\n"
+                                         "select id, name from {{ ref('people') }}",
+                                         encoding="utf-8")
+    (root / "models/added.sql").write_text("select 1 as one", encoding="utf-8")
+    (root / "seeds/people.csv").write_text("id,name\n1,An\n2,Binh\n3,Chi\n",
+                                           encoding="utf-8")
+    ok(root)
+    assert (len(reads), len(derived)) == (1, 1)
+    final = published(root)
+    assert stamped(root) == final
+    assert {("main", "added"), ("main", "stg")} <= final.relations
+    assert any("not_null" in name for _schema, name in final.relations)
+
+
 HOOK = {"models/hooked.sql": "{{ config(materialized='table', post_hook='create or replace "
                              "table side as select 1 as x') }}\nselect * from {{ ref('wide') }}"}
 

@@ -8,7 +8,7 @@ incremental model's step is schema_change.py's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from warehouse.adapters.base import Materialized
@@ -26,13 +26,12 @@ class Catalog:
     visible share of the engine's overhead on large projects.
     """
 
-    def __init__(self, cur: Any) -> None:
+    def __init__(self, cur: Any, kinds: Mapping[tuple[str, str], str] | None = None) -> None:
         import threading
 
-        rows = cur.execute("select table_schema, table_name, table_type "
-                           "from information_schema.tables").fetchall()
-        self._kinds = {(s.lower(), n.lower()): "view" if t == "VIEW" else "table"
-                       for s, n, t in rows}
+        from warehouse.adapters.duckdb.state import read_kinds
+
+        self._kinds = dict(read_kinds(cur) if kinds is None else kinds)
         self._lock = threading.Lock()
         self._undo: list[tuple[tuple[str, str], str | None]] | None = None
 
@@ -55,6 +54,11 @@ class Catalog:
         """The group committed: nothing to undo."""
         with self._lock:
             self._undo = None
+
+    def relations(self) -> frozenset[tuple[str, str]]:
+        """Every relation present now, as (schema, name) in lower case."""
+        with self._lock:
+            return frozenset(self._kinds)
 
     def kind(self, relation: Relation) -> str | None:
         """'table', 'view' or None."""

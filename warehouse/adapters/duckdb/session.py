@@ -150,6 +150,24 @@ class DuckDBSession:
             self._catalog = Catalog(self.con)
         return self._catalog
 
+    def read_kinds(self) -> dict[tuple[str, str], str]:
+        """The relations present (state.read_kinds), read now; the session's catalog
+        starts from them if it has not been read yet (one query, not two)."""
+        from warehouse.adapters.duckdb.materialize import Catalog
+        from warehouse.adapters.duckdb.state import read_kinds
+
+        with _translated():
+            kinds = read_kinds(self.con)
+        if self._catalog is None:
+            self._catalog = Catalog(None, kinds)
+        return kinds
+
+    def relations_built(self) -> frozenset[tuple[str, str]]:
+        """The relations present as the catalog knows them: read once, then kept current by
+        every relation the engine's own statements make. What a statement from outside
+        (a hook, a macro) does is not in it: see `unrepeatable`."""
+        return self._shared_catalog().relations()
+
     def _shared_catalog(self) -> Any:
         if self._lock is None:
             return self._catalog
@@ -297,8 +315,9 @@ class DuckDBSession:
         known, self._known_state = self._known_state, None
         if known is not None:
             return known
+        kinds = self.read_kinds()
         with _translated():
-            return read_state(self.con)
+            return read_state(self.con, kinds)
 
     def write_state(self, states: Iterable[NodeState], keep: Iterable[str]) -> None:
         from warehouse.adapters.duckdb.state import write_state

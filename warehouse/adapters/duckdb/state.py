@@ -40,9 +40,10 @@ _COLUMNS = (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def read_state(con: Any) -> StoredState:
-    """The state stored in the database of an open connection (read-only is enough)."""
-    relations = read_relations(con)
+def read_state(con: Any, kinds: Mapping[tuple[str, str], str] | None = None) -> StoredState:
+    """The state stored in the database of an open connection (read-only is enough);
+    `kinds`: its relations, read already (`read_kinds`)."""
+    relations = frozenset(read_kinds(con) if kinds is None else kinds)
     if (STATE_SCHEMA, STATE_TABLE) not in relations or not _current_layout(con):
         return StoredState(relations=relations, exists=False)  # everything counts as new
     names = ", ".join(quote_ident(c) for c, _ in _COLUMNS[:-1])
@@ -57,12 +58,12 @@ def read_state(con: Any) -> StoredState:
     return StoredState(nodes, relations, exists=True)
 
 
-def matching_state(con: Any, expected: Mapping[str, NodeState], skip: Collection[str]
-                   ) -> StoredState | None:
+def matching_state(con: Any, expected: Mapping[str, NodeState], skip: Collection[str],
+                   kinds: Mapping[tuple[str, str], str] | None = None) -> StoredState | None:
     """The state stored in `con` without the rows of `skip`, when those rows are exactly
     `expected`; None when not (or no state is stored). Rows are compared as the database
     returns them, so no NodeState is made for them: the ones of `expected` stand."""
-    relations = read_relations(con)
+    relations = frozenset(read_kinds(con) if kinds is None else kinds)
     if (STATE_SCHEMA, STATE_TABLE) not in relations or not _current_layout(con):
         return None
     names = ", ".join(quote_ident(c) for c, _ in _COLUMNS[:-1])
@@ -345,6 +346,13 @@ def state_after(before: StoredState, written: tuple[frozenset[str], tuple[NodeSt
 
 def read_relations(con: Any) -> frozenset[tuple[str, str]]:
     """Every table and view of the database, as (schema, name) in lower case."""
-    tables = con.execute("select table_schema, table_name from information_schema.tables"
-                         ).fetchall()
-    return frozenset((s.lower(), n.lower()) for s, n in tables)
+    return frozenset(read_kinds(con))
+
+
+def read_kinds(con: Any) -> dict[tuple[str, str], str]:
+    """Every table and view of the database: (schema, name) in lower case -> 'table' or
+    'view'. One query for a build's start: its state's relations and its session's
+    catalog (materialize.Catalog) are both made of it (20-45 ms at 5,000 relations)."""
+    rows = con.execute("select table_schema, table_name, table_type "
+                       "from information_schema.tables").fetchall()
+    return {(s.lower(), n.lower()): "view" if t == "VIEW" else "table" for s, n, t in rows}

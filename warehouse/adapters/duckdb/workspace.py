@@ -101,7 +101,8 @@ class DuckDBWorkspace:
             return None
         rebuild = set(spare.rebuild)
         expected = {k: v for k, v in published.nodes.items() if k not in rebuild}
-        kept = matching_state(session.con, expected, rebuild | set(spare.drop))
+        kept = matching_state(session.con, expected, rebuild | set(spare.drop),
+                              session.read_kinds())
         if kept is None:
             return None
         rewritten = {k: published.nodes[k] for k in rebuild if k in published.nodes}
@@ -153,9 +154,11 @@ class DuckDBWorkspace:
 
     def _final_state(self) -> StoredState | None:
         """The work file's state now: the state at connect with the one write_state's
-        changes applied, when nothing else can have written the state table (no statement
-        outside the engine's own ran: see DuckDBSession._note); else read in full."""
-        from warehouse.adapters.duckdb.state import read_relations, read_state, state_after
+        changes applied, and the relations the session's catalog holds (read at connect,
+        kept current by every relation the engine made), when nothing else can have
+        written the state table or made a relation (no statement outside the engine's own
+        ran: see DuckDBSession._note); else read in full."""
+        from warehouse.adapters.duckdb.state import read_state, state_after
 
         session, start = self._session, self._start
         if session is None:
@@ -164,7 +167,7 @@ class DuckDBWorkspace:
         if (start is None or not start.exists or session.unrepeatable or len(written) != 1
                 or written[0] is None):
             return read_state(session.con)
-        return state_after(start, written[0], read_relations(session.con))
+        return state_after(start, written[0], session.relations_built())
 
     def discard(self, *, keep: bool = True) -> str | None:
         # A kept build is checkpointed into one file; if the disk refuses (the build may
