@@ -52,3 +52,21 @@ def run_cli(root: Path, *args: str, timeout: float = 120) -> CliResult:
 @pytest.fixture
 def cli() -> Callable[..., CliResult]:
     return run_cli
+
+
+@pytest.fixture
+def copies(monkeypatch) -> list[str]:
+    """The work files a build made by copying the published file (`shutil.copyfile` to a
+    `.work` path, counted): none when it started from the spare (adapters/duckdb/spare.py)."""
+    import shutil
+
+    made: list[str] = []
+    copy = shutil.copyfile
+
+    def counted(src, dst, **kwargs):
+        if str(dst).endswith(".work"):
+            made.append(str(dst))
+        return copy(src, dst, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfile", counted)
+    return made

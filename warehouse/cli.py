@@ -286,10 +286,19 @@ def _dispatch(args: argparse.Namespace) -> int:
             return code
     from warehouse.compile.load import load_project
 
-    project = load_project(root, vars=vars, cache=cache, config=config,
-                           late=args.command in ("build", "run"))
-    if args.command in ("build", "seed", "run", "test", "snapshot"):
-        return _run(project, args, seen)
+    changed = None
+    if seen is not None:  # (the no-op check could not answer: a build may open ahead)
+        from warehouse.run.workspace_ahead import when_changed
+
+        changed = when_changed(config, args.command)
+    try:
+        project = load_project(root, vars=vars, cache=cache, config=config,
+                               late=args.command in ("build", "run"), on_change=changed)
+        if args.command in ("build", "seed", "run", "test", "snapshot"):
+            return _run(project, args, seen, changed and changed.ahead)
+    finally:
+        if changed is not None:
+            changed.give_back()  # (not taken by the build: see run/workspace_ahead.py)
     if args.command == "docs" and args.action == "generate":
         from warehouse.serve.catalog import command
 
@@ -306,7 +315,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     return ls_command(project, args)
 
 
-def _run(project: Any, args: argparse.Namespace, seen: Any = None) -> int:
+def _run(project: Any, args: argparse.Namespace, seen: Any = None, ahead: Any = None) -> int:
     from warehouse.core.heap import frozen_heap
     from warehouse.run.results import RunOptions
 
@@ -316,10 +325,11 @@ def _run(project: Any, args: argparse.Namespace, seen: Any = None) -> int:
                          threads=args.threads, full_refresh=args.full_refresh,
                          show_unchanged=args.show_unchanged)
     with frozen_heap():  # the loaded project: out of the cycle collector's walks
-        return _run_and_record(project, args, options, seen)
+        return _run_and_record(project, args, options, seen, ahead)
 
 
-def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: Any) -> int:
+def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: Any,
+                    ahead: Any = None) -> int:
     """Execute (the manifest written meanwhile), then write the results and the no-op
     stamp."""
     import contextlib
@@ -330,7 +340,7 @@ def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: 
 
     manifest_written = manifest_in_background(project.target_path / "manifest.json", project)
     try:
-        result = execute(project, options)
+        result = execute(project, options, ahead=ahead)
     except BaseException:
         with contextlib.suppress(Exception):  # the build's own error is the one to say
             manifest_written()

@@ -7,7 +7,7 @@ inputs are unchanged comes from target/ instead (`warehouse.compile.parse_cache`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,16 +18,19 @@ if TYPE_CHECKING:  # (importing it costs a no-op answered from its stamp: run/no
 
 
 def load_project(root: Path, *, vars: Mapping[str, Any] | None = None,
-                 cache: bool = False, config: Any = None, late: bool = False) -> Project:
+                 cache: bool = False, config: Any = None, late: bool = False,
+                 on_change: Callable[[], None] | None = None) -> Project:
     """Render, parse and check every node of the project in `root`; `vars` on top of the
     project's own. `config`: its configuration, when the caller loaded it already.
     `late`: a build may start while the models' SQL checks still run
-    (`warehouse.compile.late_checks`; `project.late_checks` then holds them)."""
+    (`warehouse.compile.late_checks`; `project.late_checks` then holds them).
+    `on_change`: called once the parse cache shows that the project changed since it
+    was written, before the load renders anything (a build opens its workspace then)."""
     with fewer_collections():
         if cache:
             from warehouse.compile.parse_cache import load_cached
 
-            return load_cached(root, vars, config, late=late)
+            return load_cached(root, vars, config, late=late, on_change=on_change)
         from warehouse.compile.assemble import assemble_project
         from warehouse.compile.files import load_config, read_files
 

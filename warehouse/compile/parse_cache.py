@@ -128,11 +128,13 @@ def env_names(files: Any) -> tuple[str, ...] | None:
 
 
 def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
-                config: Any = None, *, late: bool = False) -> Any:
+                config: Any = None, *, late: bool = False,
+                on_change: Callable[[], None] | None = None) -> Any:
     """`load_project`, served from the cache when nothing it depends on changed. `config`:
     the project's configuration when the caller has loaded it already; `late`: a whole
     load may leave the models' SQL checks to run beside the build
-    (`warehouse.compile.late_checks`).
+    (`warehouse.compile.late_checks`); `on_change`: called on a miss, before the load
+    reads the last one or renders (`load_project`).
 
     The project gets `env_read`: the names of the environment variables its templates
     read, or None when a template computes the name (then the whole environment counts)."""
@@ -158,6 +160,8 @@ def load_cached(root: Path, vars: Mapping[str, Any] | None = None,
         if settled:
             write_stats(stats_path, FORMAT, quick, key, names)
         return _cached_project(config, entry, merged, files, names)
+    if on_change is not None:
+        on_change()  # (a miss: the project's inputs changed since the cache was written)
     found = read_previous(path)
     project = (_delta(config, files, merged, inputs, found, late) if found is not None
                else None)

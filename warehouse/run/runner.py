@@ -73,7 +73,8 @@ def selected_nodes(project: Any, options: RunOptions,
     return select_nodes(project, options, state, console)
 
 
-def execute(project: Any, options: RunOptions, console: Console | None = None) -> RunResult:
+def execute(project: Any, options: RunOptions, console: Console | None = None, *,
+            ahead: Any = None) -> RunResult:
     """Run the selected nodes that changed; report the others from the stored state.
 
     When nothing selected has changed the run ends after the plan: no lock, no
@@ -81,17 +82,20 @@ def execute(project: Any, options: RunOptions, console: Console | None = None) -
     workspace, stores the new fingerprints beside the relations it built, and
     publishes when nothing failed. Late model checks (compile/late_checks.py) begin as
     the build opens its work file, or when something waits for them; at the latest,
-    here as the run ends (the manifest waits for them)."""
+    here as the run ends (the manifest waits for them). `ahead`: the workspace opened
+    while the project loaded (run/workspace_ahead.py), handed back unless it builds."""
     try:
-        return _execute(project, options, console or Console())
+        return _execute(project, options, console or Console(), ahead)
     finally:
+        if ahead is not None:
+            ahead.give_back()  # (not taken: nothing to do, or an error)
         if project.late_checks is not None:
             project.late_checks.go()
 
 
-def _execute(project: Any, options: RunOptions, console: Console) -> RunResult:
+def _execute(project: Any, options: RunOptions, console: Console, ahead: Any) -> RunResult:
     started = time.perf_counter()
-    adapter = adapter_for(project.config, options.database)
+    adapter = ahead.adapter if ahead else adapter_for(project.config, options.database)
     if options.command == "test" and not adapter.published_exists():
         if not _only_unit_tests(project, options):
             raise ProjectError(f"no warehouse at {adapter.location}: run `warehouse build` "
@@ -124,7 +128,7 @@ def _execute(project: Any, options: RunOptions, console: Console) -> RunResult:
             print_result(console, project, index, len(listed), result)
         return _finish(adapter, options, results, started, console, published=False,
                        ok=True, kept=None)
-    return _build(project, options, adapter, order, plan, started, console)
+    return _build(project, options, adapter, order, plan, started, console, ahead)
 
 
 def _surely_runs(project: Any, order: list[NodeId], stored: Any) -> bool:
@@ -146,11 +150,11 @@ def _surely_runs(project: Any, order: list[NodeId], stored: Any) -> bool:
 
 
 def _build(project: Any, options: RunOptions, adapter: Any, order: list[NodeId],
-           plan: Plan | None, started: float, console: Console) -> RunResult:
+           plan: Plan | None, started: float, console: Console, ahead: Any) -> RunResult:
     kept = None
     if project.late_checks is not None:
         project.late_checks.go()  # (while DuckDB opens the work file: see late_checks)
-    with adapter.workspace() as work:
+    with ahead.take() if ahead is not None else adapter.workspace() as work:
         session, plan = _plan_in(work, project, options, order, plan)
         session.create_schemas(_schemas_written(project, plan))
         late = project.late_checks

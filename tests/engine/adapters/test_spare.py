@@ -43,21 +43,6 @@ def patient(monkeypatch):
     monkeypatch.setattr(spares, "WORTH_SECONDS", 600.0)
 
 
-@pytest.fixture
-def copies(monkeypatch) -> list[str]:
-    """The work files made by copying the published file, in order."""
-    made: list[str] = []
-    copy = shutil.copyfile
-
-    def counted(src, dst, **kwargs):
-        if str(dst).endswith(".work"):
-            made.append(str(dst))
-        return copy(src, dst, **kwargs)
-
-    monkeypatch.setattr(shutil, "copyfile", counted)
-    return made
-
-
 def write(root: Path, name: str, sql: str) -> None:
     (root / "models" / f"{name}.sql").write_text(sql, encoding="utf-8")
 

@@ -25,14 +25,14 @@ def test_the_manifest_is_written_while_the_build_runs(make_project, monkeypatch)
     real_execute = warehouse.run.runner.execute
     seen: list[bool] = []
 
-    def execute(project, options, console=None):
+    def execute(project, options, console=None, **kwargs):
         if project.late_checks is not None:  # (the manifest waits for the models' checks,
             project.late_checks.go()  # which begin as the build runs its first model)
         deadline = time.monotonic() + 60
         while not manifest.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         seen.append(manifest.exists())
-        return real_execute(project, options, console)
+        return real_execute(project, options, console, **kwargs)
 
     monkeypatch.setattr(warehouse.run.runner, "execute", execute)
     assert main(["build", "--project-dir", str(root)]) == 0

@@ -169,6 +169,22 @@ def record(published: Path, linked: tuple[int, ...], spare: Spare) -> None:
         remove(published)
 
 
+def give_back(published: Path, work: Path, spare: Spare) -> None:
+    """A spare taken by a build that then had nothing to do (its workspace opened while the
+    project loaded: run/workspace_ahead.py), renamed back, with a record of the file as it
+    is now. Its state table may have lost the rows of what it lacks, or had rows put back
+    (workspace.py): rows of `spare.rebuild`, which the next build's check leaves out
+    anyway, so it is the spare it was. Under the build lock; OSError when it cannot."""
+    os.rename(work, spare_path(published))
+    now, ours = file_identity(spare_path(published)), file_identity(published)
+    if now is None or ours is None:
+        raise OSError("the spare or the published file changed as it was given back")
+    data = {"format": FORMAT, "duckdb": _duckdb_version(), "engine": __version__,
+            "published": list(ours), "spare": list(now), "rebuild": sorted(spare.rebuild),
+            "drop": sorted(spare.drop), "seconds": round(spare.seconds, 3)}
+    write_atomic(record_path(published), json.dumps(data).encode("utf-8"))
+
+
 def _only_name(path: Path) -> bool:
     """Whether `path` is a plain file with no other name: a build writes into the spare in
     place, which must not change a file reachable some other way (a symbolic link's

@@ -204,6 +204,20 @@ class WorkingCopy:
         remove_leftovers(self.published)
         return kept
 
+    def give_back(self) -> None:
+        """Unused (the build had nothing to do): a spare it took goes back for the next build
+        (spare.give_back); a copy is dropped. The caller has closed its connections."""
+        self._require_open("give back")
+        if self.spare is not None and not sidecar(self.path, ".wal").exists():
+            try:
+                spares.give_back(self.published, self.path, self.spare)
+            except OSError:
+                spares.remove(self.published)
+            else:
+                self.state = "discarded"
+                return
+        self.discard(keep=False)
+
     def fail(self, what: str, exc: BaseException, *, needed: int | None = None) -> StorageError:
         """Give up after the disk refused the work file (`exc`): remove it (before measuring
         what is free); the error saying what failed, where, the room needed and free."""

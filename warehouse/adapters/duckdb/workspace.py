@@ -169,6 +169,15 @@ class DuckDBWorkspace:
             return read_state(session.con)
         return state_after(start, written[0], session.relations_built())
 
+    def give_back(self) -> None:
+        """Close an unused workspace: a spare it took is kept for the next build
+        (WorkingCopy.give_back), then the lock is released."""
+        try:
+            self._close_session()
+            self._copy.give_back()
+        finally:
+            self._copy.close()
+
     def discard(self, *, keep: bool = True) -> str | None:
         # A kept build is checkpointed into one file; if the disk refuses (the build may
         # have failed for want of room), its file and WAL are kept together, or dropped.
