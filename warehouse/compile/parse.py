@@ -204,7 +204,11 @@ def tables_read(tree: exp.Expression) -> list[TableRead]:
 
 
 def output_columns(tree: exp.Expression) -> list[str]:
-    """Names of the columns a SELECT produces, where they can be read off the SQL."""
+    """Names of the columns a SELECT produces, where they can be read off the SQL: each
+    projection aliased or a plain column, else none at all (as DuckDB's own tree is
+    read: adapters/duckdb/parser.py). DuckDB names any other expression by its text
+    (`count_star()`, `CAST(x AS INTEGER)`), which sqlglot's name for it is not (`*`,
+    `x`, or empty)."""
     from sqlglot import exp
 
     select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
@@ -212,9 +216,12 @@ def output_columns(tree: exp.Expression) -> list[str]:
         return []
     names = []
     for projection in select.expressions:
-        if isinstance(projection, exp.Star) or projection.is_star:
+        if isinstance(projection, exp.Alias) and projection.alias:
+            names.append(projection.alias)
+        elif isinstance(projection, exp.Column) and not projection.is_star:
+            names.append(projection.name)
+        else:
             return []
-        names.append(projection.alias_or_name)
     return names
 
 

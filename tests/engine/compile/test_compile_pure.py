@@ -52,3 +52,21 @@ def test_analysis_reports_tables_ctes_and_columns():
     assert {(t.schema, t.name) for t in parsed.tables} == {("staging", "x"), ("marts", "y")}
     assert parsed.columns == ("id", "value")
     assert parsed.parser == "sqlglot"
+
+
+@pytest.mark.parametrize("sql", [
+    "select 1",
+    "select count(*) from range(3) as t",
+    "select x::int as y, x from (select 1 as x) as t",
+    "select a from (select 1 as a) as t union all select 2",
+    "select coalesce(a, 0) from (select 1 as a) as t",
+    "select t.a, b as \"Mixed Case\" from (select 1 as a, 2 as b) as t",
+    "select * from (select 1 as a) as t",
+    "with q as (select 1 as a) select q.a, 'x' as label from q",
+])
+def test_the_columns_named_are_the_columns_duckdb_makes(sql):
+    """What the analysis names (the manifest's columns when none are documented) is what
+    DuckDB names the columns, or nothing: never `*`, an empty name or a cast's column."""
+    columns = analyze_model_sql(sql, path="models/m.sql", template=sql).columns
+    made = [d[0] for d in duckdb.connect().execute(sql).description]
+    assert columns in ((), tuple(made)), (columns, made)
