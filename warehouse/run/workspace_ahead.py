@@ -20,7 +20,6 @@ the build would have met it, by `take`.
 from __future__ import annotations
 
 import contextlib
-import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -79,8 +78,11 @@ class WorkspaceAhead:
         except BaseException as exc:  # raised by `take`, where the build opens it
             self._error = exc
             if self._entered:
-                self._workspace.__exit__(*sys.exc_info())
                 self._entered = False
+                try:
+                    self._workspace.__exit__(type(exc), exc, exc.__traceback__)
+                except BaseException as closing:  # (what closing it refused says more)
+                    self._error = closing
 
     @contextlib.contextmanager
     def take(self) -> Iterator[Any]:

@@ -122,3 +122,37 @@ def test_a_project_error_hands_the_workspace_back(project, capsys, copies):
     assert code == 0, out
     assert copies == []
     assert rows(project, "select (select id from a), (select id from b)") == [(2, 9)]
+
+
+def test_what_the_open_refused_is_raised_by_take_and_nothing_escapes_the_thread(monkeypatch):
+    """The build meets the open's error where it takes the workspace; when closing the
+    half-open workspace is refused too, that is the error, and no thread dies with a
+    traceback of its own."""
+    import threading
+
+    from warehouse.core.errors import ProjectError
+    from warehouse.run.workspace_ahead import WorkspaceAhead
+
+    escaped: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args))
+
+    class Workspace:
+        def __enter__(self):
+            return self
+
+        def connect(self):
+            raise ProjectError("the disk is full", path="warehouse.duckdb.work")
+
+        def __exit__(self, *exc):
+            raise ProjectError("could not write the build", path="warehouse.duckdb.work")
+
+    class Adapter:
+        def workspace(self):
+            return Workspace()
+
+    ahead = WorkspaceAhead(Adapter())
+    with pytest.raises(ProjectError, match="could not write the build"):
+        with ahead.take():
+            pass
+    ahead.give_back()  # (nothing left to close)
+    assert escaped == []
