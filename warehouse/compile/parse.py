@@ -206,16 +206,19 @@ def tables_read(tree: exp.Expression) -> list[TableRead]:
 def output_columns(tree: exp.Expression) -> list[str]:
     """Names of the columns a SELECT produces, where they can be read off the SQL: each
     projection aliased or a plain column, else none at all (as DuckDB's own tree is
-    read: adapters/duckdb/parser.py). DuckDB names any other expression by its text
-    (`count_star()`, `CAST(x AS INTEGER)`), which sqlglot's name for it is not (`*`,
-    `x`, or empty)."""
+    read: adapters/duckdb/parser.py); a union's, its first query's. DuckDB names any other
+    expression by its text (`count_star()`, `CAST(x AS INTEGER)`), which sqlglot's name
+    for it is not (`*`, `x`, or empty)."""
     from sqlglot import exp
 
-    select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
-    if select is None:
+    select = tree
+    while isinstance(select, (exp.SetOperation, exp.Subquery, exp.Paren)):
+        select = select.this  # (a set operation's columns are named by its first query)
+    if not isinstance(select, exp.Select):
         return []
     names = []
     for projection in select.expressions:
+        projection = projection.unnest()  # (`(a)` is named `a`)
         if isinstance(projection, exp.Alias) and projection.alias:
             names.append(projection.alias)
         elif isinstance(projection, exp.Column) and not projection.is_star:

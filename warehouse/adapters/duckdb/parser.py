@@ -104,6 +104,8 @@ class DuckDBParser:
                 continue
             line, col = line_col(sql, offset)
             tables.append(TableRead(schema or None, name, line, col))
+        while node.get("type") == "SET_OPERATION_NODE":  # (named by its first query)
+            node = node.get("left") or (node.get("children") or [{}])[0] or {}
         columns = tuple(_column_name(item) for item in node.get("select_list", []))
         return ParsedModel(tuple(tables), columns if all(columns) else (), "duckdb")
 
