@@ -30,7 +30,10 @@ one whose fingerprint did not has the tokens, so the SQL, that passed its
 check at the last load (a comment that would break the SQL, such as an
 unterminated one, fails its check all the same: the build's error, nothing
 published). A volatile call found is the model's reason to run, as for a
-cold build (run/runner.py).
+cold build (run/runner.py). Their analyser is DuckDB's own tree where it
+answers (parse.NativeFirst: the same tables and columns, without importing
+sqlglot); an error it finds is found again by sqlglot's analysis
+(`_check_with`), so that it reads as a whole load's.
 """
 
 from __future__ import annotations
@@ -184,13 +187,30 @@ class LateChecks:
         from warehouse.compile.refusals import Refusal
 
         try:
-            columns, volatile = check(self._analyze)
+            columns, volatile = _check_with(self._analyze, check)
         except (Unsupported, ContractError) as exc:
             return replace(model, refused=Refusal.of(exc))
         except ProjectError as exc:
             self.error = exc
             return None
         return replace(model, sql_columns=columns, volatile=volatile)
+
+
+def _check_with(analyze: Callable[..., Any], check: Check) -> tuple[tuple[str, ...],
+                                                                  tuple[str, ...]]:
+    """`check` by `analyze`; an error a quick analyser found (parse.NativeFirst) is found
+    again by its thorough one, so that it reads as a whole load's."""
+    from warehouse.compile.contracts import ContractError
+
+    try:
+        return check(analyze)
+    except (Unsupported, ContractError):
+        raise
+    except ProjectError:
+        thorough = getattr(analyze, "thorough", None)
+        if thorough is None:
+            raise
+        return check(thorough)
 
 
 def _spent(*_args: Any, **_kwargs: Any) -> Any:

@@ -126,6 +126,27 @@ def analyze_model_sql(sql: str, *, path: str, template: str) -> ParsedModel:
                        volatile)
 
 
+class NativeFirst:
+    """The analysis of an edited model in a rebuild: DuckDB's own tree where it answers
+    (tables read and columns, named by the same rule as sqlglot's reading: see
+    `output_columns`), so that checking one model does not import sqlglot (about 0.1 s,
+    more than the model's own SQL takes at 500 models); sqlglot's whole analysis where
+    DuckDB's tree cannot answer (a syntax error, not one query), and for any error the
+    check finds (`thorough`), so that what is said, and where, is what a whole load says."""
+
+    thorough = staticmethod(lambda sql, *, path, template:
+                            analyze_model_sql(sql, path=path, template=template))
+
+    def __call__(self, sql: str, *, path: str, template: str) -> ParsedModel:
+        from warehouse.adapters.target import sql_parser
+
+        native = sql_parser("duckdb")
+        parsed = native.parse(sql)
+        if not isinstance(parsed, ParsedModel):
+            return analyze_model_sql(sql, path=path, template=template)
+        return replace(parsed, volatile=volatile_calls(sql, native.volatile_functions))
+
+
 def prepare_to_analyze() -> None:
     """Open ahead, on this thread, what analysing a model needs and takes long to open
     (DuckDB's parser connection: `SqlParser.prepare`)."""

@@ -190,9 +190,9 @@ def _delta(config: Any, files: Any, merged: Mapping[str, Any], inputs: Any,
     checks = None
     if late:
         from warehouse.compile.late_checks import LateChecks
-        from warehouse.compile.parse import analyze_model_sql
+        from warehouse.compile.parse import NativeFirst
 
-        checks = LateChecks(analyze_model_sql, edits=True)
+        checks = LateChecks(NativeFirst(), edits=True)
     with _checked_first(checks):
         project = reload_models(config, files, merged, previous, changed, found.props,
                                 analyze=checks)

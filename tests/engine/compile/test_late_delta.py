@@ -107,18 +107,18 @@ def test_the_plan_does_not_wait_for_the_edits_check(tmp_path, monkeypatch, capsy
     assert _build(root, monkeypatch, capsys)[0] == 0
     _edit(root, "models/b.sql", "select x, y, 2 as z from {{ ref('a') }}")
     ran, released = threading.Event(), []
-    real_analyze, real_run = parse.analyze_model_sql, runner.run_node
+    real_analyze, real_run = parse.NativeFirst.__call__, runner.run_node
 
-    def analyze(sql, *, path, template):
+    def analyze(self, sql, *, path, template):  # (an edited model's analyser)
         if path.endswith("b.sql"):
             released.append(ran.wait(20))
-        return real_analyze(sql, path=path, template=template)
+        return real_analyze(self, sql, path=path, template=template)
 
     def run_node(project, node, *rest, **kwargs):
         ran.set()
         return real_run(project, node, *rest, **kwargs)
 
-    monkeypatch.setattr(parse, "analyze_model_sql", analyze)
+    monkeypatch.setattr(parse.NativeFirst, "__call__", analyze)
     monkeypatch.setattr(runner, "run_node", run_node)
     assert cli.main(["build", "--project-dir", str(root)]) == 0
     assert released == [True], "the check was let go by the timeout, not by d's run"
@@ -140,3 +140,42 @@ def test_a_later_error_of_the_edits_comes_after_a_failed_check_as_in_an_eager_lo
     code, out, err, _ran = _build(late, monkeypatch, capsys)
     assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
     assert code == 2 and "models/a.sql:1:" in err and "boom" not in err
+
+
+def test_a_read_outside_the_refs_in_an_edit_reads_as_a_whole_loads_error(
+        tmp_path, monkeypatch, capsys):
+    """An edited model is checked on DuckDB's own tree (parse.NativeFirst); the error it
+    finds is said by sqlglot's analysis, with the line and column a whole load gives."""
+    late = write_project(tmp_path / "late" / "p", MODELS)
+    eager = write_project(tmp_path / "eager" / "p", MODELS)
+    for root in (late, eager):
+        assert _build(root, monkeypatch, capsys)[0] == 0
+        _edit(root, "models/c.sql", "select x\nfrom {{ ref('b') }}\njoin main.a using (x)")
+    before = _published(late)
+    code, out, err, _ran = _build(late, monkeypatch, capsys)
+    assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
+    assert code == 2 and "models/c.sql:3:" in err and "'main.a'" in err, err
+    assert _published(late) == before
+
+
+def test_an_edit_is_checked_without_sqlglot_and_records_what_a_whole_load_does(tmp_path):
+    """No sqlglot import for a rebuild after an edit (0.1 s: more than a small model's
+    SQL), and the edited model's columns and tables are the whole load's."""
+    import subprocess
+    import sys
+
+    root = write_project(tmp_path / "p", MODELS)
+    script = ("import sys; from warehouse.cli import main; code = main(['build', "
+              f"'--project-dir', {str(root)!r}]); "
+              "sys.exit(code or 10 * ('sqlglot' in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", script]).returncode == 10  # (a whole load)
+    _edit(root, "models/b.sql", "select x, y, count(*) over () as n, (x) from {{ ref('a') }}"
+                                " union all select 2, 'b', 1, 2")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    b = NodeId(NodeKind.MODEL, "b")
+    edited = load_project(root, cache=True).nodes[b]
+    whole = load_project(root).nodes[b]
+    assert edited.sql_columns == whole.sql_columns == ("x", "y", "n", "x")
+    manifest = json.loads((root / "target" / "manifest.json").read_text())
+    assert list(manifest["nodes"]["model.p.b"]["columns"]) == ["x", "y", "n"]
