@@ -185,32 +185,16 @@ class LateChecks:
         (as `refusals.or_refused` would have at load); None and `error` when it failed."""
         from warehouse.compile.contracts import ContractError
         from warehouse.compile.refusals import Refusal
+        from warehouse.compile.resolve import checked_by
 
         try:
-            columns, volatile = _check_with(self._analyze, check)
+            columns, volatile = checked_by(self._analyze, check)
         except (Unsupported, ContractError) as exc:
             return replace(model, refused=Refusal.of(exc))
         except ProjectError as exc:
             self.error = exc
             return None
         return replace(model, sql_columns=columns, volatile=volatile)
-
-
-def _check_with(analyze: Callable[..., Any], check: Check) -> tuple[tuple[str, ...],
-                                                                  tuple[str, ...]]:
-    """`check` by `analyze`; an error a quick analyser found (parse.NativeFirst) is found
-    again by its thorough one, so that it reads as a whole load's."""
-    from warehouse.compile.contracts import ContractError
-
-    try:
-        return check(analyze)
-    except (Unsupported, ContractError):
-        raise
-    except ProjectError:
-        thorough = getattr(analyze, "thorough", None)
-        if thorough is None:
-            raise
-        return check(thorough)
 
 
 def _spent(*_args: Any, **_kwargs: Any) -> Any:

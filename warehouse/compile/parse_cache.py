@@ -221,6 +221,7 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
     from warehouse.compile.memo import Memo
     from warehouse.compile.model_cache import ModelCache, StderrCopy
     from warehouse.compile.model_checks import seeds_described_as_models
+    from warehouse.compile.parse import NativeFirst
     from warehouse.compile.properties_cache import cached_properties
 
     previous = found.entry if found is not None else None
@@ -237,7 +238,9 @@ def _assembled(config: Any, files: Any, vars: Mapping[str, Any] | None,
     models = ModelCache(model_context(config, files, merged, signature), memos.get("models"),
                         kept)
     properties = cached_properties(config, files, f"{FORMAT}\0{signature}")
-    analyze = memoized_analysis(analyses)
+    # A build's load (late checks) reads its models on DuckDB's tree: no sqlglot import,
+    # and the first model checked, so run, sooner (parse.NativeFirst).
+    analyze = memoized_analysis(analyses, NativeFirst() if late else None)
     checks = None
     if late:
         from warehouse.compile.late_checks import LateChecks
@@ -352,14 +355,19 @@ def analyzer_version(signature: str) -> str:
     return hashlib.sha256(signature.encode()).hexdigest()
 
 
-def memoized_analysis(memo: Memo[ParsedModel]) -> Callable[..., ParsedModel]:
-    """`parse.analyze_model_sql` remembered by the SQL text. Its result depends on the
-    SQL alone (`path` and `template` only place an error, and errors are not kept)."""
+def memoized_analysis(memo: Memo[ParsedModel], first: Callable[..., ParsedModel] | None = None
+                      ) -> Callable[..., ParsedModel]:
+    """`parse.analyze_model_sql`, or `first` (parse.NativeFirst: the same tables and
+    columns), remembered by the SQL text. Its result depends on the SQL alone (`path` and
+    `template` only place an error, and errors are not kept); an error a check finds on
+    it is found again by sqlglot's analysis (`thorough`: resolve.checked_by)."""
     from warehouse.compile import parse
 
-    def analyze(sql: str, *, path: str, template: str) -> ParsedModel:
-        return memo.get(sql, lambda text: parse.analyze_model_sql(text, path=path,
-                                                                  template=template))
+    analyzer = first or parse.analyze_model_sql
 
+    def analyze(sql: str, *, path: str, template: str) -> ParsedModel:
+        return memo.get(sql, lambda text: analyzer(text, path=path, template=template))
+
+    analyze.thorough = parse.NativeFirst.thorough  # type: ignore[attr-defined]
     return analyze
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from warehouse.compile.jinja_relation import RelationMapping, as_mapping
 from warehouse.compile.render import Renderer
 from warehouse.compile.render_globals import RenderState, template_position
-from warehouse.core.errors import ProjectError, caret_snippet
+from warehouse.core.errors import ProjectError, Unsupported, caret_snippet
 from warehouse.core.identity import NodeId, NodeKind, Relation, checksum
 from warehouse.core.nodes import ModelNode, Node
 
@@ -144,8 +144,24 @@ def compile_model(renderer: Renderer, model: ModelNode, resolver: Resolver,
     defer = getattr(analyze, "defer", None)  # (compile/late_checks.py: beside the build)
     if defer is not None:
         return defer(compiled, check)
-    columns, volatile = check(analyze)
+    columns, volatile = checked_by(analyze, check)
     return replace(compiled, sql_columns=columns, volatile=volatile)
+
+
+def checked_by(analyze: Callable[..., ParsedModel], check: Callable[..., Any]
+               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`check` by `analyze`; an error found on a quick analysis (DuckDB's tree:
+    parse.NativeFirst, or an analysis remembered from it) is found again by the analyser's
+    `thorough` one, so that it reads as a whole load's, with sqlglot's line and column."""
+    try:
+        return check(analyze)
+    except Unsupported:  # (refused, not wrong: the same whoever reads it)
+        raise
+    except ProjectError:
+        thorough = getattr(analyze, "thorough", None)
+        if thorough is None:
+            raise
+        return check(thorough)
 
 
 def check_model_sql(model: ModelNode, sql: str, branch: str | None,

@@ -277,3 +277,15 @@ def test_the_checks_thread_opens_the_parser_before_it_is_told_to_go(monkeypatch)
         checks.wait()
         assert checked == ["warehouse-checks"]
         assert nodes[model.id].sql_columns == ("x",)
+
+
+def test_a_read_outside_the_refs_reads_as_the_eager_loads_error(tmp_path, monkeypatch, capsys):
+    """A build's load checks its models on DuckDB's tree (parse.NativeFirst); the error it
+    finds is worded, placed and pointed at by sqlglot's analysis, as an eager load's."""
+    files = {**MODELS, "models/z_reads.sql": "select x\nfrom {{ ref('a') }}\njoin main.b using (x)"}
+    late = write_project(tmp_path / "late" / "project", files)
+    eager = write_project(tmp_path / "eager" / "project", files)
+    code, out, err, _ran = _build(late, monkeypatch, capsys)
+    assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
+    assert code == 2 and "models/z_reads.sql:3:" in err and "'main.b'" in err, err
+    assert not (late / "warehouse.duckdb").exists()
