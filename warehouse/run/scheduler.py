@@ -23,7 +23,6 @@ import heapq
 import threading
 import time
 from collections.abc import Callable, Collection
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
@@ -132,6 +131,10 @@ def run_dag(dag: Dag, selected: Collection[NodeId], work: Callable[[NodeId], R],
 def _run_pooled(run: _Run, work: Callable[[NodeId], R], is_failure: Callable[[R], bool],
                 threads: int) -> bool:
     """Up to `threads` nodes at a time on a pool; whether Ctrl-C stopped the run."""
+    # (imported here: concurrent.futures and the logging it imports take about 3 ms, which a
+    # one-thread run, `_run_inline`, does not need)
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="warehouse") as pool:
         running: dict[Future, tuple[NodeId, int]] = {}
         interrupted = False

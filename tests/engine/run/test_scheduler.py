@@ -278,3 +278,20 @@ def test_ctrl_c_at_one_thread_lets_the_running_node_finish_and_starts_no_more(py
         run_dag(graph, list(graph), work, threads=1)
     assert calls == ["a"]
     assert {n.name: o.status.value for n, o in info.value.outcomes.items()} == {"a": "success"}
+
+
+def test_a_one_thread_run_needs_no_pool():
+    """concurrent.futures (and the logging it imports: about 3 ms) only for a pool."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from warehouse.core.dag import Dag; "
+            "from warehouse.core.identity import NodeId, NodeKind; "
+            "from warehouse.run.scheduler import run_dag; "
+            "a, b = NodeId(NodeKind.MODEL, 'a'), NodeId(NodeKind.MODEL, 'b'); "
+            "dag = Dag({a: set(), b: {a}}); "
+            "done = run_dag(dag, [a, b], lambda n: n.name, threads=1); "
+            "assert [o.result for o in done.values()] == ['a', 'b'], done; "
+            "print('concurrent.futures' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
