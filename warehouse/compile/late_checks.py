@@ -33,7 +33,7 @@ published). A volatile call found is the model's reason to run, as for a
 cold build (run/runner.py). Their analyser is DuckDB's own tree where it
 answers (parse.NativeFirst: the same tables and columns, without importing
 sqlglot); an error it finds is found again by sqlglot's analysis
-(`_check_with`), so that it reads as a whole load's.
+(`resolve.checked_by`), so that it reads as a whole load's.
 """
 
 from __future__ import annotations

@@ -101,8 +101,4 @@ class WorkspaceAhead:
         if self._taken or not self._entered:
             return
         self._taken = True
-        give_back = getattr(self._workspace, "give_back", None)
-        if give_back is not None:
-            give_back()
-        else:
-            self._workspace.__exit__(None, None, None)
+        self._workspace.give_back()  # (DuckDB's: see `when_changed`)

@@ -160,11 +160,7 @@ def record(published: Path, linked: tuple[int, ...], spare: Spare) -> None:
         now = file_identity(spare_path(published))
         if now is None or now[:4] != linked[:4]:  # device, inode, size, mtime
             raise OSError("the spare changed while it was linked")
-        data = {"format": FORMAT, "duckdb": _duckdb_version(), "engine": __version__,
-                "published": list(file_identity(published) or ()), "spare": list(now),
-                "rebuild": sorted(spare.rebuild), "drop": sorted(spare.drop),
-                "seconds": round(spare.seconds, 3)}
-        write_atomic(record_path(published), json.dumps(data).encode("utf-8"))
+        _write_record(published, file_identity(published) or (), now, spare)
     except OSError:
         remove(published)
 
@@ -179,8 +175,15 @@ def give_back(published: Path, work: Path, spare: Spare) -> None:
     now, ours = file_identity(spare_path(published)), file_identity(published)
     if now is None or ours is None:
         raise OSError("the spare or the published file changed as it was given back")
+    _write_record(published, ours, now, spare)
+
+
+def _write_record(published: Path, ours: tuple[int, ...], theirs: tuple[int, ...],
+                  spare: Spare) -> None:
+    """The record `_usable` reads: this engine and DuckDB, both files' identities (`ours`:
+    the published file's, `theirs`: the spare's) and what the spare lacks."""
     data = {"format": FORMAT, "duckdb": _duckdb_version(), "engine": __version__,
-            "published": list(ours), "spare": list(now), "rebuild": sorted(spare.rebuild),
+            "published": list(ours), "spare": list(theirs), "rebuild": sorted(spare.rebuild),
             "drop": sorted(spare.drop), "seconds": round(spare.seconds, 3)}
     write_atomic(record_path(published), json.dumps(data).encode("utf-8"))
 
