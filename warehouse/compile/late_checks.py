@@ -34,11 +34,21 @@ cold build (run/runner.py). Their analyser is DuckDB's own tree where it
 answers (parse.NativeFirst: the same tables and columns, without importing
 sqlglot); an error it finds is found again by sqlglot's analysis
 (`resolve.checked_by`), so that it reads as a whole load's.
+
+The thread is a daemon (a check waiting for `go` must not keep the process
+alive), but the interpreter must not end while it is inside DuckDB: at exit,
+Python stops a daemon thread when it next takes the interpreter, and DuckDB's
+C++ code, unwound that way, aborts the process ("terminate called ...") instead
+of the command's own exit (Ctrl-C during a load: status 134 where 130 was
+due). So at exit every live thread of checks is told to stop after the check
+it is in, and waited for (`_stop_at_exit`).
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -71,6 +81,7 @@ class LateChecks:
         self._then: list[Callable[[], None]] = []
         self._nodes: Mapping[NodeId, Node] = {}  # the project's, given to `start`
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self.error: BaseException | None = None
 
     def __call__(self, sql: str, *, path: str, template: str) -> Any:
@@ -115,7 +126,19 @@ class LateChecks:
         self._nodes = nodes
         self._thread = threading.Thread(target=self._when_told, args=(nodes,), daemon=True,
                                         name="warehouse-checks")
+        _live_at_exit()[self] = None
         self._thread.start()
+
+    def stop(self) -> None:
+        """No check after the one running (none begins); wait until the thread is done. A
+        model not checked then never runs: `error` says why (`node` returns None)."""
+        self._stopping = True
+        self._go.set()
+        while self._thread is not None and self._thread.is_alive():
+            try:
+                self._thread.join()
+            except KeyboardInterrupt:  # (another Ctrl-C: the check in DuckDB still ends)
+                continue
 
     def go(self) -> None:
         """Begin checking (the build opens its work file, or something needs the checks)."""
@@ -156,6 +179,8 @@ class LateChecks:
     def _run(self, nodes: dict[NodeId, Node] | None) -> None:
         try:
             for node_id, (model, check) in self._pending.items():
+                if self._stopping:
+                    self.error = self.error or RuntimeError("the checks were stopped")
                 if self.error is not None:
                     break
                 checked = self._checked(model, check)
@@ -195,6 +220,23 @@ class LateChecks:
             self.error = exc
             return None
         return replace(model, sql_columns=columns, volatile=volatile)
+
+
+def _live_at_exit() -> weakref.WeakKeyDictionary[LateChecks, None]:
+    """The checks whose thread was started, stopped at exit (see the module docstring);
+    weak, so that a process that loads many projects (the test suite) keeps none."""
+    if not _LIVE:
+        _LIVE.append(weakref.WeakKeyDictionary())
+        atexit.register(_stop_at_exit)
+    return _LIVE[0]
+
+
+_LIVE: list[weakref.WeakKeyDictionary[LateChecks, None]] = []
+
+
+def _stop_at_exit() -> None:
+    for checks in list(_live_at_exit()):
+        checks.stop()
 
 
 def _spent(*_args: Any, **_kwargs: Any) -> Any:

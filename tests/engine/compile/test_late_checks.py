@@ -289,3 +289,81 @@ def test_a_read_outside_the_refs_reads_as_the_eager_loads_error(tmp_path, monkey
     assert (code, out, err) == _build(eager, monkeypatch, capsys, "--no-parse-cache")[:3]
     assert code == 2 and "models/z_reads.sql:3:" in err and "'main.b'" in err, err
     assert not (late / "warehouse.duckdb").exists()
+
+
+EXITS_DURING_PREPARE = """
+import sys, threading
+from pathlib import Path
+
+import _duckdb
+
+from warehouse.compile import parse
+from warehouse.compile.load import load_project
+
+inside = threading.Event()
+
+
+def prepare():  # DuckDB busy on the checks' thread, the interpreter let go meanwhile
+    inside.set()
+    _duckdb.connect().execute("select sum(i) from range(150000000) t(i)").fetchall()
+    print("prepared", flush=True)
+
+
+parse.prepare_to_analyze = prepare
+load_project(Path(sys.argv[1]), cache=True, late=True)
+assert inside.wait(30)
+sys.exit(3)  # (as a command interrupted during its load leaves)
+"""
+
+
+def test_a_process_ending_while_a_check_is_in_duckdb_waits_for_it(tmp_path):
+    """The interpreter ends only once the checks' thread is out of DuckDB (its work there
+    done): a thread Python's exit stops inside DuckDB can abort the whole process
+    ("terminate called", status -6 instead of the command's own)."""
+    import subprocess
+    import sys
+
+    root = write_project(tmp_path / "project", MODELS)
+    out = subprocess.run([sys.executable, "-c", EXITS_DURING_PREPARE, str(root)],
+                         capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stdout) == (3, "prepared\n"), out.stderr
+    assert "terminate" not in out.stderr
+
+
+def test_stopped_checks_run_no_other_check_and_fail_the_models_left():
+    """`stop` (at exit) lets the check in progress end, begins no other, and leaves the
+    models not checked failed (`node` None), so that none of them can run unchecked."""
+    from warehouse.compile.late_checks import LateChecks
+    from warehouse.core.identity import Relation
+    from warehouse.core.nodes import ModelNode
+
+    first_began, let_first_end, checked = threading.Event(), threading.Event(), []
+    models = [ModelNode(name=n, path=f"models/{n}.sql", template="", config={},
+                        relation=Relation("main", n), refs=(), sources=(),
+                        compiled_sql="select 1") for n in "ab"]
+
+    def check(_analyze, name):
+        if name == "a":
+            first_began.set()
+            assert let_first_end.wait(10)
+        checked.append(name)
+        return ("x",), ()
+
+    checks = LateChecks(lambda *a, **k: None)
+    for model in models:
+        checks.defer(model, lambda analyze, name=model.name: check(analyze, name))
+    nodes: dict = {}
+    checks.start(nodes)
+    checks.go()
+    assert first_began.wait(10)
+    stopper = threading.Thread(target=checks.stop)
+    stopper.start()
+    while not checks._stopping:  # (told to stop before the check in progress ends)
+        stopper.join(0.001)
+    let_first_end.set()
+    stopper.join(10)
+    assert not stopper.is_alive()
+    assert checked == ["a"]
+    assert checks.node(models[1].id) is None and checks.error is not None
+    with pytest.raises(RuntimeError, match="stopped"):
+        checks.wait()
