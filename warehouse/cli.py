@@ -35,6 +35,7 @@ COMMANDS = {
     "debug": "check that the profile leads to a database (--connection: only that)",
 }
 
+RUNNING = ("build", "seed", "run", "test", "snapshot")  # (the commands that run nodes)
 # Under each command's --help: what it does in a sentence or two, then examples.
 EXAMPLES = {
     "build": ("Seeds, models and data tests in dependency order, in a copy of the warehouse "
@@ -136,7 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     running.add_argument("--show-unchanged", action="store_true",
                          help="print a line for every node, the unchanged ones too")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in ("build", "seed", "run", "test", "snapshot"):
+    for name in RUNNING:
         _subparser(sub, name, [common, select, running])
     comp = _subparser(sub, "compile", [common, select])
     comp.add_argument("--print", action="store_true", dest="print_sql",
@@ -199,55 +200,54 @@ def _port(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from warehouse.dbt.cli_flags import normalize
+    args = None
+    try:  # (Ctrl-C from the first line on: the same message, no traceback)
+        from warehouse.dbt.cli_flags import normalize
 
-    parser = _parser()
-    given = normalize(sys.argv[1:] if argv is None else argv, COMMANDS)
-    for note in given.notes:
-        print(f"note: {note}", file=sys.stderr)
-    args = parser.parse_args(list(given.argv))
-    if argv is None:  # the program itself, not a call from a process that goes on
-        from warehouse.core.heap import as_a_program
+        parser = _parser()
+        given = normalize(sys.argv[1:] if argv is None else argv, COMMANDS)
+        for note in given.notes:
+            print(f"note: {note}", file=sys.stderr)
+        args = parser.parse_args(list(given.argv))
+        if argv is None:  # the program itself, not a call from a process that goes on
+            from warehouse.core.heap import as_a_program
 
-        as_a_program(runs_threads=args.command in ("build", "seed", "run", "test", "snapshot"))
-    if not args.command:
-        parser.print_help()
-        return 2
-    try:
+            as_a_program(runs_threads=args.command in RUNNING)
+        if not args.command:
+            parser.print_help()
+            return 2
         return _dispatch(args)
     except WarehouseError as exc:
-        if args.debug:
+        if args is not None and args.debug:
             import traceback
 
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RuntimeError) as exc:
+        from warehouse.core.console import interrupted_query
+
+        if isinstance(exc, RuntimeError) and not interrupted_query(exc):
+            raise
         print("interrupted: nothing was published", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return _reader_went_away()
+        from warehouse.core.console import reader_went_away
+
+        return reader_went_away()
 
 
-def _reader_went_away() -> int:
-    """The reader of our output closed it (`warehouse ls | head`): stop quietly, as other
-    command-line tools do, with the status of a process ended by SIGPIPE."""
-    import os
+def _handler(command: str) -> Any:
+    """The function that runs `command` (HANDLERS), its module imported now."""
+    import importlib
 
-    try:  # later writes, and the interpreter's own flush at exit, go nowhere
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    return 141
+    module_name, function_name = HANDLERS[command].split(":")
+    return getattr(importlib.import_module(module_name), function_name)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "propose":  # reads only the text file: no project, no warehouse
-        import importlib
-
-        module_name, function_name = HANDLERS["propose"].split(":")
-        return getattr(importlib.import_module(module_name), function_name)(None, args)
+        return _handler("propose")(None, args)
     from warehouse.core.config import find_project_root
 
     root = args.project_dir if args.project_dir else find_project_root(Path.cwd())
@@ -264,10 +264,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return command(root, args)
     if args.command == "deps":
-        import importlib
-
-        module_name, function_name = HANDLERS["deps"].split(":")
-        return getattr(importlib.import_module(module_name), function_name)(root, args)
+        return _handler("deps")(root, args)
     from warehouse.dbt.cli_flags import parse_vars
 
     vars = parse_vars(args.vars)
@@ -294,7 +291,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         project = load_project(root, vars=vars, cache=cache, config=config,
                                late=args.command in ("build", "run"), on_change=changed)
-        if args.command in ("build", "seed", "run", "test", "snapshot"):
+        if args.command in RUNNING:
             return _run(project, args, seen, changed and changed.ahead)
     finally:
         if changed is not None:
@@ -306,10 +303,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "docs" and args.action == "serve":
         args.serve = True
     if args.command in HANDLERS:
-        import importlib
-
-        module_name, function_name = HANDLERS[args.command].split(":")
-        return getattr(importlib.import_module(module_name), function_name)(project, args)
+        return _handler(args.command)(project, args)
     from warehouse.run.listing import ls_command
 
     return ls_command(project, args)
@@ -330,8 +324,7 @@ def _run(project: Any, args: argparse.Namespace, seen: Any = None, ahead: Any = 
 
 def _run_and_record(project: Any, args: argparse.Namespace, options: Any, seen: Any,
                     ahead: Any = None) -> int:
-    """Execute (the manifest written meanwhile), then write the results and the no-op
-    stamp."""
+    """Execute (the manifest written meanwhile), then write the results and no-op stamp."""
     import contextlib
 
     from warehouse.core.atomic import write_atomic

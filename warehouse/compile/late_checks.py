@@ -36,19 +36,14 @@ sqlglot); an error it finds is found again by sqlglot's analysis
 (`resolve.checked_by`), so that it reads as a whole load's.
 
 The thread is a daemon (a check waiting for `go` must not keep the process
-alive), but the interpreter must not end while it is inside DuckDB: at exit,
-Python stops a daemon thread when it next takes the interpreter, and DuckDB's
-C++ code, unwound that way, aborts the process ("terminate called ...") instead
-of the command's own exit (Ctrl-C during a load: status 134 where 130 was
-due). So at exit every live thread of checks is told to stop after the check
-it is in, and waited for (`_stop_at_exit`).
+alive), but it must not be inside DuckDB when the interpreter ends
+(`background.finish_at_exit`): at exit it is told to stop after the check it is
+in, and waited for.
 """
 
 from __future__ import annotations
 
-import atexit
 import threading
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -81,6 +76,8 @@ class LateChecks:
         self._then: list[Callable[[], None]] = []
         self._nodes: Mapping[NodeId, Node] = {}  # the project's, given to `start`
         self._thread: threading.Thread | None = None
+        self._thread_done = threading.Event()  # (set as the thread ends: background.wait_for)
+        self._waiting = threading.Event()  # (set once the thread waits for `go`)
         self._stopping = False
         self.error: BaseException | None = None
 
@@ -121,24 +118,38 @@ class LateChecks:
         parser connection, 15-25 ms off the interpreter); opened at the first check, it
         kept an edited model's check, so its run, waiting while the build had nothing
         else to do."""
+        from warehouse.core.background import finish_at_exit
+
         if self._thread is not None:
             return
         self._nodes = nodes
         self._thread = threading.Thread(target=self._when_told, args=(nodes,), daemon=True,
                                         name="warehouse-checks")
-        _live_at_exit()[self] = None
+        finish_at_exit(self)
         self._thread.start()
 
-    def stop(self) -> None:
-        """No check after the one running (none begins); wait until the thread is done. A
-        model not checked then never runs: `error` says why (`node` returns None)."""
+    def stop(self, wait: float | None = None) -> None:
+        """No check after the one running (none begins); wait until the thread is done (at
+        most `wait` seconds). A model not checked then never runs: `error` says why
+        (`node` returns None)."""
         self._stopping = True
         self._go.set()
-        while self._thread is not None and self._thread.is_alive():
-            try:
-                self._thread.join()
-            except KeyboardInterrupt:  # (another Ctrl-C: the check in DuckDB still ends)
-                continue
+        if self._thread is not None:
+            self._thread_done.wait(wait)
+
+    def finish_at_exit(self) -> None:
+        """Out of DuckDB before the interpreter ends (background.finish_at_exit): the check
+        in progress ends and none begins; a thread still waiting for `go` is left so (it
+        is in no DuckDB call, and wakes to none)."""
+        import time
+
+        from warehouse.core.background import EXIT_GRACE
+
+        self._stopping = True
+        ends = time.monotonic() + EXIT_GRACE
+        while not (self._waiting.is_set() and not self._go.is_set()):
+            if self._thread_done.wait(0.005) or time.monotonic() > ends:
+                return
 
     def go(self) -> None:
         """Begin checking (the build opens its work file, or something needs the checks)."""
@@ -149,12 +160,16 @@ class LateChecks:
         from warehouse.core.background import quick_switches
 
         try:
-            prepare_to_analyze()  # (DuckDB lets go of the interpreter while it opens)
-        except Exception:  # (the first check opens it again, and says what went wrong)
-            pass
-        self._go.wait()
-        with quick_switches():  # (the build's worker shares the interpreter with the checks)
-            self._run(nodes)
+            try:
+                prepare_to_analyze()  # (DuckDB lets go of the interpreter while it opens)
+            except Exception:  # (the first check opens it again, and says what went wrong)
+                pass
+            self._waiting.set()
+            self._go.wait()
+            with quick_switches():  # (the worker shares the interpreter with the checks)
+                self._run(nodes)
+        finally:
+            self._thread_done.set()
 
     def node(self, node_id: NodeId) -> Node | None:
         """`node_id`'s node once checked (at once for one that was never set aside);
@@ -168,11 +183,17 @@ class LateChecks:
 
     def wait(self, *, begin: bool = True) -> None:
         """Until every check has run; the first error, raised here as the load's. Without
-        `begin`, the checks are left to begin when the build says `go`."""
+        `begin`, the checks are left to begin when the build says `go`. Ctrl-C meanwhile
+        stops them, and is raised once the check in progress is done (not Thread.join:
+        see background.wait_for)."""
         if begin:
             self.go()
         if self._thread is not None:
-            self._thread.join()
+            try:
+                self._thread_done.wait()
+            except BaseException:
+                self.stop()
+                raise
         if self.error is not None:
             raise self.error
 
@@ -220,23 +241,6 @@ class LateChecks:
             self.error = exc
             return None
         return replace(model, sql_columns=columns, volatile=volatile)
-
-
-def _live_at_exit() -> weakref.WeakKeyDictionary[LateChecks, None]:
-    """The checks whose thread was started, stopped at exit (see the module docstring);
-    weak, so that a process that loads many projects (the test suite) keeps none."""
-    if not _LIVE:
-        _LIVE.append(weakref.WeakKeyDictionary())
-        atexit.register(_stop_at_exit)
-    return _LIVE[0]
-
-
-_LIVE: list[weakref.WeakKeyDictionary[LateChecks, None]] = []
-
-
-def _stop_at_exit() -> None:
-    for checks in list(_live_at_exit()):
-        checks.stop()
 
 
 def _spent(*_args: Any, **_kwargs: Any) -> Any:

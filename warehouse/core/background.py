@@ -8,11 +8,13 @@ stamp is pickled and run_results' entries are made, the manifest's encoding
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import sys
 import threading
+import weakref
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 # While a thread works beside a build's worker, the worker waits at most this long for the
 # interpreter after DuckDB returns (Python's default is 5 ms: per statement, it adds up).
@@ -27,30 +29,81 @@ def meanwhile(make: Any, *args: Any, name: str = "warehouse-meanwhile") -> Any:
     (Ctrl-C) is raised once the thread's work is done, as it would be were the work on
     the caller's thread: whatever cleans up after it (removing the work file) must not
     race a checkpoint."""
-    made: list[Any] = [None, None]
-    finished = threading.Event()  # (not Thread.join: an interrupted join marks it ended)
-
-    def run() -> None:
-        try:
-            made[0] = make(*args)
-        except BaseException as exc:  # handed to the caller by `result`
-            made[1] = exc
-        finally:
-            finished.set()
-
-    threading.Thread(target=run, name=name, daemon=True).start()
+    work = _Work(make, args)
+    finish_at_exit(work)  # (an interrupt inside `start` leaves the caller no `result`)
+    threading.Thread(target=work.run, name=name, daemon=True).start()
 
     def result() -> Any:
-        try:
-            finished.wait()
-        except BaseException:
-            finished.wait()  # (a second interrupt, here, is not held back)
-            raise
-        if made[1] is not None:
-            raise made[1]
-        return made[0]
+        wait_for(work.finished)  # (not Thread.join: see `wait_for`)
+        if work.raised is not None:
+            raise work.raised
+        return work.made
 
     return result
+
+
+def wait_for(done: threading.Event) -> None:
+    """Until `done` is set (by a thread, as its work ends). An interrupt (Ctrl-C) while
+    waiting is raised once it is: the work, often inside DuckDB, ends first; a second
+    interrupt, here, is not held back. Not `Thread.join`: in Python 3.11 an interrupted
+    join marks the thread ended while it runs on, so that the next join returns at once
+    and the caller closes what the thread still uses."""
+    try:
+        done.wait()
+    except BaseException:
+        done.wait()
+        raise
+
+
+class Finishing(Protocol):
+    def finish_at_exit(self) -> None: ...
+
+
+# How long the exit waits for each such thread (its DuckDB call is milliseconds; one stuck
+# elsewhere, as on an import lock a Ctrl-C left taken, does not hold the exit for ever).
+EXIT_GRACE = 5.0
+
+
+def finish_at_exit(owner: Finishing) -> None:
+    """Have `owner.finish_at_exit()` called when the interpreter exits, unless `owner` is
+    gone by then (held weakly). A thread of ours must not be inside DuckDB when Python
+    ends: exiting, Python stops a daemon thread as it next takes the interpreter, and
+    DuckDB's C++ code, unwound that way, aborts the process ("terminate called ...",
+    status -6 where an interrupted command's was 130). So each owner of such a thread
+    stops it, or waits for it (at most EXIT_GRACE seconds), there."""
+    if not _OWNERS:
+        _OWNERS.append(weakref.WeakKeyDictionary())
+        atexit.register(_finish_all)
+    _OWNERS[0][owner] = None
+
+
+_OWNERS: list[weakref.WeakKeyDictionary[Any, None]] = []
+
+
+class _Work:
+    """`make(*args)` run on a thread: what it made or raised, and its end."""
+
+    def __init__(self, make: Any, args: tuple[Any, ...]) -> None:
+        self._make, self._args = make, args
+        self.made: Any = None
+        self.raised: BaseException | None = None
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.made = self._make(*self._args)
+        except BaseException as exc:  # handed to the caller by `result`
+            self.raised = exc
+        finally:
+            self.finished.set()
+
+    def finish_at_exit(self) -> None:
+        self.finished.wait(EXIT_GRACE)
+
+
+def _finish_all() -> None:
+    for owner in list(_OWNERS[0]):
+        owner.finish_at_exit()
 
 
 @contextlib.contextmanager

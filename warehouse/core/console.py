@@ -55,3 +55,21 @@ class Console:
         note = f" ({reused} test results from the last build, unchanged)" if reused else ""
         self.line(f"\nDone in {elapsed:.2f}s. {' '.join(parts) or 'nothing to do'} "
                   f"TOTAL={sum(counts.values())}{note}")
+
+
+def reader_went_away() -> int:
+    """The reader of our output closed it (`warehouse ls | head`): stop quietly, as other
+    command-line tools do, with the status of a process ended by SIGPIPE."""
+    try:  # later writes, and the interpreter's own flush at exit, go nowhere
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 141
+
+
+def interrupted_query(exc: BaseException) -> bool:
+    """Whether `exc` is Ctrl-C as DuckDB reports it from a query on the main thread: its
+    Python driver turns the KeyboardInterrupt into this RuntimeError (the statement was
+    stopped; the build goes no further, as after any other interrupt)."""
+    return type(exc) is RuntimeError and str(exc) == "Query interrupted"

@@ -165,10 +165,11 @@ def _run_inline(run: _Run, work: Callable[[NodeId], R], is_failure: Callable[[R]
     node); whether Ctrl-C stopped the run. As with a pool, Ctrl-C lets the running node
     finish and starts no other: it reaches this (the main) thread, never the node's
     query, which DuckDB would turn into a query error while the run went on."""
-    stop, done = threading.Event(), threading.Event()
+    stop, done, began = threading.Event(), threading.Event(), threading.Event()
     raised: list[BaseException] = []
 
     def loop() -> None:
+        began.set()
         try:
             while run.ready and not stop.is_set():
                 node, index = run.start()
@@ -183,13 +184,18 @@ def _run_inline(run: _Run, work: Callable[[NodeId], R], is_failure: Callable[[R]
         finally:
             done.set()
 
-    threading.Thread(target=loop, name="warehouse-0", daemon=True).start()
-    while True:
-        try:
-            if done.wait(0.5):
-                break
-        except KeyboardInterrupt:
-            stop.set()
+    try:
+        threading.Thread(target=loop, name="warehouse-0", daemon=True).start()
+        while True:
+            try:
+                if done.wait(0.5):
+                    break
+            except KeyboardInterrupt:
+                stop.set()
+    except KeyboardInterrupt:  # inside `start` (or just after): the thread may run all the same
+        stop.set()
+        if began.wait(1.0):  # (it did: its node ends before the caller closes what it uses)
+            done.wait()
     if raised:
         raise raised[0]
     return stop.is_set()

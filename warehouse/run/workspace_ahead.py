@@ -24,6 +24,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from warehouse.core.background import EXIT_GRACE, finish_at_exit, wait_for
+
 
 def when_changed(config: Any, command: str) -> WhenChanged | None:
     """What opens the build's workspace once the load finds the project changed: for a
@@ -66,9 +68,9 @@ class WorkspaceAhead:
         self._entered = False
         self._error: BaseException | None = None
         self._taken = False
-        self._thread = threading.Thread(target=self._open, daemon=True,
-                                        name="warehouse-workspace")
-        self._thread.start()
+        self._opened = threading.Event()  # (set as the thread ends: background.wait_for)
+        finish_at_exit(self)
+        threading.Thread(target=self._open, daemon=True, name="warehouse-workspace").start()
 
     def _open(self) -> None:
         try:
@@ -83,11 +85,17 @@ class WorkspaceAhead:
                     self._workspace.__exit__(type(exc), exc, exc.__traceback__)
                 except BaseException as closing:  # (what closing it refused says more)
                     self._error = closing
+        finally:
+            self._opened.set()
+
+    def finish_at_exit(self) -> None:
+        """(The open may be inside DuckDB: see background.finish_at_exit.)"""
+        self._opened.wait(EXIT_GRACE)
 
     @contextlib.contextmanager
     def take(self) -> Iterator[Any]:
         """The open workspace, for `with` as `adapter.workspace()` is used."""
-        self._thread.join()
+        wait_for(self._opened)
         self._taken = True
         if self._error is not None:
             raise self._error
@@ -97,7 +105,7 @@ class WorkspaceAhead:
 
     def give_back(self) -> None:
         """Close it unused, unless the build took it (waiting for it to open first)."""
-        self._thread.join()
+        wait_for(self._opened)
         if self._taken or not self._entered:
             return
         self._taken = True

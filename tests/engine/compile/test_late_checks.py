@@ -367,3 +367,42 @@ def test_stopped_checks_run_no_other_check_and_fail_the_models_left():
     assert checks.node(models[1].id) is None and checks.error is not None
     with pytest.raises(RuntimeError, match="stopped"):
         checks.wait()
+
+
+def test_ctrl_c_while_waiting_for_the_checks_stops_them_after_the_one_in_progress():
+    """Ctrl-C as the build waits for its checks: no other check begins, and the interrupt
+    is raised once the one in progress is done (not while its thread is still in it)."""
+    import signal
+    import time
+
+    from warehouse.compile.late_checks import LateChecks
+    from warehouse.core.identity import Relation
+    from warehouse.core.nodes import ModelNode
+
+    began, events = threading.Event(), []
+    models = [ModelNode(name=n, path=f"models/{n}.sql", template="", config={},
+                        relation=Relation("main", n), refs=(), sources=(),
+                        compiled_sql="select 1") for n in "ab"]
+
+    def check(_analyze, name):
+        began.set()
+        time.sleep(0.3)
+        events.append(f"checked {name}")
+        return ("x",), ()
+
+    def press():
+        assert began.wait(10)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    checks = LateChecks(lambda *a, **k: None)
+    for model in models:
+        checks.defer(model, lambda analyze, name=model.name: check(analyze, name))
+    checks.start({})
+    presser = threading.Thread(target=press)
+    presser.start()
+    with pytest.raises(KeyboardInterrupt):
+        checks.wait()
+    events.append("interrupted")
+    presser.join(10)
+    assert events == ["checked a", "interrupted"]
+    assert checks.node(models[1].id) is None

@@ -295,3 +295,27 @@ def test_a_one_thread_run_needs_no_pool():
             "print('concurrent.futures' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+def test_ctrl_c_inside_the_workers_start_still_waits_for_its_node(monkeypatch):
+    """One thread: Ctrl-C that lands in `Thread.start` once the worker runs (it waits to be
+    told the thread began) stops the run after that node, not before it ends: the caller
+    went on to close the connection the node was using ("connection is busy")."""
+    graph = dag({"a": "", "b": "a"})
+    real_start, calls = threading.Thread.start, []
+
+    def start_then_pressed(thread):
+        real_start(thread)
+        raise KeyboardInterrupt
+
+    def work(node):
+        time.sleep(0.2)
+        calls.append(node.name)
+        return node.name
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_pressed)
+    with pytest.raises(RunInterrupted) as info:
+        run_dag(graph, list(graph), work, threads=1)
+    calls.append("returned")
+    assert calls == ["a", "returned"]
+    assert {n.name: o.status.value for n, o in info.value.outcomes.items()} == {"a": "success"}

@@ -156,3 +156,52 @@ def test_what_the_open_refused_is_raised_by_take_and_nothing_escapes_the_thread(
             pass
     ahead.give_back()  # (nothing left to close)
     assert escaped == []
+
+
+def test_ctrl_c_while_the_build_waits_for_the_open_gives_it_back_once_open(monkeypatch):
+    """Ctrl-C as the build waits for the workspace: the interrupt is raised once the open
+    is done, and giving it back waits for that too. (Thread.join, interrupted, marked the
+    thread ended in Python 3.11: the workspace was then closed while its thread still
+    opened it: "connection is busy", "cannot give back a working copy that is discarded",
+    or the process aborted at exit with the thread inside DuckDB.)"""
+    import signal
+    import threading
+
+    from warehouse.run.workspace_ahead import WorkspaceAhead
+
+    connecting, finish, events = threading.Event(), threading.Event(), []
+
+    class Workspace:
+        def __enter__(self):
+            return self
+
+        def connect(self):
+            connecting.set()
+            assert finish.wait(10)
+            events.append("connected")
+
+        def give_back(self):
+            events.append("given back")
+
+    class Adapter:
+        def workspace(self):
+            return Workspace()
+
+    def press_ctrl_c_then_let_it_open():
+        assert connecting.wait(10)
+        time.sleep(0.05)  # (the build is waiting in `take`: a real signal interrupts that)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        time.sleep(0.05)
+        finish.set()
+
+    ahead = WorkspaceAhead(Adapter())
+    presser = threading.Thread(target=press_ctrl_c_then_let_it_open)
+    presser.start()
+    with pytest.raises(KeyboardInterrupt):
+        with ahead.take():
+            events.append("taken")
+    events.append("interrupted")
+    presser.join(10)
+    ahead.give_back()
+    assert events == ["connected", "interrupted", "given back"]
+
