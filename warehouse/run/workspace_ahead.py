@@ -20,11 +20,10 @@ the build would have met it, by `take`.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from typing import Any
 
-from warehouse.core.background import EXIT_GRACE, finish_at_exit, wait_for
+from warehouse.core.background import meanwhile
 
 
 def when_changed(config: Any, command: str) -> WhenChanged | None:
@@ -68,9 +67,7 @@ class WorkspaceAhead:
         self._entered = False
         self._error: BaseException | None = None
         self._taken = False
-        self._opened = threading.Event()  # (set as the thread ends: background.wait_for)
-        finish_at_exit(self)
-        threading.Thread(target=self._open, daemon=True, name="warehouse-workspace").start()
+        self._opened = meanwhile(self._open, name="warehouse-workspace")  # (waits for it)
 
     def _open(self) -> None:
         try:
@@ -85,17 +82,11 @@ class WorkspaceAhead:
                     self._workspace.__exit__(type(exc), exc, exc.__traceback__)
                 except BaseException as closing:  # (what closing it refused says more)
                     self._error = closing
-        finally:
-            self._opened.set()
-
-    def finish_at_exit(self) -> None:
-        """(The open may be inside DuckDB: see background.finish_at_exit.)"""
-        self._opened.wait(EXIT_GRACE)
 
     @contextlib.contextmanager
     def take(self) -> Iterator[Any]:
         """The open workspace, for `with` as `adapter.workspace()` is used."""
-        wait_for(self._opened)
+        self._opened()
         self._taken = True
         if self._error is not None:
             raise self._error
@@ -105,7 +96,7 @@ class WorkspaceAhead:
 
     def give_back(self) -> None:
         """Close it unused, unless the build took it (waiting for it to open first)."""
-        wait_for(self._opened)
+        self._opened()
         if self._taken or not self._entered:
             return
         self._taken = True

@@ -344,11 +344,6 @@ def state_after(before: StoredState, written: tuple[frozenset[str], tuple[NodeSt
     return StoredState(nodes, relations, exists=True)
 
 
-def read_relations(con: Any) -> frozenset[tuple[str, str]]:
-    """Every table and view of the database, as (schema, name) in lower case."""
-    return frozenset(read_kinds(con))
-
-
 def read_kinds(con: Any) -> dict[tuple[str, str], str]:
     """Every table and view of the database: (schema, name) in lower case -> 'table' or
     'view'. One query for a build's start: its state's relations and its session's
